@@ -1,0 +1,46 @@
+# Two entry points for a fresh machine with Python 3.11+: `make demo` and `make test`.
+# Each creates .venv and installs what it needs from requirements*.txt.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: demo test lint bench sample clean browser
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## Start the dashboard on the bundled sample street at http://localhost:$(PORT)
+demo: $(VENV)/.runtime
+	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
+
+## Run the whole test suite (installs Debian's chromium for the browser tests when missing)
+test: $(VENV)/.dev browser
+	$(BIN)/python -m pytest
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check geo dashboard tests benchmarks
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_join.py
+	$(BIN)/python benchmarks/bench_dashboard.py
+
+## Regenerate the sample street (deterministic: the files must not change)
+sample: $(VENV)/.runtime
+	$(BIN)/python -m geo sample --out data/sample
+
+clean:
+	rm -rf $(VENV) dashboard/static/vendor .pytest_cache .hypothesis

@@ -1,0 +1,22 @@
+"""Gridwatch dashboard entry point: page setup, shared sidebar, navigation. Nothing else.
+
+Run with ``streamlit run dashboard/app.py`` (``make demo`` does it on the sample street).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.assets import ensure_assets
+from dashboard.i18n import t
+from dashboard.shell import build_sidebar
+
+st.set_page_config(page_title="Gridwatch 网格治理热点分析", page_icon=":material/map:", layout="wide")
+ensure_assets()  # Leaflet and plugins copied from installed packages; served at /app/static
+ctx = build_sidebar()
+pages = [
+    st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),
+    st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,42 @@
+"""地图: heatmap per category or grid choropleth, over the grid outlines."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.data import MAX_HEAT_POINTS, analysis, map_for
+from dashboard.i18n import t
+from dashboard.shell import context
+from geo.pipeline import ALL
+
+ctx = context()
+lang = ctx.lang
+st.title(t("map_title", lang))
+result = analysis(ctx.source, ctx.flt)
+
+codes = [ALL, *result.categories]
+left, right = st.columns([3, 2])
+category = left.radio(
+    t("category", lang), options=codes, horizontal=True, key="gw_map_category",
+    format_func=lambda c: t("all", lang) if c == ALL else ctx.data.categories.name(c, lang=lang),
+)
+layer = right.radio(
+    t("layer", lang), options=["heat", "choropleth"], horizontal=True, key="gw_map_layer",
+    format_func=lambda v: t("layer_heat" if v == "heat" else "layer_choropleth", lang),
+)
+if category not in result.heat:  # the category left the filter: fall back to all
+    category = ALL
+
+payload = result.heat[category]
+c1, c2, c3 = st.columns(3)
+c1.metric(t("issues", lang), f"{payload.n_issues:,}")
+c2.metric(t("heat_cells", lang), f"{len(payload.points):,}", help=t("cell_size", lang, size=payload.cell_size_m))
+c3.metric(t("outside_grids", lang), f"{result.outside:,}")
+
+if len(result.issues) == 0:
+    st.info(t("no_issues", lang))
+m = map_for(ctx.source, ctx.flt, layer, category, lang, ctx.tiles)
+# returned_objects=[]: panning and zooming stay in the browser and never re-run the script.
+st_folium(m, key=f"map-{layer}-{category}", height=620, use_container_width=True, returned_objects=[])
+st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))

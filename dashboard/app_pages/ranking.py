@@ -1,0 +1,22 @@
+"""排名: grids ranked by issue count in the selected categories."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components.tables import ranking_table
+from dashboard.data import analysis
+from dashboard.i18n import t
+from dashboard.shell import context
+from geo.export import to_safe_csv
+
+ctx = context()
+lang = ctx.lang
+st.title(t("ranking_title", lang))
+result = analysis(ctx.source, ctx.flt)
+table = ranking_table(result, lambda c: ctx.data.categories.name(c, lang=lang),
+                      {k: t(k, lang) for k in ("rank", "grid", "grid_id", "community", "count", "share")})
+st.dataframe(table, hide_index=True, width="stretch")
+st.caption(t("ranking_caption", lang))
+st.download_button(t("download_csv", lang), data=to_safe_csv(table), file_name="grid_ranking.csv",
+                   mime="text/csv")

@@ -1,0 +1,209 @@
+"""Folium maps: weighted heatmap and grid choropleth over the grid outlines.
+
+No Streamlit here: these functions return folium maps that the pages hand to ``st_folium`` and
+notebooks display directly. Every string that came from a ledger or a grid layer is HTML-escaped
+before it reaches a tooltip or legend, since Leaflet writes tooltips as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import HeatMap
+from jinja2 import Template
+
+from dashboard.assets import localize
+from geo import schema as s
+from geo.aggregate import HeatPayload
+
+#: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
+PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+ZERO_COLOUR: Final = "#f0f0f0"
+OUTLINE: Final = "#3b4a5a"
+#: Coordinates to 6 decimals (about 0.1 m) keep the payload small without visible change.
+DECIMALS: Final = 6
+
+
+def _round_coords(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, DECIMALS)
+    if isinstance(obj, list | tuple):
+        return [_round_coords(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _round_coords(v) for k, v in obj.items()}
+    return obj
+
+
+def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+    """GeoJSON of ``frame`` with only ``columns`` as properties, text HTML-escaped.
+
+    Numbers stay numbers; everything else becomes escaped text (``<NA>`` becomes empty).
+    """
+    features = []
+    geo = json.loads(frame.geometry.to_json())["features"]
+    for feat, (_, row) in zip(geo, frame[list(columns)].iterrows(), strict=True):
+        props: dict[str, Any] = {}
+        for col in columns:
+            value = row[col]
+            if isinstance(value, int | float | np.integer | np.floating) and not pd.isna(value):
+                props[col] = value.item() if hasattr(value, "item") else value
+            else:
+                props[col] = "" if pd.isna(value) else html.escape(str(value))
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": _round_coords(feat["geometry"])})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def class_breaks(values: np.ndarray, n_classes: int = len(PALETTE)) -> np.ndarray:
+    """Upper bounds of up to ``n_classes`` quantile classes over the positive values.
+
+    Quantiles (not equal intervals) because issue counts are skewed: one market grid would
+    otherwise put every other grid in the lowest class.
+    """
+    positive = np.asarray(values, dtype=float)
+    positive = positive[positive > 0]
+    if positive.size == 0:
+        return np.array([], dtype=float)
+    qs = np.quantile(positive, np.linspace(0, 1, n_classes + 1)[1:])
+    return np.unique(np.ceil(qs))
+
+
+def colour_for(value: float, breaks: np.ndarray) -> str:
+    """Palette colour of ``value`` given upper class bounds (grey for zero)."""
+    if value <= 0 or breaks.size == 0:
+        return ZERO_COLOUR
+    idx = int(np.searchsorted(breaks, value, side="left"))
+    offset = len(PALETTE) - len(breaks)  # few classes use the darker end of the palette
+    return PALETTE[min(offset + idx, len(PALETTE) - 1)]
+
+
+class Legend(MacroElement):
+    """A static legend box drawn as a Leaflet control (no d3, no CDN: plain HTML)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "gw-legend");
+                div.innerHTML = {{ this.body_json }};
+                div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 9px;"
+                    + "font:12px/1.5 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        rows = "".join(
+            f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+            f'background:{colour};border:1px solid #999"></span>{html.escape(label)}</div>'
+            for colour, label in items
+        )
+        body = f"<b>{html.escape(title)}</b>{rows}"
+        self.body_json = json.dumps(body)  # a JS string literal; the HTML inside is escaped
+
+
+def base_map(grids: gpd.GeoDataFrame, *, tiles: str | None = None, attribution: str | None = None,
+             height: int = 620) -> folium.Map:
+    """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles)."""
+    minx, miny, maxx, maxy = grids.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
+                   control_scale=True, height=height, prefer_canvas=False)
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=attribution or "tiles", name="basemap").add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonTooltip:
+    # Values are escaped already (escaped_geojson); aliases are our own translated labels.
+    return folium.GeoJsonTooltip(fields=list(fields), aliases=[html.escape(a) for a in aliases],
+                                 sticky=True)
+
+
+def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[str, str]) -> None:
+    """Thin grid outlines with a name/community tooltip, drawn above the heat layer."""
+    data = escaped_geojson(grids, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY])
+    folium.GeoJson(
+        data,
+        name=labels["grids"],
+        style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.0, "opacity": 0.8},
+        highlight_function=lambda _f: {"weight": 3, "color": "#08519c"},
+        tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, s.GRID_ID],
+                         [labels["grid"], labels["community"], labels["grid_id"]]),
+    ).add_to(m)
+
+
+def heat_intensity(payload: HeatPayload) -> list[list[float]]:
+    """Leaflet.heat rows ``[lat, lon, intensity]`` with intensity scaled to ``0..1``.
+
+    Leaflet.heat saturates at ``max = 1``; raw cell counts would paint every cell red, so weights
+    are divided by their 98th percentile and capped at 1.
+    """
+    pts = payload.points
+    if len(pts) == 0:
+        return []
+    scale = max(float(np.quantile(pts[:, 2], 0.98)), 1.0)
+    weight = np.minimum(pts[:, 2] / scale, 1.0)
+    return np.column_stack([np.round(pts[:, 0], DECIMALS), np.round(pts[:, 1], DECIMALS),
+                            np.round(weight, 3)]).tolist()
+
+
+def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, str], *,
+            tiles: str | None = None, attribution: str | None = None) -> folium.Map:
+    """Heatmap of a weighted payload under the grid outlines.
+
+    The payload is already aggregated server-side (:func:`geo.aggregate.heat_payload`), so the
+    browser never receives more points than its cap.
+    """
+    m = base_map(grids, tiles=tiles, attribution=attribution)
+    HeatMap(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
+            max_zoom=17).add_to(m)
+    add_grid_outlines(m, grids, labels)
+    Legend(labels["heat_legend_title"],
+           [("#0000ff", labels["heat_low"]), ("#00ff00", ""), ("#ffff00", ""), ("#ff0000", labels["heat_high"])]
+           ).add_to(m)
+    return localize(m)
+
+
+def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
+               tiles: str | None = None, attribution: str | None = None) -> folium.Map:
+    """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips."""
+    frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].copy()
+    frame["count"] = frame[s.GRID_ID].map(counts).fillna(0).astype(int)
+    breaks = class_breaks(frame["count"].to_numpy())
+    frame["colour"] = [colour_for(v, breaks) for v in frame["count"]]
+    data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour"])
+    m = base_map(grids, tiles=tiles, attribution=attribution)
+    folium.GeoJson(
+        data,
+        name=labels["choropleth"],
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": OUTLINE,
+                                  "weight": 1, "fillOpacity": 0.78},
+        highlight_function=lambda _f: {"weight": 3, "color": "#08519c"},
+        tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, "count"],
+                         [labels["grid"], labels["community"], labels["count"]]),
+    ).add_to(m)
+    items = [(ZERO_COLOUR, "0")]
+    lower = 1
+    offset = len(PALETTE) - len(breaks)
+    for i, upper in enumerate(breaks):
+        items.append((PALETTE[offset + i], f"{lower}–{int(upper)}" if upper > lower else f"{lower}"))
+        lower = int(upper) + 1
+    Legend(labels["count_legend_title"], items).add_to(m)
+    return localize(m)

@@ -1,0 +1,80 @@
+"""The app shell shared by every page: language, sidebar filters and the page context.
+
+Filters live in ``st.session_state`` under fixed widget keys, so they are kept when the user
+switches pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard.data import DataSource, dataset
+from dashboard.i18n import LANGS, Lang, t
+from geo import schema as s
+from geo.pipeline import Dataset, IssueFilter
+
+_CONTEXT_KEY = "gw_context"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page needs: the language, the data recipe, the loaded data and the filter."""
+
+    lang: Lang
+    source: DataSource
+    data: Dataset
+    flt: IssueFilter
+    tiles: str | None
+
+
+def _language() -> Lang:
+    choice = st.sidebar.radio(
+        "语言 / Language", options=list(LANGS), key="gw_lang", horizontal=True,
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+    )
+    return choice if choice in LANGS else "zh"
+
+
+def build_sidebar() -> PageContext:
+    """Draw the language switch and the filters; store and return the page context."""
+    lang = _language()
+    source = DataSource.from_env()
+    data = dataset(source)
+    st.sidebar.header(t("filters", lang))
+    times = data.issues[s.REPORTED_AT].dt.tz_convert(s.DEFAULT_TZ)
+    first: dt.date = times.min().date()
+    last: dt.date = times.max().date()
+    picked = st.sidebar.date_input(
+        t("date_range", lang), value=(first, last), min_value=first, max_value=last, key="gw_dates"
+    )
+    # While the user has picked only the first day of a range, keep the open end.
+    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (first, last))
+    codes = data.categories.codes
+    cats = st.sidebar.multiselect(
+        t("categories", lang), options=codes, key="gw_categories",
+        format_func=lambda c: data.categories.name(c, lang=lang), placeholder=t("all_placeholder", lang),
+    )
+    communities = sorted(data.grids[s.COMMUNITY].dropna().unique())
+    comms = st.sidebar.multiselect(
+        t("communities", lang), options=communities, key="gw_communities",
+        placeholder=t("all_placeholder", lang),
+    )
+    flt = IssueFilter(start=start, end=end, categories=tuple(cats), communities=tuple(comms))
+    tiles = os.environ.get("GRIDWATCH_TILES") or None
+    st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.ledger),
+                         n=len(data.issues), grids=len(data.grids)))
+    ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles)
+    st.session_state[_CONTEXT_KEY] = ctx
+    return ctx
+
+
+def context() -> PageContext:
+    """The context built by the shell for this run (pages call this)."""
+    ctx = st.session_state.get(_CONTEXT_KEY)
+    if ctx is None:  # a page run on its own (tests): build the sidebar here
+        ctx = build_sidebar()
+    return ctx

@@ -1,0 +1,172 @@
+"""Counting issues: the grid x category x period cube, and bounded heat-map payloads.
+
+Statistics need the zeros, so the cube holds every combination of grid, category and period,
+including those with no issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+from geo.crs import metric_crs_for
+
+COUNT = "count"
+PERIOD_START = "period_start"
+
+
+def period_starts(
+    times: pd.Series, *, end: pd.Timestamp, period_days: int = 7
+) -> pd.Series:
+    """Start of the period that holds each time, with periods aligned to ``end``.
+
+    Parameters
+    ----------
+    times
+        tz-aware times.
+    end
+        Exclusive end of the last period (for a week ending on Sunday, Monday 00:00).
+    period_days
+        Length of a period in days.
+
+    Returns
+    -------
+    Series
+        Period start per time (same zone); ``NaT`` for times at or after ``end``.
+
+    Notes
+    -----
+    Periods are half-open ``[start, start + period_days)``; the last one ends exactly at ``end``,
+    so the newest week is always complete (Esri's emerging hot spot convention).
+    """
+    if period_days < 1:
+        raise ValueError(f"period_days must be >= 1, got {period_days}")
+    step = pd.Timedelta(days=period_days)
+    back = (end - times) / step  # > 0 for times before end
+    k = np.ceil(back.to_numpy(dtype=float))
+    starts = end - pd.to_timedelta(k * period_days, unit="D")
+    out = pd.Series(starts, index=times.index)
+    return out.where(times < end)
+
+
+def count_cube(
+    issues: pd.DataFrame,
+    *,
+    grid_ids: list[str],
+    categories: list[str],
+    end: pd.Timestamp,
+    n_periods: int,
+    period_days: int = 7,
+) -> pd.DataFrame:
+    """Counts per grid x category x period, zeros kept.
+
+    Parameters
+    ----------
+    issues
+        Canonical issues with ``grid_id`` assigned; issues outside every grid are not counted
+        (they belong to no grid) and issues outside the time window are ignored.
+    grid_ids, categories
+        The full axes of the cube, in display order.
+    end
+        Exclusive end of the last period.
+    n_periods
+        Number of periods before ``end``.
+    period_days
+        Period length in days (7 = weekly).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``grid_id``, ``category``, ``period_start``, ``count``; exactly
+        ``len(grid_ids) * len(categories) * n_periods`` rows.
+    """
+    if n_periods < 1:
+        raise ValueError(f"n_periods must be >= 1, got {n_periods}")
+    starts = pd.DatetimeIndex(
+        [end - pd.Timedelta(days=period_days * (n_periods - i)) for i in range(n_periods)]
+    )
+    period = period_starts(issues[s.REPORTED_AT], end=end, period_days=period_days)
+    frame = pd.DataFrame(
+        {
+            s.GRID_ID: issues[s.GRID_ID].astype("string"),
+            s.CATEGORY: issues[s.CATEGORY].astype("string"),
+            PERIOD_START: period,
+        }
+    )
+    frame = frame[frame[PERIOD_START] >= starts[0]].dropna()
+    grid_pos = pd.Index(grid_ids).get_indexer(frame[s.GRID_ID])
+    cat_pos = pd.Index(categories).get_indexer(frame[s.CATEGORY])
+    per_pos = starts.get_indexer(pd.DatetimeIndex(frame[PERIOD_START]))
+    ok = (grid_pos >= 0) & (cat_pos >= 0) & (per_pos >= 0)
+    shape = (len(grid_ids), len(categories), n_periods)
+    flat = np.ravel_multi_index((grid_pos[ok], cat_pos[ok], per_pos[ok]), shape)
+    counts = np.bincount(flat, minlength=int(np.prod(shape)))
+    index = pd.MultiIndex.from_product(
+        [grid_ids, categories, starts], names=[s.GRID_ID, s.CATEGORY, PERIOD_START]
+    )
+    return pd.DataFrame({COUNT: counts.astype("int64")}, index=index).reset_index()
+
+
+@dataclass(frozen=True)
+class HeatPayload:
+    """Weighted points for a browser heat layer.
+
+    Attributes
+    ----------
+    points
+        ``(n, 3)`` array of ``lat, lon, weight`` (Leaflet.heat's order), one per non-empty cell.
+    cell_size_m
+        Edge of the square cells the issues were binned into.
+    n_issues
+        Issues represented (the sum of the weights).
+    """
+
+    points: np.ndarray
+    cell_size_m: float
+    n_issues: int
+
+
+def heat_payload(
+    issues: gpd.GeoDataFrame, *, cell_size_m: float = 15.0, max_points: int = 50_000
+) -> HeatPayload:
+    """Bin points into square cells and return one weighted point per non-empty cell.
+
+    The browser receives at most ``max_points`` points whatever the number of issues: when
+    there are more non-empty cells, the cell size doubles until they fit.
+
+    Notes
+    -----
+    Cells are half-open squares in the local UTM zone, ``[i * size, (i + 1) * size)``; each cell's
+    point is the mean position of its issues (not the cell centre), so a pile at one address stays
+    at that address. 15 m is below the blur radius of the heat layer at street zoom, so the
+    binning is invisible on the map.
+    """
+    if max_points < 1:
+        raise ValueError(f"max_points must be >= 1, got {max_points}")
+    if cell_size_m <= 0:
+        raise ValueError(f"cell_size_m must be > 0, got {cell_size_m}")
+    geoms = issues.geometry
+    geoms = geoms[~(geoms.is_empty | geoms.isna())]
+    if geoms.empty:
+        return HeatPayload(np.empty((0, 3)), cell_size_m, 0)
+    metric = geoms.to_crs(metric_crs_for(geoms))
+    x, y = shapely.get_x(metric.to_numpy()), shapely.get_y(metric.to_numpy())
+    lon, lat = shapely.get_x(geoms.to_numpy()), shapely.get_y(geoms.to_numpy())
+    size = float(cell_size_m)
+    while True:
+        ix = np.floor((x - x.min()) / size).astype(np.int64)
+        iy = np.floor((y - y.min()) / size).astype(np.int64)
+        key = ix * (int(iy.max()) + 1) + iy
+        cells, inverse, weight = np.unique(key, return_inverse=True, return_counts=True)
+        if len(cells) <= max_points:
+            break
+        size *= 2.0
+    mean_lat = np.bincount(inverse, weights=lat) / weight
+    mean_lon = np.bincount(inverse, weights=lon) / weight
+    points = np.column_stack([mean_lat, mean_lon, weight.astype(float)])
+    return HeatPayload(points, size, int(weight.sum()))

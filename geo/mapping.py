@@ -1,0 +1,122 @@
+"""Column mapping: which ledger header holds which canonical field, and raw value vocabularies.
+
+Ledgers come from patrol apps, 数字城管 platforms, the 12345 hotline and hand-kept Excel sheets,
+each with its own headers. Guessing is by normalised header text against the alias lists below; a
+user's mapping always wins over a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import pandas as pd
+
+from geo.categories import normalize_label
+
+#: Canonical field -> header aliases (matched after :func:`normalize_label`), most specific first.
+HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "issue_id": ("问题编号", "案件编号", "工单编号", "事件编号", "编号", "issue_id", "id",
+                 "service_request_id", "unique key", "srnumber", "case id", "case_id"),
+    "category": ("问题类型", "问题分类", "问题小类", "事件类型", "案件类型", "小类", "类型",
+                 "category", "complaint type", "service_name", "requesttype", "request type"),
+    "reported_at": ("上报时间", "发现时间", "登记时间", "立案时间", "创建时间", "受理时间",
+                    "reported_at", "created date", "createddate", "requested_datetime",
+                    "created_at", "date"),
+    "lon": ("经度", "lng", "lon", "long", "longitude", "x", "x坐标"),
+    "lat": ("纬度", "lat", "latitude", "y", "y坐标"),
+    "address": ("地址", "问题地址", "事发地址", "发生地址", "事发位置", "位置", "address",
+                "incident address", "address_string"),
+    "description": ("问题描述", "情况描述", "描述", "内容", "description", "descriptor"),
+    "status": ("处置状态", "办理状态", "案件状态", "状态", "status"),
+    "closed_at": ("办结时间", "结案时间", "销号时间", "完成时间", "closed_at", "closed date",
+                  "closeddate"),
+    "deadline_at": ("截止时间", "办理时限", "处置时限", "期限", "deadline_at", "due date",
+                    "expected_datetime"),
+    "handling": ("处置方式", "处理方式", "handling"),
+    "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency",
+                   "agency_name", "agency name"),
+    "source": ("问题来源", "上报渠道", "来源", "source", "requestsource", "request source"),
+    "grid_raw": ("所属网格", "网格", "网格名称", "grid"),
+}
+
+#: Raw status text -> canonical status. Unknown statuses are reported, never guessed silently.
+STATUS_VALUES: Final[dict[str, str]] = {
+    **dict.fromkeys(("待处置", "待派遣", "待受理", "未处置", "待处理", "未处理", "新建", "open",
+                     "new", "pending", "待派单", "待接单"), "open"),
+    **dict.fromkeys(("已派遣", "处置中", "办理中", "处理中", "整改中", "已交办", "已派单",
+                     "assigned", "in progress", "inprogress"), "assigned"),
+    **dict.fromkeys(("已整改", "已处置", "待核查", "待销号", "已处理", "rectified"), "rectified"),
+    **dict.fromkeys(("已办结", "已结案", "已销号", "办结", "结案", "销号", "已完成", "closed",
+                     "completed", "resolved", "referred out"), "closed"),
+    **dict.fromkeys(("作废", "已作废", "无效", "不予立案", "void", "cancelled", "canceled",
+                     "duplicate"), "void"),
+}
+
+HANDLING_VALUES: Final[dict[str, str]] = {
+    **dict.fromkeys(("立行立改", "自行处置", "现场处置", "当场整改", "on_site", "on site"), "on_site"),
+    **dict.fromkeys(("派遣处置", "协调处置", "移交", "派遣", "转办", "referred"), "referred"),
+}
+
+SOURCE_VALUES: Final[dict[str, str]] = {
+    **dict.fromkeys(("网格巡查", "巡查", "网格员上报", "patrol"), "patrol"),
+    **dict.fromkeys(("督导检查", "督查", "督导", "supervision"), "supervision"),
+    **dict.fromkeys(("12345热线", "12345", "热线", "市长热线", "hotline", "phone", "call"), "hotline"),
+    **dict.fromkeys(("群众举报", "市民举报", "公众", "public", "app", "mobile app", "self service",
+                     "email", "web"), "public"),
+    **dict.fromkeys(("视频巡查", "视频监控", "视频", "video"), "video"),
+}
+
+
+def guess_columns(headers: Iterable[object], *, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Map canonical fields to ledger headers.
+
+    Parameters
+    ----------
+    headers
+        The ledger's header row.
+    overrides
+        ``canonical field -> header`` pairs from the user; they win over any guess.
+
+    Returns
+    -------
+    dict
+        ``canonical field -> header`` for every field found. A header is used once at most.
+
+    Raises
+    ------
+    ValueError
+        If an override names a header the ledger does not have, or an unknown field.
+    """
+    headers = [str(h) for h in headers]
+    by_norm = {normalize_label(h): h for h in headers}
+    chosen: dict[str, str] = {}
+    for field_name, header in (overrides or {}).items():
+        if field_name not in HEADER_ALIASES:
+            raise ValueError(f"unknown field {field_name!r}; known fields: {sorted(HEADER_ALIASES)}")
+        if header not in headers:
+            raise ValueError(f"mapping names header {header!r}, which the ledger lacks; headers: {headers}")
+        chosen[field_name] = header
+    used = set(chosen.values())
+    for field_name, aliases in HEADER_ALIASES.items():
+        if field_name in chosen:
+            continue
+        for alias in aliases:
+            header = by_norm.get(normalize_label(alias))
+            if header is not None and header not in used:
+                chosen[field_name] = header
+                used.add(header)
+                break
+    return chosen
+
+
+def map_series(values: pd.Series, vocabulary: Mapping[str, str]) -> pd.Series:
+    """Map raw values through a vocabulary after normalising them; unknown values become ``<NA>``.
+
+    Works on the distinct values only, so a long ledger with few distinct labels is cheap.
+    """
+    folded = {normalize_label(k): v for k, v in vocabulary.items()}
+    raw = values.astype("string")
+    uniques = pd.unique(raw.dropna())
+    lookup = {u: folded.get(normalize_label(u)) for u in uniques}
+    return raw.map(lookup).astype("string")

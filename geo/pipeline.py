@@ -1,0 +1,186 @@
+"""The one entry point shared by the dashboard, notebooks and the command line.
+
+``load_dataset`` reads a ledger and grids and joins them once; ``run_analysis`` filters the joined
+table and computes everything a page shows. Both return small frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import schema as s
+from geo.aggregate import COUNT, HeatPayload, count_cube, heat_payload
+from geo.categories import CategoryTable, read_categories
+from geo.io import LedgerImport, read_grids, read_ledger
+from geo.join import assign_grids
+
+ALL = "all"
+#: The bundled sample street, relative to the repository root.
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Joined issues and grids, as held after import."""
+
+    issues: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    categories: CategoryTable
+    ledger: LedgerImport
+
+
+def load_dataset(
+    ledger_path: str | Path | None = None,
+    grids_path: str | Path | None = None,
+    *,
+    categories: CategoryTable | None = None,
+) -> Dataset:
+    """Read a ledger and its grids and join them (the sample street by default).
+
+    Raises
+    ------
+    geo.io.LedgerError
+        If either file cannot be read.
+    """
+    categories = categories or read_categories()
+    ledger = read_ledger(ledger_path or SAMPLE_DIR / "ledger.csv", categories=categories)
+    grids = read_grids(grids_path or SAMPLE_DIR / "grids.geojson").sort_values(s.GRID_ID)
+    issues = assign_grids(ledger.issues, grids)
+    return Dataset(issues=issues, grids=grids.reset_index(drop=True), categories=categories, ledger=ledger)
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    """What the user selected; hashable so it can key a cache.
+
+    Attributes
+    ----------
+    start, end
+        Inclusive local dates; ``None`` means open-ended.
+    categories
+        Category codes to keep; empty keeps all.
+    communities
+        Community names to keep; empty keeps all (issues outside every grid are then kept too).
+    include_void
+        Keep voided (作废) cases; off by default because they are not real problems.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    communities: tuple[str, ...] = ()
+    include_void: bool = False
+
+
+def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueFilter) -> gpd.GeoDataFrame:
+    """Rows of ``issues`` that pass ``flt`` (a view-like copy; the join is not redone)."""
+    keep = np.ones(len(issues), dtype=bool)
+    local_day = issues[s.REPORTED_AT].dt.tz_convert(s.DEFAULT_TZ).dt.date
+    if flt.start is not None:
+        keep &= (local_day >= flt.start).to_numpy()
+    if flt.end is not None:
+        keep &= (local_day <= flt.end).to_numpy()
+    if flt.categories:
+        keep &= issues[s.CATEGORY].isin(flt.categories).to_numpy()
+    if flt.communities:
+        in_comm = grids.loc[grids[s.COMMUNITY].isin(flt.communities), s.GRID_ID]
+        keep &= issues[s.GRID_ID].isin(in_comm).fillna(False).to_numpy(dtype=bool)
+    if not flt.include_void:
+        keep &= (issues[s.STATUS] != "void").to_numpy(dtype=bool)
+    return issues[keep]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything the first dashboard version shows, computed in one place.
+
+    Attributes
+    ----------
+    issues
+        Filtered issues.
+    grids
+        Grids in the selected communities.
+    cube
+        Counts per grid x category x week (zeros kept), see :func:`geo.aggregate.count_cube`.
+    grid_counts
+        One row per grid: id, name, community, count (all selected categories), rank (1 = most).
+    weekly
+        Counts per week (rows) x category (columns), zeros kept.
+    heat
+        Heat payload per category code and for ``"all"``.
+    period_end
+        Exclusive end of the last week.
+    outside
+        Filtered issues that lie in no grid (shown, never dropped).
+    """
+
+    issues: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    cube: pd.DataFrame
+    grid_counts: pd.DataFrame
+    weekly: pd.DataFrame
+    heat: dict[str, HeatPayload]
+    period_end: pd.Timestamp
+    outside: int
+    categories: tuple[str, ...] = field(default=())
+
+
+def _week_window(issues: pd.DataFrame, flt: IssueFilter) -> tuple[pd.Timestamp, int]:
+    """End (exclusive, local midnight after the last day) and number of whole weeks to cover."""
+    times = issues[s.REPORTED_AT]
+    last_day = flt.end or (times.max().tz_convert(s.DEFAULT_TZ).date() if len(times) else dt.date.today())
+    first_day = flt.start or (times.min().tz_convert(s.DEFAULT_TZ).date() if len(times) else last_day)
+    end = pd.Timestamp(last_day + dt.timedelta(days=1), tz=s.DEFAULT_TZ)
+    n_weeks = max(1, int(np.ceil(((last_day - first_day).days + 1) / 7)))
+    return end, n_weeks
+
+
+def run_analysis(
+    dataset: Dataset, flt: IssueFilter = IssueFilter(), *, max_heat_points: int = 50_000
+) -> AnalysisResult:
+    """Filter the joined issues and compute counts, rankings, weekly series and heat payloads.
+
+    Notes
+    -----
+    Weeks are aligned to the end of the selected range (the newest week is the last seven days),
+    so the chart's last point is never a partial week.
+    """
+    issues = filter_issues(dataset.issues, dataset.grids, flt)
+    grids = dataset.grids
+    if flt.communities:
+        grids = grids[grids[s.COMMUNITY].isin(flt.communities)]
+    cats = tuple(flt.categories) if flt.categories else tuple(dataset.categories.codes)
+    end, n_weeks = _week_window(dataset.issues if flt.start is None else issues, flt)
+    cube = count_cube(issues, grid_ids=list(grids[s.GRID_ID]), categories=list(cats), end=end,
+                      n_periods=n_weeks)
+
+    per_grid = cube.groupby(s.GRID_ID, sort=False)[COUNT].sum()
+    grid_counts = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY]].copy()
+    grid_counts[COUNT] = grid_counts[s.GRID_ID].map(per_grid).fillna(0).astype("int64").to_numpy()
+    # Deterministic ranking: count descending, then grid_id.
+    grid_counts = grid_counts.sort_values([COUNT, s.GRID_ID], ascending=[False, True]).reset_index(drop=True)
+    grid_counts["rank"] = np.arange(1, len(grid_counts) + 1)
+
+    weekly = cube.pivot_table(index="period_start", columns=s.CATEGORY, values=COUNT, aggfunc="sum",
+                              observed=True).reindex(columns=list(cats))
+
+    heat = {ALL: heat_payload(issues, max_points=max_heat_points)}
+    for code in cats:
+        heat[code] = heat_payload(issues[issues[s.CATEGORY] == code], max_points=max_heat_points)
+    return AnalysisResult(
+        issues=issues,
+        grids=grids,
+        cube=cube,
+        grid_counts=grid_counts,
+        weekly=weekly,
+        heat=heat,
+        period_end=end,
+        outside=int(issues[s.OUTSIDE_GRIDS].sum()),
+        categories=cats,
+    )

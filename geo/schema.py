@@ -1,0 +1,136 @@
+"""The canonical issue and grid records: column names, allowed values, validation.
+
+Every module of ``geo`` speaks these names; the ledger's own headers are mapped onto them by
+:mod:`geo.io`. Times are tz-aware, geometries are WGS84 points (EPSG:4326).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+
+#: Storage CRS for every geometry Gridwatch keeps.
+STORAGE_CRS: Final = "EPSG:4326"
+#: Ledgers record local wall-clock time; this zone is assumed when a timestamp has none.
+DEFAULT_TZ: Final = "Asia/Shanghai"
+
+# --- issue columns -------------------------------------------------------------------------
+ISSUE_ID: Final = "issue_id"
+CATEGORY: Final = "category"
+CATEGORY_RAW: Final = "category_raw"
+REPORTED_AT: Final = "reported_at"
+STATUS: Final = "status"
+STATUS_RAW: Final = "status_raw"
+CLOSED_AT: Final = "closed_at"
+DEADLINE_AT: Final = "deadline_at"
+HANDLING: Final = "handling"
+DEPARTMENT: Final = "department"
+SOURCE: Final = "source"
+DESCRIPTION: Final = "description"
+ADDRESS: Final = "address"
+GRID_ID: Final = "grid_id"
+#: True when the point lies in no management grid (kept, never dropped).
+OUTSIDE_GRIDS: Final = "outside_grids"
+GEOMETRY: Final = "geometry"
+
+ISSUE_COLUMNS: Final[tuple[str, ...]] = (
+    ISSUE_ID,
+    CATEGORY,
+    CATEGORY_RAW,
+    REPORTED_AT,
+    STATUS,
+    STATUS_RAW,
+    CLOSED_AT,
+    DEADLINE_AT,
+    HANDLING,
+    DEPARTMENT,
+    SOURCE,
+    DESCRIPTION,
+    ADDRESS,
+    GRID_ID,
+    OUTSIDE_GRIDS,
+    GEOMETRY,
+)
+
+# --- grid columns --------------------------------------------------------------------------
+GRID_NAME: Final = "grid_name"
+COMMUNITY: Final = "community"
+STREET: Final = "street"
+CADRES: Final = "cadres"
+GRID_COLUMNS: Final[tuple[str, ...]] = (GRID_ID, GRID_NAME, COMMUNITY, STREET, CADRES, GEOMETRY)
+
+# --- allowed values ------------------------------------------------------------------------
+STATUSES: Final[tuple[str, ...]] = ("open", "assigned", "rectified", "closed", "void")
+#: Statuses that still need work; ``rectified`` waits for the close-out check (核查销号).
+OPEN_STATUSES: Final[frozenset[str]] = frozenset({"open", "assigned", "rectified"})
+HANDLINGS: Final[tuple[str, ...]] = ("on_site", "referred")
+SOURCES: Final[tuple[str, ...]] = ("patrol", "supervision", "hotline", "public", "video")
+
+
+class SchemaError(ValueError):
+    """A table does not follow the canonical schema; the message names the offending column."""
+
+
+def validate_issues(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Check that ``issues`` follows the canonical issue schema.
+
+    Parameters
+    ----------
+    issues
+        A table as produced by :func:`geo.io.read_ledger` and :func:`geo.join.assign_grids`.
+
+    Returns
+    -------
+    GeoDataFrame
+        The same object, for chaining.
+
+    Raises
+    ------
+    SchemaError
+        On a missing column, a wrong CRS, naive timestamps, unknown statuses or duplicate ids.
+    """
+    missing = [c for c in ISSUE_COLUMNS if c not in issues.columns]
+    if missing:
+        raise SchemaError(f"issues lack the columns {missing}; expected all of {list(ISSUE_COLUMNS)}")
+    if issues.crs is None or issues.crs.to_epsg() != 4326:
+        raise SchemaError(f"issues must be stored in {STORAGE_CRS}, got {issues.crs}")
+    for col in (REPORTED_AT, CLOSED_AT, DEADLINE_AT):
+        dtype = issues[col].dtype
+        if not isinstance(dtype, pd.DatetimeTZDtype):
+            raise SchemaError(f"column {col!r} must hold tz-aware timestamps, got dtype {dtype}")
+    bad_status = sorted(set(issues[STATUS].dropna()) - set(STATUSES))
+    if bad_status:
+        raise SchemaError(f"unknown status values {bad_status}; allowed: {list(STATUSES)}")
+    bad_handling = sorted(set(issues[HANDLING].dropna()) - set(HANDLINGS))
+    if bad_handling:
+        raise SchemaError(f"unknown handling values {bad_handling}; allowed: {list(HANDLINGS)}")
+    if issues[ISSUE_ID].duplicated().any():
+        dup = issues.loc[issues[ISSUE_ID].duplicated(), ISSUE_ID].iloc[0]
+        raise SchemaError(f"issue_id must be unique; {dup!r} occurs more than once")
+    return issues
+
+
+def validate_grids(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Check that ``grids`` follows the canonical grid schema (unique ids, polygons, WGS84).
+
+    Raises
+    ------
+    SchemaError
+        On a missing column, a wrong CRS, duplicate or empty ids, or non-polygon geometries.
+    """
+    missing = [c for c in GRID_COLUMNS if c not in grids.columns]
+    if missing:
+        raise SchemaError(f"grids lack the columns {missing}; expected all of {list(GRID_COLUMNS)}")
+    if grids.crs is None or grids.crs.to_epsg() != 4326:
+        raise SchemaError(f"grids must be stored in {STORAGE_CRS}, got {grids.crs}")
+    ids = grids[GRID_ID]
+    if ids.isna().any() or (ids.astype(str).str.strip() == "").any():
+        raise SchemaError("every grid needs a non-empty grid_id")
+    if ids.duplicated().any():
+        raise SchemaError(f"grid_id must be unique; {ids[ids.duplicated()].iloc[0]!r} repeats")
+    kinds = set(grids.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise SchemaError(f"grids must be polygons, found {sorted(kinds)}")
+    return grids

@@ -1,0 +1,66 @@
+import pandas as pd
+import pytest
+
+from geo.categories import OTHER, CategoryTable, normalize_label, read_categories
+
+
+@pytest.fixture(scope="module")
+def table() -> CategoryTable:
+    return read_categories()
+
+
+def test_bundled_table_has_the_design_categories(table: CategoryTable) -> None:
+    assert table.codes == [
+        "illegal_structure", "parking", "litter", "clutter", "street_vending", "posters",
+        "flying_cables", "road_damage", "bare_soil", "other",
+    ]
+    assert table.name("illegal_structure") == "私搭乱建"
+    assert table.name("parking", lang="en") == "Disorderly parking"
+    assert table.limit_days("street_vending") == 1.0
+    assert table.limit_days("no-such-code") == table.limit_days(OTHER) == 7.0
+    assert table.table.at["illegal_structure", "national_code"] == "06001"
+
+
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("违章搭建", "illegal_structure"),
+        ("乱停 乱放", "parking"),  # inner space from hand typing
+        ("共享单车乱停放", "parking"),
+        ("  卫生死角 ", "litter"),
+        ("楼道堆物", "clutter"),
+        ("Street vending", "street_vending"),  # the English name is a synonym too
+        ("ＰＡＲＫＩＮＧ", "parking"),  # full-width letters fold to the code
+        ("飞线充电", "flying_cables"),
+    ],
+)
+def test_labels_map_through_synonyms(table: CategoryTable, label: str, code: str) -> None:
+    assert table.match(label) == code
+
+
+def test_unknown_labels_become_other_and_are_counted(table: CategoryTable) -> None:
+    labels = pd.Series(["私搭乱建", "噪音扰民", "噪音扰民", None, "违建"])
+    assert list(table.map_labels(labels)) == ["illegal_structure", "other", "other", "other", "illegal_structure"]
+    unmatched = table.unmatched(labels.dropna())
+    assert unmatched.to_dict() == {"噪音扰民": 2}
+
+
+def test_user_synonyms_extend_the_table(table: CategoryTable) -> None:
+    extended = table.with_synonyms({"Illegal Parking": "parking", "Blocked Driveway": "parking"})
+    assert extended.match("illegal parking") == "parking"
+    assert table.match("illegal parking") is None  # the original is unchanged
+    with pytest.raises(ValueError, match="unknown category codes"):
+        table.with_synonyms({"x": "no_such_code"})
+
+
+def test_a_label_cannot_belong_to_two_categories(table: CategoryTable) -> None:
+    frame = table.table.copy()
+    frame.at["litter", "synonyms"] = (*frame.at["litter", "synonyms"], "违建")
+    with pytest.raises(ValueError, match="synonym of both"):
+        CategoryTable(frame)
+
+
+def test_normalize_label() -> None:
+    assert normalize_label(" 乱停　乱放 ") == "乱停乱放"  # ideographic space too
+    assert normalize_label(None) == ""
+    assert normalize_label(float("nan")) == ""

@@ -1,0 +1,135 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+from geo import schema as s
+from geo.io import LedgerError, read_grids, read_ledger
+from geo.pipeline import SAMPLE_DIR
+
+HEADER = "问题编号,问题类型,上报时间,经度,纬度,地址,问题描述,处置状态,办结时间\n"
+
+
+def write(tmp_path: Path, body: str, *, name: str = "ledger.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding=encoding)
+    return path
+
+
+def test_sample_ledger_loads_completely() -> None:
+    result = read_ledger(SAMPLE_DIR / "ledger.csv")
+    assert result.summary() == {"read": 21330, "imported": 21330, "rejected": 0, "duplicates": 0}
+    issues = result.issues
+    assert str(issues[s.REPORTED_AT].dt.tz) == "Asia/Shanghai"
+    assert issues.crs.to_epsg() == 4326
+    first = issues.iloc[0]
+    # Hand-checked against the first data row of data/sample/ledger.csv.
+    assert first[s.ISSUE_ID] == "QS202511030001"
+    assert first[s.CATEGORY] == "clutter" and first[s.CATEGORY_RAW] == "楼道堆物"
+    assert first[s.REPORTED_AT] == pd.Timestamp("2025-11-03 07:21:54", tz="Asia/Shanghai")
+    assert first[s.STATUS] == "closed" and first[s.HANDLING] == "referred"
+    assert first[s.CLOSED_AT] == pd.Timestamp("2025-11-04 15:27:39", tz="Asia/Shanghai")
+    assert first[s.DEADLINE_AT] == pd.Timestamp("2025-11-06 07:21:54", tz="Asia/Shanghai")
+    assert first[s.SOURCE] == "supervision" and first[s.DEPARTMENT] == "社区居委会"
+    assert (first.geometry.x, first.geometry.y) == (117.24137, 31.840134)
+
+
+def test_every_bad_row_is_accounted_for_with_a_reason(tmp_path: Path) -> None:
+    body = (
+        "A1,私搭乱建,2024-03-05 09:00,117.25,31.85,路1号,ok,已办结,2024-03-06 10:00\n"
+        "A2,乱停乱放,2024-03-05 09:00,,31.85,路2号,no lon,待处置,\n"
+        "A3,乱停乱放,2024-03-05 09:00,东经117,31.85,路3号,text lon,待处置,\n"
+        "A4,垃圾,2024-03-05 09:00,0,0,路4号,null island,待处置,\n"
+        "A5,垃圾,2024-03-05 09:00,217.25,31.85,路5号,out of range,待处置,\n"
+        "A6,垃圾,上周二,117.25,31.85,路6号,bad time,待处置,\n"
+        "A1,垃圾,2024-03-07 09:00,117.25,31.85,路7号,same id other content,待处置,\n"
+        "A1,私搭乱建,2024-03-05 09:00,117.25,31.85,路1号,ok,已办结,2024-03-06 10:00\n"
+        "A9,噪音扰民,2024年3月8日,117.26,31.86,路9号,unknown label,神秘状态,\n"
+    )
+    result = read_ledger(write(tmp_path, body))
+    assert result.summary() == {"read": 9, "imported": 2, "rejected": 6, "duplicates": 1}
+    reasons = dict(zip(result.rejects["source_row"], result.rejects["reason"], strict=True))
+    assert reasons == {
+        3: "missing coordinates",
+        4: "coordinates are not numbers",
+        5: "coordinates are (0, 0), a placeholder",
+        6: "coordinates out of range for WGS84",
+        7: "unparseable reported time: 上周二",
+        8: "duplicate issue_id (first seen at row 2)",
+    }
+    assert list(result.rejects.columns[:3]) == ["source_row", "reason", "问题编号"]
+    a9 = result.issues.set_index(s.ISSUE_ID).loc["A9"]
+    assert a9[s.CATEGORY] == "other" and a9[s.CATEGORY_RAW] == "噪音扰民"
+    assert a9[s.STATUS] == "open"  # unknown status, no closing time
+    assert result.unmapped_statuses.to_dict() == {"神秘状态": 1}
+    assert result.unmapped_categories.to_dict() == {"噪音扰民": 1}
+
+
+def test_gb18030_csv_is_detected(tmp_path: Path) -> None:
+    path = write(tmp_path, "B1,占道经营,2024/3/5 14:02,117.25,31.85,青石路,流动摊贩,处置中,\n", encoding="gb18030")
+    result = read_ledger(path)
+    assert result.issues[s.CATEGORY].tolist() == ["street_vending"]
+    assert result.issues[s.STATUS].tolist() == ["assigned"]
+
+
+def test_missing_required_column_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "no_coords.csv"
+    path.write_text("问题编号,问题类型,上报时间\nX,垃圾,2024-01-01\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match=r"lacks the required fields \['lon', 'lat'\].*问题编号"):
+        read_ledger(path)
+
+
+def test_unreadable_files_are_ledger_errors(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="not found"):
+        read_ledger(tmp_path / "missing.csv")
+    odd = tmp_path / "ledger.pdf"
+    odd.write_bytes(b"%PDF")
+    with pytest.raises(LedgerError, match="unsupported ledger format"):
+        read_ledger(odd)
+
+
+def test_ids_are_generated_deterministically_when_absent(tmp_path: Path) -> None:
+    path = tmp_path / "noid.csv"
+    path.write_text("类型,上报时间,经度,纬度\n垃圾,2024-01-01 08:00,117.25,31.85\n垃圾,2024-01-01 09:00,117.25,31.85\n",
+                    encoding="utf-8")
+    ids1 = read_ledger(path).issues[s.ISSUE_ID].tolist()
+    ids2 = read_ledger(path).issues[s.ISSUE_ID].tolist()
+    assert ids1 == ids2 and len(set(ids1)) == 2 and all(i.startswith("GW") for i in ids1)
+
+
+def test_projected_coordinates_are_converted(tmp_path: Path) -> None:
+    # 117.25 E 31.85 N in UTM 50N is about (429 180 m, 3 524 060 m).
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 32650, always_xy=True).transform(117.25, 31.85)
+    path = write(tmp_path, f"C1,垃圾,2024-01-01,{x:.2f},{y:.2f},路,desc,已办结,2024-01-01\n")
+    point = read_ledger(path, crs="EPSG:32650").issues.geometry.iloc[0]
+    assert shapely.equals_exact(point, shapely.Point(117.25, 31.85), tolerance=1e-6)
+
+
+def test_excel_ledger_reads_like_csv(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"问题编号": ["E1"], "问题类型": ["牛皮癣"], "上报时间": ["2024-03-05 10:00:00"],
+                          "经度": ["117.25"], "纬度": ["31.85"]})
+    path = tmp_path / "ledger.xlsx"
+    frame.to_excel(path, index=False)
+    issues = read_ledger(path).issues
+    assert issues[s.CATEGORY].tolist() == ["posters"]
+    # Without a deadline column, the deadline is reported + the category's limit (1 day).
+    assert issues[s.DEADLINE_AT].iloc[0] == pd.Timestamp("2024-03-06 10:00", tz="Asia/Shanghai")
+
+
+def test_sample_grids_follow_the_schema() -> None:
+    grids = read_grids(SAMPLE_DIR / "grids.geojson")
+    assert len(grids) == 35
+    assert grids[s.GRID_ID].str.fullmatch(r"340104012\d{6}").all()
+    assert grids.is_valid.all()
+
+
+def test_grid_layer_without_the_id_field_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "g.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},'
+                    '"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}', encoding="utf-8")
+    with pytest.raises(LedgerError, match="lacks the id field 'grid_id'"):
+        read_grids(path)
+    assert read_grids(path, id_field="name")[s.GRID_ID].tolist() == ["x"]

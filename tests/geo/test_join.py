@@ -1,0 +1,73 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo import schema as s
+from geo.join import assign_grids
+from geo.pipeline import Dataset
+from tests.conftest import square_grids
+
+
+def points(xy: list[tuple[float, float] | None]) -> gpd.GeoDataFrame:
+    geoms = [shapely.Point(p) if p is not None else None for p in xy]
+    return gpd.GeoDataFrame({"n": range(len(xy))}, geometry=geoms, crs=s.STORAGE_CRS)
+
+
+def test_interior_edge_corner_and_outside_points(squares: gpd.GeoDataFrame) -> None:
+    pts = points([
+        (0.5, 0.5),  # inside B
+        (1.5, 0.5),  # inside A
+        (1.0, 0.5),  # on the B|A edge -> the smaller id, A
+        (0.5, 1.0),  # on the B|D edge -> B
+        (1.0, 1.0),  # the corner of all four -> A
+        (1.0, 2.0),  # on the outer boundary, D|C top edge -> C
+        (3.0, 3.0),  # outside every grid
+        None,  # no geometry at all
+    ])
+    out = assign_grids(pts, squares)
+    assert out[s.GRID_ID].tolist() == ["B", "A", "A", "B", "A", "C", pd.NA, pd.NA]
+    assert out[s.OUTSIDE_GRIDS].tolist() == [False] * 6 + [True, True]
+    assert out["n"].tolist() == list(range(8))  # order and rows preserved, nothing dropped
+    assert out.columns[-1] == "geometry"
+
+
+def test_crs_mismatch_is_refused(squares: gpd.GeoDataFrame) -> None:
+    with pytest.raises(ValueError, match="must share one CRS"):
+        assign_grids(points([(0.5, 0.5)]).to_crs(3857), squares)
+
+
+def test_agrees_with_geopandas_sjoin_on_the_sample(sample: Dataset) -> None:
+    # Oracle: sjoin 'within' for points strictly inside (no boundary ties on random data).
+    rng = np.random.default_rng(7)
+    minx, miny, maxx, maxy = sample.grids.total_bounds
+    pts = points(list(zip(rng.uniform(minx, maxx, 3000), rng.uniform(miny, maxy, 3000), strict=True)))
+    ours = assign_grids(pts, sample.grids)[s.GRID_ID]
+    oracle = gpd.sjoin(pts, sample.grids[[s.GRID_ID, "geometry"]], how="left", predicate="within")
+    oracle = oracle[~oracle.index.duplicated()][s.GRID_ID].astype("string")
+    pd.testing.assert_series_equal(ours, oracle, check_names=False)
+    assert ours.notna().sum() > 1500  # the sample fills a good part of its bounding box
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-0.5, 2.5), st.floats(-0.5, 2.5)), min_size=1, max_size=60))
+def test_every_point_inside_lands_in_exactly_one_grid(xy: list[tuple[float, float]]) -> None:
+    grids = square_grids()
+    # Snap half of the points onto the 0.5-lattice so that edges and corners get hit often.
+    xy = [(round(x * 2) / 2, round(y * 2) / 2) if i % 2 else (x, y) for i, (x, y) in enumerate(xy)]
+    out = assign_grids(points(xy), grids)
+    street = shapely.union_all(grids.geometry.to_numpy())
+    inside = np.array([street.intersects(shapely.Point(p)) for p in xy])
+    assert (out[s.GRID_ID].notna().to_numpy() == inside).all()
+    assert (out[s.OUTSIDE_GRIDS].to_numpy() == ~inside).all()
+    by_id = grids.set_index(s.GRID_ID).geometry
+    for p, gid in zip(xy, out[s.GRID_ID], strict=True):
+        if gid is not pd.NA:
+            assert by_id[gid].intersects(shapely.Point(p))
+            # The chosen grid is the smallest id among all grids touching the point.
+            assert gid == min(g for g, poly in by_id.items() if poly.intersects(shapely.Point(p)))
+    counts = out[s.GRID_ID].value_counts()
+    assert counts.sum() == inside.sum()

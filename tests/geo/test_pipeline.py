@@ -1,0 +1,57 @@
+import datetime as dt
+
+import numpy as np
+
+from geo import schema as s
+from geo.pipeline import ALL, Dataset, IssueFilter, filter_issues, run_analysis
+
+
+def test_default_analysis_counts_every_non_void_issue(sample: Dataset) -> None:
+    result = run_analysis(sample)
+    non_void = int((sample.issues[s.STATUS] != "void").sum())
+    assert len(result.issues) == non_void
+    assert result.cube["count"].sum() == non_void  # no sample issue lies outside the grids
+    assert result.grid_counts["count"].sum() == non_void
+    assert int(result.weekly.to_numpy().sum()) == non_void
+    assert sorted(result.grid_counts["rank"]) == list(range(1, 36))
+    assert result.heat[ALL].n_issues == non_void
+    # Weeks are aligned to the end: the last period ends the day after the last report.
+    assert result.period_end.date() == dt.date(2026, 11, 16)
+    assert len(result.weekly) == 54
+
+
+def test_ranking_is_by_count_then_grid_id(sample: Dataset) -> None:
+    ranked = run_analysis(sample).grid_counts
+    keys = list(zip(-ranked["count"], ranked[s.GRID_ID], strict=True))
+    assert keys == sorted(keys)
+
+
+def test_filters_combine(sample: Dataset) -> None:
+    flt = IssueFilter(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), categories=("parking", "litter"),
+                      communities=("望江社区",))
+    got = filter_issues(sample.issues, sample.grids, flt)
+    local = got[s.REPORTED_AT].dt.tz_convert("Asia/Shanghai")
+    assert len(got) > 0
+    assert local.min().date() >= flt.start and local.max().date() <= flt.end
+    assert set(got[s.CATEGORY]) == {"parking", "litter"}
+    grids_in = set(sample.grids.loc[sample.grids[s.COMMUNITY] == "望江社区", s.GRID_ID])
+    assert set(got[s.GRID_ID]) <= grids_in
+    result = run_analysis(sample, flt)
+    assert set(result.grids[s.COMMUNITY]) == {"望江社区"}
+    assert result.cube["count"].sum() == len(got)
+    assert list(result.weekly.columns) == ["parking", "litter"]
+    assert len(result.weekly) == 5  # 31 days -> 5 weeks ending 2026-03-31
+
+
+def test_void_cases_only_on_request(sample: Dataset) -> None:
+    n_void = int((sample.issues[s.STATUS] == "void").sum())
+    assert n_void > 0
+    with_void = filter_issues(sample.issues, sample.grids, IssueFilter(include_void=True))
+    assert len(with_void) == len(sample.issues)
+
+
+def test_heat_payloads_are_bounded(sample: Dataset) -> None:
+    result = run_analysis(sample, max_heat_points=500)
+    for payload in result.heat.values():
+        assert len(payload.points) <= 500
+    assert np.isclose(result.heat[ALL].points[:, 2].sum(), len(result.issues))

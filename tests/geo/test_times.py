@@ -1,0 +1,38 @@
+import pandas as pd
+import pytest
+
+from geo.times import is_date_only, parse_local_times
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-11-03 07:21:54", "2025-11-03 07:21:54+08:00"),
+        ("2024/3/5 14:02", "2024-03-05 14:02:00+08:00"),
+        ("2024/03/05", "2024-03-05 00:00:00+08:00"),
+        ("2024年3月5日", "2024-03-05 00:00:00+08:00"),
+        ("2024年3月5日 14时02分", "2024-03-05 14:02:00+08:00"),
+        ("01/01/2018 12:00:09 AM", "2018-01-01 00:00:09+08:00"),
+        ("12/31/2017 11:59:00 PM", "2017-12-31 23:59:00+08:00"),
+        ("2024-03-05T10:00:00Z", "2024-03-05 18:00:00+08:00"),  # explicit zone converted
+        ("2024-03-05T10:00:00+08:00", "2024-03-05 10:00:00+08:00"),
+        ("45356", "2024-03-05 00:00:00+08:00"),  # Excel serial: 45356 days after 1899-12-30
+        ("45356.5", "2024-03-05 12:00:00+08:00"),
+    ],
+)
+def test_formats_seen_in_ledgers(raw: str, expected: str) -> None:
+    got = parse_local_times(pd.Series([raw]))
+    assert got.iloc[0] == pd.Timestamp(expected)
+    assert str(got.dt.tz) == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("raw", ["", None, "yesterday", "2024-13-45", "99999999"])
+def test_unparseable_values_become_nat(raw: object) -> None:
+    assert parse_local_times(pd.Series([raw], dtype="object")).isna().all()
+
+
+def test_other_zone_and_order_preserved() -> None:
+    got = parse_local_times(pd.Series(["2018-01-01 00:00:09", "bad", "2018-01-02"]), tz="America/Los_Angeles")
+    assert got.iloc[0] == pd.Timestamp("2018-01-01 00:00:09", tz="America/Los_Angeles")
+    assert pd.isna(got.iloc[1])
+    assert list(is_date_only(got)) == [False, False, True]
