@@ -5,13 +5,17 @@ Run with ``streamlit run dashboard/app.py`` (``make demo`` does it on the sample
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.assets import ensure_assets
 from dashboard.i18n import t
 from dashboard.shell import build_sidebar
 
-st.set_page_config(page_title="Gridwatch 网格治理热点分析", page_icon=":material/map:", layout="wide")
+# A local file: a Material or emoji page icon makes the browser fetch the favicon from Google.
+ICON = Path(__file__).with_name("icon.png")
+st.set_page_config(page_title="Gridwatch 网格治理热点分析", page_icon=str(ICON), layout="wide")
 ensure_assets()  # Leaflet and plugins copied from installed packages; served at /app/static
 ctx = build_sidebar()
 pages = [

@@ -10,12 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import folium
 import streamlit as st
 
-from dashboard.components import maps
-from dashboard.i18n import Lang, map_labels
-from geo.pipeline import ALL, SAMPLE_DIR, AnalysisResult, Dataset, IssueFilter, load_dataset, run_analysis
+from geo.pipeline import SAMPLE_DIR, AnalysisResult, Dataset, IssueFilter, load_dataset, run_analysis
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
@@ -49,16 +46,3 @@ def dataset(source: DataSource) -> Dataset:
 def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
     """Counts, rankings, weekly series and heat payloads for one filter."""
     return run_analysis(dataset(source), flt, max_heat_points=MAX_HEAT_POINTS)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def map_for(source: DataSource, flt: IssueFilter, layer: str, category: str, lang: Lang,
-            tiles: str | None) -> folium.Map:
-    """The folium map for a page state; built once per state, so reruns skip the build."""
-    result = analysis(source, flt)
-    labels = map_labels(lang)
-    if layer == "heat":
-        return maps.heatmap(result.grids, result.heat[category], labels, tiles=tiles)
-    cube = result.cube if category == ALL else result.cube[result.cube["category"] == category]
-    counts = cube.groupby("grid_id")["count"].sum()
-    return maps.choropleth(result.grids, counts, labels, tiles=tiles)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.data import MAX_HEAT_POINTS, analysis, map_for
-from dashboard.i18n import t
+from dashboard.components import maps
+from dashboard.data import MAX_HEAT_POINTS, analysis
+from dashboard.i18n import map_labels, t
 from dashboard.shell import context
 from geo.pipeline import ALL
 
@@ -31,12 +32,22 @@ if category not in result.heat:  # the category left the filter: fall back to al
 payload = result.heat[category]
 c1, c2, c3 = st.columns(3)
 c1.metric(t("issues", lang), f"{payload.n_issues:,}")
-c2.metric(t("heat_cells", lang), f"{len(payload.points):,}", help=t("cell_size", lang, size=payload.cell_size_m))
+if layer == "heat":
+    c2.metric(t("heat_cells", lang), f"{len(payload.points):,}", help=t("cell_size", lang, size=payload.cell_size_m))
+else:
+    c2.metric(t("grids", lang), f"{len(result.grids):,}")
 c3.metric(t("outside_grids", lang), f"{result.outside:,}")
 
 if len(result.issues) == 0:
     st.info(t("no_issues", lang))
-m = map_for(ctx.source, ctx.flt, layer, category, lang, ctx.tiles)
+# Built fresh on every run (about 0.1 s): a cached folium Map shared between sessions renders as
+# a blank frame in the second session, because streamlit-folium re-renders the same object.
+labels = map_labels(lang)
+if layer == "heat":
+    m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles)
+else:
+    cube = result.cube if category == ALL else result.cube[result.cube["category"] == category]
+    m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles)
 # returned_objects=[]: panning and zooming stay in the browser and never re-run the script.
 st_folium(m, key=f"map-{layer}-{category}", height=620, use_container_width=True, returned_objects=[])
 st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))

@@ -16,7 +16,9 @@ st.title(t("ranking_title", lang))
 result = analysis(ctx.source, ctx.flt)
 table = ranking_table(result, lambda c: ctx.data.categories.name(c, lang=lang),
                       {k: t(k, lang) for k in ("rank", "grid", "grid_id", "community", "count", "share")})
-st.dataframe(table, hide_index=True, width="stretch")
+share = t("share", lang)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={share: st.column_config.NumberColumn(share, format="percent")})
 st.caption(t("ranking_caption", lang))
 st.download_button(t("download_csv", lang), data=to_safe_csv(table), file_name="grid_ranking.csv",
                    mime="text/csv")

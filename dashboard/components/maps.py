@@ -200,7 +200,8 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
                          [labels["grid"], labels["community"], labels["count"]]),
     ).add_to(m)
     items = [(ZERO_COLOUR, "0")]
-    lower = 1
+    positive = frame.loc[frame["count"] > 0, "count"]
+    lower = int(positive.min()) if len(positive) else 1
     offset = len(PALETTE) - len(breaks)
     for i, upper in enumerate(breaks):
         items.append((PALETTE[offset + i], f"{lower}–{int(upper)}" if upper > lower else f"{lower}"))

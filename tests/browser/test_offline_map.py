@@ -1,0 +1,145 @@
+"""The dashboard in a real headless Chromium with no internet: the map must render from local assets."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import SHOTS, Server, Traffic
+
+pytestmark = pytest.mark.browser
+FRAME = "streamlit_folium"
+
+
+def open_page(browser: object, url: str, *, width: int = 1366, height: int = 900) -> tuple[object, Traffic]:
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    traffic = Traffic(page)
+    page.goto(url, wait_until="domcontentloaded")
+    return page, traffic
+
+
+def map_frame(page: object, timeout_s: float = 60.0) -> object:
+    """The frame of the visible map once Leaflet has drawn the grids.
+
+    A rerun replaces the component iframe (the old one lingers hidden, height 0), so the frame is
+    looked up again until a visible, live one has drawn its paths.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    ready = "typeof L === 'object' && document.querySelectorAll('path.leaflet-interactive').length > 0"
+    while time.monotonic() < deadline:
+        try:
+            handle = page.locator(f"iframe[src*='{FRAME}']").locator("visible=true").first
+            handle.wait_for(timeout=5_000)
+            frame = handle.element_handle(timeout=5_000).content_frame()
+            if frame is not None and frame.evaluate(f"() => {ready}"):
+                return frame
+        except PlaywrightError:
+            pass  # detached or not yet attached: look again
+        page.wait_for_timeout(300)
+    raise AssertionError(f"no rendered map frame within {timeout_s} s")
+
+
+def wait_for_legend(page: object, text: str, timeout_s: float = 30.0) -> object:
+    """The visible map frame once its legend contains ``text``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        frame = map_frame(page)
+        legend = frame.query_selector(".gw-legend")
+        if legend is not None and text in legend.inner_text():
+            return frame
+        page.wait_for_timeout(300)
+    raise AssertionError(f"no map legend with {text!r} within {timeout_s} s")
+
+
+def test_heatmap_renders_over_the_grids_without_outside_requests(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, server.url)
+    frame = map_frame(page)
+    frame.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached", timeout=30_000)
+    assert frame.evaluate("typeof L") == "object"
+    assert frame.evaluate("L.version") == "1.9.3"  # the xstatic-leaflet copy
+    assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
+    # The heat canvas has been painted: some pixels are not transparent.
+    painted = frame.evaluate("""() => {
+        const c = document.querySelector('canvas.leaflet-heatmap-layer');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n; }""")
+    assert painted > 10_000
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "map_heat_zh_1366.png"), full_page=True)
+    assert traffic.external() == []
+    assert traffic.failed == []
+    page.close()
+
+
+def test_choropleth_and_english_labels(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, server.url)
+    map_frame(page)
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Where problems are").wait_for(timeout=30_000)
+    page.get_by_text("Counts per grid", exact=True).first.click()
+    # The layer switch re-runs the script and replaces the map: wait for the new legend.
+    frame = wait_for_legend(page, "Issues")
+    assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
+    assert frame.evaluate("document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 0
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "map_choropleth_en_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "heading"), [("trends", "每周趋势"), ("ranking", "网格排名")])
+def test_other_pages_render(browser: object, server: Server, path: str, heading: str) -> None:
+    page, traffic = open_page(browser, f"{server.url}/{path}")
+    page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(SHOTS / f"{path}_zh_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()
+
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """A server whose ledger and grid names carry script payloads."""
+    folder: Path = tmp_path_factory.mktemp("hostile")
+    ring = [[117.25, 31.85], [117.26, 31.85], [117.26, 31.86], [117.25, 31.86], [117.25, 31.85]]
+    grids = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"grid_id": "G1", "grid_name": EVIL, "community": "<script>alert(2)</script>"}}]}
+    (folder / "grids.geojson").write_text(json.dumps(grids), encoding="utf-8")
+    rows = "".join(f"X{i},{EVIL},2026-03-0{1 + i % 9} 10:00,117.255,31.855,{EVIL},{EVIL}\n" for i in range(30))
+    (folder / "ledger.csv").write_text("问题编号,问题类型,上报时间,经度,纬度,地址,问题描述\n" + rows, encoding="utf-8")
+    srv = Server({"GRIDWATCH_LEDGER": str(folder / "ledger.csv"), "GRIDWATCH_GRIDS": str(folder / "grids.geojson")})
+    yield srv
+    srv.stop()
+
+
+def test_hostile_text_shows_as_text_and_never_runs(browser: object, hostile_server: Server) -> None:
+    page, traffic = open_page(browser, hostile_server.url)
+    frame = map_frame(page)
+    frame.hover("path.leaflet-interactive", force=True)
+    frame.wait_for_selector(".leaflet-tooltip", timeout=15_000)
+    assert EVIL in frame.inner_text(".leaflet-tooltip")  # shown literally
+    assert frame.evaluate("document.querySelectorAll('.leaflet-tooltip img, .leaflet-tooltip script').length") == 0
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "xss_tooltip.png"))
+    assert traffic.dialogs == []
+    assert traffic.external() == []
+    page.close()
+
+
+def test_a_second_visitor_sees_the_map_too(browser: object, server: Server) -> None:
+    # Regression: a folium Map cached across sessions rendered as a blank frame for the second one.
+    for _ in range(2):
+        page, _traffic = open_page(browser, server.url)
+        frame = map_frame(page)
+        assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
+        page.close()

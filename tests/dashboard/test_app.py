@@ -1,0 +1,94 @@
+"""Every page runs under AppTest without an exception, in both languages, with filters applied."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import schema as s
+from geo.pipeline import Dataset
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = ("app_pages/map.py", "app_pages/trends.py", "app_pages/ranking.py")
+
+
+def run_app(page: str | None = None, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def component_count(at: AppTest) -> int:
+    return sum(1 for e in at.main if type(e).__name__ == "UnknownElement")
+
+
+def test_map_page_is_the_default_and_shows_the_map() -> None:
+    at = run_app()
+    assert at.title[0].value == "问题分布地图"
+    assert component_count(at) == 1  # the streamlit-folium map
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["问题数"] == "21,065"  # 21,330 rows less 265 voided cases
+    assert metrics["网格外"] == "0"
+
+
+@pytest.mark.parametrize(("page", "title"), zip(PAGES, ("问题分布地图", "每周趋势", "网格排名"), strict=True))
+def test_every_page_runs_in_chinese(page: str, title: str) -> None:
+    at = run_app(page)
+    assert at.title[0].value == title
+
+
+@pytest.mark.parametrize(("page", "title"), zip(PAGES, ("Where problems are", "Weekly trends", "Grid ranking"),
+                                                 strict=True))
+def test_every_page_runs_in_english(page: str, title: str) -> None:
+    at = run_app(page, gw_lang="en")
+    assert at.title[0].value == title
+    assert at.sidebar.header[0].value == "Filters"
+
+
+def test_category_and_layer_switches_change_the_map() -> None:
+    at = run_app()
+    at.radio(key="gw_map_category").set_value("parking").run()
+    at.radio(key="gw_map_layer").set_value("choropleth").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["问题数"].replace(",", "")) < 21_065
+
+
+def test_filters_are_kept_across_pages_and_narrow_the_ranking() -> None:
+    at = run_app()
+    at.sidebar.multiselect(key="gw_communities").set_value(["望江社区"]).run()
+    at.switch_page("app_pages/ranking.py").run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="gw_communities").value == ["望江社区"]
+    table = at.dataframe[0].value
+    assert set(table["社区"]) == {"望江社区"}
+    assert table["排名"].tolist() == list(range(1, len(table) + 1))
+
+
+def element_types(at: AppTest) -> list[str]:
+    return [getattr(e, "type", type(e).__name__) for e in at.main]
+
+
+def test_trends_page_draws_a_chart() -> None:
+    at = run_app("app_pages/trends.py")
+    assert "vega_lite_chart" in element_types(at)
+    assert not at.info
+
+
+def test_an_empty_selection_says_so_instead_of_a_chart(sample: Dataset) -> None:
+    # Find, from the data itself, a day on which no bare soil was reported.
+    local_days = set(sample.issues.loc[sample.issues[s.CATEGORY] == "bare_soil", s.REPORTED_AT]
+                     .dt.tz_convert("Asia/Shanghai").dt.date)
+    day = next(dt.date(2025, 11, 3) + dt.timedelta(days=i) for i in range(60)
+               if dt.date(2025, 11, 3) + dt.timedelta(days=i) not in local_days)
+    at = run_app("app_pages/trends.py", gw_dates=(day, day), gw_categories=["bare_soil"])
+    assert [i.value for i in at.info] == ["当前筛选条件下没有问题记录。"]
+    assert "vega_lite_chart" not in element_types(at)

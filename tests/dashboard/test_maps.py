@@ -1,0 +1,111 @@
+"""Map components: offline assets, escaped text, bounded payloads, honest legends."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from folium.plugins import MarkerCluster
+
+from dashboard import assets
+from dashboard.components import maps
+from dashboard.i18n import map_labels
+from geo import schema as s
+from geo.pipeline import ALL, Dataset, run_analysis
+from tests.conftest import square_grids
+
+EVIL = '<img src=x onerror=alert(1)>'
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
+
+
+def rendered(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def test_heatmap_loads_only_local_assets(sample: Dataset) -> None:
+    result = run_analysis(sample)
+    html = rendered(maps.heatmap(result.grids, result.heat[ALL], map_labels("zh")))
+    assert "/app/static/vendor/leaflet/leaflet.js" in html
+    assert "/app/static/vendor/leaflet-heat/leaflet_heat.min.js" in html
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+    assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
+
+
+def test_choropleth_loads_only_local_assets(sample: Dataset) -> None:
+    result = run_analysis(sample)
+    counts = result.grid_counts.set_index(s.GRID_ID)["count"]
+    html = rendered(maps.choropleth(result.grids, counts, map_labels("en")))
+    assert not EXTERNAL.search(html)
+    assert "Issues" in html  # the English legend title
+
+
+def test_an_asset_without_a_local_copy_is_refused() -> None:
+    m = folium.Map(tiles=None)
+    MarkerCluster().add_to(m)  # needs leaflet.markercluster, which is not vendored
+    with pytest.raises(assets.OfflineAssetError, match="markercluster"):
+        assets.localize(m)
+
+
+def test_every_local_url_points_at_a_copied_file(tmp_path: Path) -> None:
+    vendor = assets.ensure_assets(tmp_path / "vendor")
+    for url in filter(None, assets._LOCAL_URLS.values()):
+        rel = url.removeprefix(assets.URL_PREFIX + "/")
+        assert (vendor / rel).is_file(), rel
+    assert (vendor / "leaflet/images/marker-icon.png").is_file()
+    # Idempotent: a second call copies nothing new and keeps the files.
+    before = {p: p.stat().st_mtime_ns for p in vendor.rglob("*") if p.is_file()}
+    assets.ensure_assets(vendor)
+    assert before == {p: p.stat().st_mtime_ns for p in vendor.rglob("*") if p.is_file()}
+
+
+def hostile_grids() -> gpd.GeoDataFrame:
+    grids = square_grids()
+    grids[s.GRID_NAME] = [EVIL, "正常", "a&b", '"quoted"']
+    grids[s.COMMUNITY] = ["<script>alert(2)</script>", "东", "西", "西"]
+    return grids
+
+
+def test_ledger_text_is_escaped_in_tooltips_and_legends() -> None:
+    grids = hostile_grids()
+    counts = pd.Series([3, 0, 1, 7], index=grids[s.GRID_ID])
+    html = rendered(maps.choropleth(grids, counts, {**map_labels("zh"), "count_legend_title": "<b>x</b>"}))
+    assert "<img src=x" not in html and "<script>alert(2)" not in html
+    # Inside the GeoJSON, Jinja's tojson writes "&" as \u0026: in JS the value is "&lt;img …&gt;".
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    assert "\\u0026lt;script\\u0026gt;alert(2)\\u0026lt;/script\\u0026gt;" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html  # even our own labels are escaped in the legend
+
+
+def test_escaped_geojson_keeps_numbers_and_blanks_missing_text() -> None:
+    grids = square_grids()
+    grids["n"] = [1, 2, 3, 4]
+    grids.loc[0, s.COMMUNITY] = None
+    doc = maps.escaped_geojson(grids, [s.GRID_ID, s.COMMUNITY, "n"])
+    props = [f["properties"] for f in doc["features"]]
+    assert props[0] == {s.GRID_ID: "B", s.COMMUNITY: "", "n": 1}
+    assert isinstance(props[3]["n"], int)
+
+
+def test_heat_intensity_is_scaled_to_one_and_rounded(sample: Dataset) -> None:
+    payload = run_analysis(sample).heat[ALL]
+    rows = np.array(maps.heat_intensity(payload))
+    assert rows.shape == payload.points.shape
+    assert rows[:, 2].max() == 1.0 and rows[:, 2].min() > 0
+    assert np.allclose(rows[:, :2], payload.points[:, :2], atol=1e-6)
+
+
+def test_class_breaks_and_colours() -> None:
+    breaks = maps.class_breaks(np.array([0, 0, 1, 2, 3, 4, 5, 6, 100]))
+    assert breaks[-1] == 100 and list(breaks) == sorted(set(breaks))
+    assert maps.colour_for(0, breaks) == maps.ZERO_COLOUR
+    assert maps.colour_for(100, breaks) == maps.PALETTE[-1]
+    assert maps.colour_for(1, breaks) != maps.colour_for(100, breaks)
+    # A single non-zero value uses the darkest colour, not the palest.
+    one = maps.class_breaks(np.array([0, 5]))
+    assert maps.colour_for(5, one) == maps.PALETTE[-1]
+    assert maps.class_breaks(np.zeros(3)).size == 0
