@@ -35,8 +35,8 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check geo dashboard tests benchmarks
 
 bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/bench_join.py
-	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python -m benchmarks.bench_join
+	$(BIN)/python -m benchmarks.bench_dashboard
 
 ## Regenerate the sample street (deterministic: the files must not change)
 sample: $(VENV)/.runtime

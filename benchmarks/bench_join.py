@@ -1,0 +1,61 @@
+"""Join and heat payload on the sample grids, against the naive routes, in one run.
+
+- join: ``geo.join.assign_grids`` (STRtree, vectorised tie rule) vs ``geopandas.sjoin(predicate="within")``
+- heat payload: bytes of the rendered map with the server-side aggregate vs raw points in a HeatMap
+
+Run: ``.venv/bin/python benchmarks/bench_join.py [N_POINTS]``
+"""
+
+from __future__ import annotations
+
+import sys
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from folium.plugins import HeatMap
+
+from benchmarks.common import median_time, report
+from dashboard.components.maps import heatmap
+from dashboard.i18n import map_labels
+from geo import schema as s
+from geo.aggregate import heat_payload
+from geo.io import read_grids
+from geo.join import assign_grids
+from geo.pipeline import SAMPLE_DIR
+
+
+def main(n: int) -> None:
+    grids = read_grids(SAMPLE_DIR / "grids.geojson")
+    rng = np.random.default_rng(0)
+    minx, miny, maxx, maxy = grids.total_bounds
+    pts = gpd.GeoDataFrame(geometry=shapely.points(rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)),
+                           crs=s.STORAGE_CRS)
+    ours_t, ours = median_time(lambda: assign_grids(pts, grids))
+    naive_t, naive = median_time(lambda: gpd.sjoin(pts, grids[[s.GRID_ID, "geometry"]], how="left", predicate="within"))
+    naive_ids = naive[~naive.index.duplicated()][s.GRID_ID].astype("string")
+    assert (ours[s.GRID_ID].fillna("-") == naive_ids.fillna("-")).all(), "join results differ"
+
+    inside = pts[ours[s.GRID_ID].notna().to_numpy()]
+    agg_t, payload = median_time(lambda: heat_payload(inside, max_points=50_000))
+    agg_html = heatmap(grids, payload, map_labels("zh")).get_root().render()
+    def raw_map() -> folium.Map:  # the naive route: every point to the browser (5 decimals)
+        m = folium.Map(tiles=None)
+        HeatMap(np.column_stack([inside.geometry.y, inside.geometry.x]).round(5).tolist()).add_to(m)
+        return m
+
+    raw_t, raw = median_time(raw_map, repeats=1)
+    raw_html = raw.get_root().render()
+
+    print(f"{n:,} random points over {len(grids)} sample grids; {len(inside):,} inside; "
+          f"heat payload {len(payload.points):,} points at {payload.cell_size_m:.0f} m cells")
+    report([
+        ("join time (s)", ours_t, naive_t),
+        ("map HTML (MB)", len(agg_html) / 1e6, len(raw_html) / 1e6),
+        ("heat layer build (s)", agg_t, raw_t),
+    ])
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)

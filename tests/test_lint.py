@@ -1,0 +1,27 @@
+"""ruff runs with the suite, so its rules (including geo's banned UI imports) gate every change."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_is_clean() -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    proc = subprocess.run([str(ruff), "check", "--output-format", "concise", "geo", "dashboard", "tests", "benchmarks"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_geo_bans_ui_imports() -> None:
+    # The banned-api rule itself must fire: a stray import in geo/ would be caught by ruff too.
+    probe = ROOT / "geo" / "_lint_probe.py"
+    probe.write_text("import streamlit\n", encoding="utf-8")
+    try:
+        ruff = Path(sys.executable).with_name("ruff")
+        proc = subprocess.run([str(ruff), "check", "--output-format", "concise", str(probe)], cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+    finally:
+        probe.unlink()
+    assert proc.returncode == 1 and "TID251" in proc.stdout
