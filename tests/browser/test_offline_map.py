@@ -46,12 +46,17 @@ def map_frame(page: object, timeout_s: float = 60.0) -> object:
 
 def wait_for_legend(page: object, text: str, timeout_s: float = 30.0) -> object:
     """The visible map frame once its legend contains ``text``."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         frame = map_frame(page)
-        legend = frame.query_selector(".gw-legend")
-        if legend is not None and text in legend.inner_text():
-            return frame
+        try:
+            legend = frame.query_selector(".gw-legend")
+            if legend is not None and text in legend.inner_text():
+                return frame
+        except PlaywrightError:
+            pass  # the rerun replaced this frame while we read it: look again
         page.wait_for_timeout(300)
     raise AssertionError(f"no map legend with {text!r} within {timeout_s} s")
 
