@@ -88,24 +88,24 @@ def guess_columns(headers: Iterable[object], *, overrides: Mapping[str, str] | N
     ValueError
         If an override names a header the ledger does not have, or an unknown field.
     """
-    headers = [str(h) for h in headers]
-    by_norm = {normalize_label(h): h for h in headers}
+    names = [str(h) for h in headers]
+    by_norm = {normalize_label(h): h for h in names}
     chosen: dict[str, str] = {}
     for field_name, header in (overrides or {}).items():
         if field_name not in HEADER_ALIASES:
             raise ValueError(f"unknown field {field_name!r}; known fields: {sorted(HEADER_ALIASES)}")
-        if header not in headers:
-            raise ValueError(f"mapping names header {header!r}, which the ledger lacks; headers: {headers}")
+        if header not in names:
+            raise ValueError(f"mapping names header {header!r}, which the ledger lacks; headers: {names}")
         chosen[field_name] = header
     used = set(chosen.values())
     for field_name, aliases in HEADER_ALIASES.items():
         if field_name in chosen:
             continue
         for alias in aliases:
-            header = by_norm.get(normalize_label(alias))
-            if header is not None and header not in used:
-                chosen[field_name] = header
-                used.add(header)
+            found = by_norm.get(normalize_label(alias))
+            if found is not None and found not in used:
+                chosen[field_name] = found
+                used.add(found)
                 break
     return chosen
 

@@ -11,6 +11,7 @@ ledger with planted hotspots whose truth is written beside the ledger.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -222,8 +223,12 @@ def make_grids(rng: np.random.Generator, *, n_grids: int = 35) -> tuple[gpd.GeoD
 
 # --- ledger --------------------------------------------------------------------------------
 
+#: Draws ``m`` candidate points (metres) with the given generator.
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
+
+
 def _sample_in(polygon: shapely.Geometry, rng: np.random.Generator, n: int,
-               sampler: Any) -> np.ndarray:
+               sampler: Sampler) -> np.ndarray:
     """Draw ``n`` points from ``sampler(rng, m)`` restricted to ``polygon`` (rejection)."""
     out = np.empty((0, 2))
     while len(out) < n:
@@ -231,6 +236,19 @@ def _sample_in(polygon: shapely.Geometry, rng: np.random.Generator, n: int,
         keep = shapely.contains_xy(polygon, cand[:, 0], cand[:, 1])
         out = np.vstack([out, cand[keep]])
     return out[:n]
+
+
+def _blob_sampler(cx: float, cy: float, sigma: float) -> Sampler:
+    """Points around ``(cx, cy)`` with a Gaussian spread of ``sigma`` metres."""
+    return lambda r, m: r.normal([cx, cy], sigma, size=(m, 2))
+
+
+def _alley_sampler(cx: float, cy: float) -> Sampler:
+    """Points along a 220 m alley through ``(cx, cy)`` with little spread across it."""
+    def sample(r: np.random.Generator, m: int) -> np.ndarray:
+        along = r.uniform(-110, 110, m)
+        return np.column_stack([cx + along * 0.8 + r.normal(0, 12, m), cy + along * 0.6 + r.normal(0, 12, m)])
+    return sample
 
 
 def _week_weights(kind: str, weeks: pd.DatetimeIndex) -> np.ndarray:
@@ -337,14 +355,7 @@ def generate_sample(seed: int = DEFAULT_SEED, *, n_background: int = 19_000) -> 
         gi = grid_near(dx, dy, taken)
         cx, cy = lab_xy[gi]
         poly = grids_m.geometry.iloc[gi]
-        if name == "back_alleys":  # along an alley: a line with little spread across it
-            def sampler(r: np.random.Generator, m: int, cx: float = cx, cy: float = cy) -> np.ndarray:
-                along = r.uniform(-110, 110, m)
-                return np.column_stack([cx + along * 0.8 + r.normal(0, 12, m), cy + along * 0.6 + r.normal(0, 12, m)])
-        else:
-            def sampler(r: np.random.Generator, m: int, cx: float = cx, cy: float = cy,
-                        sg: float = sigma) -> np.ndarray:
-                return r.normal([cx, cy], sg, size=(m, 2))
+        sampler = _alley_sampler(cx, cy) if name == "back_alleys" else _blob_sampler(cx, cy, sigma)
         xy = _sample_in(poly, rng, n, sampler)
         pts.append(xy)
         cats.append(rng.choice(list(hcats), size=n))

@@ -25,3 +25,9 @@ def test_geo_bans_ui_imports() -> None:
     finally:
         probe.unlink()
     assert proc.returncode == 1 and "TID251" in proc.stdout
+
+
+def test_mypy_is_clean() -> None:
+    mypy = Path(sys.executable).with_name("mypy")
+    proc = subprocess.run([str(mypy), "geo", "dashboard"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -148,3 +148,29 @@ def test_a_second_visitor_sees_the_map_too(browser: object, server: Server) -> N
         frame = map_frame(page)
         assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
         page.close()
+
+
+def test_panning_and_zooming_do_not_rerun_the_app(browser: object, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    sent: list[object] = []
+    # A rerun is a message from the browser to the server on Streamlit's websocket.
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    page.goto(server.url, wait_until="domcontentloaded")
+    frame = map_frame(page)
+    page.wait_for_timeout(2000)  # let the initial handshake and component messages settle
+    sent.clear()
+    before = frame.evaluate("() => { const m = Object.values(window).find(v => v instanceof L.Map);"
+                            " return [m.getCenter().lat, m.getZoom()]; }")
+    box = page.locator(f"iframe[src*='{FRAME}']").locator("visible=true").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 150, cy + 90, steps=10)
+    page.mouse.up()
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(2500)
+    after = frame.evaluate("() => { const m = Object.values(window).find(v => v instanceof L.Map);"
+                           " return [m.getCenter().lat, m.getZoom()]; }")
+    assert after != before  # the map did move
+    assert sent == []  # and the server heard nothing of it
+    page.close()
