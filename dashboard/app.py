@@ -22,5 +22,6 @@ pages = [
     st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map", default=True),
     st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
+    st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":material/upload_file:", url_path="data"),
 ]
 st.navigation(pages).run()

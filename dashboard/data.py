@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.pipeline import SAMPLE_DIR, AnalysisResult, Dataset, IssueFilter, load_dataset, run_analysis
+from geo.pipeline import AnalysisResult, Dataset, IssueFilter, ensure_sample_workspace, open_workspace, run_analysis
+from geo.store import Workspace
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
@@ -20,26 +21,23 @@ MAX_HEAT_POINTS = 50_000
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where the data comes from; the modification times make an edited file a new cache key."""
+    """The workspace the app shows; its files' modification times make new data a new cache key."""
 
-    ledger: str
-    grids: str
-    ledger_mtime: float
-    grids_mtime: float
+    workspace: str
+    version: tuple[float, float]
 
     @classmethod
     def from_env(cls) -> DataSource:
-        """``GRIDWATCH_LEDGER`` and ``GRIDWATCH_GRIDS``, else the bundled sample street."""
-        ledger = Path(os.environ.get("GRIDWATCH_LEDGER") or SAMPLE_DIR / "ledger.csv")
-        grids = Path(os.environ.get("GRIDWATCH_GRIDS") or SAMPLE_DIR / "grids.geojson")
-        mtime = lambda p: p.stat().st_mtime if p.exists() else 0.0  # noqa: E731 - missing files fail on load
-        return cls(str(ledger), str(grids), mtime(ledger), mtime(grids))
+        """``GRIDWATCH_WORKSPACE``, else the sample street (imported on first use)."""
+        path = os.environ.get("GRIDWATCH_WORKSPACE")
+        ws = Workspace(Path(path)) if path else ensure_sample_workspace()
+        return cls(str(ws.root), ws.version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def dataset(source: DataSource) -> Dataset:
-    """The joined dataset (read and joined once per file version; shared, treat as read-only)."""
-    return load_dataset(source.ledger, source.grids)
+    """The workspace's joined issues and grids (read once per version; shared, treat as read-only)."""
+    return open_workspace(Workspace(Path(source.workspace)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -16,6 +16,7 @@ from dashboard.data import DataSource, dataset
 from dashboard.i18n import LANGS, Lang, t
 from geo import schema as s
 from geo.pipeline import Dataset, IssueFilter
+from geo.quality import SUSPECT_POINT
 
 _CONTEXT_KEY = "gw_context"
 
@@ -63,9 +64,13 @@ def build_sidebar() -> PageContext:
         t("communities", lang), options=communities, key="gw_communities",
         placeholder=t("all_placeholder", lang),
     )
-    flt = IssueFilter(start=start, end=end, categories=tuple(cats), communities=tuple(comms))
+    n_suspect = int(data.issues[SUSPECT_POINT].sum()) if SUSPECT_POINT in data.issues else 0
+    include_suspect = st.sidebar.toggle(t("include_suspect", lang, n=n_suspect), key="gw_suspect",
+                                        help=t("include_suspect_help", lang))
+    flt = IssueFilter(start=start, end=end, categories=tuple(cats), communities=tuple(comms),
+                      include_suspect=include_suspect)
     tiles = os.environ.get("GRIDWATCH_TILES") or None
-    st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.ledger),
+    st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.workspace),
                          n=len(data.issues), grids=len(data.grids)))
     ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles)
     st.session_state[_CONTEXT_KEY] = ctx

@@ -10,11 +10,16 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from geo import schema as s
+from geo.export import export_issues
+from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError
+from geo.mapping import LedgerMapping
 from geo.pipeline import IssueFilter, load_dataset, run_analysis
+from geo.store import Workspace
 from geo.synthetic import DEFAULT_SEED, write_sample
 
 
@@ -24,10 +29,45 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace(args.workspace)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    if args.grids:
+        import_grids(ws, args.grids)
+    mapping = LedgerMapping.from_json(args.mapping) if args.mapping else LedgerMapping()
+    if args.crs:
+        mapping = replace(mapping, crs=args.crs)
+    summary = import_ledger(ws, args.ledger, mapping=mapping)
+    print(json.dumps(summary.counts(), ensure_ascii=False))
+    details = {k: v for k, v in asdict(summary).items() if k not in summary.counts()}
+    print(json.dumps(details, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def _cmd_import_grids(args: argparse.Namespace) -> int:
+    result = import_grids(_workspace(args), args.polygons, id_field=args.id_field, name_field=args.name_field,
+                          community_field=args.community_field)
+    print(json.dumps(asdict(result), ensure_ascii=False))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    issues = _workspace(args).load_issues()
+    if issues is None:
+        raise LedgerError(f"workspace {args.workspace} holds no issues")
+    path = export_issues(issues, args.out)
+    print(json.dumps({"written": str(path), "rows": len(issues)}, ensure_ascii=False))
+    return 0
+
+
 def _cmd_counts(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.ledger, args.grids)
     flt = IssueFilter(categories=tuple(args.category or ()))
     result = run_analysis(dataset, flt)
+    assert dataset.ledger is not None
     summary = dataset.ledger.summary() | {"outside_grids": int(dataset.issues[s.OUTSIDE_GRIDS].sum())}
     top = result.grid_counts.head(args.top)
     print(json.dumps({"summary": summary, "top_grids": top.to_dict(orient="records")}, ensure_ascii=False))
@@ -46,6 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.set_defaults(func=_cmd_sample)
 
+    p = sub.add_parser("import", help="import a ledger into a workspace; prints the row accounting as JSON")
+    p.add_argument("ledger", type=Path, help="CSV, xlsx, GeoJSON, GeoPackage or zipped Shapefile")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--grids", type=Path, default=None, help="grid polygons to import first")
+    p.add_argument("--mapping", type=Path, default=None, help="JSON: columns, categories, crs, tz")
+    p.add_argument("--crs", default=None, help="CRS of the coordinates: EPSG code, gcj02 or bd09")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("import-grids", help="import management grid polygons into a workspace")
+    p.add_argument("polygons", type=Path)
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--id-field", default=s.GRID_ID)
+    p.add_argument("--name-field", default=s.GRID_NAME)
+    p.add_argument("--community-field", default=s.COMMUNITY)
+    p.set_defaults(func=_cmd_import_grids)
+
+    p = sub.add_parser("export", help="write a workspace's issues (GeoJSON, GeoPackage, CSV or xlsx by extension)")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_cmd_export)
+
     p = sub.add_parser("counts", help="join a ledger to grids and print counts per grid")
     p.add_argument("--ledger", type=Path, default=None, help="ledger CSV/xlsx (default: sample)")
     p.add_argument("--grids", type=Path, default=None, help="grid polygons (default: sample)")
@@ -61,6 +122,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (LedgerError, s.SchemaError, ValueError) as exc:
+    except (LedgerError, s.SchemaError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,9 +7,15 @@ formula Excel evaluates. Following OWASP's advice, text cells that start with ``
 
 from __future__ import annotations
 
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
+
+from geo.schema import ISSUE_COLUMNS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,3 +40,38 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8 with BOM, so Excel shows Chinese correctly) with formulas neutralised."""
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def export_issues(issues: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write issues with the canonical columns, WGS84, in the format the extension names.
+
+    ``.geojson``, ``.gpkg``: spatial layers. ``.csv`` (UTF-8 with BOM) and ``.xlsx``: a table with
+    ``lon``/``lat`` columns and formula injection neutralised. Times are written as local ISO 8601.
+
+    Raises
+    ------
+    ValueError
+        For an unsupported extension.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    cols = [c for c in ISSUE_COLUMNS if c in issues.columns and c != "geometry"]
+    extra = [c for c in ("suspect_point", "likely_duplicate_of") if c in issues.columns]
+    frame = issues[[*cols, *extra, "geometry"]].copy()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S%z").astype("string")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".geojson", ".gpkg"):
+        frame.to_file(path, driver="GeoJSON" if suffix == ".geojson" else "GPKG")
+        return path
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table.insert(len(table.columns), "lon", frame.geometry.x.round(7))
+    table.insert(len(table.columns), "lat", frame.geometry.y.round(7))
+    if suffix == ".csv":
+        path.write_bytes(to_safe_csv(table))
+    elif suffix == ".xlsx":
+        safe_frame(table).to_excel(path, index=False)
+    else:
+        raise ValueError(f"unsupported export format {suffix!r}; use .geojson, .gpkg, .csv or .xlsx")
+    return path

@@ -13,11 +13,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Transformer
+import shapely
+from pyproj import CRS
 
 from geo import schema as s
 from geo.categories import CategoryTable, read_categories
-from geo.mapping import HANDLING_VALUES, SOURCE_VALUES, STATUS_VALUES, guess_columns, map_series
+from geo.crs import guess_projected_crs, parse_crs, to_wgs84
+from geo.mapping import HANDLING_VALUES, SOURCE_VALUES, STATUS_VALUES, LedgerMapping, guess_columns, map_series
 from geo.times import parse_local_times
 
 REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
@@ -48,6 +50,8 @@ class LedgerImport:
         ``canonical field -> ledger header`` as used.
     unmapped_categories, unmapped_statuses
         Raw labels no vocabulary knew, with their counts (imported as ``other`` / by closing time).
+    swapped
+        Imported rows whose latitude and longitude were swapped in the ledger (fixed).
     """
 
     issues: gpd.GeoDataFrame
@@ -56,6 +60,7 @@ class LedgerImport:
     columns: dict[str, str]
     unmapped_categories: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
     unmapped_statuses: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    swapped: int = 0
 
     @property
     def read(self) -> int:
@@ -72,36 +77,121 @@ class LedgerImport:
         }
 
 
+#: Formats a ledger may come in (by file extension).
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+#: Columns added when a ledger comes as a point layer: the coordinates of its geometry.
+GEOM_X, GEOM_Y = "__geometry_x", "__geometry_y"
+
+
+def _header_row(rows: list[list[object]], *, scan: int = 20) -> int:
+    """Index of the header row: the first of the top ``scan`` rows naming at least two known fields.
+
+    Clerks put a title (``青石街道问题台账（2026年11月）``) and notes above the table.
+    """
+    from geo.mapping import guess_columns
+
+    for i, row in enumerate(rows[:scan]):
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        if len(guess_columns(cells)) >= 2:
+            return i
+    return 0
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    """An Excel sheet as strings: merged cells filled, header found below any title rows."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, data_only=True)  # data_only: cached values, formulas never evaluated
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise LedgerError(f"cannot read Excel file {path.name}: {exc}") from exc
+    ws = wb.worksheets[0]
+    # A merged block shows its value in every cell it covers (a community merged over its rows).
+    for block in list(ws.merged_cells.ranges):
+        value = ws.cell(block.min_row, block.min_col).value
+        ws.unmerge_cells(str(block))
+        for row in ws.iter_rows(min_row=block.min_row, max_row=block.max_row, min_col=block.min_col,
+                                max_col=block.max_col):
+            for cell in row:
+                cell.value = value
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    if not rows:
+        raise LedgerError(f"Excel file {path.name} is empty")
+    h = _header_row(rows)
+    header = [str(c).strip() if c is not None else f"column_{j + 1}" for j, c in enumerate(rows[h])]
+    numbered = [(h + 2 + i, r) for i, r in enumerate(rows[h + 1:])
+                if any(c is not None and str(c).strip() for c in r)]
+
+    def text(c: object) -> str:
+        if c is None:
+            return ""
+        if isinstance(c, float) and c.is_integer():
+            return str(int(c))
+        return str(c)
+
+    frame = pd.DataFrame([[text(c) for c in r] for _, r in numbered], columns=header, dtype="string")
+    # The sheet's own row numbers (title rows and blank rows counted), for the rejects file.
+    frame[SOURCE_ROW] = pd.array([n for n, _ in numbered], dtype="int64")
+    return frame
+
+
+def _read_spatial(path: Path) -> pd.DataFrame:
+    """A point layer's attributes as strings, with its geometry's coordinates in two columns."""
+    import pyogrio
+
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        layer = pyogrio.read_dataframe(source)
+    except Exception as exc:  # pyogrio's DataSourceError and friends
+        raise LedgerError(f"cannot read {path.name} as a spatial layer: {exc}") from exc
+    geoms = layer.geometry
+    kinds = set(geoms.dropna().geom_type)
+    if not kinds <= {"Point"}:
+        raise LedgerError(f"{path.name} must hold points, found {sorted(kinds)}")
+    if layer.crs is not None and CRS(layer.crs) != CRS(s.STORAGE_CRS):
+        geoms = geoms.to_crs(s.STORAGE_CRS)
+    frame = pd.DataFrame(layer.drop(columns="geometry")).astype("string").fillna("")
+    frame[GEOM_X] = pd.array([f"{g.x!r}" if g is not None and not g.is_empty else "" for g in geoms], dtype="string")
+    frame[GEOM_Y] = pd.array([f"{g.y!r}" if g is not None and not g.is_empty else "" for g in geoms], dtype="string")
+    frame[SOURCE_ROW] = np.arange(1, len(frame) + 1)  # feature number: a layer has no header row
+    return frame
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Excel sheet as strings, keeping every cell's raw text.
+    """Read a ledger file as strings, keeping every cell's raw text.
 
     CSV encodings tried in order: UTF-8 (with or without BOM), then GB18030 (a superset of GBK and
-    GB2312, which Chinese Excel writes by default).
+    GB2312, which Chinese Excel writes by default). Excel: the first sheet, header found below title
+    rows, merged cells filled. GeoJSON, GeoPackage and zipped Shapefile point layers: attributes plus
+    the point coordinates (converted to WGS84).
 
     Raises
     ------
     LedgerError
-        If the file does not exist, the extension is unknown, or no encoding decodes it.
+        If the file does not exist, the format is unknown, or it cannot be decoded.
     """
     path = Path(path)
     if not path.is_file():
-        raise LedgerError(f"ledger file not found: {path}")
+        raise LedgerError(f"ledger file not found: {path.name}")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        try:
-            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise LedgerError(f"cannot read Excel file {path.name}: {exc}") from exc
+        return _read_excel(path)
+    if suffix in SPATIAL_SUFFIXES:
+        return _read_spatial(path)
     if suffix in {".csv", ".txt"}:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
             except UnicodeDecodeError:
                 continue
-            except pd.errors.ParserError as exc:
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
                 raise LedgerError(f"cannot parse CSV {path.name}: {exc}") from exc
         raise LedgerError(f"cannot decode {path.name} as UTF-8 or GB18030")
-    raise LedgerError(f"unsupported ledger format {suffix!r} ({path.name}); use .csv or .xlsx")
+    raise LedgerError(
+        f"unsupported ledger format {suffix!r} ({path.name}); use one of {', '.join(TABLE_SUFFIXES + SPATIAL_SUFFIXES)}"
+    )
 
 
 def _row_ids(raw: pd.DataFrame) -> pd.Series:
@@ -117,42 +207,58 @@ def read_ledger(
     source: str | Path | pd.DataFrame,
     *,
     categories: CategoryTable | None = None,
-    columns: dict[str, str] | None = None,
-    tz: str = s.DEFAULT_TZ,
-    crs: str | int = s.STORAGE_CRS,
+    mapping: LedgerMapping | None = None,
 ) -> LedgerImport:
     """Read a ledger into canonical issues, rejects and a duplicate count.
 
     Parameters
     ----------
     source
-        A CSV/xlsx path, or a frame of raw cells already read.
+        A ledger file (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile) or a frame of raw cells.
     categories
         Category table for label mapping and time limits (default: the bundled table).
-    columns
-        ``canonical field -> header`` overrides for the automatic header guess.
-    tz
-        Zone of the ledger's local times.
-    crs
-        CRS of the coordinate columns; converted to WGS84 for storage.
+    mapping
+        Column overrides, extra category synonyms, the coordinates' CRS and the time zone.
 
     Raises
     ------
     LedgerError
-        If a required column cannot be found; the message lists the headers that were seen.
+        If the file cannot be read or a required column cannot be found; the message lists the
+        headers that were seen.
+
+    Notes
+    -----
+    Coordinates: a row whose latitude is beyond +-90 while its longitude would be a valid latitude
+    is taken as swapped, fixed, and counted. Coordinates that are clearly projected (metres or
+    feet) while the ledger is declared WGS84 are rejected with the likely CRS named; Gridwatch never
+    converts with a guessed CRS.
     """
-    categories = categories or read_categories()
+    mapping = mapping or LedgerMapping()
+    categories = (categories or read_categories()).with_synonyms(mapping.categories)
+    tz = mapping.tz or s.DEFAULT_TZ
+    try:
+        crs = parse_crs(mapping.crs)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
     raw = read_table(source) if not isinstance(source, pd.DataFrame) else source.astype("string")
     raw = raw.reset_index(drop=True)
+    if SOURCE_ROW in raw.columns:
+        source_row = raw.pop(SOURCE_ROW).astype("int64")
+    else:
+        source_row = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
     raw.columns = [str(c).strip() for c in raw.columns]
-    used = guess_columns(raw.columns, overrides=columns)
+    try:
+        used = guess_columns([c for c in raw.columns if c not in (GEOM_X, GEOM_Y)], overrides=mapping.columns)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
+    if GEOM_X in raw.columns and ("lon" not in used or "lat" not in used):
+        used["lon"], used["lat"] = GEOM_X, GEOM_Y  # a point layer: its geometry is the location
     missing = [f for f in REQUIRED_FIELDS if f not in used]
     if missing:
         raise LedgerError(
             f"the ledger lacks the required fields {missing}; headers seen: {list(raw.columns)}. "
             "Name them with a column mapping."
         )
-    source_row = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
 
     # Exact duplicate rows (an export run twice, a copy-paste) are counted, not imported.
     dup_mask = raw.astype("string").fillna("").duplicated(keep="first")
@@ -166,23 +272,28 @@ def read_ledger(
 
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
 
-    def reject(mask: pd.Series, why: str | pd.Series) -> None:
-        fresh = mask & reason.isna()
+    def reject(mask: pd.Series | np.ndarray, why: str | pd.Series) -> None:
+        fresh = pd.Series(np.asarray(mask, dtype=bool), index=raw.index) & reason.isna()
         reason[fresh] = why if isinstance(why, str) else why[fresh]
 
     # Coordinates
-    lon_txt, lat_txt = col("lon"), col("lat")
-    lon = pd.to_numeric(lon_txt, errors="coerce")
-    lat = pd.to_numeric(lat_txt, errors="coerce")
-    reject(lon_txt.isna() | lat_txt.isna(), "missing coordinates")
-    reject(lon.isna() | lat.isna(), "coordinates are not numbers")
-    target = CRS(s.STORAGE_CRS)
-    if CRS(crs) != target:
-        fx, fy = Transformer.from_crs(CRS(crs), target, always_xy=True).transform(
-            lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
-        )
-        lon, lat = pd.Series(fx, index=raw.index), pd.Series(fy, index=raw.index)
-    reject((lon == 0) & (lat == 0), "coordinates are (0, 0), a placeholder")
+    x_txt, y_txt = col("lon"), col("lat")
+    # Thousands separators and full-width digits appear in hand-kept sheets.
+    x = pd.to_numeric(x_txt.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    y = pd.to_numeric(y_txt.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    reject(x_txt.isna() | y_txt.isna(), "missing coordinates")
+    reject(x.isna() | y.isna(), "coordinates are not numbers")
+    reject((x == 0) & (y == 0), "coordinates are (0, 0), a placeholder")
+    swapped = np.zeros(len(raw), dtype=bool)
+    if crs == CRS(s.STORAGE_CRS):
+        guess = guess_projected_crs(x.to_numpy(), y.to_numpy())
+        if guess is not None:
+            reject((x.abs() > 180) | (y.abs() > 180),
+                   f"coordinates look projected (metres or feet), likely {guess}; declare the CRS")
+        swapped = ((y.abs() > 90) & (y.abs() <= 180) & (x.abs() <= 90)).to_numpy(dtype=bool) & reason.isna().to_numpy()
+        x, y = x.where(~swapped, y), y.where(~swapped, x)
+    lon_arr, lat_arr = to_wgs84(x.to_numpy(), y.to_numpy(), crs)
+    lon, lat = pd.Series(lon_arr, index=raw.index), pd.Series(lat_arr, index=raw.index)
     reject(~lon.between(-180, 180) | ~lat.between(-90, 90), "coordinates out of range for WGS84")
 
     # Times
@@ -251,6 +362,7 @@ def read_ledger(
         columns=used,
         unmapped_categories=unmapped_categories,
         unmapped_statuses=unmapped_statuses,
+        swapped=int(swapped[keep.to_numpy()].sum()),
     )
     if result.read != len(source_row) + duplicates:  # the accounting invariant, never violated
         raise AssertionError("ledger row accounting failed: rows went missing")
@@ -263,33 +375,62 @@ def read_grids(
     id_field: str = s.GRID_ID,
     name_field: str = s.GRID_NAME,
     community_field: str = s.COMMUNITY,
+    repair: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read management grid polygons into the canonical grid schema (WGS84).
 
     Missing optional fields (name, community, street, cadres) are filled with the id or blanks.
+    With ``repair`` (the default) invalid polygons are fixed with ``make_valid`` (keeping their
+    polygonal parts); the ids of repaired grids are listed in ``result.attrs["repaired"]``.
 
     Raises
     ------
     LedgerError
-        If the file cannot be read or the id field is missing.
+        If the file cannot be read, has no CRS, lacks the id field, or holds no polygons.
     """
+    name = Path(path).name
+    source = f"/vsizip/{path}" if str(path).lower().endswith(".zip") else str(path)
     try:
-        grids = gpd.read_file(path)
+        grids = gpd.read_file(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise LedgerError(f"cannot read grid layer {Path(path).name}: {exc}") from exc
+        raise LedgerError(f"cannot read grid layer {name}: {exc}") from exc
     if id_field not in grids.columns:
         raise LedgerError(f"grid layer lacks the id field {id_field!r}; fields: {list(grids.columns)}")
     if grids.crs is None:
-        raise LedgerError(f"grid layer {Path(path).name} has no CRS")
+        raise LedgerError(f"grid layer {name} has no CRS")
+
+    def text(field_name: str, fallback: pd.Series | None = None) -> pd.Series:
+        if field_name in grids.columns:
+            return grids[field_name].astype("string")
+        return fallback if fallback is not None else pd.Series(pd.NA, index=grids.index, dtype="string")
+
+    geoms = grids.geometry
+    repaired: list[str] = []
+    if repair:
+        bad = ~geoms.is_valid & geoms.notna()
+        if bad.any():
+            fixed = shapely.make_valid(geoms[bad].to_numpy())
+            # make_valid may return a collection with stray lines: keep the polygonal parts.
+            fixed = np.array([shapely.union_all([p for p in shapely.get_parts(g)
+                                                 if p.geom_type in ("Polygon", "MultiPolygon")]) for g in fixed])
+            geoms = geoms.copy()
+            geoms[bad] = fixed
+            repaired = grids.loc[bad, id_field].astype(str).tolist()
+    ids = grids[id_field].astype("string")
     out = gpd.GeoDataFrame(
         {
-            s.GRID_ID: grids[id_field].astype("string"),
-            s.GRID_NAME: grids[name_field].astype("string") if name_field in grids else grids[id_field].astype("string"),
-            s.COMMUNITY: grids[community_field].astype("string") if community_field in grids else pd.NA,
-            s.STREET: grids[s.STREET].astype("string") if s.STREET in grids else pd.NA,
-            s.CADRES: grids[s.CADRES].astype("string") if s.CADRES in grids else pd.NA,
+            s.GRID_ID: ids,
+            s.GRID_NAME: text(name_field, ids),
+            s.COMMUNITY: text(community_field),
+            s.STREET: text(s.STREET),
+            s.CADRES: text(s.CADRES),
         },
-        geometry=grids.geometry.to_crs(s.STORAGE_CRS),
+        geometry=geoms.to_crs(s.STORAGE_CRS),
         crs=s.STORAGE_CRS,
     )
-    return s.validate_grids(out)
+    try:
+        s.validate_grids(out)
+    except s.SchemaError as exc:
+        raise LedgerError(f"grid layer {name}: {exc}") from exc
+    out.attrs["repaired"] = repaired
+    return out

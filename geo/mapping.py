@@ -7,7 +7,10 @@ user's mapping always wins over a guess.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Final
 
 import pandas as pd
@@ -17,7 +20,7 @@ from geo.categories import normalize_label
 #: Canonical field -> header aliases (matched after :func:`normalize_label`), most specific first.
 HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "issue_id": ("问题编号", "案件编号", "工单编号", "事件编号", "编号", "issue_id", "id",
-                 "service_request_id", "unique key", "srnumber", "case id", "case_id"),
+                 "service_request_id", "unique key", "unique_key", "srnumber", "sr_number", "case id", "case_id"),
     "category": ("问题类型", "问题分类", "问题小类", "事件类型", "案件类型", "小类", "类型",
                  "category", "complaint type", "service_name", "requesttype", "request type"),
     "reported_at": ("上报时间", "发现时间", "登记时间", "立案时间", "创建时间", "受理时间",
@@ -120,3 +123,52 @@ def map_series(values: pd.Series, vocabulary: Mapping[str, str]) -> pd.Series:
     uniques = pd.unique(raw.dropna())
     lookup = {u: folded.get(normalize_label(u)) for u in uniques}
     return raw.map(lookup).astype("string")
+
+
+@dataclass(frozen=True)
+class LedgerMapping:
+    """What a user tells the importer about a ledger; saved in the workspace with each import.
+
+    Attributes
+    ----------
+    columns
+        ``canonical field -> ledger header`` overrides (``lon``, ``lat``, ``category``, ...).
+    categories
+        Extra ``raw label -> category code`` synonyms (for example US 311 types onto ours).
+    crs
+        CRS of the coordinate columns: an EPSG code, ``gcj02`` or ``bd09``; ``None`` = WGS84.
+    tz
+        Zone of the ledger's local times; ``None`` = Asia/Shanghai.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    crs: str | None = None
+    tz: str | None = None
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> LedgerMapping:
+        """Read a mapping file (JSON with any of the keys above).
+
+        Raises
+        ------
+        ValueError
+            On unknown keys or values of the wrong type, naming them.
+        """
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError(f"mapping file {Path(path).name} must hold a JSON object")
+        unknown = sorted(set(doc) - {"columns", "categories", "crs", "tz"})
+        if unknown:
+            raise ValueError(f"unknown keys {unknown} in mapping file; allowed: columns, categories, crs, tz")
+        for key in ("columns", "categories"):
+            value = doc.get(key, {})
+            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+                raise ValueError(f"'{key}' must map text to text")
+        return cls(columns=dict(doc.get("columns", {})), categories=dict(doc.get("categories", {})),
+                   crs=None if doc.get("crs") is None else str(doc["crs"]),
+                   tz=None if doc.get("tz") is None else str(doc["tz"]))
+
+    def to_json(self) -> str:
+        """The mapping as JSON text (what is saved in the workspace)."""
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)

@@ -17,12 +17,18 @@ import pandas as pd
 from geo import schema as s
 from geo.aggregate import COUNT, HeatPayload, count_cube, heat_payload
 from geo.categories import CategoryTable, read_categories
-from geo.io import LedgerImport, read_grids, read_ledger
+from geo.imports import import_grids, import_ledger
+from geo.io import LedgerError, LedgerImport, read_grids, read_ledger
 from geo.join import assign_grids
+from geo.quality import SUSPECT_POINT, flag_suspect_points
+from geo.store import Workspace
 
 ALL = "all"
+ROOT = Path(__file__).resolve().parent.parent
 #: The bundled sample street, relative to the repository root.
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE_DIR = ROOT / "data" / "sample"
+#: Where the sample street's workspace is built on first use (git-ignored).
+SAMPLE_WORKSPACE = ROOT / ".workspace" / "sample"
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class Dataset:
     issues: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
     categories: CategoryTable
-    ledger: LedgerImport
+    ledger: LedgerImport | None = None
 
 
 def load_dataset(
@@ -52,7 +58,32 @@ def load_dataset(
     ledger = read_ledger(ledger_path or SAMPLE_DIR / "ledger.csv", categories=categories)
     grids = read_grids(grids_path or SAMPLE_DIR / "grids.geojson").sort_values(s.GRID_ID)
     issues = assign_grids(ledger.issues, grids)
+    issues[SUSPECT_POINT] = flag_suspect_points(issues).to_numpy()
     return Dataset(issues=issues, grids=grids.reset_index(drop=True), categories=categories, ledger=ledger)
+
+
+def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
+    """The sample street as a workspace, imported from ``data/sample`` on first use."""
+    workspace = Workspace(path)
+    if workspace.load_issues() is None:
+        import_grids(workspace, SAMPLE_DIR / "grids.geojson")
+        import_ledger(workspace, SAMPLE_DIR / "ledger.csv")
+    return workspace
+
+
+def open_workspace(workspace: Workspace, *, categories: CategoryTable | None = None) -> Dataset:
+    """The joined issues and grids held by ``workspace``.
+
+    Raises
+    ------
+    geo.io.LedgerError
+        If the workspace holds no grids or no issues yet.
+    """
+    grids, issues = workspace.load_grids(), workspace.load_issues()
+    if grids is None or issues is None:
+        raise LedgerError(f"workspace {workspace.root} is empty: import grids and a ledger first")
+    return Dataset(issues=issues, grids=grids.sort_values(s.GRID_ID).reset_index(drop=True),
+                   categories=categories or read_categories())
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,9 @@ class IssueFilter:
         Community names to keep; empty keeps all (issues outside every grid are then kept too).
     include_void
         Keep voided (作废) cases; off by default because they are not real problems.
+    include_suspect
+        Keep records on suspect piles (one identical coordinate used as a fallback); off by default
+        because they make false hotspots.
     """
 
     start: dt.date | None = None
@@ -76,6 +110,7 @@ class IssueFilter:
     categories: tuple[str, ...] = ()
     communities: tuple[str, ...] = ()
     include_void: bool = False
+    include_suspect: bool = False
 
 
 def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueFilter) -> gpd.GeoDataFrame:
@@ -93,6 +128,8 @@ def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueF
         keep &= issues[s.GRID_ID].isin(in_comm).fillna(False).to_numpy(dtype=bool)
     if not flt.include_void:
         keep &= (issues[s.STATUS] != "void").to_numpy(dtype=bool)
+    if not flt.include_suspect and SUSPECT_POINT in issues.columns:
+        keep &= ~issues[SUSPECT_POINT].fillna(False).to_numpy(dtype=bool)
     return issues[keep]
 
 

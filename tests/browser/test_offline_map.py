@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from geo.imports import import_grids, import_ledger
+from geo.store import Workspace
 from tests.browser.conftest import SHOTS, Server, Traffic
 
 pytestmark = pytest.mark.browser
@@ -122,7 +124,10 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
     (folder / "grids.geojson").write_text(json.dumps(grids), encoding="utf-8")
     rows = "".join(f"X{i},{EVIL},2026-03-0{1 + i % 9} 10:00,117.255,31.855,{EVIL},{EVIL}\n" for i in range(30))
     (folder / "ledger.csv").write_text("问题编号,问题类型,上报时间,经度,纬度,地址,问题描述\n" + rows, encoding="utf-8")
-    srv = Server({"GRIDWATCH_LEDGER": str(folder / "ledger.csv"), "GRIDWATCH_GRIDS": str(folder / "grids.geojson")})
+    ws = Workspace(folder / "workspace")
+    import_grids(ws, folder / "grids.geojson")
+    import_ledger(ws, folder / "ledger.csv")
+    srv = Server({"GRIDWATCH_WORKSPACE": str(ws.root)})
     yield srv
     srv.stop()
 

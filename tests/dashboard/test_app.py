@@ -12,7 +12,7 @@ from geo import schema as s
 from geo.pipeline import Dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ("app_pages/map.py", "app_pages/trends.py", "app_pages/ranking.py")
+PAGES = ("app_pages/map.py", "app_pages/trends.py", "app_pages/ranking.py", "app_pages/data.py")
 
 
 def run_app(page: str | None = None, **state: object) -> AppTest:
@@ -35,18 +35,20 @@ def test_map_page_is_the_default_and_shows_the_map() -> None:
     assert at.title[0].value == "问题分布地图"
     assert component_count(at) == 1  # the streamlit-folium map
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["问题数"] == "21,065"  # 21,330 rows less 265 voided cases
+    assert metrics["问题数"] == "20,976"  # 21,330 rows less 265 voided and 89 on the suspect pile
     assert metrics["网格外"] == "0"
 
 
-@pytest.mark.parametrize(("page", "title"), zip(PAGES, ("问题分布地图", "每周趋势", "网格排名"), strict=True))
+@pytest.mark.parametrize(("page", "title"), zip(PAGES, ("问题分布地图", "每周趋势", "网格排名", "数据导入"), strict=True))
 def test_every_page_runs_in_chinese(page: str, title: str) -> None:
     at = run_app(page)
     assert at.title[0].value == title
 
 
-@pytest.mark.parametrize(("page", "title"), zip(PAGES, ("Where problems are", "Weekly trends", "Grid ranking"),
-                                                 strict=True))
+EN_TITLES = ("Where problems are", "Weekly trends", "Grid ranking", "Import data")
+
+
+@pytest.mark.parametrize(("page", "title"), zip(PAGES, EN_TITLES, strict=True))
 def test_every_page_runs_in_english(page: str, title: str) -> None:
     at = run_app(page, gw_lang="en")
     assert at.title[0].value == title
@@ -59,7 +61,7 @@ def test_category_and_layer_switches_change_the_map() -> None:
     at.radio(key="gw_map_layer").set_value("choropleth").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert int(metrics["问题数"].replace(",", "")) < 21_065
+    assert int(metrics["问题数"].replace(",", "")) < 20_976
 
 
 def test_filters_are_kept_across_pages_and_narrow_the_ranking() -> None:
@@ -92,3 +94,10 @@ def test_an_empty_selection_says_so_instead_of_a_chart(sample: Dataset) -> None:
     at = run_app("app_pages/trends.py", gw_dates=(day, day), gw_categories=["bare_soil"])
     assert [i.value for i in at.info] == ["当前筛选条件下没有问题记录。"]
     assert "vega_lite_chart" not in element_types(at)
+
+
+def test_suspect_switch_adds_the_pile_back() -> None:
+    at = run_app()
+    at.sidebar.toggle(key="gw_suspect").set_value(True).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["问题数"] == "21,065"

@@ -6,6 +6,7 @@ import shapely
 
 from geo import schema as s
 from geo.io import LedgerError, read_grids, read_ledger
+from geo.mapping import LedgerMapping
 from geo.pipeline import SAMPLE_DIR
 
 HEADER = "问题编号,问题类型,上报时间,经度,纬度,地址,问题描述,处置状态,办结时间\n"
@@ -104,7 +105,7 @@ def test_projected_coordinates_are_converted(tmp_path: Path) -> None:
 
     x, y = Transformer.from_crs(4326, 32650, always_xy=True).transform(117.25, 31.85)
     path = write(tmp_path, f"C1,垃圾,2024-01-01,{x:.2f},{y:.2f},路,desc,已办结,2024-01-01\n")
-    point = read_ledger(path, crs="EPSG:32650").issues.geometry.iloc[0]
+    point = read_ledger(path, mapping=LedgerMapping(crs="EPSG:32650")).issues.geometry.iloc[0]
     assert shapely.equals_exact(point, shapely.Point(117.25, 31.85), tolerance=1e-6)
 
 

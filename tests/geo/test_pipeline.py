@@ -6,9 +6,10 @@ from geo import schema as s
 from geo.pipeline import ALL, Dataset, IssueFilter, filter_issues, run_analysis
 
 
-def test_default_analysis_counts_every_non_void_issue(sample: Dataset) -> None:
+def test_default_analysis_counts_every_non_void_non_suspect_issue(sample: Dataset) -> None:
     result = run_analysis(sample)
-    non_void = int((sample.issues[s.STATUS] != "void").sum())
+    non_void = int(((sample.issues[s.STATUS] != "void") & ~sample.issues["suspect_point"]).sum())
+    assert non_void == 21_330 - 265 - 89  # 265 voided; 89 non-void records on the office pile
     assert len(result.issues) == non_void
     assert result.cube["count"].sum() == non_void  # no sample issue lies outside the grids
     assert result.grid_counts["count"].sum() == non_void
@@ -43,10 +44,17 @@ def test_filters_combine(sample: Dataset) -> None:
     assert len(result.weekly) == 5  # 31 days -> 5 weeks ending 2026-03-31
 
 
+def test_suspect_pile_only_on_request(sample: Dataset) -> None:
+    assert int(sample.issues["suspect_point"].sum()) == 90  # exactly the planted office pile
+    default = filter_issues(sample.issues, sample.grids, IssueFilter())
+    included = filter_issues(sample.issues, sample.grids, IssueFilter(include_suspect=True))
+    assert len(included) - len(default) == 89  # one of the 90 pile records is voided
+
+
 def test_void_cases_only_on_request(sample: Dataset) -> None:
     n_void = int((sample.issues[s.STATUS] == "void").sum())
     assert n_void > 0
-    with_void = filter_issues(sample.issues, sample.grids, IssueFilter(include_void=True))
+    with_void = filter_issues(sample.issues, sample.grids, IssueFilter(include_void=True, include_suspect=True))
     assert len(with_void) == len(sample.issues)
 
 

@@ -1,0 +1,102 @@
+"""Data-quality flags that protect the statistics: suspect piles and likely double submissions.
+
+Nothing here deletes a record. Flags are columns; the analysis decides what to exclude (suspect
+points are left out of hotspot statistics by default, with a visible switch to include them).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+from geo.crs import metric_crs_for
+
+#: Column: True when the record sits on a suspect pile (see :func:`flag_suspect_points`).
+SUSPECT_POINT = "suspect_point"
+#: Column: issue_id of an earlier report this one probably repeats (same category, 10 m, 10 min).
+LIKELY_DUPLICATE_OF = "likely_duplicate_of"
+
+
+def flag_suspect_points(
+    issues: gpd.GeoDataFrame, *, min_records: int = 15, min_days: int = 3, min_categories: int = 3
+) -> pd.Series:
+    """True for records on a pile at one identical coordinate pair that looks like a fallback.
+
+    A patrol app whose GPS fails often stores a default position, typically the street office's
+    address. Such a pile is a false hotspot. Its signature: many records at *exactly* the same
+    coordinates, on several different days, of several unrelated categories. A genuine repeat
+    location (an encampment reported 38 times in two days, a building with no heating) has one
+    category and is *not* flagged: it is a real hotspot.
+
+    Parameters
+    ----------
+    min_records, min_days, min_categories
+        All three must be reached at one coordinate pair for its records to be flagged.
+
+    Returns
+    -------
+    Series
+        Boolean, aligned with ``issues``.
+    """
+    geoms = issues.geometry
+    ok = ~(geoms.isna() | geoms.is_empty)
+    flags = pd.Series(False, index=issues.index)
+    if not ok.any():
+        return flags
+    key = pd.DataFrame({
+        "x": shapely.get_x(geoms[ok].to_numpy()),
+        "y": shapely.get_y(geoms[ok].to_numpy()),
+        "day": issues.loc[ok, s.REPORTED_AT].dt.tz_convert(s.DEFAULT_TZ).dt.date,
+        "cat": issues.loc[ok, s.CATEGORY].astype(str),
+    }, index=issues.index[ok])
+    stats = key.groupby(["x", "y"]).agg(n=("day", "size"), days=("day", "nunique"), cats=("cat", "nunique"))
+    piles = stats[(stats["n"] >= min_records) & (stats["days"] >= min_days) & (stats["cats"] >= min_categories)]
+    if piles.empty:
+        return flags
+    on_pile = pd.MultiIndex.from_frame(key[["x", "y"]]).isin(piles.index)
+    flags[key.index[on_pile]] = True
+    return flags
+
+
+def flag_likely_duplicates(
+    issues: gpd.GeoDataFrame, *, radius_m: float = 10.0, window_minutes: float = 10.0
+) -> pd.Series:
+    """For each record, the ``issue_id`` of an earlier record it probably repeats, else ``<NA>``.
+
+    Two inspectors (or a citizen and an inspector) reporting the same problem: same category,
+    within ``radius_m`` metres and ``window_minutes`` minutes. The earliest report of a group is
+    the original; each later one points at the earliest report it is close to.
+
+    Notes
+    -----
+    Distances are measured in the local UTM zone. The pair search is an STRtree ``dwithin``
+    query, so the cost grows with the number of close pairs, not with n².
+    """
+    out = pd.Series(pd.NA, index=issues.index, dtype="string")
+    geoms = issues.geometry
+    ok = (~(geoms.isna() | geoms.is_empty)).to_numpy()
+    if ok.sum() < 2:
+        return out
+    sub = issues[ok]
+    pts = sub.geometry.to_crs(metric_crs_for(sub.geometry)).to_numpy()
+    left, right = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
+    t = sub[s.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    cat = sub[s.CATEGORY].astype(str).to_numpy()
+    ids = sub[s.ISSUE_ID].astype(str).to_numpy()
+    window = int(window_minutes * 60 * 1e9)
+    # Keep pairs where `right` is earlier than `left` (ties broken by position) within the window.
+    earlier = (t[right] < t[left]) | ((t[right] == t[left]) & (right < left))
+    keep = earlier & (t[left] - t[right] <= window) & (cat[left] == cat[right])
+    left, right = left[keep], right[keep]
+    if left.size == 0:
+        return out
+    # For each later record, the earliest partner.
+    order = np.lexsort((t[right], left))
+    left, right = left[order], right[order]
+    first = np.r_[True, left[1:] != left[:-1]]
+    values = pd.Series(ids[right[first]], index=sub.index[left[first]], dtype="string")
+    out[values.index] = values
+    return out
