@@ -135,4 +135,4 @@ def guess_projected_crs(x: np.ndarray, y: np.ndarray) -> str | None:
         return "a UTM zone or CGCS2000 Gauss-Kruger without zone prefix (metres), e.g. EPSG:32650 or EPSG:4547"
     if 900_000 <= mx <= 1_100_000 and 100_000 <= my <= 300_000:
         return "EPSG:2263 (NAD83 / New York Long Island, US feet)"
-    return "a projected CRS (metres or feet); give it with --crs"
+    return "a projected CRS (metres or feet)"

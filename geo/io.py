@@ -278,9 +278,12 @@ def read_ledger(
 
     # Coordinates
     x_txt, y_txt = col("lon"), col("lat")
-    # Thousands separators and full-width digits appear in hand-kept sheets.
-    x = pd.to_numeric(x_txt.str.replace(",", "", regex=False), errors="coerce").astype("float64")
-    y = pd.to_numeric(y_txt.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    # Thousands separators and full-width digits (１１７.２５) appear in hand-kept sheets.
+    def number(text: pd.Series) -> pd.Series:
+        folded = text.str.normalize("NFKC").str.replace(",", "", regex=False).str.strip()
+        return pd.to_numeric(folded, errors="coerce").astype("float64")
+
+    x, y = number(x_txt), number(y_txt)
     reject(x_txt.isna() | y_txt.isna(), "missing coordinates")
     reject(x.isna() | y.isna(), "coordinates are not numbers")
     reject((x == 0) & (y == 0), "coordinates are (0, 0), a placeholder")
