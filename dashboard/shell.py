@@ -46,7 +46,7 @@ def build_sidebar() -> PageContext:
     source = DataSource.from_env()
     data = dataset(source)
     st.sidebar.header(t("filters", lang))
-    times = data.issues[s.REPORTED_AT].dt.tz_convert(s.DEFAULT_TZ)
+    times = data.issues[s.REPORTED_AT]  # local to the workspace's ledgers
     first: dt.date = times.min().date()
     last: dt.date = times.max().date()
     picked = st.sidebar.date_input(

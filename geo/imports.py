@@ -38,11 +38,13 @@ def safe_filename(name: str, *, default: str = "upload") -> str:
     """A file name safe to write anywhere: no directories, no control or shell characters.
 
     Chinese characters are kept (clerks name files in Chinese); everything else outside
-    ``[\\w.-]`` becomes ``_``; leading dots are removed so nothing becomes hidden.
+    ``[\\w.-]`` becomes ``_``; a leading dot gets a ``upload`` stem so nothing becomes hidden.
     """
     base = Path(str(name).replace("\\", "/")).name
-    cleaned = re.sub(r"[^\w.\-]", "_", base, flags=re.UNICODE).lstrip(".")
-    return cleaned[:120] or default
+    cleaned = re.sub(r"[^\w.\-]", "_", base, flags=re.UNICODE)
+    if cleaned.startswith("."):  # never hidden; keep the extension the reader needs
+        cleaned = default + "." + cleaned.lstrip(".")
+    return cleaned[-120:] if cleaned.strip("._") else default
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,11 @@ def import_ledger(
     incoming = assign_grids(ledger.issues, grids)
 
     existing = workspace.load_issues()
+    if existing is not None and len(existing):
+        # One workspace, one zone: a later ledger is converted to the zone of the first.
+        zone = existing[s.REPORTED_AT].dt.tz
+        for col in (s.REPORTED_AT, s.CLOSED_AT, s.DEADLINE_AT):
+            incoming[col] = incoming[col].dt.tz_convert(zone)
     updated_ids: list[str] = []
     unchanged = 0
     if existing is not None and len(existing):

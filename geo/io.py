@@ -176,6 +176,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise LedgerError(f"ledger file not found: {path.name}")
     suffix = path.suffix.lower()
+    if path.name.lower().endswith((".csv.gz", ".txt.gz")):
+        suffix = ".csv"  # pandas decompresses by the name
     if suffix in {".xlsx", ".xlsm"}:
         return _read_excel(path)
     if suffix in SPATIAL_SUFFIXES:
@@ -392,7 +394,8 @@ def read_grids(
         If the file cannot be read, has no CRS, lacks the id field, or holds no polygons.
     """
     name = Path(path).name
-    source = f"/vsizip/{path}" if str(path).lower().endswith(".zip") else str(path)
+    lowered = str(path).lower()
+    source = f"/vsizip/{path}" if lowered.endswith(".zip") else f"/vsigzip/{path}" if lowered.endswith(".gz") else str(path)
     try:
         grids = gpd.read_file(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends

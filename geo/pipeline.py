@@ -116,7 +116,7 @@ class IssueFilter:
 def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueFilter) -> gpd.GeoDataFrame:
     """Rows of ``issues`` that pass ``flt`` (a view-like copy; the join is not redone)."""
     keep = np.ones(len(issues), dtype=bool)
-    local_day = issues[s.REPORTED_AT].dt.tz_convert(s.DEFAULT_TZ).dt.date
+    local_day = issues[s.REPORTED_AT].dt.date  # in the ledger's own zone
     if flt.start is not None:
         keep &= (local_day >= flt.start).to_numpy()
     if flt.end is not None:
@@ -171,9 +171,9 @@ class AnalysisResult:
 def _week_window(issues: pd.DataFrame, flt: IssueFilter) -> tuple[pd.Timestamp, int]:
     """End (exclusive, local midnight after the last day) and number of whole weeks to cover."""
     times = issues[s.REPORTED_AT]
-    last_day = flt.end or (times.max().tz_convert(s.DEFAULT_TZ).date() if len(times) else dt.date.today())
-    first_day = flt.start or (times.min().tz_convert(s.DEFAULT_TZ).date() if len(times) else last_day)
-    end = pd.Timestamp(last_day + dt.timedelta(days=1), tz=s.DEFAULT_TZ)
+    last_day = flt.end or (times.max().date() if len(times) else dt.date.today())
+    first_day = flt.start or (times.min().date() if len(times) else last_day)
+    end = pd.Timestamp(last_day + dt.timedelta(days=1), tz=times.dt.tz)
     n_weeks = max(1, int(np.ceil(((last_day - first_day).days + 1) / 7)))
     return end, n_weeks
 

@@ -49,7 +49,7 @@ def flag_suspect_points(
     key = pd.DataFrame({
         "x": shapely.get_x(geoms[ok].to_numpy()),
         "y": shapely.get_y(geoms[ok].to_numpy()),
-        "day": issues.loc[ok, s.REPORTED_AT].dt.tz_convert(s.DEFAULT_TZ).dt.date,
+        "day": issues.loc[ok, s.REPORTED_AT].dt.date,  # local days in the ledger's zone
         "cat": issues.loc[ok, s.CATEGORY].astype(str),
     }, index=issues.index[ok])
     stats = key.groupby(["x", "y"]).agg(n=("day", "size"), days=("day", "nunique"), cats=("cat", "nunique"))

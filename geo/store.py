@@ -80,10 +80,8 @@ class Workspace:
     def load_issues(self) -> gpd.GeoDataFrame | None:
         if not self.issues_path.exists():
             return None
-        issues = gpd.read_parquet(self.issues_path)
-        for col in (s.REPORTED_AT, s.CLOSED_AT, s.DEADLINE_AT):
-            issues[col] = issues[col].dt.tz_convert(s.DEFAULT_TZ)
-        return issues
+        # Times come back in the zone they were imported in (GeoParquet keeps it).
+        return gpd.read_parquet(self.issues_path)
 
     def save_issues(self, issues: gpd.GeoDataFrame) -> None:
         self._ensure()

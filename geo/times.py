@@ -37,6 +37,7 @@ _CN_DATE = re.compile(
     r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
     r"(?:\s*(\d{1,2})\s*[时:：点]\s*(\d{1,2})?\s*分?\s*(?:(\d{1,2})\s*秒?)?)?\s*$"
 )
+_PLAUSIBLE_YEAR = re.compile(r"(?:19|20|21)\d{2}")
 _HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 # Excel's day 0 is 1899-12-30 (the 1900 leap-year bug is folded into that origin).
 _EXCEL_ORIGIN: Final = pd.Timestamp("1899-12-30")
@@ -106,6 +107,9 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
         return result
 
     text = _normalise_chinese(text.where(todo))
+    # A ledger date carries a year 1900-2199; anything else (``0000``, ``12``) is not a date and
+    # would only reach pandas' out-of-bounds corners.
+    todo &= text.str.contains(_PLAUSIBLE_YEAR, na=False).fillna(False).astype(bool)
     zoned = todo & text.str.contains(_HAS_ZONE, na=False).fillna(False).astype(bool)
     if zoned.any():
         parsed = pd.to_datetime(text[zoned], format="ISO8601", utc=True, errors="coerce")
@@ -124,7 +128,11 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
 
     if todo.any():
         # Last resort for ISO variants (``T`` separator, fractions of a second).
-        parsed = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
+        try:
+            parsed = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
+        except (ValueError, OverflowError, AssertionError):
+            # pandas raises on some out-of-bounds strings despite errors="coerce": leave them NaT.
+            return result
         ok = parsed.notna()
         if ok.any():
             result[parsed[ok].index] = parsed[ok].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")

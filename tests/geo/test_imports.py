@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo import schema as s
+from geo.imports import import_grids, import_ledger, safe_filename, store_upload
+from geo.io import LedgerError, read_ledger
+from geo.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT
+from geo.store import Workspace
+from tests.conftest import square_grids
+
+H = "问题编号,问题类型,上报时间,经度,纬度,处置状态,办结时间\n"
+NOW = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
+
+
+def workspace(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path / "ws")
+    path = tmp_path / "grids.geojson"
+    square_grids().to_file(path, driver="GeoJSON")
+    import_grids(ws, path)
+    return ws
+
+
+def ledger(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(H + body, encoding="utf-8")
+    return path
+
+
+def test_reimport_updates_status_and_keeps_history(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    first = ledger(tmp_path, "week1.csv",
+                   "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\nB,垃圾,2026-03-02 10:00,1.5,0.5,处置中,\n")
+    s1 = import_ledger(ws, first, now=NOW)
+    assert s1.counts() == {"read": 2, "imported": 2, "updated": 0, "rejected": 0, "duplicates": 0,
+                           "outside_grids": 0, "suspect_points": 0}
+    second = ledger(tmp_path, "week2.csv",
+                    "A,垃圾,2026-03-02 09:00,0.5,0.5,已办结,2026-03-03 12:00\n"  # closed since
+                    "B,垃圾,2026-03-02 10:00,1.5,0.5,处置中,\n"  # unchanged
+                    "C,乱停乱放,2026-03-04 08:00,5,5,待处置,\n"  # new, outside every grid
+                    "C,乱停乱放,2026-03-04 08:00,5,5,待处置,\n")  # exact duplicate row
+    s2 = import_ledger(ws, second, now=NOW + dt.timedelta(days=7))
+    assert s2.counts() == {"read": 4, "imported": 1, "updated": 1, "rejected": 0, "duplicates": 2,
+                           "outside_grids": 1, "suspect_points": 0}
+    issues = ws.load_issues().set_index(s.ISSUE_ID)
+    assert issues.at["A", s.STATUS] == "closed"
+    assert issues.at["A", s.CLOSED_AT] == pd.Timestamp("2026-03-03 12:00", tz="Asia/Shanghai")
+    assert pd.isna(issues.at["C", s.GRID_ID]) and issues.at["C", s.OUTSIDE_GRIDS]
+    history = ws.load_history()
+    status_changes = history[history["field"] == "status"]
+    assert status_changes[["issue_id", "old", "new", "source"]].values.tolist() == [["A", "open", "closed", "week2.csv"]]
+    log = ws.imports()
+    assert [e["source"] for e in log] == ["week1.csv", "week2.csv"] and log[1]["updated"] == 1
+
+
+def test_rejects_are_written_with_row_numbers_and_neutralised(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    path = ledger(tmp_path, "bad.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n=cmd|' /C calc'!A0,垃圾,,0.5,0.5,待处置,\n")
+    summary = import_ledger(ws, path, now=NOW)
+    assert summary.rejected == 1 and summary.rejects_file is not None
+    rejects = pd.read_csv(summary.rejects_file, dtype=str, encoding="utf-8-sig")
+    assert rejects["source_row"].tolist() == ["3"]
+    assert rejects["reason"].tolist() == ["missing reported time"]
+    assert rejects["问题编号"].tolist() == ["'=cmd|' /C calc'!A0"]  # a formula no more
+
+
+def test_import_needs_grids(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="no grids yet"):
+        import_ledger(Workspace(tmp_path / "empty"), ledger(tmp_path, "x.csv", ""))
+
+
+def test_double_submissions_and_piles_are_flagged_not_dropped(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    rows = ["D1,垃圾,2026-03-02 09:00:00,0.50000,0.50000,待处置,",
+            "D2,垃圾,2026-03-02 09:05:00,0.50003,0.50003,待处置,",  # ~5 m and 5 min later: a repeat
+            "D3,乱停乱放,2026-03-02 09:06:00,0.50003,0.50003,待处置,",  # other category: not a repeat
+            "D4,垃圾,2026-03-02 09:30:00,0.50003,0.50003,待处置,"]  # 25 min later: not a repeat
+    cats = ["垃圾", "乱停乱放", "牛皮癣", "占道经营"]
+    # A pile: 20 reports on one point, 4 categories, 6 days, at least 12 minutes apart within a day.
+    rows += [f"P{i},{cats[i % 4]},2026-03-{1 + i % 6:02d} 10:{i:02d},1.25,1.75,待处置," for i in range(20)]
+    summary = import_ledger(ws, ledger(tmp_path, "f.csv", "\n".join(rows) + "\n"), now=NOW)
+    issues = ws.load_issues().set_index(s.ISSUE_ID)
+    assert summary.imported == 24 and summary.suspect_points == 20
+    assert issues[LIKELY_DUPLICATE_OF].dropna().to_dict() == {"D2": "D1"}
+    assert issues.loc[[f"P{i}" for i in range(20)], SUSPECT_POINT].all()
+    assert not issues.loc[["D1", "D2", "D3", "D4"], SUSPECT_POINT].any()
+
+
+def test_grid_import_repairs_and_reports(tmp_path: Path) -> None:
+    grids = square_grids()
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])  # self-intersecting
+    grids.loc[0, "geometry"] = bowtie
+    grids.loc[3, "geometry"] = shapely.box(0.9, 1.0, 2.0, 2.0)  # overlaps D, leaves no hole
+    grids.loc[2, "geometry"] = shapely.Polygon([(0, 1), (1, 1), (1, 2), (0, 2)]).difference(shapely.box(0.2, 1.2, 0.4, 1.4))
+    path = tmp_path / "g.geojson"
+    grids.to_file(path, driver="GeoJSON")
+    report = import_grids(Workspace(tmp_path / "ws"), path, min_area_m2=1.0)
+    assert report.grids == 4 and report.repaired == ["B"]
+    assert [(o["a"], o["b"]) for o in report.overlaps] == [("D", "C")]
+    assert report.gaps >= 1  # the hole cut into D
+    stored = Workspace(tmp_path / "ws").load_grids()
+    assert stored.is_valid.all()
+
+
+@pytest.mark.parametrize(("raw", "safe"), [
+    ("../../etc/passwd", "passwd"), ("台账 2026年3月.xlsx", "台账_2026年3月.xlsx"), (".hidden.csv", "upload.hidden.csv"),
+    ("a;rm -rf /.csv", "upload.csv"), ("C:\\Users\\x\\ledger.csv", "ledger.csv"), ("", "upload"),
+    ("<script>.csv", "_script_.csv"),
+])
+def test_uploaded_names_are_sanitised(raw: str, safe: str) -> None:
+    assert safe_filename(raw) == safe
+
+
+def test_uploads_land_inside_the_workspace(tmp_path: Path) -> None:
+    path = store_upload(Workspace(tmp_path), "../../evil.csv", b"x", now=NOW)
+    assert path.parent == tmp_path / "uploads" and path.name.endswith("_evil.csv") and path.read_bytes() == b"x"
+
+
+cell = st.one_of(st.just(""), st.text(max_size=6), st.sampled_from(["0", "117.25", "31.85", "200", "-0.5", "NaN", "=1+1"]),
+                 st.sampled_from(["2026-03-05", "2026/3/5 9:00", "昨天", "45356", "03/05/2026 09:00:00 PM"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(cell, st.sampled_from(["垃圾", "乱停乱放", "?", ""]), cell, cell, cell), max_size=25))
+def test_no_row_is_ever_lost(rows: list[tuple[str, str, str, str, str]]) -> None:
+    frame = pd.DataFrame(rows, columns=["问题编号", "问题类型", "上报时间", "经度", "纬度"], dtype="string")
+    result = read_ledger(frame)
+    assert result.read == len(frame)
+    assert len(result.issues) + len(result.rejects) + result.duplicates == len(frame)
+    assert result.rejects["reason"].notna().all()
+    assert result.issues[s.ISSUE_ID].is_unique
+    if len(result.issues):
+        assert result.issues.geometry.x.between(-180, 180).all() and result.issues.geometry.y.between(-90, 90).all()
+    json.dumps(result.summary())  # plain ints, printable
+
+
+def test_gpkg_export_roundtrip(tmp_path: Path) -> None:
+    from geo.export import export_issues
+
+    ws = workspace(tmp_path)
+    import_ledger(ws, ledger(tmp_path, "l.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"), now=NOW)
+    for suffix in ("gpkg", "geojson", "csv", "xlsx"):
+        out = export_issues(ws.load_issues(), tmp_path / f"out.{suffix}")
+        back = gpd.read_file(out) if suffix in ("gpkg", "geojson") else (
+            pd.read_csv(out, encoding="utf-8-sig") if suffix == "csv" else pd.read_excel(out))
+        assert len(back) == 1 and back["issue_id"].tolist() == ["A"]
+        assert {"category", "reported_at", "status", "grid_id"} <= set(back.columns)

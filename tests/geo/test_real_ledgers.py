@@ -1,0 +1,131 @@
+"""Real 311 ledgers as published (LA, NYC) import with every row accounted for and points where they belong.
+
+The oracle is computed independently from the raw files with the standard library's csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+from geo import schema as s
+from geo.imports import import_grids, import_ledger
+from geo.io import read_grids, read_ledger
+from geo.join import assign_grids
+from geo.mapping import LedgerMapping
+from geo.store import Workspace
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+LA = REAL / "la_myla311_2018-01-01_to_01-04.csv.gz"
+NYC_2022 = REAL / "nyc_fedhere_PyBOOT_2022-05-01.csv.gz"
+NYC_2013 = REAL / "nyc_nikeiubel_assocrules_2013-12-25.csv.gz"
+#: US 311 request types onto our categories (what a user's mapping file would say).
+US_CATEGORIES = {"Illegal Dumping Pickup": "litter", "Bulky Items": "clutter", "Graffiti Removal": "posters",
+                 "Illegal Parking": "parking", "Blocked Driveway": "parking", "Dirty Conditions": "litter",
+                 "Homeless Encampment": "other"}
+
+
+def raw_rows(path: Path) -> list[dict[str, str]]:
+    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def la() -> tuple[list[dict[str, str]], object]:
+    mapping = LedgerMapping(tz="America/Los_Angeles", categories=US_CATEGORIES)
+    return raw_rows(LA), read_ledger(LA, mapping=mapping)
+
+
+def test_la_rows_reconcile_exactly(la) -> None:
+    rows, result = la
+    no_coords = sum(1 for r in rows if not r["Latitude"].strip() or not r["Longitude"].strip())
+    exact_dups = len(rows) - len({tuple(r.values()) for r in rows})
+    assert no_coords == 1_102  # as PROVENANCE says for this file
+    assert result.read == len(rows) == 10_000
+    assert result.summary() == {"read": 10_000, "imported": 10_000 - no_coords - exact_dups,
+                                "rejected": no_coords, "duplicates": exact_dups}
+    assert set(result.rejects["reason"]) == {"missing coordinates"}
+    # Every imported id is one of the ledger's SR numbers, once.
+    ids = result.issues[s.ISSUE_ID]
+    assert ids.is_unique and set(ids) <= {r["SRNumber"] for r in rows}
+
+
+def test_la_times_and_categories_follow_the_raw_text(la) -> None:
+    rows, result = la
+    first = result.issues.set_index(s.ISSUE_ID).loc["1-870704814"]
+    # 01/01/2018 12:00:09 AM, Los Angeles local time.
+    assert str(first[s.REPORTED_AT]) == "2018-01-01 00:00:09-08:00"
+    assert first[s.CATEGORY] == "clutter" and first[s.CATEGORY_RAW] == "Bulky Items"
+    bulky = sum(1 for r in rows if r["RequestType"] == "Bulky Items" and r["Latitude"].strip())
+    assert int((result.issues[s.CATEGORY_RAW] == "Bulky Items").sum()) <= bulky
+
+
+def test_la_points_fall_in_their_neighborhood_council(la) -> None:
+    _rows, result = la
+    councils = read_grids(REAL / "la_neighborhood_councils_2019.geojson.gz", id_field="nc_id", name_field="name")
+    joined = assign_grids(result.issues, councils)
+    raw = {r["SRNumber"]: r["NC"].strip() for r in _rows}
+    labelled = joined[joined[s.ISSUE_ID].map(raw).fillna("").str.len() > 0]
+    same = (labelled[s.GRID_ID].fillna("") == labelled[s.ISSUE_ID].map(raw)).mean()
+    assert same >= 0.98  # PROVENANCE: 98.4 % over all LA files
+
+
+@pytest.fixture(scope="module")
+def nyc_2022() -> tuple[list[dict[str, str]], object]:
+    mapping = LedgerMapping(tz="America/New_York", crs="EPSG:2263", categories=US_CATEGORIES,
+                            columns={"lon": "X Coordinate (State Plane)", "lat": "Y Coordinate (State Plane)"})
+    return raw_rows(NYC_2022), read_ledger(NYC_2022, mapping=mapping)
+
+
+def test_nyc_state_plane_feet_land_within_a_metre_of_the_published_lat_lon(nyc_2022) -> None:
+    rows, result = nyc_2022
+    no_xy = sum(1 for r in rows if not r["X Coordinate (State Plane)"].strip())
+    assert result.summary()["rejected"] == no_xy and result.read == len(rows) == 924
+    published = {r["Unique Key"]: (float(r["Longitude"]), float(r["Latitude"])) for r in rows if r["Latitude"].strip()}
+    got = result.issues[result.issues[s.ISSUE_ID].isin(published)]
+    ref = gpd.GeoSeries(gpd.points_from_xy(*zip(*got[s.ISSUE_ID].map(published), strict=True)), crs=4326)
+    dist = got.geometry.to_crs(32618).distance(ref.to_crs(32618).set_axis(got.index))
+    assert len(dist) > 800
+    assert np.percentile(dist, 99) < 1.0  # state plane is published to the foot
+
+
+def test_nyc_points_fall_in_their_community_district(nyc_2022) -> None:
+    rows, result = nyc_2022
+    districts = read_grids(REAL / "nyc_community_districts_dcp2013.geojson.gz", id_field="BoroCD")
+    boro = {"MANHATTAN": 1, "BRONX": 2, "BROOKLYN": 3, "QUEENS": 4, "STATEN ISLAND": 5}
+
+    def boro_cd(label: str) -> str:
+        num, _, name = label.partition(" ")
+        return str(boro[name] * 100 + int(num)) if num.isdigit() and name in boro else ""
+
+    label = {r["Unique Key"]: boro_cd(r["Community Board"]) for r in rows}
+    joined = assign_grids(result.issues, districts)
+    want = joined[s.ISSUE_ID].map(label)
+    ok = want != ""
+    assert ok.sum() > 800
+    assert (joined.loc[ok, s.GRID_ID] == want[ok]).mean() >= 0.99  # PROVENANCE: 99.3 %
+    assert int(joined[s.OUTSIDE_GRIDS].sum()) == 0  # PROVENANCE: none outside all polygons
+
+
+def test_nyc_2013_date_only_times_and_import_reconcile(tmp_path: Path) -> None:
+    rows = raw_rows(NYC_2013)
+    ws = Workspace(tmp_path / "nyc")
+    import_grids(ws, REAL / "nyc_community_districts_dcp2013.geojson.gz", id_field="BoroCD")
+    mapping = LedgerMapping(tz="America/New_York", categories=US_CATEGORIES)
+    summary = import_ledger(ws, NYC_2013, mapping=mapping)
+    no_coords = sum(1 for r in rows if not r["Latitude"].strip())
+    assert summary.read == len(rows) == 2_386
+    assert summary.read == summary.imported + summary.updated + summary.rejected + summary.duplicates
+    assert summary.rejected == no_coords
+    issues = ws.load_issues()
+    midnight = (issues[s.REPORTED_AT].dt.strftime("%H:%M:%S") == "00:00:00").sum()
+    raw_midnight = sum(1 for r in rows if r["Created Date"].endswith("12:00:00 AM") and r["Latitude"].strip())
+    assert midnight == raw_midnight  # date-only entries stay at local midnight, not shifted by a zone
+    # Re-importing the same file changes nothing and counts every row as a duplicate or reject.
+    again = import_ledger(ws, NYC_2013, mapping=mapping)
+    assert (again.imported, again.updated, again.duplicates) == (0, 0, summary.imported + summary.duplicates)
