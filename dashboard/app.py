@@ -18,10 +18,14 @@ ICON = Path(__file__).with_name("icon.png")
 st.set_page_config(page_title="Gridwatch 网格治理热点分析", page_icon=str(ICON), layout="wide")
 ensure_assets()  # Leaflet and plugins copied from installed packages; served at /app/static
 ctx = build_sidebar()
+data_page = st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":material/upload_file:",
+                    url_path="data", default=ctx.data is None)
 pages = [
-    st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map",
+            default=ctx.data is not None),
     st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
-    st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":material/upload_file:", url_path="data"),
+    data_page,
 ]
-st.navigation(pages).run()
+# An empty workspace offers only the Data page: nothing else has anything to show yet.
+st.navigation(pages if ctx.data is not None else [data_page]).run()

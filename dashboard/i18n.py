@@ -68,6 +68,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
               "when GPS failed) are left out by default, so they do not make a false hotspot.",
     },
     "page_data": {"zh": "数据", "en": "Data"},
+    "empty_workspace": {"zh": "工作区“{path}”还没有问题记录：请在“数据”页导入网格和台账。",
+                        "en": "Workspace “{path}” holds no issues yet: import grids and a ledger on the Data page."},
     "data_title": {"zh": "数据导入", "en": "Import data"},
     "upload_ledger": {"zh": "上传问题台账（CSV、Excel、GeoJSON、GeoPackage 或 Shapefile 压缩包）",
                       "en": "Upload a ledger (CSV, Excel, GeoJSON, GeoPackage or zipped Shapefile)"},

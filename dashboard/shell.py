@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.data import DataSource, dataset
 from dashboard.i18n import LANGS, Lang, t
 from geo import schema as s
+from geo.io import LedgerError
 from geo.pipeline import Dataset, IssueFilter
 from geo.quality import SUSPECT_POINT
 
@@ -27,7 +28,7 @@ class PageContext:
 
     lang: Lang
     source: DataSource
-    data: Dataset
+    data: Dataset | None  # None while the workspace holds no issues yet (only the Data page then)
     flt: IssueFilter
     tiles: str | None
 
@@ -44,7 +45,13 @@ def build_sidebar() -> PageContext:
     """Draw the language switch and the filters; store and return the page context."""
     lang = _language()
     source = DataSource.from_env()
-    data = dataset(source)
+    try:
+        data = dataset(source)
+    except LedgerError:
+        st.sidebar.caption(t("empty_workspace", lang, path=os.path.basename(source.workspace)))
+        ctx = PageContext(lang=lang, source=source, data=None, flt=IssueFilter(), tiles=None)
+        st.session_state[_CONTEXT_KEY] = ctx
+        return ctx
     st.sidebar.header(t("filters", lang))
     times = data.issues[s.REPORTED_AT]  # local to the workspace's ledgers
     first: dt.date = times.min().date()
@@ -83,3 +90,13 @@ def context() -> PageContext:
     if ctx is None:  # a page run on its own (tests): build the sidebar here
         ctx = build_sidebar()
     return ctx
+
+
+def data_context() -> tuple[PageContext, Dataset]:
+    """The context of a page that needs data; stops the page with a hint when there is none."""
+    ctx = context()
+    if ctx.data is None:
+        st.info(t("empty_workspace", ctx.lang, path=os.path.basename(ctx.source.workspace)))
+        st.stop()
+    assert ctx.data is not None
+    return ctx, ctx.data

@@ -85,6 +85,8 @@ if (ledger_file is not None or grids_file is not None) and st.button(t("run_impo
     except (LedgerError, ValueError) as exc:
         progress.empty()
         st.error(t("import_failed", lang, error=exc))
+    else:
+        st.rerun()  # the sidebar and navigation were drawn before the import: redraw them
 
 report = st.session_state.get("gw_grid_report")
 if report:

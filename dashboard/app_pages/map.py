@@ -8,10 +8,10 @@ from streamlit_folium import st_folium
 from dashboard.components import maps
 from dashboard.data import MAX_HEAT_POINTS, analysis
 from dashboard.i18n import map_labels, t
-from dashboard.shell import context
+from dashboard.shell import data_context
 from geo.pipeline import ALL
 
-ctx = context()
+ctx, data = data_context()
 lang = ctx.lang
 st.title(t("map_title", lang))
 result = analysis(ctx.source, ctx.flt)
@@ -20,7 +20,7 @@ codes = [ALL, *result.categories]
 left, right = st.columns([3, 2])
 category = left.radio(
     t("category", lang), options=codes, horizontal=True, key="gw_map_category",
-    format_func=lambda c: t("all", lang) if c == ALL else ctx.data.categories.name(c, lang=lang),
+    format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang),
 )
 layer = right.radio(
     t("layer", lang), options=["heat", "choropleth"], horizontal=True, key="gw_map_layer",

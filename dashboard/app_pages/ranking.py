@@ -7,14 +7,14 @@ import streamlit as st
 from dashboard.components.tables import ranking_table
 from dashboard.data import analysis
 from dashboard.i18n import t
-from dashboard.shell import context
+from dashboard.shell import data_context
 from geo.export import to_safe_csv
 
-ctx = context()
+ctx, data = data_context()
 lang = ctx.lang
 st.title(t("ranking_title", lang))
 result = analysis(ctx.source, ctx.flt)
-table = ranking_table(result, lambda c: ctx.data.categories.name(c, lang=lang),
+table = ranking_table(result, lambda c: data.categories.name(c, lang=lang),
                       {k: t(k, lang) for k in ("rank", "grid", "grid_id", "community", "count", "share")})
 share = t("share", lang)
 st.dataframe(table, hide_index=True, width="stretch",

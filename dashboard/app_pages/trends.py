@@ -7,16 +7,16 @@ import streamlit as st
 from dashboard.components.charts import weekly_chart
 from dashboard.data import analysis
 from dashboard.i18n import t
-from dashboard.shell import context
+from dashboard.shell import data_context
 
-ctx = context()
+ctx, data = data_context()
 lang = ctx.lang
 st.title(t("trends_title", lang))
 result = analysis(ctx.source, ctx.flt)
 if len(result.issues) == 0:
     st.info(t("no_issues", lang))
 else:
-    names = {c: ctx.data.categories.name(c, lang=lang) for c in result.categories}
+    names = {c: data.categories.name(c, lang=lang) for c in result.categories}
     st.altair_chart(weekly_chart(result.weekly, names, week_label=t("week", lang),
                                  count_label=t("count", lang), category_label=t("category", lang)),
                     width="stretch")

@@ -179,3 +179,42 @@ def test_panning_and_zooming_do_not_rerun_the_app(browser: object, server: Serve
     assert after != before  # the map did move
     assert sent == []  # and the server heard nothing of it
     page.close()
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """A server on a workspace that has grids but no ledger yet (a new street office's first day)."""
+    folder: Path = tmp_path_factory.mktemp("fresh")
+    ws = Workspace(folder / "workspace")
+    import_grids(ws, Path(__file__).resolve().parents[2] / "data" / "sample" / "grids.geojson")
+    srv = Server({"GRIDWATCH_WORKSPACE": str(ws.root)})
+    yield srv
+    srv.stop()
+
+
+def test_a_clerk_uploads_a_ledger_and_sees_the_accounting(browser: object, empty_server: Server,
+                                                           tmp_path: Path) -> None:
+    upload = tmp_path / "台账 第1周.csv"
+    upload.write_text("问题编号,问题类型,上报时间,经度,纬度,问题描述\n"
+                      "U1,私搭乱建,2026-03-05 09:00,117.2500,31.8500,院内搭建\n"
+                      f"U2,乱停乱放,2026-03-05 10:00,117.2510,31.8510,{EVIL}\n"
+                      "U3,垃圾,2026-03-05 11:00,,,无坐标\n", encoding="utf-8")
+    page, traffic = open_page(browser, empty_server.url)
+    page.get_by_role("heading", name="数据导入").wait_for(timeout=60_000)
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    page.get_by_text("识别到的列对应关系").wait_for(timeout=30_000)
+    page.get_by_role("button", name="导入").click()
+    page.get_by_text("拒收", exact=True).wait_for(timeout=60_000)
+    metrics = page.locator("[data-testid=stMetric]").all_inner_texts()
+    values = {m.split("\n")[0]: m.split("\n")[-1] for m in metrics}
+    assert {k: values[k] for k in ("读取", "新增", "更新", "拒收", "重复")} == {
+        "读取": "3", "新增": "2", "更新": "0", "拒收": "1", "重复": "0"}
+    page.get_by_role("button", name="下载拒收记录（含原因）").wait_for()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "data_import_zh_1366.png"), full_page=True)
+    # The import made the other pages available; the map now shows the two issues.
+    page.get_by_role("link", name="地图").click()
+    frame = map_frame(page)
+    assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
+    assert traffic.dialogs == [] and traffic.external() == [] and traffic.failed == []
+    page.close()

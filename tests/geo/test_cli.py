@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from geo.cli import main
 
@@ -27,3 +28,61 @@ def test_unreadable_input_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "not found" in proc.stderr
     assert proc.stdout == ""
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "geo", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def test_import_prints_one_json_line_that_reconciles(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    proc = run_cli("import", "tests/fixtures/ledgers/18_bad_dates.csv", "--workspace", str(ws),
+                   "--grids", "data/sample/grids.geojson")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    doc = json.loads(lines[0])
+    assert list(doc) == ["read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points"]
+    assert doc["read"] == doc["imported"] + doc["updated"] + doc["rejected"] + doc["duplicates"] == 4
+    assert doc["rejected"] == 3 and doc["outside_grids"] == 0  # 117.25, 31.85 lies inside the sample street
+    rejects = list((ws / "rejects").glob("*.csv"))
+    assert len(rejects) == 1 and "source_row" in rejects[0].read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_mapping_file_and_crs_option(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"crs": "EPSG:4527", "tz": "Asia/Shanghai"}), encoding="utf-8")
+    proc = run_cli("import", "tests/fixtures/ledgers/12_projected_with_crs.csv", "--workspace", str(tmp_path / "ws"),
+                   "--grids", "data/sample/grids.geojson", "--mapping", str(mapping))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["imported"] == 2
+    saved = json.loads((tmp_path / "ws" / "mapping.json").read_text(encoding="utf-8"))
+    assert saved["crs"] == "EPSG:4527"
+    proc = run_cli("import", "tests/fixtures/ledgers/13_gcj02.csv", "--workspace", str(tmp_path / "ws"), "--crs", "gcj02")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["imported"] == 1
+
+
+def test_import_grids_and_export(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    proc = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(ws))
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {"grids": 35, "repaired": [], "overlaps": [], "gaps": 0, "gap_area_m2": 0.0}
+    assert run_cli("import", "tests/fixtures/ledgers/27_formula_injection.csv", "--workspace", str(ws)).returncode == 0
+    out = tmp_path / "issues.csv"
+    proc = run_cli("export", "--workspace", str(ws), "--out", str(out))
+    assert proc.returncode == 0 and json.loads(proc.stdout)["rows"] == 1
+    exported = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert exported["address"].tolist() == ["'=HYPERLINK(\"http://x\",\"点我\")"]
+    assert exported["description"].tolist() == ["'@SUM(A1)"]
+
+
+@pytest.mark.parametrize("args", [
+    ("import", "tests/fixtures/ledgers/33_not_a_ledger.pdf", "--grids", "data/sample/grids.geojson"),
+    ("import", "tests/fixtures/ledgers/01_utf8.csv"),  # no grids in the workspace yet
+    ("import", "tests/fixtures/ledgers/01_utf8.csv", "--grids", "data/sample/grids.geojson", "--crs", "EPSG:999999"),
+    ("export", "--out", "x.csv"),  # nothing to export
+])
+def test_failures_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    proc = run_cli(*args, "--workspace", str(tmp_path / "empty"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
