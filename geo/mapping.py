@@ -71,6 +71,11 @@ SOURCE_VALUES: Final[dict[str, str]] = {
 }
 
 
+def _header_key(header: object) -> str:
+    """Headers compare without case, spaces, underscores or hyphens: ``Created Date`` = ``created_date``."""
+    return normalize_label(header).replace("_", "").replace("-", "")
+
+
 def guess_columns(headers: Iterable[object], *, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """Map canonical fields to ledger headers.
 
@@ -92,7 +97,9 @@ def guess_columns(headers: Iterable[object], *, overrides: Mapping[str, str] | N
         If an override names a header the ledger does not have, or an unknown field.
     """
     names = [str(h) for h in headers]
-    by_norm = {normalize_label(h): h for h in names}
+    by_norm: dict[str, str] = {}
+    for h in names:
+        by_norm.setdefault(_header_key(h), h)  # the first of two equal-looking headers wins
     chosen: dict[str, str] = {}
     for field_name, header in (overrides or {}).items():
         if field_name not in HEADER_ALIASES:
@@ -105,7 +112,7 @@ def guess_columns(headers: Iterable[object], *, overrides: Mapping[str, str] | N
         if field_name in chosen:
             continue
         for alias in aliases:
-            found = by_norm.get(normalize_label(alias))
+            found = by_norm.get(_header_key(alias))
             if found is not None and found not in used:
                 chosen[field_name] = found
                 used.add(found)
