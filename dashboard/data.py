@@ -10,8 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.pipeline import AnalysisResult, Dataset, IssueFilter, ensure_sample_workspace, open_workspace, run_analysis
 from geo.store import Workspace
 
@@ -44,3 +46,17 @@ def dataset(source: DataSource) -> Dataset:
 def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
     """Counts, rankings, weekly series and heat payloads for one filter."""
     return run_analysis(dataset(source), flt, max_heat_points=MAX_HEAT_POINTS)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
+    """Headers and first five rows of an uploaded ledger (read once per file, not per rerun).
+
+    Raises
+    ------
+    geo.io.LedgerError
+        If the file cannot be read (not cached: the next run tries again).
+    """
+    raw = read_table(path)
+    headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW)]
+    return headers, raw[headers].head(5)

@@ -7,6 +7,7 @@ table and computes everything a page shows. Both return small frozen dataclasses
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,11 +64,19 @@ def load_dataset(
 
 
 def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
-    """The sample street as a workspace, imported from ``data/sample`` on first use."""
+    """The sample street as a workspace, imported from ``data/sample`` on first use.
+
+    Cheap when it exists (two ``stat`` calls: it runs on every dashboard rerun); rebuilt when the
+    sample files are newer than the workspace (after ``make sample``).
+    """
     workspace = Workspace(path)
-    if workspace.load_issues() is None:
-        import_grids(workspace, SAMPLE_DIR / "grids.geojson")
-        import_ledger(workspace, SAMPLE_DIR / "ledger.csv")
+    sources = [SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv"]
+    built = workspace.issues_path.stat().st_mtime if workspace.issues_path.exists() else None
+    if built is None or any(p.stat().st_mtime > built for p in sources):
+        if workspace.root.exists():
+            shutil.rmtree(workspace.root)
+        import_grids(workspace, sources[0])
+        import_ledger(workspace, sources[1])
     return workspace
 
 

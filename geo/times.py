@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Final
 
-import numpy as np
 import pandas as pd
 
 from geo.schema import DEFAULT_TZ
@@ -138,8 +137,3 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
             result[parsed[ok].index] = parsed[ok].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     return result
 
-
-def is_date_only(values: pd.Series) -> np.ndarray:
-    """True where a parsed time sits exactly at local midnight (likely a date-only entry)."""
-    local = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    return (local.notna() & (local == local.dt.normalize())).to_numpy()

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.data import ledger_preview
 from dashboard.i18n import t
 from dashboard.shell import context
 from geo.export import to_safe_csv
 from geo.imports import import_grids, import_ledger, store_upload
-from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, LedgerError, read_table
+from geo.io import LedgerError
 from geo.mapping import HEADER_ALIASES, LedgerMapping, guess_columns
 from geo.store import Workspace
 
@@ -46,13 +47,12 @@ if ledger_file is not None:
         st.session_state[key] = str(store_upload(ws, ledger_file.name, ledger_file.getvalue()))
     saved = Path(st.session_state[key])
     try:
-        raw = read_table(saved)
+        headers, preview = ledger_preview(str(saved), saved.stat().st_mtime)
     except LedgerError as exc:
         st.error(t("import_failed", lang, error=exc))
         st.stop()
-    headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW)]
     st.caption(t("preview", lang))
-    st.dataframe(raw[headers].head(5), hide_index=True, width="stretch")
+    st.dataframe(preview, hide_index=True, width="stretch")
     guessed = guess_columns(headers)
     st.subheader(t("detected_mapping", lang))
     none = t("not_mapped", lang)
