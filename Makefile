@@ -37,6 +37,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.bench_join
 	$(BIN)/python -m benchmarks.bench_dashboard
+	$(BIN)/python -m benchmarks.bench_gi_star
 
 ## Regenerate the sample street (deterministic: the files must not change)
 sample: $(VENV)/.runtime
