@@ -1,0 +1,68 @@
+"""Recurrence: a problem that comes back where one was closed out (销号) shortly before.
+
+A report is a recurrence when an issue of the same category was closed within ``radius_m`` metres
+and at most ``window_days`` days before it was reported. Repeat locations are where a campaign's
+fixes do not hold, so planners weigh them.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+from geo.crs import metric_crs_for
+
+#: Column: issue_id of the closed issue this report repeats.
+RECURRENCE_OF = "recurrence_of"
+
+
+def flag_recurrences(issues: gpd.GeoDataFrame, *, radius_m: float = 30.0, window_days: float = 90.0) -> pd.Series:
+    """For each issue, the ``issue_id`` of the most recently closed issue it repeats, else ``<NA>``.
+
+    Notes
+    -----
+    Only issues with ``status == "closed"`` and a closing time count as the earlier case; the new
+    report must come *after* that closing (a report while the case was open is a duplicate, not a
+    recurrence). Distances in the local UTM zone; pairs from an STRtree ``dwithin`` query.
+    """
+    out = pd.Series(pd.NA, index=issues.index, dtype="string")
+    geoms = issues.geometry
+    ok = (~(geoms.isna() | geoms.is_empty)).to_numpy()
+    if ok.sum() < 2:
+        return out
+    sub = issues[ok]
+    pts = sub.geometry.to_crs(metric_crs_for(sub.geometry)).to_numpy()
+    new, old = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
+
+    def ns(col: str) -> np.ndarray:
+        return sub[col].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+
+    reported = ns(s.REPORTED_AT)
+    closed_at = ns(s.CLOSED_AT)  # NaT becomes the minimum int64
+    closed = (sub[s.STATUS] == "closed").to_numpy() & ~sub[s.CLOSED_AT].isna().to_numpy()
+    cat = sub[s.CATEGORY].astype(str).to_numpy()
+    gap = reported[new] - closed_at[old]
+    keep = (new != old) & closed[old] & (cat[new] == cat[old]) & (gap > 0) & (gap <= int(window_days * 86400e9))
+    new, old = new[keep], old[keep]
+    if new.size == 0:
+        return out
+    # The most recently closed earlier case per new report.
+    order = np.lexsort((-closed_at[old], new))
+    new, old = new[order], old[order]
+    first = np.r_[True, new[1:] != new[:-1]]
+    ids = sub[s.ISSUE_ID].astype(str).to_numpy()
+    values = pd.Series(ids[old[first]], index=sub.index[new[first]], dtype="string")
+    out[values.index] = values
+    return out
+
+
+def recurrence_by_grid(issues: pd.DataFrame, recurrence_of: pd.Series) -> pd.DataFrame:
+    """Per grid: issues, recurrences and the recurrence rate (recurrences / issues)."""
+    frame = pd.DataFrame({s.GRID_ID: issues[s.GRID_ID], "recurrence": recurrence_of.notna().to_numpy()})
+    out = frame.dropna(subset=[s.GRID_ID]).groupby(s.GRID_ID).agg(
+        issues=("recurrence", "size"), recurrences=("recurrence", "sum"))
+    out["rate"] = out["recurrences"] / out["issues"]
+    return out.reset_index()
