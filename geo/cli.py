@@ -15,10 +15,11 @@ from pathlib import Path
 
 from geo import schema as s
 from geo.export import export_issues
+from geo.hotspot_analysis import DEFAULT_CELL_M, run_hotspots
 from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError
 from geo.mapping import LedgerMapping
-from geo.pipeline import IssueFilter, load_dataset, run_analysis
+from geo.pipeline import IssueFilter, load_dataset, open_workspace, run_analysis
 from geo.store import Workspace
 from geo.synthetic import DEFAULT_SEED, write_sample
 
@@ -60,6 +61,42 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise LedgerError(f"workspace {args.workspace} holds no issues")
     path = export_issues(issues, args.out)
     print(json.dumps({"written": str(path), "rows": len(issues)}, ensure_ascii=False))
+    return 0
+
+
+def _parse_cells(text: str) -> tuple[str, float]:
+    """``grid`` or ``square:METRES``."""
+    if text == "grid":
+        return "grid", 0.0
+    kind, _, size = text.partition(":")
+    if kind == "square" and size.replace(".", "", 1).isdigit() and float(size) > 0:
+        return "square", float(size)
+    if kind == "hex":
+        raise ValueError("hexagon cells are not available yet; use grid or square:METRES")
+    raise ValueError(f"--cells must be grid or square:METRES, got {text!r}")
+
+
+def _cmd_hotspots(args: argparse.Namespace) -> int:
+    cells, size = _parse_cells(args.cells)
+    flt = IssueFilter(categories=(args.category,) if args.category else ())
+    dataset = open_workspace(_workspace(args))
+    if args.category and args.category not in dataset.categories.codes:
+        raise ValueError(f"unknown category {args.category!r}; known: {dataset.categories.codes}")
+    result = run_hotspots(dataset, flt, cells=cells, cell_size_m=size or DEFAULT_CELL_M, emerging=args.emerging)
+    cols = ["unit_id", "count", "z", "p", "class", *(["emerging"] if args.emerging else []), "geometry"]
+    units = result.units[cols].rename(columns={"unit_id": "cell_id"})
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        units.drop(columns="geometry").to_csv(out, index=False)
+    elif out.suffix.lower() in (".geojson", ".json"):
+        units.to_file(out, driver="GeoJSON")
+    else:
+        raise ValueError(f"--out must end in .csv or .geojson, got {out.name}")
+    sidecar = out.with_name(out.name + ".choices.json")
+    sidecar.write_text(json.dumps(result.choices, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result.choices, ensure_ascii=False), file=sys.stderr)
+    print(json.dumps({"written": str(out), "cells": len(units), "choices": str(sidecar)}, ensure_ascii=False))
     return 0
 
 
@@ -106,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("hotspots", help="Gi* hot/cold classes per grid or cell (and emerging classes)")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--category", default=None, help="a category code; all categories when absent")
+    p.add_argument("--cells", default="grid", help="grid or square:METRES (e.g. square:100)")
+    p.add_argument("--emerging", action="store_true", help="add the emerging hot spot class over weekly steps")
+    p.add_argument("--out", type=Path, required=True, help=".geojson or .csv; choices go to OUT.choices.json")
+    p.set_defaults(func=_cmd_hotspots)
 
     p = sub.add_parser("counts", help="join a ledger to grids and print counts per grid")
     p.add_argument("--ledger", type=Path, default=None, help="ledger CSV/xlsx (default: sample)")

@@ -184,3 +184,7 @@ def gi_star(values: np.ndarray, neighbours: Neighbours, *, fdr: bool = True) -> 
     if single:
         return GiResult(z[:, 0], p[:, 0], bins[:, 0], fdr)
     return GiResult(z, p, bins, fdr)
+
+
+CLASS_NAMES: Final = {3: "hot_99", 2: "hot_95", 1: "hot_90", 0: "not_significant", -1: "cold_90", -2: "cold_95",
+                      -3: "cold_99"}

@@ -86,3 +86,25 @@ def test_failures_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) ->
     proc = run_cli(*args, "--workspace", str(tmp_path / "empty"))
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    imported = run_cli("import", "data/sample/ledger.csv", "--workspace", str(ws), "--grids", "data/sample/grids.geojson")
+    assert imported.returncode == 0
+    out = tmp_path / "parking.csv"
+    proc = run_cli("hotspots", "--workspace", str(ws), "--category", "parking", "--cells", "square:100", "--emerging",
+                   "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    cells = pd.read_csv(out)
+    assert list(cells.columns) == ["cell_id", "count", "z", "p", "class", "emerging"]
+    assert cells["count"].sum() == 5_468  # parking issues, voided and suspect-pile records excluded
+    assert (cells["class"] == "hot_99").sum() > 10 and "consecutive_hot" in set(cells["emerging"])
+    choices = json.loads((tmp_path / "parking.csv.choices.json").read_text(encoding="utf-8"))
+    assert choices["units"] == "square cells of 100 m" and choices["suspect_points_excluded"] == 90
+    assert choices["time_steps"] == 54 and choices["last_day"] == "2026-11-15"
+    grid = tmp_path / "grid.geojson"
+    assert run_cli("hotspots", "--workspace", str(ws), "--out", str(grid)).returncode == 0
+    assert len(json.loads(grid.read_text(encoding="utf-8"))["features"]) == 35
+    bad = run_cli("hotspots", "--workspace", str(ws), "--cells", "hex:100", "--out", str(grid))
+    assert bad.returncode == 2 and "hexagon" in bad.stderr
