@@ -23,6 +23,8 @@ data_page = st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":
 pages = [
     st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map",
             default=ctx.data is not None),
+    st.Page("app_pages/hotspots.py", title=t("page_hotspots", ctx.lang), icon=":material/local_fire_department:",
+            url_path="hotspots"),
     st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
     data_page,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.pipeline import AnalysisResult, Dataset, IssueFilter, ensure_sample_workspace, open_workspace, run_analysis
 from geo.store import Workspace
@@ -60,3 +61,9 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
     raw = read_table(path)
     headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW)]
     return headers, raw[headers].head(5)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: float) -> HotspotResult:
+    """Gi* and emerging classes for one filter and choice of units."""
+    return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, emerging=True)

@@ -68,6 +68,53 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
               "when GPS failed) are left out by default, so they do not make a false hotspot.",
     },
     "page_data": {"zh": "数据", "en": "Data"},
+    "page_hotspots": {"zh": "热点", "en": "Hotspots"},
+    "hotspots_title": {"zh": "热点分析", "en": "Hotspot analysis"},
+    "units": {"zh": "分析单元", "en": "Analysis units"},
+    "units_grid": {"zh": "管理网格", "en": "Management grids"},
+    "units_square": {"zh": "{size} 米方格", "en": "{size} m squares"},
+    "view": {"zh": "视图", "en": "View"},
+    "view_gi": {"zh": "冷热点（Gi*）", "en": "Hot and cold spots (Gi*)"},
+    "view_emerging": {"zh": "时空热点趋势", "en": "Emerging hot spots"},
+    "gi_legend": {"zh": "冷热点", "en": "Hot/cold spot"},
+    "emerging_legend": {"zh": "时空热点类型", "en": "Emerging class"},
+    "unit": {"zh": "单元", "en": "Unit"},
+    "z_score": {"zh": "z 值", "en": "z-score"},
+    "hot_cells": {"zh": "热点单元（99%）", "en": "Hot units (99 %)"},
+    "cold_cells": {"zh": "冷点单元（99%）", "en": "Cold units (99 %)"},
+    "explain": {"zh": "计算说明", "en": "What was computed"},
+    "explain_text": {
+        "zh": "对每个单元计算 Getis-Ord Gi* 统计量（与 ArcGIS 一致：二值权重并包含自身），双侧检验，"
+              "并用 Benjamini-Hochberg 方法控制误发现率，按 99%、95%、90% 置信度划分冷热点。"
+              "时空热点趋势以每周为一个时间步，对每个单元的 z 值序列做 Mann-Kendall 趋势检验，归入 Esri 的 17 类。",
+        "en": "Getis-Ord Gi* for every unit (ArcGIS parity: binary weights including the unit itself), two-sided tests "
+              "with Benjamini-Hochberg false discovery rate control, classed at 99, 95 and 90 % confidence. Emerging hot "
+              "spots use weekly steps, a Mann-Kendall trend test on each unit's z series, and Esri's 17 classes.",
+    },
+    "choice_units": {"zh": "分析单元", "en": "Units"},
+    "choice_cell_size_m": {"zh": "方格边长（米）", "en": "Cell size (m)"},
+    "value_management_grids": {"zh": "管理网格", "en": "management grids"},
+    "value_square_cells": {"zh": "方格", "en": "square cells"},
+    "value_queen_contiguity": {"zh": "后式邻接（共边或共点）", "en": "queen contiguity (shared edge or corner)"},
+    "value_binary_with_self": {"zh": "二值权重，包含自身（与 ArcGIS 一致）", "en": "binary, unit included (ArcGIS parity)"},
+    "value_two_sided_normal": {"zh": "双侧检验，正态近似", "en": "two-sided, normal approximation"},
+    "value_benjamini_hochberg": {"zh": "Benjamini-Hochberg 误发现率校正", "en": "Benjamini-Hochberg false discovery rate"},
+    "value_none": {"zh": "无", "en": "none"},
+    "value_previous_step": {"zh": "前一时间步", "en": "the previous step"},
+    "choice_n_units": {"zh": "单元数", "en": "Number of units"},
+    "choice_neighbourhood": {"zh": "邻域", "en": "Neighbourhood"},
+    "choice_mean_neighbours": {"zh": "平均邻居数", "en": "Mean neighbours"},
+    "choice_islands": {"zh": "无邻居单元", "en": "Units without neighbours"},
+    "choice_weights": {"zh": "权重", "en": "Weights"},
+    "choice_p_values": {"zh": "p 值", "en": "p-values"},
+    "choice_fdr": {"zh": "多重检验校正", "en": "Multiple-testing correction"},
+    "choice_issues_analysed": {"zh": "参与分析的问题数", "en": "Issues analysed"},
+    "choice_issues_outside_units": {"zh": "不在任何单元内的问题数", "en": "Issues outside every unit"},
+    "choice_suspect_points_excluded": {"zh": "已排除的可疑坐标记录", "en": "Suspect-point records excluded"},
+    "choice_time_steps": {"zh": "时间步数", "en": "Time steps"},
+    "choice_step_days": {"zh": "每步天数", "en": "Days per step"},
+    "choice_last_day": {"zh": "最后一天", "en": "Last day"},
+    "choice_time_neighbourhood": {"zh": "时间邻域", "en": "Time neighbourhood"},
     "empty_workspace": {"zh": "工作区“{path}”还没有问题记录：请在“数据”页导入网格和台账。",
                         "en": "Workspace “{path}” holds no issues yet: import grids and a ledger on the Data page."},
     "data_title": {"zh": "数据导入", "en": "Import data"},
@@ -106,6 +153,36 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
               "panning or zooming does not re-run anything.",
     },
 }
+
+
+#: Hotspot class names (Gi* bins and Esri's emerging classes) in both languages.
+CLASS_LABELS: Final[dict[str, dict[Lang, str]]] = {
+    "hot_99": {"zh": "热点 99%", "en": "Hot spot 99 %"}, "hot_95": {"zh": "热点 95%", "en": "Hot spot 95 %"},
+    "hot_90": {"zh": "热点 90%", "en": "Hot spot 90 %"}, "not_significant": {"zh": "不显著", "en": "Not significant"},
+    "cold_90": {"zh": "冷点 90%", "en": "Cold spot 90 %"}, "cold_95": {"zh": "冷点 95%", "en": "Cold spot 95 %"},
+    "cold_99": {"zh": "冷点 99%", "en": "Cold spot 99 %"},
+    "new_hot": {"zh": "新增热点", "en": "New hot spot"}, "consecutive_hot": {"zh": "连续热点", "en": "Consecutive hot spot"},
+    "intensifying_hot": {"zh": "加剧热点", "en": "Intensifying hot spot"},
+    "persistent_hot": {"zh": "持续热点", "en": "Persistent hot spot"},
+    "diminishing_hot": {"zh": "减弱热点", "en": "Diminishing hot spot"},
+    "sporadic_hot": {"zh": "零星热点", "en": "Sporadic hot spot"},
+    "oscillating_hot": {"zh": "振荡热点", "en": "Oscillating hot spot"},
+    "historical_hot": {"zh": "历史热点", "en": "Historical hot spot"},
+    "new_cold": {"zh": "新增冷点", "en": "New cold spot"},
+    "consecutive_cold": {"zh": "连续冷点", "en": "Consecutive cold spot"},
+    "intensifying_cold": {"zh": "加剧冷点", "en": "Intensifying cold spot"},
+    "persistent_cold": {"zh": "持续冷点", "en": "Persistent cold spot"},
+    "diminishing_cold": {"zh": "减弱冷点", "en": "Diminishing cold spot"},
+    "sporadic_cold": {"zh": "零星冷点", "en": "Sporadic cold spot"},
+    "oscillating_cold": {"zh": "振荡冷点", "en": "Oscillating cold spot"},
+    "historical_cold": {"zh": "历史冷点", "en": "Historical cold spot"},
+    "no_pattern": {"zh": "无明显模式", "en": "No pattern detected"},
+}
+
+
+def class_labels(lang: Lang) -> dict[str, str]:
+    """Class code -> display name in ``lang``."""
+    return {code: names[lang] for code, names in CLASS_LABELS.items()}
 
 
 def t(key: str, lang: Lang = "zh", **fmt: object) -> str:

@@ -93,15 +93,17 @@ def run_hotspots(
     units["class"] = [CLASS_NAMES[int(b)] for b in gi.bins]
 
     emerging_result = None
+    # Codes and numbers, not prose: the dashboard words them in the user's language.
     choices: dict[str, Any] = {
-        "units": "management grids" if cells == "grid" else f"square cells of {cell_size_m:g} m",
+        "units": "management_grids" if cells == "grid" else "square_cells",
+        **({"cell_size_m": cell_size_m} if cells == "square" else {}),
         "n_units": len(units),
-        "neighbourhood": neighbours.rule,
+        "neighbourhood": "queen_contiguity",
         "mean_neighbours": round(float(neighbours.cardinalities.mean()), 2),
         "islands": len(neighbours.islands),
-        "weights": "binary, self included (Gi*, ArcGIS parity)",
-        "p_values": "two-sided, normal approximation",
-        "fdr": "Benjamini-Hochberg per confidence level" if fdr else "none",
+        "weights": "binary_with_self",
+        "p_values": "two_sided_normal",
+        "fdr": "benjamini_hochberg" if fdr else "none",
         "issues_analysed": int(inside.sum()),
         "issues_outside_units": int((~inside).sum()),
         "suspect_points_excluded": 0 if flt.include_suspect or SUSPECT_POINT not in dataset.issues
@@ -119,5 +121,5 @@ def run_hotspots(
         emerging_result = emerging_hotspots(cube, neighbours)
         units["emerging"] = emerging_result.classes
         choices |= {"time_steps": n_steps, "step_days": period_days,
-                    "last_day": str((end - pd.Timedelta(days=1)).date()), "time_neighbourhood": "previous step"}
+                    "last_day": str((end - pd.Timedelta(days=1)).date()), "time_neighbourhood": "previous_step"}
     return HotspotResult(units=units, gi=gi, emerging=emerging_result, choices=choices)

@@ -208,3 +208,41 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
         lower = int(upper) + 1
     Legend(labels["count_legend_title"], items).add_to(m)
     return localize(m)
+
+
+#: Gi* classes: ColorBrewer RdBu (diverging, colour-blind safe), grey for not significant.
+GI_COLOURS: Final = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#f0f0f0",
+                     "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
+#: Emerging classes: warm for hot, cool for cold, darker for stronger, grey for no pattern.
+EMERGING_COLOURS: Final = {
+    "new_hot": "#fcbba1", "consecutive_hot": "#fc9272", "intensifying_hot": "#a50f15", "persistent_hot": "#de2d26",
+    "diminishing_hot": "#fb6a4a", "sporadic_hot": "#fdd0a2", "oscillating_hot": "#c994c7", "historical_hot": "#8c6d31",
+    "new_cold": "#c6dbef", "consecutive_cold": "#9ecae1", "intensifying_cold": "#08519c", "persistent_cold": "#3182bd",
+    "diminishing_cold": "#6baed6", "sporadic_cold": "#deebf7", "oscillating_cold": "#9e9ac8", "historical_cold": "#636363",
+    "no_pattern": "#f0f0f0",
+}
+
+
+def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], class_label: Mapping[str, str],
+              fields: Sequence[str], aliases: Sequence[str], legend_title: str, *,
+              tiles: str | None = None) -> folium.Map:
+    """Units coloured by a categorical class column, with a legend of the classes present.
+
+    ``class_label`` translates class codes for the tooltip and legend; ``fields``/``aliases`` pick
+    the tooltip rows. Classes absent from the data are left out of the legend.
+    """
+    frame = units.copy()
+    frame["colour"] = frame[column].map(colours).fillna("#f0f0f0")
+    frame["label"] = frame[column].map(class_label).fillna(frame[column])
+    data = escaped_geojson(frame, [*fields, "label", "colour"])
+    m = base_map(units, tiles=tiles)
+    folium.GeoJson(
+        data,
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#7a7a7a", "weight": 0.6,
+                                  "fillOpacity": 0.8},
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#08519c"},
+        tooltip=_tooltip([*fields, "label"], [*aliases, legend_title]),
+    ).add_to(m)
+    present = [c for c in colours if c in set(frame[column])]
+    Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)
+    return localize(m)

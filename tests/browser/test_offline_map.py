@@ -218,3 +218,18 @@ def test_a_clerk_uploads_a_ledger_and_sees_the_accounting(browser: object, empty
     assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
     assert traffic.dialogs == [] and traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+def test_hotspot_page_renders_classes_with_a_legend(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, f"{server.url}/hotspots")
+    page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
+    frame = wait_for_legend(page, "热点 99%")
+    assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") > 500  # 100 m cells
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "hotspots_gi_zh_1366.png"), full_page=True)
+    page.get_by_text("时空热点趋势", exact=True).click()
+    wait_for_legend(page, "连续热点")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "hotspots_emerging_zh_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()

@@ -101,3 +101,22 @@ def test_suspect_switch_adds_the_pile_back() -> None:
     at.sidebar.toggle(key="gw_suspect").set_value(True).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["问题数"] == "21,065"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hotspot_page_views_and_units(lang: str) -> None:
+    at = run_app("app_pages/hotspots.py", gw_lang=lang)
+    assert at.title[0].value == {"zh": "热点分析", "en": "Hotspot analysis"}[lang]
+    assert int(at.metric[1].value) > 10  # 99 % hot units on 100 m cells
+    for view, units in (("emerging", "square100"), ("gi", "grid"), ("emerging", "square250")):
+        at.radio(key="gw_hot_view").set_value(view).run()
+        at.radio(key="gw_hot_units").set_value(units).run()
+        assert not at.exception
+    table = at.table[0].value
+    assert len(table.columns) > 10
+    # Every label and worded value of the choices table is in the page's language.
+    text = " ".join(map(str, [*table.columns, *table.iloc[0]]))
+    if lang == "zh":
+        assert "management" not in text and "queen" not in text and "方格" in text
+    else:
+        assert "方格" not in text and "queen contiguity" in text

@@ -101,7 +101,8 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     assert cells["count"].sum() == 5_468  # parking issues, voided and suspect-pile records excluded
     assert (cells["class"] == "hot_99").sum() > 10 and "consecutive_hot" in set(cells["emerging"])
     choices = json.loads((tmp_path / "parking.csv.choices.json").read_text(encoding="utf-8"))
-    assert choices["units"] == "square cells of 100 m" and choices["suspect_points_excluded"] == 90
+    assert choices["units"] == "square_cells" and choices["cell_size_m"] == 100
+    assert choices["suspect_points_excluded"] == 90 and choices["fdr"] == "benjamini_hochberg"
     assert choices["time_steps"] == 54 and choices["last_day"] == "2026-11-15"
     grid = tmp_path / "grid.geojson"
     assert run_cli("hotspots", "--workspace", str(ws), "--out", str(grid)).returncode == 0
