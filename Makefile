@@ -38,6 +38,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.bench_join
 	$(BIN)/python -m benchmarks.bench_dashboard
 	$(BIN)/python -m benchmarks.bench_gi_star
+	$(BIN)/python -m benchmarks.bench_emerging
 
 ## Regenerate the sample street (deterministic: the files must not change)
 sample: $(VENV)/.runtime

@@ -109,6 +109,33 @@ def _classify_side(mine: np.ndarray, other: np.ndarray, trend: MannKendall, alph
     return f"sporadic_{side}"
 
 
+def mann_kendall_rows(series: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mann_kendall` for every row of an ``(n, T)`` array at once: ``(S, z, p)`` arrays.
+
+    Vectorised over rows (one ``(n, T, T)`` sign pass in chunks), so 10,000 locations x 52 steps
+    take a fraction of a second.
+    """
+    x = np.asarray(series, dtype=float)
+    n, t = x.shape
+    s = np.zeros(n)
+    iu, ju = np.triu_indices(t, k=1)
+    for start in range(0, n, 2048):  # chunks bound the memory of the pairwise signs
+        block = x[start:start + 2048]
+        s[start:start + 2048] = np.sign(block[:, ju] - block[:, iu]).sum(axis=1)
+    # Tie correction per row: sizes of groups of equal values.
+    srt = np.sort(x, axis=1)
+    new_group = np.concatenate([np.ones((n, 1), bool), srt[:, 1:] != srt[:, :-1]], axis=1)
+    group_id = np.cumsum(new_group, axis=1) - 1
+    ties = np.zeros((n, t))
+    np.add.at(ties, (np.repeat(np.arange(n), t), group_id.ravel()), 1)
+    var = (t * (t - 1) * (2 * t + 5) - np.sum(ties * (ties - 1) * (2 * ties + 5), axis=1)) / 18.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(var), 0.0)
+    if t < 3:
+        z = np.zeros(n)
+    return s, z, 2 * norm.sf(np.abs(z))
+
+
 @dataclass(frozen=True)
 class EmergingResult:
     """Per location: the class, the Gi* z series, the hot/cold bins and the trend."""
@@ -157,7 +184,9 @@ def emerging_hotspots(counts: np.ndarray, neighbours: Neighbours, *, alpha: floa
     cut = bh_cutoff(p.ravel(), alpha) if fdr else alpha
     sig = p <= cut if fdr else p < cut
     hot, cold = sig & (z > 0), sig & (z < 0)
-    trends = [mann_kendall(row) for row in z]
-    classes = np.array([classify(hot[i], cold[i], trends[i], alpha_trend=alpha_trend) for i in range(len(z))])
-    return EmergingResult(neighbours.ids, classes, z, hot, cold, np.array([m.z for m in trends]),
-                          np.array([m.p for m in trends]))
+    s_stat, trend_z, trend_p = mann_kendall_rows(z)
+    classes = np.full(len(z), NO_PATTERN, dtype=object)
+    # Only locations with a significant bin can have a class other than "no pattern".
+    for i in np.flatnonzero(hot.any(axis=1) | cold.any(axis=1)):
+        classes[i] = classify(hot[i], cold[i], MannKendall(s_stat[i], trend_z[i], trend_p[i]), alpha_trend=alpha_trend)
+    return EmergingResult(neighbours.ids, classes.astype(str), z, hot, cold, trend_z, trend_p)

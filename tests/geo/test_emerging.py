@@ -122,3 +122,14 @@ def test_planted_hotspots_on_the_sample_street(sample) -> None:
     # Esri calls that "sporadic" (diminishing needs the final step hot): see docs/hotspots.md.
     cls, hot, trend_z = got["commercial_street"]
     assert cls == "sporadic_hot" and not hot[-8:].any() and hot[:20].mean() > 0.8 and trend_z < -3
+
+
+def test_vectorised_mann_kendall_equals_the_scalar_one() -> None:
+    from geo.emerging import mann_kendall_rows
+
+    rng = np.random.default_rng(5)
+    rows = np.vstack([rng.integers(0, 4, size=(50, 20)).astype(float), rng.normal(size=(50, 20)), np.zeros((1, 20))])
+    s, z, p = mann_kendall_rows(rows)
+    for i, row in enumerate(rows):
+        mk = mann_kendall(row)
+        assert (s[i], z[i], p[i]) == pytest.approx((mk.s, mk.z, mk.p), abs=1e-12)
