@@ -56,3 +56,18 @@ def _reorder(g: object, ids: list[str]) -> object:
     pos = {u: k for k, u in enumerate(ids)}
     adj = adj.iloc[np.lexsort((adj["neighbor"].map(pos).to_numpy(), adj["focal"].map(pos).to_numpy()))]
     return graph.Graph.from_arrays(adj["focal"].to_numpy(), adj["neighbor"].to_numpy(), adj["weight"].to_numpy())
+
+
+def esda_local_moran_is(values: np.ndarray, neighbours: Neighbours) -> np.ndarray:
+    """esda's local Moran ``Is`` with row-standardised weights (no self-weight), no permutations."""
+    import esda
+    from libpysal import graph
+
+    m = neighbours.matrix.tocoo()
+    off = m.row != m.col
+    ids = np.asarray(neighbours.ids)
+    g = _reorder(graph.Graph.from_arrays(ids[m.row[off]], ids[m.col[off]], np.ones(int(off.sum()))), list(ids))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = esda.Moran_Local(np.asarray(values, dtype=float), g, transformation="r", permutations=0)
+    return np.asarray(result.Is, dtype=float)
