@@ -37,7 +37,7 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "deadline_at": ("截止时间", "办理时限", "处置时限", "期限", "deadline_at", "due date",
                     "expected_datetime"),
     "handling": ("处置方式", "处理方式", "handling"),
-    "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency",
+    "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency_responsible", "agency",
                    "agency_name", "agency name"),
     "source": ("问题来源", "上报渠道", "来源", "source", "requestsource", "request source"),
     "grid_raw": ("所属网格", "网格", "网格名称", "grid"),

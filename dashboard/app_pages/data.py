@@ -97,6 +97,10 @@ if last:
     keys = ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
     for col, key in zip(st.columns(len(keys)), keys, strict=True):
         col.metric(t(f"summary_{key}", lang), f"{last[key]:,}")
+    if last["swapped_coordinates"]:
+        st.info(t("swapped_note", lang, n=last["swapped_coordinates"]))
+    if last["likely_double_submissions"]:
+        st.info(t("double_note", lang, n=last["likely_double_submissions"]))
     if last["unmapped_categories"]:
         labels = "、".join(f"{k}（{v}）" for k, v in last["unmapped_categories"].items())
         st.warning(t("unmapped_categories", lang, labels=labels))

@@ -134,3 +134,15 @@ def test_grid_layer_without_the_id_field_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match="lacks the id field 'grid_id'"):
         read_grids(path)
     assert read_grids(path, id_field="name")[s.GRID_ID].tolist() == ["x"]
+
+
+def test_open311_georeport_v2_fields_are_recognised() -> None:
+    from geo.mapping import guess_columns
+
+    headers = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+               "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime", "address", "lat",
+               "long"]
+    assert guess_columns(headers) == {
+        "issue_id": "service_request_id", "category": "service_name", "reported_at": "requested_datetime",
+        "lon": "long", "lat": "lat", "address": "address", "description": "description", "status": "status",
+        "deadline_at": "expected_datetime", "department": "agency_responsible"}
