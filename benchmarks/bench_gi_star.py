@@ -10,25 +10,16 @@ Run: ``.venv/bin/python -m benchmarks.bench_gi_star``
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from benchmarks.common import median_time, report
+from geo.cells import SquareLattice
 from geo.esda_oracle import esda_gi_star_z, esda_graph
 from geo.hotspots import Neighbours, gi_star
 
 
 def lattice(n: int) -> Neighbours:
     """Queen neighbourhood (self included) on an n x n square lattice."""
-    idx = np.arange(n * n)
-    r, c = idx // n, idx % n
-    rows, cols = [], []
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            ok = (r + dr >= 0) & (r + dr < n) & (c + dc >= 0) & (c + dc < n)
-            rows.append(idx[ok])
-            cols.append(((r + dr) * n + c + dc)[ok])
-    i, j = np.concatenate(rows), np.concatenate(cols)
-    return Neighbours(tuple(map(str, idx)), sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(n * n, n * n)), "queen")
+    return SquareLattice(None, 0.0, 0.0, 1.0, n, n, np.arange(n * n)).neighbours()
 
 
 def main() -> None:

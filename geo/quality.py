@@ -61,6 +61,27 @@ def flag_suspect_points(
     return flags
 
 
+def epoch_ns(times: pd.Series) -> np.ndarray:
+    """tz-aware times as int64 nanoseconds since the epoch (NaT becomes the minimum int64)."""
+    return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+
+
+def close_pairs(issues: gpd.GeoDataFrame, radius_m: float) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray] | None:
+    """The located rows of ``issues`` and every ordered pair ``(a, b)`` of them within ``radius_m``.
+
+    Distances in the local UTM zone; an STRtree ``dwithin`` query, so the cost follows the number of
+    close pairs, not n². Pairs include ``(a, a)``. ``None`` when fewer than two rows have a location.
+    """
+    geoms = issues.geometry
+    ok = (~(geoms.isna() | geoms.is_empty)).to_numpy()
+    if ok.sum() < 2:
+        return None
+    sub = issues[ok]
+    pts = sub.geometry.to_crs(metric_crs_for(sub.geometry)).to_numpy()
+    a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
+    return sub, a, b
+
+
 def flag_likely_duplicates(
     issues: gpd.GeoDataFrame, *, radius_m: float = 10.0, window_minutes: float = 10.0
 ) -> pd.Series:
@@ -76,14 +97,11 @@ def flag_likely_duplicates(
     query, so the cost grows with the number of close pairs, not with n².
     """
     out = pd.Series(pd.NA, index=issues.index, dtype="string")
-    geoms = issues.geometry
-    ok = (~(geoms.isna() | geoms.is_empty)).to_numpy()
-    if ok.sum() < 2:
+    found = close_pairs(issues, radius_m)
+    if found is None:
         return out
-    sub = issues[ok]
-    pts = sub.geometry.to_crs(metric_crs_for(sub.geometry)).to_numpy()
-    left, right = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
-    t = sub[s.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    sub, left, right = found
+    t = epoch_ns(sub[s.REPORTED_AT])
     cat = sub[s.CATEGORY].astype(str).to_numpy()
     ids = sub[s.ISSUE_ID].astype(str).to_numpy()
     window = int(window_minutes * 60 * 1e9)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo import schema as s
-from geo.crs import metric_crs_for
+from geo.quality import close_pairs, epoch_ns
 
 #: Column: issue_id of the closed issue this report repeats.
 RECURRENCE_OF = "recurrence_of"
@@ -29,19 +28,12 @@ def flag_recurrences(issues: gpd.GeoDataFrame, *, radius_m: float = 30.0, window
     recurrence). Distances in the local UTM zone; pairs from an STRtree ``dwithin`` query.
     """
     out = pd.Series(pd.NA, index=issues.index, dtype="string")
-    geoms = issues.geometry
-    ok = (~(geoms.isna() | geoms.is_empty)).to_numpy()
-    if ok.sum() < 2:
+    found = close_pairs(issues, radius_m)
+    if found is None:
         return out
-    sub = issues[ok]
-    pts = sub.geometry.to_crs(metric_crs_for(sub.geometry)).to_numpy()
-    new, old = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
-
-    def ns(col: str) -> np.ndarray:
-        return sub[col].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
-
-    reported = ns(s.REPORTED_AT)
-    closed_at = ns(s.CLOSED_AT)  # NaT becomes the minimum int64
+    sub, new, old = found
+    reported = epoch_ns(sub[s.REPORTED_AT])
+    closed_at = epoch_ns(sub[s.CLOSED_AT])  # NaT becomes the minimum int64
     closed = (sub[s.STATUS] == "closed").to_numpy() & ~sub[s.CLOSED_AT].isna().to_numpy()
     cat = sub[s.CATEGORY].astype(str).to_numpy()
     gap = reported[new] - closed_at[old]

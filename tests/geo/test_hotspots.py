@@ -75,16 +75,7 @@ def test_bins_follow_arcgis_levels_and_fdr() -> None:
 def test_noise_stays_within_the_fdr_rate() -> None:
     # 30 x 30 square cells of pure Poisson noise, 40 seeds: hot/cold cells at 95 % (FDR) are rare.
     n = 30
-    idx = np.arange(n * n)
-    r, c = idx // n, idx % n
-    rows, cols = [], []
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            ok = (r + dr >= 0) & (r + dr < n) & (c + dc >= 0) & (c + dc < n)
-            rows.append(idx[ok])
-            cols.append(((r + dr) * n + c + dc)[ok])
-    m = sp.csr_matrix((np.ones(sum(map(len, rows))), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
-    nb = Neighbours(tuple(map(str, idx)), m, "queen on a square lattice")
+    nb = SquareLattice(None, 0.0, 0.0, 1.0, n, n, np.arange(n * n)).neighbours()
     rng = np.random.default_rng(0)
     values = rng.poisson(5, size=(n * n, 40))
     bins = gi_star(values, nb, fdr=True).bins
