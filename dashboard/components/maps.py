@@ -16,6 +16,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.plugins import HeatMap
 from jinja2 import Template
@@ -32,34 +33,28 @@ OUTLINE: Final = "#3b4a5a"
 DECIMALS: Final = 6
 
 
-def _round_coords(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return round(obj, DECIMALS)
-    if isinstance(obj, list | tuple):
-        return [_round_coords(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _round_coords(v) for k, v in obj.items()}
-    return obj
-
-
 def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
     """GeoJSON of ``frame`` with only ``columns`` as properties, text HTML-escaped.
 
     Numbers stay numbers; everything else becomes escaped text (``<NA>`` becomes empty).
+    Coordinates are rounded to :data:`DECIMALS`. Column-wise and vectorised (it runs on every rerun
+    of a map page, for up to thousands of cells): escaping works on distinct values, geometries go
+    through shapely's array functions, and the collection is parsed once.
     """
-    features = []
-    geo = json.loads(frame.geometry.to_json())["features"]
-    for feat, (_, row) in zip(geo, frame[list(columns)].iterrows(), strict=True):
-        props: dict[str, Any] = {}
-        for col in columns:
-            value = row[col]
-            if isinstance(value, int | float | np.integer | np.floating) and not pd.isna(value):
-                props[col] = value.item() if hasattr(value, "item") else value
-            else:
-                props[col] = "" if pd.isna(value) else html.escape(str(value))
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": _round_coords(feat["geometry"])})
-    return {"type": "FeatureCollection", "features": features}
+    props = pd.DataFrame(index=frame.index)
+    for col in columns:
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            props[col] = values
+        else:
+            text = values.astype("string").fillna("")
+            props[col] = text.map({u: html.escape(u) for u in pd.unique(text)})
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, DECIMALS))
+    geometry_json = shapely.to_geojson(geoms)
+    props_json = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=10).splitlines()
+    features = ",".join(f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
+                        for p, g in zip(props_json, geometry_json, strict=True))
+    return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
 
 
 def class_breaks(values: np.ndarray, n_classes: int = len(PALETTE)) -> np.ndarray:
