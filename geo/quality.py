@@ -82,6 +82,25 @@ def close_pairs(issues: gpd.GeoDataFrame, radius_m: float) -> tuple[gpd.GeoDataF
     return sub, a, b
 
 
+def best_partner_ids(issues: gpd.GeoDataFrame, sub: gpd.GeoDataFrame, rows: np.ndarray, partners: np.ndarray,
+                     rank: np.ndarray) -> pd.Series:
+    """Per row of ``issues``: the ``issue_id`` of its lowest-``rank`` partner, else ``<NA>``.
+
+    ``rows``/``partners`` are positions in ``sub`` (pairs that passed a rule); ``rank`` orders the
+    candidate partners of one row (e.g. time for the earliest, ``-closed_at`` for the latest).
+    """
+    out = pd.Series(pd.NA, index=issues.index, dtype="string")
+    if rows.size == 0:
+        return out
+    order = np.lexsort((rank, rows))
+    rows, partners = rows[order], partners[order]
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    ids = sub[s.ISSUE_ID].astype(str).to_numpy()
+    values = pd.Series(ids[partners[first]], index=sub.index[rows[first]], dtype="string")
+    out[values.index] = values
+    return out
+
+
 def flag_likely_duplicates(
     issues: gpd.GeoDataFrame, *, radius_m: float = 10.0, window_minutes: float = 10.0
 ) -> pd.Series:
@@ -96,25 +115,15 @@ def flag_likely_duplicates(
     Distances are measured in the local UTM zone. The pair search is an STRtree ``dwithin``
     query, so the cost grows with the number of close pairs, not with n².
     """
-    out = pd.Series(pd.NA, index=issues.index, dtype="string")
     found = close_pairs(issues, radius_m)
     if found is None:
-        return out
+        return pd.Series(pd.NA, index=issues.index, dtype="string")
     sub, left, right = found
     t = epoch_ns(sub[s.REPORTED_AT])
     cat = sub[s.CATEGORY].astype(str).to_numpy()
-    ids = sub[s.ISSUE_ID].astype(str).to_numpy()
     window = int(window_minutes * 60 * 1e9)
     # Keep pairs where `right` is earlier than `left` (ties broken by position) within the window.
     earlier = (t[right] < t[left]) | ((t[right] == t[left]) & (right < left))
     keep = earlier & (t[left] - t[right] <= window) & (cat[left] == cat[right])
     left, right = left[keep], right[keep]
-    if left.size == 0:
-        return out
-    # For each later record, the earliest partner.
-    order = np.lexsort((t[right], left))
-    left, right = left[order], right[order]
-    first = np.r_[True, left[1:] != left[:-1]]
-    values = pd.Series(ids[right[first]], index=sub.index[left[first]], dtype="string")
-    out[values.index] = values
-    return out
+    return best_partner_ids(issues, sub, left, right, t[right])  # the earliest report it repeats

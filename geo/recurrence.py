@@ -8,11 +8,10 @@ fixes do not hold, so planners weigh them.
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo import schema as s
-from geo.quality import close_pairs, epoch_ns
+from geo.quality import best_partner_ids, close_pairs, epoch_ns
 
 #: Column: issue_id of the closed issue this report repeats.
 RECURRENCE_OF = "recurrence_of"
@@ -27,10 +26,9 @@ def flag_recurrences(issues: gpd.GeoDataFrame, *, radius_m: float = 30.0, window
     report must come *after* that closing (a report while the case was open is a duplicate, not a
     recurrence). Distances in the local UTM zone; pairs from an STRtree ``dwithin`` query.
     """
-    out = pd.Series(pd.NA, index=issues.index, dtype="string")
     found = close_pairs(issues, radius_m)
     if found is None:
-        return out
+        return pd.Series(pd.NA, index=issues.index, dtype="string")
     sub, new, old = found
     reported = epoch_ns(sub[s.REPORTED_AT])
     closed_at = epoch_ns(sub[s.CLOSED_AT])  # NaT becomes the minimum int64
@@ -39,16 +37,7 @@ def flag_recurrences(issues: gpd.GeoDataFrame, *, radius_m: float = 30.0, window
     gap = reported[new] - closed_at[old]
     keep = (new != old) & closed[old] & (cat[new] == cat[old]) & (gap > 0) & (gap <= int(window_days * 86400e9))
     new, old = new[keep], old[keep]
-    if new.size == 0:
-        return out
-    # The most recently closed earlier case per new report.
-    order = np.lexsort((-closed_at[old], new))
-    new, old = new[order], old[order]
-    first = np.r_[True, new[1:] != new[:-1]]
-    ids = sub[s.ISSUE_ID].astype(str).to_numpy()
-    values = pd.Series(ids[old[first]], index=sub.index[new[first]], dtype="string")
-    out[values.index] = values
-    return out
+    return best_partner_ids(issues, sub, new, old, -closed_at[old])  # the most recently closed case
 
 
 def recurrence_by_grid(issues: pd.DataFrame, recurrence_of: pd.Series) -> pd.DataFrame:
