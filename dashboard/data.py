@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from geo.aggregate import HeatPayload
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.pipeline import AnalysisResult, Dataset, IssueFilter, ensure_sample_workspace, open_workspace, run_analysis
@@ -47,6 +48,12 @@ def dataset(source: DataSource) -> Dataset:
 def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
     """Counts, rankings, weekly series and heat payloads for one filter."""
     return run_analysis(dataset(source), flt, max_heat_points=MAX_HEAT_POINTS)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def heat(source: DataSource, flt: IssueFilter, category: str) -> HeatPayload:
+    """The heat payload of one category for one filter (computed only when a page shows it)."""
+    return analysis(source, flt).heat(category)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

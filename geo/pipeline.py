@@ -158,8 +158,8 @@ class AnalysisResult:
         One row per grid: id, name, community, count (all selected categories), rank (1 = most).
     weekly
         Counts per week (rows) x category (columns), zeros kept.
-    heat
-        Heat payload per category code and for ``"all"``.
+    max_heat_points
+        Cap on the points of a heat payload (see :meth:`heat`).
     period_end
         Exclusive end of the last week.
     outside
@@ -171,10 +171,27 @@ class AnalysisResult:
     cube: pd.DataFrame
     grid_counts: pd.DataFrame
     weekly: pd.DataFrame
-    heat: dict[str, HeatPayload]
     period_end: pd.Timestamp
     outside: int
     categories: tuple[str, ...] = field(default=())
+    max_heat_points: int = 50_000
+
+    def heat(self, category: str = ALL) -> HeatPayload:
+        """The bounded heat payload of one category code, or of every category (``"all"``).
+
+        Computed on demand: a page shows one category at a time, so computing all of them on every
+        new filter would double the analysis time (the dashboard caches each one it shows).
+
+        Raises
+        ------
+        KeyError
+            For a category that is not among this result's categories.
+        """
+        if category == ALL:
+            return heat_payload(self.issues, max_points=self.max_heat_points)
+        if category not in self.categories:
+            raise KeyError(f"category {category!r} is not in this analysis; categories: {list(self.categories)}")
+        return heat_payload(self.issues[self.issues[s.CATEGORY] == category], max_points=self.max_heat_points)
 
 
 def _week_window(issues: pd.DataFrame, flt: IssueFilter) -> tuple[pd.Timestamp, int]:
@@ -190,7 +207,7 @@ def _week_window(issues: pd.DataFrame, flt: IssueFilter) -> tuple[pd.Timestamp, 
 def run_analysis(
     dataset: Dataset, flt: IssueFilter = IssueFilter(), *, max_heat_points: int = 50_000
 ) -> AnalysisResult:
-    """Filter the joined issues and compute counts, rankings, weekly series and heat payloads.
+    """Filter the joined issues and compute counts, rankings and weekly series (heat on demand).
 
     Notes
     -----
@@ -216,16 +233,13 @@ def run_analysis(
     weekly = cube.pivot_table(index="period_start", columns=s.CATEGORY, values=COUNT, aggfunc="sum",
                               observed=True).reindex(columns=list(cats))
 
-    heat = {ALL: heat_payload(issues, max_points=max_heat_points)}
-    for code in cats:
-        heat[code] = heat_payload(issues[issues[s.CATEGORY] == code], max_points=max_heat_points)
     return AnalysisResult(
         issues=issues,
         grids=grids,
         cube=cube,
         grid_counts=grid_counts,
         weekly=weekly,
-        heat=heat,
+        max_heat_points=max_heat_points,
         period_end=end,
         outside=int(issues[s.OUTSIDE_GRIDS].sum()),
         categories=cats,

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.components import maps
-from dashboard.data import MAX_HEAT_POINTS, analysis
+from dashboard.data import MAX_HEAT_POINTS, analysis, heat
 from dashboard.i18n import map_labels, t
 from dashboard.shell import data_context
 from geo.pipeline import ALL
@@ -26,10 +26,10 @@ layer = right.radio(
     t("layer", lang), options=["heat", "choropleth"], horizontal=True, key="gw_map_layer",
     format_func=lambda v: t("layer_heat" if v == "heat" else "layer_choropleth", lang),
 )
-if category not in result.heat:  # the category left the filter: fall back to all
+if category not in codes:  # the category left the filter: fall back to all
     category = ALL
 
-payload = result.heat[category]
+payload = heat(ctx.source, ctx.flt, category)
 c1, c2, c3 = st.columns(3)
 c1.metric(t("issues", lang), f"{payload.n_issues:,}")
 if layer == "heat":

@@ -29,7 +29,7 @@ def rendered(m: folium.Map) -> str:
 
 def test_heatmap_loads_only_local_assets(sample: Dataset) -> None:
     result = run_analysis(sample)
-    html = rendered(maps.heatmap(result.grids, result.heat[ALL], map_labels("zh")))
+    html = rendered(maps.heatmap(result.grids, result.heat(ALL), map_labels("zh")))
     assert "/app/static/vendor/leaflet/leaflet.js" in html
     assert "/app/static/vendor/leaflet-heat/leaflet_heat.min.js" in html
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
@@ -92,7 +92,7 @@ def test_escaped_geojson_keeps_numbers_and_blanks_missing_text() -> None:
 
 
 def test_heat_intensity_is_scaled_to_one_and_rounded(sample: Dataset) -> None:
-    payload = run_analysis(sample).heat[ALL]
+    payload = run_analysis(sample).heat(ALL)
     rows = np.array(maps.heat_intensity(payload))
     assert rows.shape == payload.points.shape
     assert rows[:, 2].max() == 1.0 and rows[:, 2].min() > 0

@@ -15,7 +15,7 @@ def test_default_analysis_counts_every_non_void_non_suspect_issue(sample: Datase
     assert result.grid_counts["count"].sum() == non_void
     assert int(result.weekly.to_numpy().sum()) == non_void
     assert sorted(result.grid_counts["rank"]) == list(range(1, 36))
-    assert result.heat[ALL].n_issues == non_void
+    assert result.heat(ALL).n_issues == non_void
     # Weeks are aligned to the end: the last period ends the day after the last report.
     assert result.period_end.date() == dt.date(2026, 11, 16)
     assert len(result.weekly) == 54
@@ -60,6 +60,6 @@ def test_void_cases_only_on_request(sample: Dataset) -> None:
 
 def test_heat_payloads_are_bounded(sample: Dataset) -> None:
     result = run_analysis(sample, max_heat_points=500)
-    for payload in result.heat.values():
+    for payload in (result.heat(c) for c in (ALL, *result.categories)):
         assert len(payload.points) <= 500
-    assert np.isclose(result.heat[ALL].points[:, 2].sum(), len(result.issues))
+    assert np.isclose(result.heat(ALL).points[:, 2].sum(), len(result.issues))
