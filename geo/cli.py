@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geo import schema as s
 from geo.export import export_issues
-from geo.hotspot_analysis import DEFAULT_CELL_M, run_hotspots
+from geo.hotspot_analysis import parse_cells, run_hotspots
 from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError
 from geo.mapping import LedgerMapping
@@ -64,26 +64,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_cells(text: str) -> tuple[str, float]:
-    """``grid`` or ``square:METRES``."""
-    if text == "grid":
-        return "grid", 0.0
-    kind, _, size = text.partition(":")
-    if kind == "square" and size.replace(".", "", 1).isdigit() and float(size) > 0:
-        return "square", float(size)
-    if kind == "hex":
-        raise ValueError("hexagon cells are not available yet; use grid or square:METRES")
-    raise ValueError(f"--cells must be grid or square:METRES, got {text!r}")
-
-
 def _cmd_hotspots(args: argparse.Namespace) -> int:
-    cells, size = _parse_cells(args.cells)
+    cells, size = parse_cells(args.cells)
     flt = IssueFilter(categories=(args.category,) if args.category else ())
     dataset = open_workspace(_workspace(args))
     if args.category and args.category not in dataset.categories.codes:
         raise ValueError(f"unknown category {args.category!r}; known: {dataset.categories.codes}")
-    result = run_hotspots(dataset, flt, cells=cells, cell_size_m=size or DEFAULT_CELL_M, emerging=args.emerging)
-    cols = ["unit_id", "count", "z", "p", "class", *(["emerging"] if args.emerging else []), "geometry"]
+    result = run_hotspots(dataset, flt, cells=cells, cell_size_m=size, outliers=args.outliers, emerging=args.emerging)
+    cols = ["unit_id", "count", "z", "p", "class", *(["moran_class"] if args.outliers else []),
+            *(["emerging"] if args.emerging else []), "geometry"]
     units = result.units[cols].rename(columns={"unit_id": "cell_id"})
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hotspots", help="Gi* hot/cold classes per grid or cell (and emerging classes)")
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--category", default=None, help="a category code; all categories when absent")
-    p.add_argument("--cells", default="grid", help="grid or square:METRES (e.g. square:100)")
+    p.add_argument("--cells", default="grid",
+                   help="grid, square:METRES or hex:METRES (e.g. hex:100); square or hex alone picks the size")
+    p.add_argument("--outliers", action="store_true", help="add the local Moran class (HH/LL/HL/LH at 95%%)")
     p.add_argument("--emerging", action="store_true", help="add the emerging hot spot class over weekly steps")
     p.add_argument("--out", type=Path, required=True, help=".geojson or .csv; choices go to OUT.choices.json")
     p.set_defaults(func=_cmd_hotspots)

@@ -1,8 +1,9 @@
 """The hotspot analysis as pages, notebooks and the command line run it: units, counts, Gi*, choices.
 
-``run_hotspots`` picks the analysis units (the management grids, or generated square cells), counts
-the filtered issues per unit (suspect piles excluded unless the filter includes them), runs Gi*
-and, on request, the emerging analysis over weekly steps, and reports every automatic choice.
+``run_hotspots`` picks the analysis units (the management grids, or generated square or hexagon
+cells of a given or automatic size), counts the filtered issues per unit (suspect piles excluded
+unless the filter includes them), runs Gi* and, on request, local Moran's I and the emerging
+analysis over weekly steps, and reports every automatic choice.
 """
 
 from __future__ import annotations
@@ -17,51 +18,103 @@ import shapely
 
 from geo import schema as s
 from geo.aggregate import period_starts
-from geo.cells import SquareLattice
+from geo.cells import LATTICES, auto_cell_size
+from geo.crs import metric_crs_for
 from geo.emerging import EmergingResult, emerging_hotspots
 from geo.hotspots import CLASS_NAMES, GiResult, Neighbours, build_contiguity, gi_star
+from geo.outliers import LocalMoranResult, local_moran
 from geo.pipeline import Dataset, IssueFilter, filter_issues
 from geo.quality import SUSPECT_POINT
 
-#: Default square cell: the planted hotspots (40-70 m spread) need cells well under a grid's size.
-DEFAULT_CELL_M = 100.0
+#: Cell kinds ``run_hotspots`` accepts besides the management grid.
+CELL_KINDS = ("square", "hex")
+#: The ``cells`` value of the management grids.
+GRID = "grid"
 
 
 @dataclass(frozen=True)
 class HotspotResult:
-    """Per analysis unit: geometry, count, Gi* z, p, bin, class (and the emerging class)."""
+    """Per analysis unit: geometry, count, Gi* z, p, bin, class (and the outlier and emerging classes).
+
+    Attributes
+    ----------
+    units
+        One row per unit: ``unit_id``, ``count``, ``z``, ``p``, ``bin``, ``class`` and, when asked for,
+        ``moran_class`` (HH/LL/HL/LH or empty) and ``emerging``.
+    step_starts
+        With the emerging analysis: the start of each time step (oldest first); ``cube`` and
+        ``emerging.z`` hold each unit's counts and Gi* z per step, for a unit's history chart.
+    """
 
     units: gpd.GeoDataFrame
     gi: GiResult
     emerging: EmergingResult | None
     choices: dict[str, Any] = field(default_factory=dict)
+    outliers: LocalMoranResult | None = None
+    cube: np.ndarray | None = None
+    step_starts: pd.DatetimeIndex | None = None
+
+    def history(self, unit_id: str) -> pd.DataFrame:
+        """One unit's counts, Gi* z and hot/cold flag per time step (needs the emerging analysis)."""
+        if self.emerging is None or self.cube is None or self.step_starts is None:
+            raise ValueError("run_hotspots(..., emerging=True) keeps the per-step history")
+        i = int(np.flatnonzero(self.units["unit_id"].to_numpy() == unit_id)[0])
+        hot, cold = self.emerging.hot[i], self.emerging.cold[i]
+        return pd.DataFrame({"step_start": self.step_starts, "count": self.cube[i].astype(int),
+                             "z": self.emerging.z[i], "significant": np.where(hot, 1, np.where(cold, -1, 0))})
 
 
-def _square_units(lattice: SquareLattice) -> gpd.GeoDataFrame:
-    rows, cols = np.divmod(lattice.active, lattice.nx)
-    x = lattice.x0 + cols * lattice.size_m
-    y = lattice.y0 + rows * lattice.size_m
-    boxes = shapely.box(x, y, x + lattice.size_m, y + lattice.size_m)
-    return gpd.GeoDataFrame({"unit_id": lattice.ids}, geometry=boxes, crs=lattice.crs).to_crs(s.STORAGE_CRS)
+def parse_cells(text: str) -> tuple[str, float | None]:
+    """``grid``, ``square``, ``hex`` (automatic size) or ``square:METRES`` / ``hex:METRES``.
+
+    Raises
+    ------
+    ValueError
+        With the accepted forms, for anything else.
+    """
+    kind, _, size = text.strip().partition(":")
+    if kind == GRID and not size:
+        return GRID, None
+    if kind in CELL_KINDS:
+        if not size or size == "auto":
+            return kind, None
+        try:
+            metres = float(size)
+        except ValueError:
+            metres = float("nan")
+        if 1 <= metres <= 100_000:
+            return kind, metres
+    raise ValueError(f"cells must be grid, square[:METRES] or hex[:METRES] (1 to 100000 m), got {text!r}")
 
 
 def run_hotspots(
     dataset: Dataset,
     flt: IssueFilter | None = None,
     *,
-    cells: str = "grid",
-    cell_size_m: float = DEFAULT_CELL_M,
+    cells: str = GRID,
+    cell_size_m: float | None = None,
     fdr: bool = True,
+    outliers: bool = False,
+    outlier_fdr: bool = False,
     emerging: bool = False,
     period_days: int = 7,
 ) -> HotspotResult:
-    """Gi* (and optionally emerging classes) for the filtered issues.
+    """Gi* (and optionally local Moran and emerging classes) for the filtered issues.
 
     Parameters
     ----------
     cells
-        ``"grid"`` (management grids, queen contiguity) or ``"square"`` (cells of ``cell_size_m``,
-        queen neighbours on the lattice).
+        ``"grid"`` (management grids, queen contiguity), ``"square"`` (queen neighbours on the
+        lattice) or ``"hex"`` (the six hexagons sharing an edge).
+    cell_size_m
+        Square edge or hexagon width across flats; ``None`` chooses it from the data
+        (``geo.cells.auto_cell_size``) and reports the rule.
+    outliers
+        Also run Anselin's local Moran's I (HH/LL/HL/LH at 95 %).
+    outlier_fdr
+        Benjamini-Hochberg on the local Moran pseudo p-values. Off by default, as in ArcGIS's Cluster and
+        Outlier Analysis: with 999 permutations the smallest p is 0.001, so on a few hundred cells FDR
+        leaves almost nothing significant.
     emerging
         Also classify each unit over ``period_days`` steps aligned to the end of the data.
 
@@ -73,18 +126,25 @@ def run_hotspots(
     flt = flt or IssueFilter()
     issues = filter_issues(dataset.issues, dataset.grids, flt)
     grids = dataset.grids
-    if cells == "grid":
+    size_rule = None
+    if cells == GRID:
         ids = list(grids[s.GRID_ID])
         units = gpd.GeoDataFrame({"unit_id": ids}, geometry=grids.geometry.to_numpy(), crs=s.STORAGE_CRS)
         neighbours: Neighbours = build_contiguity(grids.geometry, ids)
         position = pd.Index(ids).get_indexer(issues[s.GRID_ID].astype(object).where(issues[s.GRID_ID].notna(), None))
-    elif cells == "square":
-        lattice = SquareLattice.covering(grids.geometry, size_m=cell_size_m)
-        units = _square_units(lattice)
+    elif cells in CELL_KINDS:
+        if cell_size_m is None:
+            metric = grids.geometry.to_crs(metric_crs_for(grids.geometry))
+            cell_size_m = auto_cell_size(float(shapely.union_all(metric.to_numpy()).area), len(issues))
+            size_rule = "mean_count_5"
+        lattice = LATTICES[cells].covering(grids.geometry, size_m=cell_size_m)
+        units = lattice.cells(s.STORAGE_CRS)
         neighbours = lattice.neighbours()
         position = lattice.assign(issues.geometry)
     else:
-        raise ValueError(f"unknown cells {cells!r}; use 'grid' or 'square'")
+        raise ValueError(f"unknown cells {cells!r}; use 'grid', 'square' or 'hex'")
+    if len(units) < 3:
+        raise ValueError(f"only {len(units)} analysis units: Gi* needs at least 3; use smaller cells")
     inside = position >= 0
     counts = np.bincount(position[inside], minlength=len(units))
     gi = gi_star(counts, neighbours, fdr=fdr)
@@ -95,10 +155,11 @@ def run_hotspots(
     emerging_result = None
     # Codes and numbers, not prose: the dashboard words them in the user's language.
     choices: dict[str, Any] = {
-        "units": "management_grids" if cells == "grid" else "square_cells",
-        **({"cell_size_m": cell_size_m} if cells == "square" else {}),
+        "units": {"grid": "management_grids", "square": "square_cells", "hex": "hex_cells"}[cells],
+        **({"cell_size_m": cell_size_m} if cells != GRID else {}),
+        **({"cell_size_rule": size_rule} if size_rule else {}),
         "n_units": len(units),
-        "neighbourhood": "queen_contiguity",
+        "neighbourhood": {"grid": "queen_contiguity", "square": "queen_contiguity", "hex": "hex_contiguity"}[cells],
         "mean_neighbours": round(float(neighbours.cardinalities.mean()), 2),
         "islands": len(neighbours.islands),
         "weights": "binary_with_self",
@@ -109,6 +170,14 @@ def run_hotspots(
         "suspect_points_excluded": 0 if flt.include_suspect or SUSPECT_POINT not in dataset.issues
         else int(dataset.issues[SUSPECT_POINT].sum()),
     }
+    moran = None
+    if outliers:
+        moran = local_moran(counts, neighbours, fdr=outlier_fdr)
+        units["moran_class"] = np.where(moran.classes == "", "not_significant", moran.classes).astype(str)
+        choices |= {"outlier_method": "local_moran", "outlier_permutations": moran.permutations,
+                    "outlier_weights": "row_standardised",
+                    "outlier_fdr": "benjamini_hochberg" if outlier_fdr else "none"}
+    cube, step_starts = None, None
     if emerging:
         times = issues[s.REPORTED_AT]
         end = pd.Timestamp(times.max().date() + pd.Timedelta(days=1), tz=times.dt.tz)
@@ -120,6 +189,8 @@ def run_hotspots(
         np.add.at(cube, (position[inside], step[inside]), 1)
         emerging_result = emerging_hotspots(cube, neighbours)
         units["emerging"] = emerging_result.classes
+        step_starts = pd.date_range(start, periods=n_steps, freq=pd.Timedelta(days=period_days))
         choices |= {"time_steps": n_steps, "step_days": period_days,
                     "last_day": str((end - pd.Timedelta(days=1)).date()), "time_neighbourhood": "previous_step"}
-    return HotspotResult(units=units, gi=gi, emerging=emerging_result, choices=choices)
+    return HotspotResult(units=units, gi=gi, emerging=emerging_result, choices=choices, outliers=moran,
+                         cube=cube, step_starts=step_starts)

@@ -36,6 +36,7 @@ START: Final = pd.Timestamp("2025-11-03", tz=s.DEFAULT_TZ)  # a Monday
 END: Final = pd.Timestamp("2026-11-16", tz=s.DEFAULT_TZ)  # exclusive; 54 whole weeks
 EXPORT_AT: Final = pd.Timestamp("2026-11-16 09:00", tz=s.DEFAULT_TZ)  # when the clerk exported
 CAMPAIGN_START: Final = pd.Timestamp("2026-05-11", tz=s.DEFAULT_TZ)  # 专项整治 begins
+FADED_LEVEL: Final = 0.5  # the fading hotspot's weekly rate after the campaign, relative to before
 METRO_OPENING: Final = pd.Timestamp("2026-06-01", tz=s.DEFAULT_TZ)
 
 #: Ledger headers as a patrol app exports them (Chinese, in this order).
@@ -229,11 +230,16 @@ Sampler = Callable[[np.random.Generator, int], np.ndarray]
 
 def _sample_in(polygon: shapely.Geometry, rng: np.random.Generator, n: int,
                sampler: Sampler) -> np.ndarray:
-    """Draw ``n`` points from ``sampler(rng, m)`` restricted to ``polygon`` (rejection)."""
+    """Draw ``n`` points from ``sampler(rng, m)`` restricted to ``polygon`` (rejection).
+
+    Points keep 0.5 m from the edge: the ledger stores 6 decimals of a degree (about 0.1 m), and a
+    point on the edge could otherwise round into the next grid or out of the street.
+    """
+    inner = shapely.buffer(polygon, -0.5)
     out = np.empty((0, 2))
     while len(out) < n:
         cand = sampler(rng, max(64, 2 * (n - len(out))))
-        keep = shapely.contains_xy(polygon, cand[:, 0], cand[:, 1])
+        keep = shapely.contains_xy(inner, cand[:, 0], cand[:, 1])
         out = np.vstack([out, cand[keep]])
     return out[:n]
 
@@ -260,10 +266,12 @@ def _week_weights(kind: str, weeks: pd.DatetimeIndex) -> np.ndarray:
         after = np.asarray(weeks >= METRO_OPENING)
         ramp = np.cumsum(after)
         return np.where(after, ramp, 0.0)
-    if kind == "fading":  # strong until the campaign, then a quick decay to almost nothing
+    if kind == "fading":
+        # Strong until the campaign, then a quick fall to about half: campaigns cut 牛皮癣, they rarely
+        # end it. Still significantly hot at the end, so Esri's "diminishing hot" (docs/hotspots.md).
         since = (weeks - CAMPAIGN_START) / pd.Timedelta(days=7)
         since = np.asarray(since, dtype=float)
-        return np.where(since < 0, 1.0, np.exp(-since / 2.0) * 0.9 + 0.02)
+        return np.where(since < 0, 1.0, FADED_LEVEL + (1.0 - FADED_LEVEL) * np.exp(-since / 2.0))
     raise ValueError(f"unknown hotspot kind {kind!r}; known: persistent, emerging, fading")
 
 
@@ -344,8 +352,8 @@ def generate_sample(seed: int = DEFAULT_SEED, *, n_background: int = 19_000) -> 
          "老旧小区周边机动车乱停放"),
         ("metro_exit", "地铁杏林站出口", "emerging", ("parking",), (950, 550), 40.0, 420,
          "地铁站 2026-06-01 开通后共享单车乱停放逐周增加"),
-        ("commercial_street", "新华街商业街", "fading", ("posters",), (50, 700), 35.0, 380,
-         "牛皮癣集中，2026-05-11 专项整治后迅速消退"),
+        ("commercial_street", "新华街商业街", "fading", ("posters",), (50, 700), 35.0, 520,
+         "牛皮癣集中，2026-05-11 专项整治后明显减少（约减半），未根除"),
     ]
     pts: list[np.ndarray] = []
     cats: list[np.ndarray] = []

@@ -15,7 +15,7 @@ def test_counts_prints_summary_and_writes_the_cube(tmp_path: Path, capsys) -> No
     out = tmp_path / "cube.csv"
     assert main(["counts", "--category", "posters", "--top", "2", "--out", str(out)]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["summary"] == {"read": 21330, "imported": 21330, "rejected": 0, "duplicates": 0, "outside_grids": 0}
+    assert doc["summary"] == {"read": 21470, "imported": 21470, "rejected": 0, "duplicates": 0, "outside_grids": 0}
     assert [g["rank"] for g in doc["top_grids"]] == [1, 2]
     assert doc["top_grids"][0]["grid_id"] == "340104012003001"  # the planted poster street
     cube = pd.read_csv(out)
@@ -98,7 +98,7 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     cells = pd.read_csv(out)
     assert list(cells.columns) == ["cell_id", "count", "z", "p", "class", "emerging"]
-    assert cells["count"].sum() == 5_468  # parking issues, voided and suspect-pile records excluded
+    assert cells["count"].sum() == 5_463  # parking issues, voided and suspect-pile records excluded
     assert (cells["class"] == "hot_99").sum() > 10 and "consecutive_hot" in set(cells["emerging"])
     choices = json.loads((tmp_path / "parking.csv.choices.json").read_text(encoding="utf-8"))
     assert choices["units"] == "square_cells" and choices["cell_size_m"] == 100
@@ -107,5 +107,21 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     grid = tmp_path / "grid.geojson"
     assert run_cli("hotspots", "--workspace", str(ws), "--out", str(grid)).returncode == 0
     assert len(json.loads(grid.read_text(encoding="utf-8"))["features"]) == 35
-    bad = run_cli("hotspots", "--workspace", str(ws), "--cells", "hex:100", "--out", str(grid))
-    assert bad.returncode == 2 and "hexagon" in bad.stderr
+    hexes = tmp_path / "posters.geojson"
+    proc = run_cli("hotspots", "--workspace", str(ws), "--category", "posters", "--cells", "hex:100", "--outliers",
+                   "--emerging", "--out", str(hexes))
+    assert proc.returncode == 0, proc.stderr
+    features = json.loads(hexes.read_text(encoding="utf-8"))["features"]
+    props = pd.DataFrame([f["properties"] for f in features])
+    assert all(len(f["geometry"]["coordinates"][0]) == 7 for f in features)  # hexagons: 6 corners + closing
+    assert list(props.columns) == ["cell_id", "count", "z", "p", "class", "moran_class", "emerging"]
+    assert "diminishing_hot" in set(props["emerging"]) and "HH" in set(props["moran_class"])
+    choices = json.loads((tmp_path / "posters.geojson.choices.json").read_text(encoding="utf-8"))
+    assert choices["units"] == "hex_cells" and choices["neighbourhood"] == "hex_contiguity"
+    assert choices["outlier_method"] == "local_moran"
+    auto = run_cli("hotspots", "--workspace", str(ws), "--cells", "square", "--out", str(tmp_path / "auto.csv"))
+    assert auto.returncode == 0, auto.stderr
+    auto_choices = json.loads((tmp_path / "auto.csv.choices.json").read_text(encoding="utf-8"))
+    assert auto_choices["cell_size_rule"] == "mean_count_5" and auto_choices["cell_size_m"] == 50.0
+    bad = run_cli("hotspots", "--workspace", str(ws), "--cells", "hex:wide", "--out", str(grid))
+    assert bad.returncode == 2 and "hex[:METRES]" in bad.stderr

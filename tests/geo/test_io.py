@@ -20,20 +20,20 @@ def write(tmp_path: Path, body: str, *, name: str = "ledger.csv", encoding: str 
 
 def test_sample_ledger_loads_completely() -> None:
     result = read_ledger(SAMPLE_DIR / "ledger.csv")
-    assert result.summary() == {"read": 21330, "imported": 21330, "rejected": 0, "duplicates": 0}
+    assert result.summary() == {"read": 21470, "imported": 21470, "rejected": 0, "duplicates": 0}
     issues = result.issues
     assert str(issues[s.REPORTED_AT].dt.tz) == "Asia/Shanghai"
     assert issues.crs.to_epsg() == 4326
     first = issues.iloc[0]
     # Hand-checked against the first data row of data/sample/ledger.csv.
     assert first[s.ISSUE_ID] == "QS202511030001"
-    assert first[s.CATEGORY] == "clutter" and first[s.CATEGORY_RAW] == "楼道堆物"
-    assert first[s.REPORTED_AT] == pd.Timestamp("2025-11-03 07:21:54", tz="Asia/Shanghai")
-    assert first[s.STATUS] == "closed" and first[s.HANDLING] == "referred"
-    assert first[s.CLOSED_AT] == pd.Timestamp("2025-11-04 15:27:39", tz="Asia/Shanghai")
-    assert first[s.DEADLINE_AT] == pd.Timestamp("2025-11-06 07:21:54", tz="Asia/Shanghai")
-    assert first[s.SOURCE] == "supervision" and first[s.DEPARTMENT] == "社区居委会"
-    assert (first.geometry.x, first.geometry.y) == (117.24137, 31.840134)
+    assert first[s.CATEGORY] == "posters" and first[s.CATEGORY_RAW] == "非法小广告"
+    assert first[s.REPORTED_AT] == pd.Timestamp("2025-11-03 07:39:28", tz="Asia/Shanghai")
+    assert first[s.STATUS] == "closed" and first[s.HANDLING] == "on_site"  # 立行立改
+    assert first[s.CLOSED_AT] == pd.Timestamp("2025-11-04 21:02:46", tz="Asia/Shanghai")
+    assert first[s.DEADLINE_AT] == pd.Timestamp("2025-11-04 07:39:28", tz="Asia/Shanghai")
+    assert first[s.SOURCE] == "patrol" and first[s.DEPARTMENT] == "社区网格站"  # 网格巡查
+    assert (first.geometry.x, first.geometry.y) == (117.250695, 31.856548)
 
 
 def test_every_bad_row_is_accounted_for_with_a_reason(tmp_path: Path) -> None:
