@@ -7,20 +7,33 @@ dataclasses), never on GeoDataFrames, so a key costs microseconds to hash.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from geo.aggregate import HeatPayload
+from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
-from geo.pipeline import AnalysisResult, Dataset, IssueFilter, ensure_sample_workspace, open_workspace, run_analysis
+from geo.pipeline import (
+    AnalysisResult,
+    Dataset,
+    IssueFilter,
+    ensure_sample_workspace,
+    filter_issues,
+    open_workspace,
+    run_analysis,
+)
+from geo.recurrence import flag_recurrences, recurrence_by_grid
 from geo.store import Workspace
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
+#: ... nor a density image larger than this many pixels on its longer side.
+MAX_DENSITY_PX = 480
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,23 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: float) -> HotspotResult:
-    """Gi* and emerging classes for one filter and choice of units."""
-    return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, emerging=True)
+def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: float | None,
+             outliers: bool = False) -> HotspotResult:
+    """Gi*, emerging classes (with each unit's weekly history) and optionally local Moran."""
+    return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, outliers=outliers, emerging=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def density(source: DataSource, flt: IssueFilter, bandwidth_m: float | None) -> tuple[MercatorImage, DensitySurface]:
+    """Quartic kernel density for one filter, resampled to a bounded web-map image."""
+    issues = filter_issues(dataset(source).issues, dataset(source).grids, flt)
+    surface = kernel_density(issues.geometry, bandwidth_m=bandwidth_m)
+    # The raster itself is not sent: only the image (at most MAX_DENSITY_PX square).
+    return to_web_mercator_image(surface, max_px=MAX_DENSITY_PX), replace(surface, values=np.empty((0, 0)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def recurrences(source: DataSource, flt: IssueFilter, radius_m: float, window_days: float) -> pd.DataFrame:
+    """Per grid: issues, repeat reports and the repeat rate for one filter and rule."""
+    issues = filter_issues(dataset(source).issues, dataset(source).grids, flt)
+    return recurrence_by_grid(issues, flag_recurrences(issues, radius_m=radius_m, window_days=window_days))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import Transformer
 from scipy.signal import fftconvolve
 
 from geo.crs import metric_crs_for
@@ -124,3 +125,45 @@ def kernel_density(
     per_cell = fftconvolve(binned, quartic_kernel(bandwidth_m / size), mode="same")
     per_km2 = np.clip(per_cell, 0, None) / (size * size) * 1e6
     return DensitySurface(per_km2, x0, y0, size, float(bandwidth_m), rule, crs)
+
+
+@dataclass(frozen=True)
+class MercatorImage:
+    """A density surface resampled for a web map: rows north to south, regular in Web Mercator.
+
+    Leaflet stretches an image overlay linearly between its corner coordinates in Web Mercator, so
+    the pixels must be regular there, not in UTM; ``bounds`` are ``((south, west), (north, east))``.
+    """
+
+    values: np.ndarray
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+
+
+def to_web_mercator_image(surface: DensitySurface, *, max_px: int = 512) -> MercatorImage:
+    """Resample ``surface`` (nearest cell) onto at most ``max_px`` x ``max_px`` Web-Mercator pixels.
+
+    The payload sent to the browser is bounded by ``max_px`` whatever the number of points or the
+    raster size; cells outside the surface are 0.
+    """
+    ny, nx = surface.values.shape
+    x1, y1 = surface.x0 + nx * surface.cell_size_m, surface.y0 + ny * surface.cell_size_m
+    to_merc = Transformer.from_crs(surface.crs, "EPSG:3857", always_xy=True)
+    corners_x, corners_y = to_merc.transform([surface.x0, x1, x1, surface.x0], [surface.y0, surface.y0, y1, y1])
+    mx0, mx1, my0, my1 = min(corners_x), max(corners_x), min(corners_y), max(corners_y)
+    # Keep the aspect ratio; the longer side gets max_px pixels (or the raster's own resolution).
+    scale = max(mx1 - mx0, my1 - my0) / min(max_px, max(nx, ny))
+    w, h = max(int(np.ceil((mx1 - mx0) / scale)), 1), max(int(np.ceil((my1 - my0) / scale)), 1)
+    px = mx0 + (np.arange(w) + 0.5) * scale
+    py = my1 - (np.arange(h) + 0.5) * scale  # row 0 at the north, as images are drawn
+    gx, gy = np.meshgrid(px, py)
+    back = Transformer.from_crs("EPSG:3857", surface.crs, always_xy=True)
+    ux, uy = back.transform(gx.ravel(), gy.ravel())
+    col = np.floor((np.asarray(ux) - surface.x0) / surface.cell_size_m).astype(np.int64)
+    row = np.floor((np.asarray(uy) - surface.y0) / surface.cell_size_m).astype(np.int64)
+    ok = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+    out = np.zeros(w * h)
+    out[ok] = surface.values[row[ok], col[ok]]
+    to_geo = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    west, south = to_geo.transform(mx0, my1 - h * scale)
+    east, north = to_geo.transform(mx0 + w * scale, my1)
+    return MercatorImage(out.reshape(h, w), ((float(south), float(west)), (float(north), float(east))))

@@ -1,61 +1,145 @@
-"""热点: Gi* hot/cold spots and Esri's emerging classes, on management grids or square cells."""
+"""热点: Gi* hot/cold spots, emerging classes, local Moran, kernel density and repeat locations.
+
+Every view runs on the server and sends the browser a bounded payload: unit polygons (grids or
+cells), a density image of at most ``MAX_DENSITY_PX`` pixels, or grid polygons with counts.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.components import maps
-from dashboard.data import hotspots
-from dashboard.i18n import STRINGS, class_labels, t
+from dashboard.components import charts, maps
+from dashboard.data import density, hotspots, recurrences
+from dashboard.i18n import STRINGS, class_labels, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.pipeline import ALL, IssueFilter
 
-UNIT_CHOICES = {"grid": ("grid", 0.0), "square100": ("square", 100.0), "square250": ("square", 250.0)}
+UNIT_KINDS = ("grid", "square", "hex")
+SIZES = (0, 50, 100, 250, 500)  # 0 = chosen from the data
+VIEWS = ("gi", "emerging", "outliers", "density", "recurrence")
+#: The unit picker lists the strongest units first, at most this many (plus the one clicked).
+MAX_PICK = 200
 
 ctx, data = data_context()
 lang = ctx.lang
+labels = map_labels(lang)
 st.title(t("hotspots_title", lang))
 codes = [ALL, *ctx.flt.categories] if ctx.flt.categories else [ALL, *data.categories.codes]
-c1, c2, c3 = st.columns([3, 2, 2])
+c1, c2, c3 = st.columns([3, 3, 2])
 category = c1.selectbox(t("category", lang), codes, key="gw_hot_category",
                         format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))
-unit_key = c2.radio(t("units", lang), list(UNIT_CHOICES), key="gw_hot_units", horizontal=True,
-                    index=1, format_func=lambda k: t("units_grid", lang) if k == "grid"
-                    else t("units_square", lang, size=int(UNIT_CHOICES[k][1])))
-view = c3.radio(t("view", lang), ["gi", "emerging"], key="gw_hot_view", horizontal=True,
-                format_func=lambda v: t(f"view_{v}", lang))
+kind = c2.radio(t("units", lang), UNIT_KINDS, key="gw_hot_units", horizontal=True, index=1,
+                format_func=lambda k: t({"grid": "units_grid", "square": "units_square_kind", "hex": "units_hex_kind"}[k],
+                                        lang))
+size = c3.selectbox(t("cell_size_pick", lang), SIZES, key="gw_hot_size", disabled=kind == "grid",
+                    format_func=lambda v: t("cell_size_auto", lang) if v == 0 else t("cell_size_value", lang, size=v))
+view = st.radio(t("view", lang), VIEWS, key="gw_hot_view", horizontal=True, format_func=lambda v: t(f"view_{v}", lang))
 
 flt = ctx.flt if category == ALL else IssueFilter(start=ctx.flt.start, end=ctx.flt.end, categories=(category,),
                                                   communities=ctx.flt.communities,
                                                   include_suspect=ctx.flt.include_suspect)
-cells, size = UNIT_CHOICES[unit_key]
-result = hotspots(ctx.source, flt, cells, size)
-units = result.units.copy()
-if cells == "grid":  # show grid names, not codes
+
+
+def _grid_names(ids: pd.Series) -> pd.Series:
     names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
-    units["unit_id"] = units["unit_id"].map(names).fillna(units["unit_id"])
+    return ids.map(names).fillna(ids)
+
+
+def _explain(choices: dict) -> None:
+    with st.expander(t("explain", lang), expanded=False):
+        st.write(t("explain_text", lang))
+        # Codes are worded in the user's language; numbers and dates pass through. No ledger text here.
+        worded = {t(f"choice_{k}", lang): [t(f"value_{v}", lang) if isinstance(v, str) and f"value_{v}" in STRINGS
+                                           else str(v)] for k, v in choices.items()}
+        st.table(worded)
+
+
+if view == "density":
+    bandwidth = st.number_input(t("bandwidth", lang), min_value=0, max_value=5000, value=0, step=25,
+                                key="gw_hot_bandwidth")
+    try:
+        image, surface = density(ctx.source, flt, float(bandwidth) or None)
+    except ValueError:  # no points under this filter
+        st.info(t("no_issues", lang))
+        st.stop()
+    m = maps.density_map(data.grids, image, labels, t("density_legend", lang), tiles=ctx.tiles)
+    st_folium(m, key=f"hot-density-{category}-{bandwidth}", height=600, use_container_width=True, returned_objects=[])
+    rule = t("bandwidth_rule_user" if surface.bandwidth_rule == "user" else "bandwidth_rule_auto", lang)
+    st.caption(t("bandwidth_used", lang, radius=f"{surface.bandwidth_m:,.0f}", rule=rule,
+                 cell=f"{surface.cell_size_m:,.0f}", w=image.values.shape[1], h=image.values.shape[0]))
+    st.stop()
+
+if view == "recurrence":
+    r1, r2 = st.columns(2)
+    radius = r1.number_input(t("recurrence_radius", lang), min_value=5, max_value=500, value=30, step=5,
+                             key="gw_hot_rec_radius")
+    days = r2.number_input(t("recurrence_days", lang), min_value=7, max_value=365, value=90, step=1,
+                           key="gw_hot_rec_days")
+    per_grid = recurrences(ctx.source, flt, float(radius), float(days))
+    total = int(per_grid["recurrences"].sum())
+    m1, m2 = st.columns(2)
+    m1.metric(t("recurrences", lang), f"{total:,}")
+    m2.metric(t("recurrence_rate", lang), f"{total / max(int(per_grid['issues'].sum()), 1):.1%}")
+    m = maps.choropleth(data.grids, per_grid.set_index(s.GRID_ID)["recurrences"],
+                        labels | {"count": t("recurrences", lang), "count_legend_title": t("recurrence_legend", lang)},
+                        tiles=ctx.tiles)
+    st_folium(m, key=f"hot-rec-{category}-{radius}-{days}", height=600, use_container_width=True, returned_objects=[])
+    st.caption(t("recurrence_caption", lang, radius=radius, days=days))
+    top = per_grid.sort_values(["recurrences", s.GRID_ID], ascending=[False, True]).head(10)
+    st.dataframe(pd.DataFrame({t("grid", lang): _grid_names(top[s.GRID_ID]).to_numpy(),
+                               t("recurrences", lang): top["recurrences"].to_numpy(),
+                               t("issues", lang): top["issues"].to_numpy(),
+                               t("recurrence_rate", lang): (top["rate"] * 100).round(1).to_numpy()}),
+                 hide_index=True, width="stretch")
+    st.stop()
+
+cells = "grid" if kind == "grid" else kind
+result = hotspots(ctx.source, flt, cells, None if kind == "grid" or size == 0 else float(size), view == "outliers")
+units = result.units.copy()
+ids = units["unit_id"].to_numpy()
+units["unit_id"] = _grid_names(units["unit_id"]) if kind == "grid" else units["unit_id"]
+display = units["unit_id"].to_numpy()
 units["z"] = units["z"].round(2)
 units["p"] = units["p"].map(lambda p: f"{p:.3g}")
 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("issues", lang), f"{int(units['count'].sum()):,}")
-m2.metric(t("hot_cells", lang), f"{int((units['class'] == 'hot_99').sum()):,}")
+if view == "outliers":
+    m2.metric(t("hh_units", lang), f"{int((units['moran_class'] == 'HH').sum()):,}")
+else:
+    m2.metric(t("hot_cells", lang), f"{int((units['class'] == 'hot_99').sum()):,}")
 m3.metric(t("cold_cells", lang), f"{int((units['class'] == 'cold_99').sum()):,}")
 
-labels = class_labels(lang)
+names = class_labels(lang)
 fields, aliases = ["unit_id", "count", "z", "p"], [t("unit", lang), t("count", lang), t("z_score", lang), "p"]
-if view == "gi":
-    m = maps.class_map(units, "class", maps.GI_COLOURS, labels, fields, aliases, t("gi_legend", lang), tiles=ctx.tiles)
-else:
-    m = maps.class_map(units, "emerging", maps.EMERGING_COLOURS, labels, fields, aliases, t("emerging_legend", lang),
-                       tiles=ctx.tiles)
-st_folium(m, key=f"hot-{view}-{unit_key}-{category}", height=600, use_container_width=True, returned_objects=[])
+column, colours, legend = {"gi": ("class", maps.GI_COLOURS, "gi_legend"),
+                           "emerging": ("emerging", maps.EMERGING_COLOURS, "emerging_legend"),
+                           "outliers": ("moran_class", maps.MORAN_COLOURS, "moran_legend")}[view]
+m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles)
+map_key = f"hot-{view}-{kind}-{size}-{category}"
+# Only a click on a unit comes back (never pan or zoom), and it selects that unit's history below.
+returned = st_folium(m, key=map_key, height=600, use_container_width=True, returned_objects=["last_active_drawing"])
+if "cell_size_m" in result.choices:
+    rule = t("value_mean_count_5" if result.choices.get("cell_size_rule") else "bandwidth_rule_user", lang)
+    st.caption(t("cell_size_used", lang, size=f"{result.choices['cell_size_m']:g}", rule=rule))
 
-with st.expander(t("explain", lang), expanded=False):
-    st.write(t("explain_text", lang))
-    # Codes are worded in the user's language; numbers and dates pass through. No ledger text here.
-    worded = {t(f"choice_{k}", lang): [t(f"value_{v}", lang) if isinstance(v, str) and f"value_{v}" in STRINGS
-                                       else str(v)] for k, v in result.choices.items()}
-    st.table(worded)
+clicked = maps.clicked_unit(returned, len(units))
+if clicked is not None and st.session_state.get("gw_hot_clicked") != (map_key, clicked):
+    st.session_state["gw_hot_clicked"] = (map_key, clicked)
+    st.session_state["gw_hot_unit"] = str(ids[clicked])
+strongest = list(ids[pd.Series(result.units["z"].to_numpy()).sort_values(ascending=False, kind="stable").index[:MAX_PICK]])
+current = st.session_state.get("gw_hot_unit")
+options = [str(u) for u in strongest] + ([current] if current in set(map(str, ids)) - set(map(str, strongest)) else [])
+if current not in options:
+    st.session_state.pop("gw_hot_unit", None)
+label_of = dict(zip(map(str, ids), display, strict=True))
+st.subheader(t("history_title", lang))
+unit = st.selectbox(t("history_pick", lang), options, key="gw_hot_unit", format_func=lambda u: label_of.get(u, u))
+if unit is not None:
+    st.altair_chart(charts.history_chart(result.history(unit), week_label=t("week", lang), count_label=t("count", lang),
+                                         z_label=t("z_score", lang)), width="stretch")
+    st.caption(t("history_caption", lang))
+_explain(result.choices)

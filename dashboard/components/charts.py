@@ -42,3 +42,23 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
         )
         .properties(height=420)
     )
+
+
+def history_chart(history: pd.DataFrame, *, week_label: str, count_label: str, z_label: str) -> alt.LayerChart:
+    """A unit's weekly counts (bars, left axis) and Gi* z (line, right axis) with the 95 % bounds.
+
+    Parameters
+    ----------
+    history
+        ``HotspotResult.history(unit)``: ``step_start``, ``count``, ``z``, ``significant`` (1 hot, -1 cold).
+    """
+    frame = history.assign(week_end=(pd.to_datetime(history["step_start"]) + pd.Timedelta(days=6)).dt.tz_localize(None),
+                           z=history["z"].round(2))
+    x = alt.X("week_end:T", title=week_label, axis=alt.Axis(format="%Y-%m-%d"))
+    tips = [alt.Tooltip("week_end:T", title=week_label, format="%Y-%m-%d"),
+            alt.Tooltip("count:Q", title=count_label), alt.Tooltip("z:Q", title=z_label)]
+    bars = alt.Chart(frame).mark_bar(color="#bdbdbd").encode(x=x, y=alt.Y("count:Q", title=count_label), tooltip=tips)
+    line = alt.Chart(frame).mark_line(color="#b2182b", point=alt.OverlayMarkDef(size=16)).encode(
+        x=x, y=alt.Y("z:Q", title=z_label), tooltip=tips)
+    bounds = alt.Chart(pd.DataFrame({"z": [-1.96, 1.96]})).mark_rule(strokeDash=[4, 4], color="#2166ac").encode(y="z:Q")
+    return alt.layer(bars, alt.layer(line, bounds)).resolve_scale(y="independent").properties(height=280)

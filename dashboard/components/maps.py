@@ -24,6 +24,7 @@ from jinja2 import Template
 from dashboard.assets import localize
 from geo import schema as s
 from geo.aggregate import HeatPayload
+from geo.density import MercatorImage
 
 #: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
 PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -113,6 +114,33 @@ class Legend(MacroElement):
         self.body_json = json.dumps(body)  # a JS string literal; the HTML inside is escaped
 
 
+class FocusWithoutScroll(MacroElement):
+    """Stop Leaflet's keyboard handler from scrolling the page when the map is clicked.
+
+    On the first mousedown Leaflet focuses the map container; inside streamlit-folium's iframe that
+    scrolls the *page* until the whole map is in view, so on a laptop screen the map jumps under the
+    pointer and the click lands elsewhere (found by the browser test). Focusing with
+    ``preventScroll`` keeps keyboard panning and removes the jump.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            if (!map.keyboard) { return; }
+            // The handler is bound when enabled: swap the method, then re-enable to rebind it.
+            map.keyboard.disable();
+            map.keyboard._onMouseDown = function () {
+                if (this._focused) { return; }
+                this._map._container.focus({preventScroll: true});
+            };
+            map.keyboard.enable();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
 def base_map(grids: gpd.GeoDataFrame, *, tiles: str | None = None, attribution: str | None = None,
              height: int = 620) -> folium.Map:
     """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles)."""
@@ -122,6 +150,7 @@ def base_map(grids: gpd.GeoDataFrame, *, tiles: str | None = None, attribution: 
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "tiles", name="basemap").add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    FocusWithoutScroll().add_to(m)
     return m
 
 
@@ -218,6 +247,45 @@ EMERGING_COLOURS: Final = {
 }
 
 
+#: Local Moran classes: RdBu ends for clusters, light tints for outliers, grey for not significant.
+MORAN_COLOURS: Final = {"HH": "#b2182b", "HL": "#f4a582", "LH": "#92c5de", "LL": "#2166ac", "not_significant": "#f0f0f0"}
+#: Feature property holding a unit's row position (see ``clicked_unit``).
+UNIT_KEY: Final = "gw_unit"
+
+
+def clicked_unit(returned: Mapping[str, Any] | None, n_units: int) -> int | None:
+    """Row position of the unit last clicked on a ``class_map`` (from st_folium's return), if any."""
+    feature = (returned or {}).get("last_active_drawing") or {}
+    key = (feature.get("properties") or {}).get(UNIT_KEY)
+    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key < n_units:
+        return key
+    return None
+
+
+def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[str, str], legend_title: str, *,
+                tiles: str | None = None) -> folium.Map:
+    """The density image (YlOrRd in six equal steps of the peak, clear below 5 %) over the grid outlines."""
+    values = image.values
+    peak = float(values.max()) if values.size else 0.0
+    rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
+    m = base_map(grids, tiles=tiles)
+    items: list[tuple[str, str]] = []
+    if peak > 0:
+        edges = np.linspace(0.05 * peak, peak, len(PALETTE) + 1)
+        step = np.clip(np.searchsorted(edges, values, side="right") - 1, -1, len(PALETTE) - 1)
+        colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in PALETTE], dtype=np.uint8)
+        shown = (values >= edges[0]) & (step >= 0)
+        rgba[shown, :3] = colours[step[shown]]
+        rgba[shown, 3] = 190
+        items = [(PALETTE[i], f"{edges[i]:,.0f}–{edges[i + 1]:,.0f}") for i in range(len(PALETTE))]
+    (south, west), (north, east) = image.bounds
+    folium.raster_layers.ImageOverlay(rgba, bounds=[[south, west], [north, east]], origin="upper",
+                                      mercator_project=False, name=legend_title).add_to(m)
+    add_grid_outlines(m, grids, labels)
+    Legend(legend_title, items).add_to(m)
+    return localize(m)
+
+
 def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], class_label: Mapping[str, str],
               fields: Sequence[str], aliases: Sequence[str], legend_title: str, *,
               tiles: str | None = None) -> folium.Map:
@@ -229,14 +297,16 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     frame = units.copy()
     frame["colour"] = frame[column].map(colours).fillna("#f0f0f0")
     frame["label"] = frame[column].map(class_label).fillna(frame[column])
-    data = escaped_geojson(frame, [*fields, "label", "colour"])
+    # The row position travels with each feature, so a click names the unit without trusting its text.
+    frame[UNIT_KEY] = np.arange(len(frame))
+    data = escaped_geojson(frame, [*fields, "label", "colour", UNIT_KEY])
     m = base_map(units, tiles=tiles)
     folium.GeoJson(
         data,
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#7a7a7a", "weight": 0.6,
                                   "fillOpacity": 0.8},
         highlight_function=lambda _f: {"weight": 2.5, "color": "#08519c"},
-        tooltip=_tooltip([*fields, "label"], [*aliases, legend_title]),
+            tooltip=_tooltip([*fields, "label"], [*aliases, legend_title]),
     ).add_to(m)
     present = [c for c in colours if c in set(frame[column])]
     Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)

@@ -233,3 +233,56 @@ def test_hotspot_page_renders_classes_with_a_legend(browser: object, server: Ser
     page.screenshot(path=str(SHOTS / "hotspots_emerging_zh_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+def _picker_text(page: object) -> str:
+    return page.get_by_role("combobox", name="选择单元（或在地图上点击）").input_value()
+
+
+def test_clicking_a_grid_shows_its_history(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, f"{server.url}/hotspots")
+    page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
+    wait_for_legend(page, "热点 99%")
+    page.get_by_text("管理网格", exact=True).click()
+    frame = map_frame(page)
+    deadline = time.monotonic() + 30
+    while frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") != 35:
+        assert time.monotonic() < deadline, "the grid map did not replace the cell map"
+        page.wait_for_timeout(300)
+        frame = map_frame(page)
+    page.get_by_text("单元历史").wait_for(timeout=30_000)
+    before = _picker_text(page)
+    # Click grids until one differs from the preselected (strongest) one; its tooltip names it.
+    for k in (3, 17, 29):
+        path = frame.locator("path.leaflet-interactive").nth(k)
+        path.hover()
+        name = frame.locator(".leaflet-tooltip").inner_text().split("\n")[0].split("\t")[-1].strip()  # 单元\tNAME
+        if name not in before:
+            path.click()
+            break
+    deadline = time.monotonic() + 30
+    while name not in _picker_text(page):
+        assert time.monotonic() < deadline, f"the picker did not follow the click on {name}"
+        page.wait_for_timeout(300)
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.wait_for(timeout=30_000)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "hotspots_history_zh_1366.png"))
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()
+
+
+def test_density_view_is_an_inline_image(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, f"{server.url}/hotspots")
+    page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
+    wait_for_legend(page, "热点 99%")
+    page.get_by_text("核密度", exact=True).click()
+    frame = wait_for_legend(page, "密度")
+    image = frame.wait_for_selector("img.leaflet-image-layer", state="attached", timeout=30_000)
+    src = image.get_attribute("src")
+    assert src.startswith("data:image/png;base64,") and len(src) < 400_000  # bounded payload
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "hotspots_density_zh_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()

@@ -107,16 +107,53 @@ def test_suspect_switch_adds_the_pile_back() -> None:
 def test_hotspot_page_views_and_units(lang: str) -> None:
     at = run_app("app_pages/hotspots.py", gw_lang=lang)
     assert at.title[0].value == {"zh": "热点分析", "en": "Hotspot analysis"}[lang]
-    assert int(at.metric[1].value) > 10  # 99 % hot units on 100 m cells
-    for view, units in (("emerging", "square100"), ("gi", "grid"), ("emerging", "square250")):
+    assert int(at.metric[1].value) > 10  # 99 % hot units on automatic (50 m) squares
+    assert any("50" in c.value for c in at.caption)  # the automatic cell size is reported
+    for view, units, size in (("emerging", "square", 100), ("gi", "grid", 0), ("outliers", "hex", 100),
+                              ("emerging", "hex", 250)):
         at.radio(key="gw_hot_view").set_value(view).run()
         at.radio(key="gw_hot_units").set_value(units).run()
-        assert not at.exception
+        if units != "grid":  # the size picker is disabled for management grids
+            at.selectbox(key="gw_hot_size").set_value(size).run()
+        assert not at.exception, (view, units, size)
+        assert element_types(at).count("component_instance") == 1  # the map
+        assert "vega_lite_chart" in element_types(at)  # the history of the strongest unit
     table = at.table[0].value
     assert len(table.columns) > 10
     # Every label and worded value of the choices table is in the page's language.
     text = " ".join(map(str, [*table.columns, *table.iloc[0]]))
     if lang == "zh":
-        assert "management" not in text and "queen" not in text and "方格" in text
+        assert "hexagon" not in text and "Moran" not in text and "六边形" in text
     else:
-        assert "方格" not in text and "queen contiguity" in text
+        assert "六边形" not in text and "hexagons sharing an edge" in text
+
+
+def test_hotspot_history_follows_the_picked_unit() -> None:
+    at = run_app("app_pages/hotspots.py", gw_hot_units="grid", gw_hot_category="parking")
+    picker = at.selectbox(key="gw_hot_unit")
+    # Strongest z first, shown by grid name (the options themselves are grid ids).
+    from dashboard.data import DataSource, hotspots
+    from geo.pipeline import IssueFilter
+
+    result = hotspots(DataSource.from_env(), IssueFilter(categories=("parking",)), "grid", None, False)
+    top = result.units.sort_values("z", ascending=False)["unit_id"].iloc[0]
+    assert picker.value == top and picker.options[0].endswith("网格")
+    picker.set_value("340104012001004").run()  # the metro exit's grid
+    assert not at.exception and at.selectbox(key="gw_hot_unit").value == "340104012001004"
+    assert "vega_lite_chart" in element_types(at)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hotspot_page_density_and_recurrence(lang: str) -> None:
+    at = run_app("app_pages/hotspots.py", gw_lang=lang, gw_hot_view="density")
+    assert element_types(at).count("component_instance") == 1
+    caption = at.caption[0].value
+    assert ("搜索半径" in caption and "ArcGIS 默认" in caption) if lang == "zh" else "Search radius" in caption
+    at.number_input(key="gw_hot_bandwidth").set_value(200).run()
+    assert not at.exception and "200" in at.caption[0].value
+    at.radio(key="gw_hot_view").set_value("recurrence").run()
+    assert not at.exception and element_types(at).count("component_instance") == 1
+    repeats = int(at.metric[0].value.replace(",", ""))
+    assert repeats > 0
+    at.number_input(key="gw_hot_rec_radius").set_value(5).run()  # a tighter rule finds fewer repeats
+    assert int(at.metric[0].value.replace(",", "")) < repeats

@@ -2,6 +2,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -55,3 +56,27 @@ def test_peak_sits_on_the_planted_parking_block(sample: Dataset) -> None:
 
     grid = assign_grids(gpd.GeoDataFrame(geometry=peak), sample.grids)[s.GRID_ID].iloc[0]
     assert grid in {"340104012006002", "340104012001004"}  # residential block or metro exit
+
+
+def test_web_mercator_image_is_bounded_and_keeps_the_peak_in_place() -> None:
+    from geo.density import to_web_mercator_image
+
+    rng = np.random.default_rng(7)
+    # A blob of 2,000 points around a known spot in Hefei, plus 300 spread over 3 km.
+    lon0, lat0 = 117.25, 31.85
+    blob = gpd.GeoSeries(gpd.points_from_xy(lon0 + rng.normal(0, 0.0004, 2000), lat0 + rng.normal(0, 0.0004, 2000)),
+                         crs=4326)
+    spread = gpd.GeoSeries(gpd.points_from_xy(lon0 + rng.uniform(-0.015, 0.015, 300),
+                                              lat0 + rng.uniform(-0.015, 0.015, 300)), crs=4326)
+    surface = kernel_density(pd.concat([blob, spread], ignore_index=True), bandwidth_m=150, cell_size_m=10)
+    image = to_web_mercator_image(surface, max_px=200)
+    assert max(image.values.shape) == 200  # bounded, whatever the raster (here ~330 cells across)
+    (south, west), (north, east) = image.bounds
+    assert south < lat0 < north and west < lon0 < east
+    # The brightest pixel sits on the blob: within two pixels (~33 m) of (lon0, lat0).
+    r, c = np.unravel_index(np.argmax(image.values), image.values.shape)
+    h, w = image.values.shape
+    lat = north - (r + 0.5) * (north - south) / h  # rows run north to south (good enough over 3 km)
+    lon = west + (c + 0.5) * (east - west) / w
+    assert abs(lat - lat0) * 111_000 < 35 and abs(lon - lon0) * 111_000 * np.cos(np.radians(lat0)) < 35
+    assert image.values.max() == pytest.approx(surface.values.max(), rel=0.05)
