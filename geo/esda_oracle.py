@@ -71,3 +71,22 @@ def esda_local_moran_is(values: np.ndarray, neighbours: Neighbours) -> np.ndarra
         warnings.simplefilter("ignore")
         result = esda.Moran_Local(np.asarray(values, dtype=float), g, transformation="r", permutations=0)
     return np.asarray(result.Is, dtype=float)
+
+
+def esda_gi_star_bins(values: np.ndarray, neighbours: Neighbours, *, fdr: bool = True) -> np.ndarray:
+    """ArcGIS ``Gi_Bin`` classes built from esda alone: esda's z, two-sided normal p, esda's own FDR cut-off.
+
+    The independent check of :func:`geo.hotspots.gi_star`'s classes: nothing here reuses our code
+    but the neighbourhood. Levels 99/95/90 % give bins +-3/2/1 with the sign of z.
+    """
+    from esda import fdr as esda_fdr
+    from scipy.stats import norm
+
+    z = esda_gi_star_z(values, neighbours)
+    z = np.where(np.isfinite(z), z, 0.0)  # esda's NaN (no variance) is "not significant"
+    p = 2.0 * norm.sf(np.abs(z))
+    bins = np.zeros(len(z), dtype=int)
+    for level, alpha in ((1, 0.10), (2, 0.05), (3, 0.01)):
+        significant = p <= esda_fdr(p, alpha) if fdr else p < alpha
+        bins[significant] = level * np.sign(z[significant]).astype(int)
+    return bins

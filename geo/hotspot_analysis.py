@@ -53,6 +53,7 @@ class HotspotResult:
     outliers: LocalMoranResult | None = None
     cube: np.ndarray | None = None
     step_starts: pd.DatetimeIndex | None = None
+    neighbours: Neighbours | None = None
 
     def history(self, unit_id: str) -> pd.DataFrame:
         """One unit's counts, Gi* z and hot/cold flag per time step (needs the emerging analysis)."""
@@ -193,4 +194,4 @@ def run_hotspots(
         choices |= {"time_steps": n_steps, "step_days": period_days,
                     "last_day": str((end - pd.Timedelta(days=1)).date()), "time_neighbourhood": "previous_step"}
     return HotspotResult(units=units, gi=gi, emerging=emerging_result, choices=choices, outliers=moran,
-                         cube=cube, step_starts=step_starts)
+                         cube=cube, step_starts=step_starts, neighbours=neighbours)

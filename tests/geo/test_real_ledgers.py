@@ -129,3 +129,32 @@ def test_nyc_2013_date_only_times_and_import_reconcile(tmp_path: Path) -> None:
     # Re-importing the same file changes nothing and counts every row as a duplicate or reject.
     again = import_ledger(ws, NYC_2013, mapping=mapping)
     assert (again.imported, again.updated, again.duplicates) == (0, 0, summary.imported + summary.duplicates)
+
+
+@pytest.fixture(scope="module")
+def la_dataset(tmp_path_factory: pytest.TempPathFactory) -> object:
+    from geo.pipeline import open_workspace
+
+    ws = Workspace(tmp_path_factory.mktemp("la"))
+    import_grids(ws, REAL / "la_neighborhood_councils_2019.geojson.gz", id_field="nc_id", name_field="name")
+    import_ledger(ws, LA, mapping=LedgerMapping(tz="America/Los_Angeles", categories=US_CATEGORIES))
+    return open_workspace(ws)
+
+
+@pytest.mark.parametrize(("cells", "size", "category"), [
+    ("grid", None, "litter"), ("square", 250.0, None), ("hex", 500.0, "litter"), ("square", None, "clutter"),
+    ("hex", None, None),
+])
+def test_la_hotspot_classes_match_an_independent_esda_computation(la_dataset, cells, size, category) -> None:
+    """Classes on a real ledger nobody on the team made: our Gi* bins equal esda's z + esda's FDR cut-off."""
+    from geo.esda_oracle import esda_gi_star_bins
+    from geo.hotspot_analysis import run_hotspots
+    from geo.pipeline import IssueFilter
+
+    flt = IssueFilter(categories=(category,) if category else ())
+    result = run_hotspots(la_dataset, flt, cells=cells, cell_size_m=size)
+    assert result.neighbours is not None
+    theirs = esda_gi_star_bins(result.units["count"].to_numpy(), result.neighbours)
+    ours = result.units["bin"].to_numpy()
+    assert (ours == theirs).all(), np.flatnonzero(ours != theirs)[:10]
+    assert (theirs != 0).sum() >= 3  # real hot or cold spots to agree on, not an empty comparison
