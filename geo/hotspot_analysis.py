@@ -8,7 +8,7 @@ analysis over weekly steps, and reports every automatic choice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -168,8 +168,9 @@ def run_hotspots(
         "fdr": "benjamini_hochberg" if fdr else "none",
         "issues_analysed": int(inside.sum()),
         "issues_outside_units": int((~inside).sum()),
+        # Those the filter would otherwise have kept (a posters-only run excludes the pile's posters).
         "suspect_points_excluded": 0 if flt.include_suspect or SUSPECT_POINT not in dataset.issues
-        else int(dataset.issues[SUSPECT_POINT].sum()),
+        else int(filter_issues(dataset.issues, grids, replace(flt, include_suspect=True))[SUSPECT_POINT].sum()),
     }
     moran = None
     if outliers:

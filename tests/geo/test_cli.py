@@ -102,7 +102,8 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     assert (cells["class"] == "hot_99").sum() > 10 and "consecutive_hot" in set(cells["emerging"])
     choices = json.loads((tmp_path / "parking.csv.choices.json").read_text(encoding="utf-8"))
     assert choices["units"] == "square_cells" and choices["cell_size_m"] == 100
-    assert choices["suspect_points_excluded"] == 90 and choices["fdr"] == "benjamini_hochberg"
+    # The pile holds 19 live parking records (counted from ledger.csv with the csv module).
+    assert choices["suspect_points_excluded"] == 19 and choices["fdr"] == "benjamini_hochberg"
     assert choices["time_steps"] == 54 and choices["last_day"] == "2026-11-15"
     grid = tmp_path / "grid.geojson"
     assert run_cli("hotspots", "--workspace", str(ws), "--out", str(grid)).returncode == 0
@@ -119,6 +120,7 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     choices = json.loads((tmp_path / "posters.geojson.choices.json").read_text(encoding="utf-8"))
     assert choices["units"] == "hex_cells" and choices["neighbourhood"] == "hex_contiguity"
     assert choices["outlier_method"] == "local_moran"
+    assert choices["suspect_points_excluded"] == 7  # the pile's posters only (hand count: 7 of its 90 records)
     auto = run_cli("hotspots", "--workspace", str(ws), "--cells", "square", "--out", str(tmp_path / "auto.csv"))
     assert auto.returncode == 0, auto.stderr
     auto_choices = json.loads((tmp_path / "auto.csv.choices.json").read_text(encoding="utf-8"))
