@@ -85,9 +85,10 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: float | None,
-             outliers: bool = False) -> HotspotResult:
-    """Gi*, emerging classes (with each unit's weekly history) and optionally local Moran."""
-    return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, outliers=outliers, emerging=True)
+             outliers: bool = False, outlier_fdr: bool = False, step_days: int = 7) -> HotspotResult:
+    """Gi*, emerging classes (with each unit's history per step) and optionally local Moran."""
+    return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, outliers=outliers,
+                        outlier_fdr=outlier_fdr, emerging=True, period_days=step_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geo import schema as s
 from geo.export import export_issues
-from geo.hotspot_analysis import parse_cells, run_hotspots
+from geo.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError
 from geo.mapping import LedgerMapping
@@ -70,8 +70,9 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     dataset = open_workspace(_workspace(args))
     if args.category and args.category not in dataset.categories.codes:
         raise ValueError(f"unknown category {args.category!r}; known: {dataset.categories.codes}")
-    result = run_hotspots(dataset, flt, cells=cells, cell_size_m=size, outliers=args.outliers, emerging=args.emerging)
-    cols = ["unit_id", "count", "z", "p", "class", *(["moran_class"] if args.outliers else []),
+    result = run_hotspots(dataset, flt, cells=cells, cell_size_m=size, outliers=args.outliers or args.outlier_fdr,
+                          outlier_fdr=args.outlier_fdr, emerging=args.emerging, period_days=STEP_DAYS[args.step])
+    cols = ["unit_id", "count", "z", "p", "class", *(["moran_class"] if args.outliers or args.outlier_fdr else []),
             *(["emerging"] if args.emerging else []), "geometry"]
     units = result.units[cols].rename(columns={"unit_id": "cell_id"})
     out = Path(args.out)
@@ -139,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cells", default="grid",
                    help="grid, square:METRES or hex:METRES (e.g. hex:100); square or hex alone picks the size")
     p.add_argument("--outliers", action="store_true", help="add the local Moran class (HH/LL/HL/LH at 95%%)")
-    p.add_argument("--emerging", action="store_true", help="add the emerging hot spot class over weekly steps")
+    p.add_argument("--outlier-fdr", action="store_true", help="local Moran with Benjamini-Hochberg (implies --outliers)")
+    p.add_argument("--emerging", action="store_true", help="add the emerging hot spot class")
+    p.add_argument("--step", choices=list(STEP_DAYS), default="week",
+                   help="emerging time step: day, week (default) or month (30 days; Esri advises equal steps)")
     p.add_argument("--out", type=Path, required=True, help=".geojson or .csv; choices go to OUT.choices.json")
     p.set_defaults(func=_cmd_hotspots)
 

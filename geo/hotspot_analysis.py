@@ -30,6 +30,9 @@ from geo.quality import SUSPECT_POINT
 CELL_KINDS = ("square", "hex")
 #: The ``cells`` value of the management grids.
 GRID = "grid"
+#: Emerging time steps. A "month" is 30 days: equal steps, as Esri advises (calendar months differ in
+#: length and would bias the counts); steps are aligned to the end of the data.
+STEP_DAYS = {"day": 1, "week": 7, "month": 30}
 
 
 @dataclass(frozen=True)

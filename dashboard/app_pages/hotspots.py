@@ -15,6 +15,7 @@ from dashboard.data import density, hotspots, recurrences
 from dashboard.i18n import STRINGS, class_labels, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
+from geo.hotspot_analysis import STEP_DAYS
 from geo.pipeline import ALL, IssueFilter
 
 UNIT_KINDS = ("grid", "square", "hex")
@@ -96,8 +97,15 @@ if view == "recurrence":
                  hide_index=True, width="stretch")
     st.stop()
 
+step, outlier_fdr = "week", False
+if view == "emerging":
+    step = st.radio(t("time_step", lang), list(STEP_DAYS), key="gw_hot_step", horizontal=True, index=1,
+                    format_func=lambda v: t(f"step_{v}", lang))
+if view == "outliers":
+    outlier_fdr = st.toggle(t("outlier_fdr", lang), key="gw_hot_outlier_fdr")
 cells = "grid" if kind == "grid" else kind
-result = hotspots(ctx.source, flt, cells, None if kind == "grid" or size == 0 else float(size), view == "outliers")
+result = hotspots(ctx.source, flt, cells, None if kind == "grid" or size == 0 else float(size), view == "outliers",
+                  outlier_fdr, STEP_DAYS[step])
 units = result.units.copy()
 ids = units["unit_id"].to_numpy()
 units["unit_id"] = _grid_names(units["unit_id"]) if kind == "grid" else units["unit_id"]
@@ -119,7 +127,7 @@ column, colours, legend = {"gi": ("class", maps.GI_COLOURS, "gi_legend"),
                            "emerging": ("emerging", maps.EMERGING_COLOURS, "emerging_legend"),
                            "outliers": ("moran_class", maps.MORAN_COLOURS, "moran_legend")}[view]
 m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles)
-map_key = f"hot-{view}-{kind}-{size}-{category}"
+map_key = f"hot-{view}-{kind}-{size}-{category}-{step}-{outlier_fdr}"
 # Only a click on a unit comes back (never pan or zoom), and it selects that unit's history below.
 returned = st_folium(m, key=map_key, height=600, use_container_width=True, returned_objects=["last_active_drawing"])
 if "cell_size_m" in result.choices:
@@ -139,7 +147,7 @@ label_of = dict(zip(map(str, ids), display, strict=True))
 st.subheader(t("history_title", lang))
 unit = st.selectbox(t("history_pick", lang), options, key="gw_hot_unit", format_func=lambda u: label_of.get(u, u))
 if unit is not None:
-    st.altair_chart(charts.history_chart(result.history(unit), week_label=t("week", lang), count_label=t("count", lang),
-                                         z_label=t("z_score", lang)), width="stretch")
+    st.altair_chart(charts.history_chart(result.history(unit), step_days=STEP_DAYS[step], period_label=t("period_end", lang),
+                                         count_label=t("count", lang), z_label=t("z_score", lang)), width="stretch")
     st.caption(t("history_caption", lang))
 _explain(result.choices)

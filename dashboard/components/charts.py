@@ -44,7 +44,8 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
     )
 
 
-def history_chart(history: pd.DataFrame, *, week_label: str, count_label: str, z_label: str) -> alt.LayerChart:
+def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, count_label: str,
+                  z_label: str) -> alt.LayerChart:
     """A unit's weekly counts (bars, left axis) and Gi* z (line, right axis) with the 95 % bounds.
 
     Parameters
@@ -52,10 +53,11 @@ def history_chart(history: pd.DataFrame, *, week_label: str, count_label: str, z
     history
         ``HotspotResult.history(unit)``: ``step_start``, ``count``, ``z``, ``significant`` (1 hot, -1 cold).
     """
-    frame = history.assign(week_end=(pd.to_datetime(history["step_start"]) + pd.Timedelta(days=6)).dt.tz_localize(None),
-                           z=history["z"].round(2))
-    x = alt.X("week_end:T", title=week_label, axis=alt.Axis(format="%Y-%m-%d"))
-    tips = [alt.Tooltip("week_end:T", title=week_label, format="%Y-%m-%d"),
+    # Label each step by its last day ("the week ending ..."), as leaders read periods.
+    last_day = pd.to_datetime(history["step_start"]) + pd.Timedelta(days=step_days - 1)
+    frame = history.assign(period_end=last_day.dt.tz_localize(None), z=history["z"].round(2))
+    x = alt.X("period_end:T", title=period_label, axis=alt.Axis(format="%Y-%m-%d"))
+    tips = [alt.Tooltip("period_end:T", title=period_label, format="%Y-%m-%d"),
             alt.Tooltip("count:Q", title=count_label), alt.Tooltip("z:Q", title=z_label)]
     bars = alt.Chart(frame).mark_bar(color="#bdbdbd").encode(x=x, y=alt.Y("count:Q", title=count_label), tooltip=tips)
     line = alt.Chart(frame).mark_line(color="#b2182b", point=alt.OverlayMarkDef(size=16)).encode(

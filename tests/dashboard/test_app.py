@@ -118,12 +118,22 @@ def test_hotspot_page_views_and_units(lang: str) -> None:
         assert not at.exception, (view, units, size)
         assert element_types(at).count("component_instance") == 1  # the map
         assert "vega_lite_chart" in element_types(at)  # the history of the strongest unit
+    at.radio(key="gw_hot_view").set_value("emerging").run()
+    at.radio(key="gw_hot_step").set_value("month").run()
+    assert not at.exception
+    worded = at.table[0].value
+    assert worded[{"zh": "每步天数", "en": "Days per step"}[lang]].iloc[0] == "30"
+    at.radio(key="gw_hot_view").set_value("outliers").run()
+    at.toggle(key="gw_hot_outlier_fdr").set_value(True).run()
+    assert not at.exception
     table = at.table[0].value
+    assert table[{"zh": "异常检测的多重检验校正", "en": "Outlier multiple-testing correction"}[lang]].iloc[0] != \
+        {"zh": "无", "en": "none"}[lang]
     assert len(table.columns) > 10
     # Every label and worded value of the choices table is in the page's language.
     text = " ".join(map(str, [*table.columns, *table.iloc[0]]))
     if lang == "zh":
-        assert "hexagon" not in text and "Moran" not in text and "六边形" in text
+        assert "hexagon" not in text and "permutations" not in text and "六边形" in text and "置换次数" in text
     else:
         assert "六边形" not in text and "hexagons sharing an edge" in text
 

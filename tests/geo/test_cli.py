@@ -121,6 +121,14 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     assert choices["units"] == "hex_cells" and choices["neighbourhood"] == "hex_contiguity"
     assert choices["outlier_method"] == "local_moran"
     assert choices["suspect_points_excluded"] == 7  # the pile's posters only (hand count: 7 of its 90 records)
+    monthly = run_cli("hotspots", "--workspace", str(ws), "--cells", "grid", "--emerging", "--step", "month",
+                      "--outlier-fdr", "--out", str(tmp_path / "monthly.csv"))
+    assert monthly.returncode == 0, monthly.stderr
+    monthly_choices = json.loads((tmp_path / "monthly.csv.choices.json").read_text(encoding="utf-8"))
+    # 378 days of data (2025-11-03 .. 2026-11-15) in 30-day steps aligned to the end: 13 steps.
+    assert monthly_choices["step_days"] == 30 and monthly_choices["time_steps"] == 13
+    assert monthly_choices["outlier_fdr"] == "benjamini_hochberg"
+    assert "moran_class" in pd.read_csv(tmp_path / "monthly.csv").columns
     auto = run_cli("hotspots", "--workspace", str(ws), "--cells", "square", "--out", str(tmp_path / "auto.csv"))
     assert auto.returncode == 0, auto.stderr
     auto_choices = json.loads((tmp_path / "auto.csv.choices.json").read_text(encoding="utf-8"))
