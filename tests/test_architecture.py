@@ -40,3 +40,32 @@ def test_no_cdn_address_in_app_code() -> None:
     cdn = re.compile(r"cdn\.jsdelivr|cdnjs\.|unpkg\.com|code\.jquery\.com|bootstrapcdn|d3js\.org")
     for path in [*(ROOT / "dashboard").rglob("*.py"), *(ROOT / "geo").rglob("*.py")]:
         assert not cdn.search(path.read_text(encoding="utf-8")), path
+
+
+def test_every_third_party_import_is_pinned_in_requirements() -> None:
+    """A fresh `make demo` installs requirements.txt only: anything geo/ or dashboard/ imports must be there.
+
+    (scipy once came only through the dev dependencies, so the dashboard would not start on a clean machine.)
+    """
+    import ast
+    from importlib.metadata import packages_distributions
+
+    pinned = {re.split(r"[=<>!~\[ ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+              for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")}
+    dists = packages_distributions()
+    missing = set()
+    for path in [*(ROOT / "geo").rglob("*.py"), *(ROOT / "dashboard").rglob("*.py")]:
+        if path.name == "esda_oracle.py":  # the test oracle: dev dependency by design, imported lazily
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in {"geo", "dashboard"}:
+                    continue
+                owners = {d.lower().replace("_", "-") for d in dists.get(top, [top])}
+                if not owners & pinned:
+                    missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported but not pinned in requirements.txt: {sorted(missing)}"
