@@ -1,0 +1,186 @@
+"""Rectification KPIs (整改考核): due, closed, on time, rework, overdue, days to close, grades, lights.
+
+Definitions follow the published 数字城管 evaluations (结案率 = 结案数 / 应结案数, 按期结案率 =
+按期结案数 / 应结案数, 返工率 = 返工数 / 应结案数, grades A-E at 90/75/60/40) and are written out, with
+the choices we made where the standards are silent, in ``docs/rectification.md``. In short, for a
+period ``[start, end)`` evaluated at ``as_of`` (default ``end``):
+
+* **reported** (立案/上报): live (not voided) issues reported in the period;
+* **due** (应结案): reported ones that are closed by ``as_of`` or whose deadline has passed by then
+  (a case still within its time limit is not yet due);
+* **closed** (结案): due ones closed by ``as_of``; **on time** (按期): closed no later than the deadline;
+* **reopened** (返工): due ones whose status went from closed back to open (seen in the history);
+* **overdue open** (超期未结): issues of any period still open at ``as_of`` past their deadline.
+
+The deadline is the ledger's own 截止时间 when it has one, else the report time plus the category's
+time limit (the workspace's override, else the category table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from geo import schema as s
+from geo.categories import CategoryTable
+
+#: Grade thresholds on the composite score (A >= 90, B 75-90, C 60-75, D 40-60, E < 40).
+GRADES: Final = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"), (-np.inf, "E"))
+#: Composite score weights (documented in docs/rectification.md).
+COMPOSITE_WEIGHTS: Final = {"close_rate": 0.35, "on_time_rate": 0.45, "no_rework_rate": 0.20}
+#: Deadline lights for open cases: share of the time limit used.
+YELLOW_AT: Final = 0.8
+RED_AT: Final = 1.0
+#: KPI columns in table order.
+KPI_COLUMNS: Final = ("reported", "due", "closed", "on_time", "reopened", "close_rate", "on_time_rate",
+                      "rework_rate", "overdue_open", "max_days_overdue", "median_days_to_close",
+                      "p90_days_to_close", "on_site_share", "score", "grade")
+
+
+@dataclass(frozen=True)
+class KpiPolicy:
+    """How deadlines are set: the category table, per-workspace overrides, the ledger's own deadlines."""
+
+    categories: CategoryTable
+    limit_overrides: Mapping[str, float] = field(default_factory=dict)
+    use_ledger_deadline: bool = True
+
+    def limit_days(self, code: str) -> float:
+        """Time limit of a category in days (override first)."""
+        return float(self.limit_overrides.get(code, self.categories.limit_days(code)))
+
+
+def deadlines(issues: pd.DataFrame, policy: KpiPolicy) -> pd.Series:
+    """Each issue's deadline: the ledger's, else report time + the category's time limit."""
+    limits = issues[s.CATEGORY].astype("string").map({c: policy.limit_days(c) for c in pd.unique(issues[s.CATEGORY])})
+    reported = issues[s.REPORTED_AT]
+    tz = reported.dt.tz
+    computed = (reported + pd.to_timedelta(limits.astype(float), unit="D")).astype(f"datetime64[ns, {tz}]")
+    if policy.use_ledger_deadline and s.DEADLINE_AT in issues:
+        given = pd.to_datetime(issues[s.DEADLINE_AT])
+        # An all-empty column reads back tz-naive; a ledger deadline is local time like the report time.
+        given = given.dt.tz_localize(tz) if given.dt.tz is None else given.dt.tz_convert(tz)
+        return given.astype(f"datetime64[ns, {tz}]").fillna(computed)
+    return computed
+
+
+def reopened_ids(history: pd.DataFrame) -> set[str]:
+    """Issues whose status went from ``closed`` back to an open status in the import history (返工)."""
+    if history.empty:
+        return set()
+    status = history[history["field"] == s.STATUS]
+    back = status[(status["old"] == "closed") & status["new"].isin(s.OPEN_STATUSES)]
+    return set(back["issue_id"].astype(str))
+
+
+def grade(score: float) -> str:
+    """A-E for a composite score; empty when there is nothing to grade (NaN)."""
+    if not np.isfinite(score):
+        return ""
+    return next(letter for floor, letter in GRADES if score >= floor)
+
+
+def _case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reopened: set[str]) -> pd.DataFrame:
+    """One row per live issue with the facts every KPI is counted from."""
+    live = issues[issues[s.STATUS] != "void"]
+    deadline = deadlines(live, policy)
+    closed_at = live[s.CLOSED_AT].where(live[s.STATUS] == "closed")
+    closed = closed_at.notna() & (closed_at <= as_of)
+    is_open = ~closed & (live[s.REPORTED_AT] <= as_of)
+    return pd.DataFrame({
+        "reported_at": live[s.REPORTED_AT],
+        "deadline": deadline,
+        "closed": closed,
+        "on_time": closed & (closed_at <= deadline),
+        "due": closed | (deadline <= as_of),
+        "open_overdue": is_open & (deadline < as_of),
+        "days_overdue": ((as_of - deadline) / pd.Timedelta(days=1)).where(is_open & (deadline < as_of)),
+        "days_to_close": ((closed_at - live[s.REPORTED_AT]) / pd.Timedelta(days=1)).where(closed),
+        "on_site": live[s.HANDLING] == "on_site",
+        "reopened": live[s.ISSUE_ID].astype(str).isin(reopened),
+    }, index=live.index)
+
+
+def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, end: pd.Timestamp,
+              as_of: pd.Timestamp | None = None, by: str | None = None, reopened: set[str] | None = None) -> pd.DataFrame:
+    """KPIs for the period ``[start, end)`` at ``as_of``, overall (``by=None``) or per ``by`` column.
+
+    Parameters
+    ----------
+    by
+        ``grid_id``, ``community`` (joined from the issues' grid), ``department``, ``category`` or None.
+    reopened
+        Ids of reopened issues (:func:`reopened_ids` on the workspace history).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (or one row), the columns of :data:`KPI_COLUMNS`; rates in percent.
+        Overdue counts include open issues reported before the period (a backlog is still a backlog).
+    """
+    as_of = end if as_of is None else as_of
+    cases = _case_table(issues, policy, as_of, reopened or set())
+    in_period = (cases["reported_at"] >= start) & (cases["reported_at"] < end)
+    keys = (issues.loc[cases.index, by].astype("string").fillna("") if by else pd.Series("", index=cases.index))
+    cohort = cases[in_period]
+    cohort_keys = keys[in_period]
+    due = cohort[cohort["due"]]
+    due_keys = cohort_keys[cohort["due"]]
+    g = due.groupby(due_keys)
+    out = pd.DataFrame({
+        "reported": cohort.groupby(cohort_keys).size(),
+        "due": g.size(),
+        "closed": g["closed"].sum(),
+        "on_time": g["on_time"].sum(),
+        "reopened": g["reopened"].sum(),
+        "median_days_to_close": g["days_to_close"].median(),
+        "p90_days_to_close": g["days_to_close"].quantile(0.9),
+        "on_site_share": cohort.groupby(cohort_keys)["on_site"].mean() * 100,
+    })
+    backlog = cases[cases["open_overdue"]]
+    out["overdue_open"] = backlog.groupby(keys[cases["open_overdue"]]).size()
+    out["max_days_overdue"] = backlog.groupby(keys[cases["open_overdue"]])["days_overdue"].max()
+    counts = ["reported", "due", "closed", "on_time", "reopened", "overdue_open"]
+    out[counts] = out[counts].fillna(0).astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        due_n = out["due"].where(out["due"] > 0)
+        out["close_rate"] = out["closed"] / due_n * 100
+        out["on_time_rate"] = out["on_time"] / due_n * 100
+        out["rework_rate"] = out["reopened"] / due_n * 100
+    out["score"] = (COMPOSITE_WEIGHTS["close_rate"] * out["close_rate"]
+                    + COMPOSITE_WEIGHTS["on_time_rate"] * out["on_time_rate"]
+                    + COMPOSITE_WEIGHTS["no_rework_rate"] * (100 - out["rework_rate"]))
+    out["grade"] = out["score"].map(grade)
+    out = out[list(KPI_COLUMNS)]
+    if by is None:
+        return out.reset_index(drop=True) if len(out) else pd.DataFrame([{c: 0 for c in KPI_COLUMNS}])
+    return out.rename_axis(by).reset_index().sort_values(by, kind="stable").reset_index(drop=True)
+
+
+def deadline_lights(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Open (live, not closed) issues at ``as_of`` with their deadline light and days overdue.
+
+    ``light`` is ``green`` below 80 % of the time limit used, ``yellow`` from 80 % to 100 %, ``red``
+    past the deadline. Sorted most overdue first, then oldest report, then id (deterministic).
+    """
+    live = issues[(issues[s.STATUS] != "void") & (issues[s.REPORTED_AT] <= as_of)]
+    closed = (live[s.STATUS] == "closed") & live[s.CLOSED_AT].notna() & (live[s.CLOSED_AT] <= as_of)
+    open_ = live[~closed]
+    deadline = deadlines(open_, policy)
+    span = (deadline - open_[s.REPORTED_AT]) / pd.Timedelta(days=1)
+    used = ((as_of - open_[s.REPORTED_AT]) / pd.Timedelta(days=1)) / span.where(span > 0)
+    light = np.where(used >= RED_AT, "red", np.where(used >= YELLOW_AT, "yellow", "green"))
+    light = np.where(span.to_numpy() <= 0, np.where(deadline.to_numpy() < as_of, "red", "yellow"), light)
+    out = open_.assign(deadline=deadline, used_share=used, light=light,
+                       days_overdue=((as_of - deadline) / pd.Timedelta(days=1)).clip(lower=0))
+    return out.sort_values(["days_overdue", s.REPORTED_AT, s.ISSUE_ID], ascending=[False, True, True], kind="stable")
+
+
+def with_community(issues: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
+    """``issues`` with the ``community`` of their grid (empty outside every grid), for league tables."""
+    communities = grids.set_index(s.GRID_ID)[s.COMMUNITY]
+    return issues.assign(**{s.COMMUNITY: issues[s.GRID_ID].map(communities)})
