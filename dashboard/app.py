@@ -26,6 +26,9 @@ pages = [
     st.Page("app_pages/hotspots.py", title=t("page_hotspots", ctx.lang), icon=":material/local_fire_department:",
             url_path="hotspots"),
     st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),
+    st.Page("app_pages/rectification.py", title=t("page_rectification", ctx.lang), icon=":material/task_alt:",
+            url_path="rectification"),
+    st.Page("app_pages/priority.py", title=t("page_priority", ctx.lang), icon=":material/flag:", url_path="priority"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
     data_page,
 ]

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.aggregate import HeatPayload
+from geo.campaign import CampaignEffect, campaign_effect
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
@@ -27,6 +28,8 @@ from geo.pipeline import (
     open_workspace,
     run_analysis,
 )
+from geo.priority import measure_grids
+from geo.rectification import KpiPolicy, deadline_lights, kpi_table, with_community
 from geo.recurrence import flag_recurrences, recurrence_by_grid
 from geo.store import Workspace
 
@@ -105,3 +108,36 @@ def recurrences(source: DataSource, flt: IssueFilter, radius_m: float, window_da
     """Per grid: issues, repeat reports and the repeat rate for one filter and rule."""
     issues = filter_issues(dataset(source).issues, dataset(source).grids, flt)
     return recurrence_by_grid(issues, flag_recurrences(issues, radius_m=radius_m, window_days=window_days))
+
+
+def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
+    """Issues in the filter's categories and communities, every date (periods are chosen per page)."""
+    data = dataset(source)
+    undated = IssueFilter(categories=flt.categories, communities=flt.communities, include_suspect=flt.include_suspect)
+    return with_community(filter_issues(data.issues, data.grids, undated), data.grids)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp, end: pd.Timestamp, by: str | None) -> pd.DataFrame:
+    """Rectification KPIs for ``[start, end)`` (overall or per ``by``), at ``end``."""
+    issues = _scoped(source, flt)
+    return kpi_table(issues, KpiPolicy(dataset(source).categories), start=start, end=end, by=by)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def open_cases(source: DataSource, flt: IssueFilter, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Open cases at ``as_of`` with their deadline lights, most overdue first."""
+    issues = _scoped(source, flt)
+    return pd.DataFrame(deadline_lights(issues, KpiPolicy(dataset(source).categories), as_of).drop(columns="geometry"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def campaign(source: DataSource, flt: IssueFilter, start: pd.Timestamp, category: str | None) -> CampaignEffect:
+    """Before/after comparison around a campaign start."""
+    return campaign_effect(_scoped(source, flt), start, category=category)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def grid_measures(source: DataSource, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The priority measurements per grid at ``as_of`` (scoring with the user's weights is cheap)."""
+    return measure_grids(dataset(source), as_of)

@@ -42,6 +42,24 @@ def to_safe_csv(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
+def to_safe_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook (one sheet per entry, names cut to Excel's 31 characters), formulas neutralised.
+
+    Time zones are dropped from datetimes (Excel has none); the local wall time is kept.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            out = safe_frame(frame)
+            for col in out.columns:
+                if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+                    out[col] = out[col].dt.tz_localize(None)
+            out.to_excel(writer, sheet_name=str(name)[:31], index=False)
+    return buffer.getvalue()
+
+
 def export_issues(issues: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write issues with the canonical columns, WGS84, in the format the extension names.
 

@@ -180,6 +180,31 @@ def deadline_lights(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp
     return out.sort_values(["days_overdue", s.REPORTED_AT, s.ISSUE_ID], ascending=[False, True, True], kind="stable")
 
 
+def period_bounds(last_day: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start, end)`` of the ``days`` days ending with the local day ``last_day`` (end = its next midnight)."""
+    end = last_day.normalize() + pd.Timedelta(days=1)
+    return end - pd.Timedelta(days=days), end
+
+
+def iso_week_bounds(week: str, tz: str = s.DEFAULT_TZ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[Monday, next Monday)`` of an ISO week such as ``2026-W45``, in local time.
+
+    Raises
+    ------
+    ValueError
+        For text that is not ``YYYY-Www`` with a week that exists.
+    """
+    import datetime as dt
+
+    try:
+        year, _, number = week.strip().upper().partition("-W")
+        monday = dt.date.fromisocalendar(int(year), int(number), 1)
+    except ValueError as err:
+        raise ValueError(f"week must look like 2026-W45, got {week!r}") from err
+    start = pd.Timestamp(monday, tz=tz)
+    return start, start + pd.Timedelta(days=7)
+
+
 def with_community(issues: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
     """``issues`` with the ``community`` of their grid (empty outside every grid), for league tables."""
     communities = grids.set_index(s.GRID_ID)[s.COMMUNITY]

@@ -12,7 +12,8 @@ from geo import schema as s
 from geo.pipeline import Dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ("app_pages/map.py", "app_pages/trends.py", "app_pages/ranking.py", "app_pages/data.py")
+PAGES = ("app_pages/map.py", "app_pages/hotspots.py", "app_pages/trends.py", "app_pages/rectification.py",
+         "app_pages/priority.py", "app_pages/ranking.py", "app_pages/data.py")
 
 
 def run_app(page: str | None = None, **state: object) -> AppTest:
@@ -39,13 +40,17 @@ def test_map_page_is_the_default_and_shows_the_map() -> None:
     assert metrics["网格外"] == "0"
 
 
-@pytest.mark.parametrize(("page", "title"), zip(PAGES, ("问题分布地图", "每周趋势", "网格排名", "数据导入"), strict=True))
+ZH_TITLES = ("问题分布地图", "热点分析", "每周趋势", "整改考核", "整治优先级", "网格排名", "数据导入")
+
+
+@pytest.mark.parametrize(("page", "title"), zip(PAGES, ZH_TITLES, strict=True))
 def test_every_page_runs_in_chinese(page: str, title: str) -> None:
     at = run_app(page)
     assert at.title[0].value == title
 
 
-EN_TITLES = ("Where problems are", "Weekly trends", "Grid ranking", "Import data")
+EN_TITLES = ("Where problems are", "Hotspot analysis", "Weekly trends", "Rectification performance",
+             "Where to act first", "Grid ranking", "Import data")
 
 
 @pytest.mark.parametrize(("page", "title"), zip(PAGES, EN_TITLES, strict=True))
@@ -167,3 +172,69 @@ def test_hotspot_page_density_and_recurrence(lang: str) -> None:
     assert repeats > 0
     at.number_input(key="gw_hot_rec_radius").set_value(5).run()  # a tighter rule finds fewer repeats
     assert int(at.metric[0].value.replace(",", "")) < repeats
+
+
+def _ledger_rows() -> list[dict[str, str]]:
+    import csv
+
+    from geo.pipeline import SAMPLE_DIR
+
+    with open(SAMPLE_DIR / "ledger.csv", encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rectification_page_cards_leagues_and_overdue_list(lang: str) -> None:
+    at = run_app("app_pages/rectification.py", gw_lang=lang)
+    cards = {m.label: m.value for m in at.metric}
+    # Independent count from the raw CSV: live rows reported 2026-11-09..15 (the last 7 days), off the pile.
+    import json
+
+    from geo.pipeline import SAMPLE_DIR
+
+    pile = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))["suspect_pile"]
+    reported = sum(1 for r in _ledger_rows() if "2026-11-09" <= r["上报时间"][:10] <= "2026-11-15"
+                   and r["处置状态"] != "已作废"
+                   and not (float(r["经度"]) == pile["lon"] and float(r["纬度"]) == pile["lat"]))
+    assert cards[{"zh": "上报", "en": "Reported"}[lang]] == f"{reported:,}"
+    assert cards[{"zh": "结案率", "en": "Close rate"}[lang]].endswith("%")
+    frames = [d.value for d in at.dataframe]
+    assert len(frames) == 3  # two league tables and the overdue list
+    communities = frames[0]
+    assert len(communities) == 6 and communities.columns[-1] == {"zh": "等级", "en": "Grade"}[lang]
+    assert set(communities.iloc[:, -1]) <= {"A", "B", "C", "D", "E", ""}
+    overdue = frames[2]
+    days = overdue[{"zh": "超期天数", "en": "Days overdue"}[lang]]
+    assert (days > 0).all() and days.is_monotonic_decreasing
+    assert len(at.get("download_button")) == 2
+    at.radio(key="gw_rect_period").set_value("30").run()
+    assert not at.exception
+
+
+def test_rectification_campaign_wording() -> None:
+    import datetime as dt
+
+    at = run_app("app_pages/rectification.py")
+    at.date_input(key="gw_campaign_day").set_value(dt.date(2026, 5, 11)).run()
+    at.selectbox(key="gw_campaign_category").set_value("posters").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "2026-05-11 整治后日均上报下降" in text and "季节性未能扣除" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_priority_page_ranks_with_reasons_and_follows_weights(lang: str) -> None:
+    at = run_app("app_pages/priority.py", gw_lang=lang)
+    table = at.dataframe[0].value
+    reasons = table[{"zh": "主要原因", "en": "Leading reasons"}[lang]]
+    assert table.iloc[:, 0].tolist() == list(range(1, 36))
+    assert ("99% 热点" in reasons.iloc[0]) if lang == "zh" else ("hot spot at 99%" in reasons.iloc[0])
+    assert element_types(at).count("component_instance") == 1  # the priority map
+    # Only the overdue backlog counts: the list follows it exactly.
+    for key in ("hotspot", "trend", "recurrence", "severity"):
+        at.slider(key=f"gw_w_{key}").set_value(0.0).run()
+    table = at.dataframe[0].value
+    overdue = table[{"zh": "超期未结", "en": "Overdue open"}[lang]]
+    assert overdue.is_monotonic_decreasing
+    at.slider(key="gw_w_overdue").set_value(0.0).run()  # all zero: defaults, with a warning
+    assert len(at.warning) == 1 and not at.exception

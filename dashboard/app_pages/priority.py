@@ -1,0 +1,62 @@
+"""优先级: weight sliders, the ranked grids with their reasons, the Pareto line and a priority map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.components import maps
+from dashboard.data import grid_measures
+from dashboard.i18n import map_labels, t
+from dashboard.shell import data_context
+from geo import schema as s
+from geo.export import to_safe_csv
+from geo.priority import DEFAULT_WEIGHTS, Names, pareto, score
+
+ctx, data = data_context()
+lang = ctx.lang
+st.title(t("priority_title", lang))
+tz = data.issues[s.REPORTED_AT].dt.tz
+last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
+as_of = last_day.normalize() + pd.Timedelta(days=1)
+
+st.subheader(t("weights", lang))
+sliders = st.columns(len(DEFAULT_WEIGHTS))
+weights = {k: sliders[i].slider(t(f"w_{k}", lang), 0.0, 1.0, float(v), 0.05, key=f"gw_w_{k}")
+           for i, (k, v) in enumerate(DEFAULT_WEIGHTS.items())}
+if sum(weights.values()) <= 0:
+    st.warning(t("weights_zero", lang))
+    weights = dict(DEFAULT_WEIGHTS)
+
+table = data.categories.table
+ranked = score(grid_measures(ctx.source, as_of), weights,
+               names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+grids = data.grids.set_index(s.GRID_ID)
+ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
+                       community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))
+if ctx.flt.communities:  # the community filter narrows the list; scores stay street-wide so ranks compare
+    ranked = ranked[ranked["community"].isin(ctx.flt.communities)]
+
+n = st.slider(t("pareto_n", lang), 1, max(len(ranked), 1), min(5, max(len(ranked), 1)), key="gw_pareto_n")
+st.info(t("pareto", lang, n=n, share=pareto(ranked, n), grids=len(ranked)))
+
+listing = pd.DataFrame({
+    t("rank", lang): ranked["rank"].to_numpy(),
+    t("grid", lang): ranked["grid_name"].to_numpy(),
+    t("community", lang): ranked["community"].to_numpy(),
+    t("score", lang): ranked["score"].round(1).to_numpy(),
+    t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),
+    t("kpi_overdue_open", lang): ranked["overdue"].to_numpy(),
+    t("open_cases", lang): ranked["open"].to_numpy(),
+})
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(listing, hide_index=True, width="stretch", height=520)
+    st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="grid_priorities.csv",
+                       mime="text/csv")
+with right:
+    labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
+    m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles)
+    st_folium(m, key="priority-map", height=520, use_container_width=True, returned_objects=[])
+st.caption(t("priority_caption", lang, asof=last_day.date()))

@@ -1,0 +1,138 @@
+"""整改: KPI cards against the previous period, league tables with grades, the 督办清单, campaign effect."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import campaign, kpis, open_cases
+from dashboard.i18n import t
+from dashboard.shell import data_context
+from geo import schema as s
+from geo.campaign import describe
+from geo.export import to_safe_csv, to_safe_xlsx
+from geo.pipeline import ALL
+from geo.rectification import period_bounds
+
+ctx, data = data_context()
+lang = ctx.lang
+st.title(t("rectification_title", lang))
+tz = data.issues[s.REPORTED_AT].dt.tz
+last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
+choice = st.radio(t("rect_period", lang), ["7", "30", "filter"], key="gw_rect_period", horizontal=True,
+                  format_func=lambda v: t(f"period_{v}", lang))
+if choice == "filter" and ctx.flt.start is not None:
+    days = (last_day.normalize() - pd.Timestamp(ctx.flt.start, tz=tz)).days + 1
+else:
+    days = 7 if choice == "7" else 30 if choice == "30" else 365
+start, end = period_bounds(last_day, days)
+prev_start, prev_end = start - pd.Timedelta(days=days), start
+st.caption(t("period_caption", lang, start=start.date(), end=(end - pd.Timedelta(days=1)).date(), asof=end.date()))
+
+now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
+before = kpis(ctx.source, ctx.flt, prev_start, prev_end, None).iloc[0]
+
+
+def _pct(v: float) -> str:
+    return "—" if not math.isfinite(v) else f"{v:.1f}%"
+
+
+def _delta(key: str, unit: str = "") -> str | None:
+    a, b = float(now[key]), float(before[key])
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    return f"{a - b:+.1f}{unit}" if unit else f"{int(a - b):+d}"
+
+
+cards = st.columns(6)
+cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _delta("reported"))
+cards[1].metric(t("kpi_due", lang), f"{int(now['due']):,}", _delta("due"))
+cards[2].metric(t("kpi_close_rate", lang), _pct(now["close_rate"]), _delta("close_rate", " pp"))
+cards[3].metric(t("kpi_on_time_rate", lang), _pct(now["on_time_rate"]), _delta("on_time_rate", " pp"))
+cards[4].metric(t("kpi_rework_rate", lang), _pct(now["rework_rate"]), _delta("rework_rate", " pp"), delta_color="inverse")
+cards[5].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _delta("overdue_open"),
+                delta_color="inverse")
+more = st.columns(6)
+median = float(now["median_days_to_close"])
+more[0].metric(t("kpi_median_days_to_close", lang), "—" if not math.isfinite(median) else f"{median:.1f}")
+p90 = float(now["p90_days_to_close"])
+more[1].metric(t("kpi_p90_days_to_close", lang), "—" if not math.isfinite(p90) else f"{p90:.1f}")
+more[2].metric(t("kpi_on_site_share", lang), _pct(now["on_site_share"]))
+more[3].metric(t("kpi_grade", lang), now["grade"] or "—", help=t("grade_caption", lang))
+
+SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdue_open", "median_days_to_close",
+         "score", "grade")
+
+
+def _league(by: str, label: str) -> pd.DataFrame:
+    table = kpis(ctx.source, ctx.flt, start, end, by)
+    table = table[table[by] != ""].sort_values(["score", by], ascending=[False, True], na_position="last")
+    out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN})
+    return out.round(1)
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("league_community", lang))
+    st.dataframe(_league(s.COMMUNITY, t("community", lang)), hide_index=True, width="stretch")
+with right:
+    st.subheader(t("league_department", lang))
+    st.dataframe(_league(s.DEPARTMENT, t("department", lang)), hide_index=True, width="stretch")
+st.caption(t("grade_caption", lang))
+
+st.subheader(t("overdue_list", lang))
+cases = open_cases(ctx.source, ctx.flt, end)
+counts = cases["light"].value_counts()
+st.caption(t("lights_caption", lang, n=len(cases), red=int(counts.get("red", 0)), yellow=int(counts.get("yellow", 0)),
+             green=int(counts.get("green", 0))))
+overdue = cases[cases["light"] == "red"]
+if overdue.empty:
+    st.info(t("overdue_none", lang))
+else:
+    names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
+    # Ledger text (descriptions, addresses) is shown by st.dataframe as plain text, never as HTML.
+    listing = pd.DataFrame({
+        t("issue_id", lang): overdue[s.ISSUE_ID].to_numpy(),
+        t("category", lang): overdue[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)).to_numpy(),
+        t("grid", lang): overdue[s.GRID_ID].map(names).fillna("").to_numpy(),
+        t("reported_at", lang): overdue[s.REPORTED_AT].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        t("deadline", lang): overdue["deadline"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        t("days_overdue", lang): overdue["days_overdue"].round(1).to_numpy(),
+        t("department", lang): overdue[s.DEPARTMENT].fillna("").to_numpy(),
+        t("address", lang): overdue[s.ADDRESS].fillna("").to_numpy(),
+        t("description", lang): overdue[s.DESCRIPTION].fillna("").to_numpy(),
+    })
+    st.dataframe(listing, hide_index=True, width="stretch", height=360)
+    d1, d2 = st.columns(2)
+    d1.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="overdue_list.csv", mime="text/csv")
+    sheet = "督办清单" if lang == "zh" else "Overdue"
+    d2.download_button(t("download_xlsx", lang), data=to_safe_xlsx({sheet: listing}), file_name="overdue_list.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+with st.expander(t("campaign_title", lang), expanded=False):
+    c1, c2 = st.columns(2)
+    first = data.issues[s.REPORTED_AT].min().date()
+    day = c1.date_input(t("campaign_start", lang), value=start.date(), min_value=first, max_value=last_day.date(),
+                        key="gw_campaign_day")
+    codes = [ALL, *data.categories.codes]
+    code = c2.selectbox(t("category", lang), codes, key="gw_campaign_category",
+                        format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))
+    try:
+        effect = campaign(ctx.source, ctx.flt, pd.Timestamp(day, tz=tz), None if code == ALL else code)
+    except ValueError:
+        st.info(t("no_issues", lang))
+    else:
+        st.write(describe(effect, lang))
+        changed = effect.by_grid[effect.by_grid["verdict"].isin(["decrease", "increase"])]
+        if len(changed):
+            names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
+            st.caption(t("campaign_grids", lang))
+            st.dataframe(pd.DataFrame({
+                t("grid", lang): changed[s.GRID_ID].map(names).fillna(changed[s.GRID_ID]).to_numpy(),
+                t("before", lang): changed["before"].to_numpy(), t("after", lang): changed["after"].to_numpy(),
+                t("ratio", lang): changed["ratio"].round(2).to_numpy(),
+                t("ci", lang): [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(changed["low"], changed["high"], strict=True)],
+                "": changed["verdict"].map(lambda v: t(f"verdict_{v}", lang)).to_numpy(),
+            }), hide_index=True, width="stretch")
