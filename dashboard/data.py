@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.aggregate import HeatPayload
+from geo.bulletin import Bulletin, build_bulletin
 from geo.campaign import CampaignEffect, campaign_effect
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.hotspot_analysis import HotspotResult, run_hotspots
@@ -29,7 +30,7 @@ from geo.pipeline import (
     run_analysis,
 )
 from geo.priority import measure_grids
-from geo.rectification import KpiPolicy, deadline_lights, kpi_table, with_community
+from geo.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
 from geo.recurrence import flag_recurrences, recurrence_by_grid
 from geo.store import Workspace
 
@@ -141,3 +142,11 @@ def campaign(source: DataSource, flt: IssueFilter, start: pd.Timestamp, category
 def grid_measures(source: DataSource, as_of: pd.Timestamp) -> pd.DataFrame:
     """The priority measurements per grid at ``as_of`` (scoring with the user's weights is cheap)."""
     return measure_grids(dataset(source), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def bulletin(source: DataSource, week: str) -> Bulletin:
+    """The weekly bulletin (workbook and HTML) for an ISO week, as the command line writes it."""
+    data = dataset(source)
+    return build_bulletin(data, week, policy=KpiPolicy(data.categories),
+                          reopened=reopened_ids(Workspace(Path(source.workspace)).load_history()))

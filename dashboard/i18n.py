@@ -157,6 +157,14 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "address": {"zh": "地址", "en": "Address"},
     "download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
     "campaign_title": {"zh": "专项整治成效", "en": "Campaign effect"},
+    "bulletin_title": {"zh": "每周通报", "en": "Weekly bulletin"},
+    "bulletin_week": {"zh": "周次（周一至周日）", "en": "Week (Monday to Sunday)"},
+    "bulletin_make": {"zh": "生成通报", "en": "Make the bulletin"},
+    "bulletin_html": {"zh": "下载通报（HTML，可打印）", "en": "Download the bulletin (HTML, printable)"},
+    "bulletin_caption": {"zh": "通报为中文，含汇总、重点网格地图、近 12 周走势、社区考核、新增热点和督办清单；"
+                               "与命令行 python -m geo bulletin 生成的文件相同。",
+                         "en": "The bulletin is in Chinese: summary, priority map, 12-week trend, community league, new "
+                               "hot spots and the supervision list; the same files as python -m geo bulletin."},
     "campaign_start": {"zh": "整治开始日期", "en": "Campaign start"},
     "campaign_grids": {"zh": "变化可确认的网格", "en": "Grids with a confirmed change"},
     "ratio": {"zh": "率比", "en": "Rate ratio"},

@@ -90,6 +90,20 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bulletin(args: argparse.Namespace) -> int:
+    from geo.bulletin import build_bulletin
+    from geo.rectification import KpiPolicy, reopened_ids
+
+    workspace = _workspace(args)
+    dataset = open_workspace(workspace)
+    bulletin = build_bulletin(dataset, args.week, policy=KpiPolicy(dataset.categories),
+                              reopened=reopened_ids(workspace.load_history()))
+    paths = bulletin.write(args.out)
+    rows = {name: len(frame) for name, frame in bulletin.tables.items()}
+    print(json.dumps({"written": {k: str(v) for k, v in paths.items()}, "rows": rows}, ensure_ascii=False))
+    return 0
+
+
 def _cmd_counts(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.ledger, args.grids)
     flt = IssueFilter(categories=tuple(args.category or ()))
@@ -146,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="emerging time step: day, week (default) or month (30 days; Esri advises equal steps)")
     p.add_argument("--out", type=Path, required=True, help=".geojson or .csv; choices go to OUT.choices.json")
     p.set_defaults(func=_cmd_hotspots)
+
+    p = sub.add_parser("bulletin", help="the weekly bulletin: an Excel workbook and a printable Chinese HTML page")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--week", required=True, help="ISO week, e.g. 2026-W45 (Monday to Sunday, local time)")
+    p.add_argument("--out", type=Path, required=True, help="folder for bulletin_<week>.xlsx and .html")
+    p.set_defaults(func=_cmd_bulletin)
 
     p = sub.add_parser("counts", help="join a ledger to grids and print counts per grid")
     p.add_argument("--ledger", type=Path, default=None, help="ledger CSV/xlsx (default: sample)")

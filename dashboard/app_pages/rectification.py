@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import campaign, kpis, open_cases
+from dashboard.data import bulletin, campaign, kpis, open_cases
 from dashboard.i18n import t
 from dashboard.shell import data_context
 from geo import schema as s
@@ -110,6 +110,27 @@ else:
     sheet = "督办清单" if lang == "zh" else "Overdue"
     d2.download_button(t("download_xlsx", lang), data=to_safe_xlsx({sheet: listing}), file_name="overdue_list.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader(t("bulletin_title", lang))
+# Whole ISO weeks in the data, the latest complete one first (the current week counts once it reaches Sunday).
+latest = data.issues[s.REPORTED_AT].max()
+first_monday = data.issues[s.REPORTED_AT].min().normalize()
+weeks: list[str] = []
+monday = latest.normalize() - pd.Timedelta(days=latest.weekday() + (0 if latest.weekday() == 6 else 7))
+while monday >= first_monday - pd.Timedelta(days=6) and len(weeks) < 26:
+    iso = monday.isocalendar()
+    weeks.append(f"{iso.year}-W{iso.week:02d}")
+    monday -= pd.Timedelta(days=7)
+b1, b2, b3 = st.columns([2, 1, 1])
+week = b1.selectbox(t("bulletin_week", lang), weeks, key="gw_bulletin_week")
+if b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_state.get("gw_bulletin_ready") == week:
+    st.session_state["gw_bulletin_ready"] = week
+    made = bulletin(ctx.source, week)
+    b2.download_button(t("download_xlsx", lang), data=made.workbook, file_name=f"bulletin_{week}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    b3.download_button(t("bulletin_html", lang), data=made.html.encode("utf-8"), file_name=f"bulletin_{week}.html",
+                       mime="text/html")
+st.caption(t("bulletin_caption", lang))
 
 with st.expander(t("campaign_title", lang), expanded=False):
     c1, c2 = st.columns(2)

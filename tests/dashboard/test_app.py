@@ -238,3 +238,14 @@ def test_priority_page_ranks_with_reasons_and_follows_weights(lang: str) -> None
     assert overdue.is_monotonic_decreasing
     at.slider(key="gw_w_overdue").set_value(0.0).run()  # all zero: defaults, with a warning
     assert len(at.warning) == 1 and not at.exception
+
+
+def test_bulletin_downloads_from_the_rectification_page() -> None:
+    at = run_app("app_pages/rectification.py")
+    week = at.selectbox(key="gw_bulletin_week")
+    assert week.value == "2026-W46"  # the data end on Sunday 2026-11-15, so that week is complete
+    assert week.options[:2] == ["2026-W46", "2026-W45"]
+    assert len(at.get("download_button")) == 2  # nothing is built before the user asks
+    at.button(key="gw_bulletin_make").click().run()
+    assert not at.exception
+    assert len(at.get("download_button")) == 4  # overdue CSV + Excel, bulletin Excel + HTML

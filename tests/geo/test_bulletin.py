@@ -1,0 +1,95 @@
+"""The weekly bulletin: the workbook opens with openpyxl and holds the expected rows; the HTML is safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from geo import schema as s
+from geo.bulletin import build_bulletin
+from geo.pipeline import SAMPLE_DIR, Dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bulletin(sample: Dataset) -> object:
+    return build_bulletin(sample, "2026-W45")
+
+
+def test_workbook_sheets_and_rows(bulletin: object, sample: Dataset) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(bulletin.workbook), read_only=True)
+    assert book.sheetnames == ["汇总", "网格排名", "社区排名", "督办清单", "新增与加剧热点"]
+    rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    assert rows["汇总"][0] == ("指标", "本周", "上周", "变化") and len(rows["汇总"]) == 1 + 8
+    assert len(rows["网格排名"]) == 1 + 35 and [r[0] for r in rows["网格排名"][1:]] == list(range(1, 36))
+    assert len(rows["社区排名"]) == 1 + 6
+    # Reported this week (2026-11-02..08), counted from the raw CSV: live rows off the suspect pile.
+    truth = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))
+    pile = truth["suspect_pile"]
+    with open(SAMPLE_DIR / "ledger.csv", encoding="utf-8-sig", newline="") as fh:
+        reported = sum(1 for r in csv.DictReader(fh) if "2026-11-02" <= r["上报时间"][:10] <= "2026-11-08"
+                       and r["处置状态"] != "已作废"
+                       and not (float(r["经度"]) == pile["lon"] and float(r["纬度"]) == pile["lat"]))
+    assert rows["汇总"][1][:2] == ("上报", reported)
+    overdue = rows["督办清单"]
+    assert overdue[0][0] == "问题编号" and len(overdue) - 1 == rows["汇总"][7][1]  # the list holds every overdue case
+    days = [r[6] for r in overdue[1:]]
+    assert days == sorted(days, reverse=True) and min(days) > 0
+    # The planted metro-exit parking hotspot is reported as consecutive in its grid this week.
+    metro = next(h for h in truth["hotspots"] if h["name"] == "metro_exit")
+    metro_name = sample.grids.set_index(s.GRID_ID).loc[metro["grid_id"], s.GRID_NAME]
+    hot = pd.DataFrame(rows["新增与加剧热点"][1:], columns=rows["新增与加剧热点"][0])
+    assert ((hot["类型"] == "连续热点") & (hot["问题类别"] == "乱停乱放") & (hot["网格"] == metro_name)).any()
+
+
+def test_html_is_self_contained_and_printable(bulletin: object) -> None:
+    page = bulletin.html
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page.lower()
+    assert "@page { size: A4" in page and page.count("<svg") == 2
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    assert "青石街道网格治理周报" in page and "督办清单" in page
+
+
+def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(sample: Dataset) -> None:
+    grids = sample.grids.copy()
+    grids.loc[0, s.GRID_NAME] = '<img src=x onerror=alert(1)>'
+    issues = sample.issues.copy()
+    overdue_row = issues.index[(issues[s.STATUS] != "closed") & (issues[s.STATUS] != "void")
+                               & ~issues["suspect_point"]][0]
+    issues.loc[overdue_row, s.ADDRESS] = '=HYPERLINK("http://evil","点我")'
+    hostile = Dataset(issues=issues, grids=grids, categories=sample.categories)
+    result = build_bulletin(hostile, "2026-W45")
+    assert "<img src=x" not in result.html and "&lt;img src=x onerror=alert(1)&gt;" in result.html
+    book = openpyxl.load_workbook(io.BytesIO(result.workbook))
+    cells = [c.value for row in book["督办清单"].iter_rows() for c in row]
+    assert "'=HYPERLINK(\"http://evil\",\"点我\")" in cells and '=HYPERLINK("http://evil","点我")' not in cells
+
+
+def test_week_validation(sample: Dataset) -> None:
+    with pytest.raises(ValueError, match="2026-W45"):
+        build_bulletin(sample, "2026-45")
+    with pytest.raises(ValueError, match="after the last report"):
+        build_bulletin(sample, "2027-W10")
+
+
+def test_bulletin_command(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run = [sys.executable, "-m", "geo"]
+    subprocess.run([*run, "import", "data/sample/ledger.csv", "--workspace", str(ws), "--grids",
+                    "data/sample/grids.geojson"], cwd=ROOT, check=True, capture_output=True)
+    proc = subprocess.run([*run, "bulletin", "--workspace", str(ws), "--week", "2026-W45", "--out", str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["rows"]["网格排名"] == 35
+    assert Path(doc["written"]["xlsx"]).name == "bulletin_2026-W45.xlsx" and Path(doc["written"]["html"]).exists()
+    openpyxl.load_workbook(doc["written"]["xlsx"])
