@@ -55,17 +55,31 @@ class KpiPolicy:
 
 
 def deadlines(issues: pd.DataFrame, policy: KpiPolicy) -> pd.Series:
-    """Each issue's deadline: the ledger's, else report time + the category's time limit."""
-    limits = issues[s.CATEGORY].astype("string").map({c: policy.limit_days(c) for c in pd.unique(issues[s.CATEGORY])})
+    """Each issue's deadline: the ledger's, else report time + the category's time limit.
+
+    The importer already fills a missing deadline with the category table's limit, so a deadline equal
+    to ``reported + table limit`` (to the second) is treated as that default: a workspace override for
+    the category replaces it. A deadline the ledger set otherwise is kept.
+    """
     reported = issues[s.REPORTED_AT]
     tz = reported.dt.tz
-    computed = (reported + pd.to_timedelta(limits.astype(float), unit="D")).astype(f"datetime64[ns, {tz}]")
-    if policy.use_ledger_deadline and s.DEADLINE_AT in issues:
-        given = pd.to_datetime(issues[s.DEADLINE_AT])
-        # An all-empty column reads back tz-naive; a ledger deadline is local time like the report time.
-        given = given.dt.tz_localize(tz) if given.dt.tz is None else given.dt.tz_convert(tz)
-        return given.astype(f"datetime64[ns, {tz}]").fillna(computed)
-    return computed
+    dtype = f"datetime64[ns, {tz}]"
+    category = issues[s.CATEGORY].astype("string")
+    uniques = [str(c) for c in pd.unique(category.dropna())]
+    limits = category.map({c: policy.limit_days(c) for c in uniques}).astype(float)
+    computed = (reported + pd.to_timedelta(limits, unit="D")).astype(dtype)
+    if not (policy.use_ledger_deadline and s.DEADLINE_AT in issues):
+        return computed
+    given = pd.to_datetime(issues[s.DEADLINE_AT])
+    # An all-empty column reads back tz-naive; a ledger deadline is local time like the report time.
+    given = (given.dt.tz_localize(tz) if given.dt.tz is None else given.dt.tz_convert(tz)).astype(dtype)
+    if policy.limit_overrides:
+        table = category.map({c: policy.categories.limit_days(c) for c in uniques}).astype(float)
+        default = (reported + pd.to_timedelta(table, unit="D")).astype(dtype)
+        is_default = (given - default).abs() <= pd.Timedelta(seconds=1)
+        overridden = category.isin(list(policy.limit_overrides)).fillna(False)
+        given = given.mask(is_default.fillna(False) & overridden)
+    return given.fillna(computed)
 
 
 def reopened_ids(history: pd.DataFrame) -> set[str]:

@@ -87,7 +87,8 @@ cases = open_cases(ctx.source, ctx.flt, end)
 counts = cases["light"].value_counts()
 st.caption(t("lights_caption", lang, n=len(cases), red=int(counts.get("red", 0)), yellow=int(counts.get("yellow", 0)),
              green=int(counts.get("green", 0))))
-overdue = cases[cases["light"] == "red"]
+# Overdue (red) first, then those past 80 % of their time limit (yellow): 督办 before they turn red.
+overdue = cases[cases["light"].isin(["red", "yellow"])]
 if overdue.empty:
     st.info(t("overdue_none", lang))
 else:
@@ -95,6 +96,7 @@ else:
     # Ledger text (descriptions, addresses) is shown by st.dataframe as plain text, never as HTML.
     listing = pd.DataFrame({
         t("issue_id", lang): overdue[s.ISSUE_ID].to_numpy(),
+        t("light", lang): overdue["light"].map(lambda v: t(f"light_{v}", lang)).to_numpy(),
         t("category", lang): overdue[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)).to_numpy(),
         t("grid", lang): overdue[s.GRID_ID].map(names).fillna("").to_numpy(),
         t("reported_at", lang): overdue[s.REPORTED_AT].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),

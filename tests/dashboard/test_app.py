@@ -205,7 +205,10 @@ def test_rectification_page_cards_leagues_and_overdue_list(lang: str) -> None:
     assert set(communities.iloc[:, -1]) <= {"A", "B", "C", "D", "E", ""}
     overdue = frames[2]
     days = overdue[{"zh": "超期天数", "en": "Days overdue"}[lang]]
-    assert (days > 0).all() and days.is_monotonic_decreasing
+    lights = overdue[{"zh": "时限灯", "en": "Deadline light"}[lang]]
+    red = lights == {"zh": "红（已超期）", "en": "Red (overdue)"}[lang]
+    assert red.iloc[: int(red.sum())].all() and (days[red] > 0).all() and days.is_monotonic_decreasing
+    assert (days[~red] == 0).all() and len(overdue) > int(red.sum())  # yellow ones follow, not yet overdue
     assert len(at.get("download_button")) == 2
     at.radio(key="gw_rect_period").set_value("30").run()
     assert not at.exception

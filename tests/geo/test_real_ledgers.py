@@ -158,3 +158,46 @@ def test_la_hotspot_classes_match_an_independent_esda_computation(la_dataset, ce
     ours = result.units["bin"].to_numpy()
     assert (ours == theirs).all(), np.flatnonzero(ours != theirs)[:10]
     assert (theirs != 0).sum() >= 3  # real hot or cold spots to agree on, not an empty comparison
+
+
+def test_nyc_kpis_equal_an_independent_computation_from_the_raw_ledger() -> None:
+    """KPIs on a real ledger (NYC 311, 25 Dec 2013, with its own Due Dates), recomputed with the csv module."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from geo.categories import read_categories
+    from geo.rectification import KpiPolicy, kpi_table
+
+    mapping = LedgerMapping(tz="America/New_York", categories=US_CATEGORIES)
+    issues = read_ledger(NYC_2013, mapping=mapping).issues
+    start, end = pd.Timestamp("2013-12-25", tz="America/New_York"), pd.Timestamp("2013-12-26", tz="America/New_York")
+    as_of = pd.Timestamp("2013-12-31", tz="America/New_York")
+    ours = kpi_table(issues, KpiPolicy(read_categories()), start=start, end=end, as_of=as_of,
+                     by=s.DEPARTMENT).set_index(s.DEPARTMENT)
+
+    def when(text: str) -> dt.datetime | None:
+        return dt.datetime.strptime(text, "%m/%d/%Y %I:%M:%S %p") if text else None
+
+    limit = {"parking": 2.0, "litter": 1.0, "clutter": 3.0, "posters": 1.0, "other": 7.0}  # the category table's
+    cut = dt.datetime(2013, 12, 31)
+    oracle: dict[str, dict[str, int]] = {}
+    for r in raw_rows(NYC_2013):
+        if not r["Latitude"].strip() or not r["Longitude"].strip():
+            continue  # rejected at import (missing coordinates), as PROVENANCE counts them
+        created, closed = when(r["Created Date"]), when(r["Closed Date"])
+        due = when(r["Due Date"]) or created + dt.timedelta(days=limit[US_CATEGORIES.get(r["Complaint Type"], "other")])
+        is_closed = r["Status"] == "Closed" and closed is not None and closed <= cut
+        k = oracle.setdefault(r["Agency"], {"reported": 0, "due": 0, "closed": 0, "on_time": 0, "overdue_open": 0})
+        k["reported"] += 1
+        if is_closed or due <= cut:
+            k["due"] += 1
+            k["closed"] += is_closed
+            k["on_time"] += is_closed and closed <= due
+        k["overdue_open"] += (not is_closed) and due < cut
+    assert set(ours.index) == set(oracle)
+    for agency, expected in oracle.items():
+        got = ours.loc[agency, list(expected)].astype(int).to_dict()
+        assert got == expected, agency
+    hpd = oracle["HPD"]
+    assert ours.loc["HPD", "close_rate"] == pytest.approx(100 * hpd["closed"] / hpd["due"])

@@ -8,7 +8,7 @@ import pytest
 
 from geo import schema as s
 from geo.categories import read_categories
-from geo.rectification import KpiPolicy, deadline_lights, grade, kpi_table, reopened_ids
+from geo.rectification import KpiPolicy, deadline_lights, deadlines, grade, kpi_table, reopened_ids
 
 TZ = "Asia/Shanghai"
 START, END = pd.Timestamp("2026-03-01", tz=TZ), pd.Timestamp("2026-04-01", tz=TZ)
@@ -75,6 +75,11 @@ def test_kpis_by_group_and_time_limit_override(policy: KpiPolicy) -> None:
     # A campaign rule "litter within 6 hours": A (closed after 8 h) is now late.
     strict = KpiPolicy(policy.categories, limit_overrides={"litter": 0.25})
     assert kpi_table(HAND, strict, start=START, end=END).iloc[0]["on_time"] == 1  # G only
+    # The importer fills a missing deadline with the table's limit; an override still replaces that default,
+    # but not a deadline the ledger set itself (B's 03-08).
+    imported = HAND.assign(**{s.DEADLINE_AT: deadlines(HAND, policy)})
+    assert kpi_table(imported, strict, start=START, end=END).iloc[0]["on_time"] == 1
+    assert deadlines(imported, strict).loc[1] == ts("2026-03-08 09:00")
 
 
 def test_nothing_due_has_no_grade(policy: KpiPolicy) -> None:
