@@ -50,13 +50,11 @@ listing = pd.DataFrame({
     t("kpi_overdue_open", lang): ranked["overdue"].to_numpy(),
     t("open_cases", lang): ranked["open"].to_numpy(),
 })
-left, right = st.columns([3, 2])
-with left:
-    st.dataframe(listing, hide_index=True, width="stretch", height=520)
-    st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="grid_priorities.csv",
-                       mime="text/csv")
-with right:
-    labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
-    m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles)
-    st_folium(m, key="priority-map", height=520, use_container_width=True, returned_objects=[])
+# Full width: the reasons are the point of the list and must not be cut off.
+st.dataframe(listing, hide_index=True, width="stretch", height=420,
+             column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
+st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="grid_priorities.csv", mime="text/csv")
+labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
+m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles)
+st_folium(m, key="priority-map", height=520, use_container_width=True, returned_objects=[])
 st.caption(t("priority_caption", lang, asof=last_day.date()))

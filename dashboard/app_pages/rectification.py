@@ -41,8 +41,8 @@ def _pct(v: float) -> str:
 
 def _delta(key: str, unit: str = "") -> str | None:
     a, b = float(now[key]), float(before[key])
-    if not (math.isfinite(a) and math.isfinite(b)):
-        return None
+    if not (math.isfinite(a) and math.isfinite(b)) or round(a - b, 1) == 0:
+        return None  # no arrow for no change (Streamlit would colour "+0.0" as a rise)
     return f"{a - b:+.1f}{unit}" if unit else f"{int(a - b):+d}"
 
 
@@ -73,13 +73,10 @@ def _league(by: str, label: str) -> pd.DataFrame:
     return out.round(1)
 
 
-left, right = st.columns(2)
-with left:
-    st.subheader(t("league_community", lang))
-    st.dataframe(_league(s.COMMUNITY, t("community", lang)), hide_index=True, width="stretch")
-with right:
-    st.subheader(t("league_department", lang))
-    st.dataframe(_league(s.DEPARTMENT, t("department", lang)), hide_index=True, width="stretch")
+# Tabs, full width: side by side the grade column fell off the screen at 1366 px.
+by_community, by_department = st.tabs([t("league_community", lang), t("league_department", lang)])
+by_community.dataframe(_league(s.COMMUNITY, t("community", lang)), hide_index=True, width="stretch")
+by_department.dataframe(_league(s.DEPARTMENT, t("department", lang)), hide_index=True, width="stretch")
 st.caption(t("grade_caption", lang))
 
 st.subheader(t("overdue_list", lang))

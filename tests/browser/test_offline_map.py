@@ -286,3 +286,30 @@ def test_density_view_is_an_inline_image(browser: object, server: Server) -> Non
     page.screenshot(path=str(SHOTS / "hotspots_density_zh_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+@pytest.mark.parametrize(("lang", "path", "heading", "marker"), [
+    ("zh", "rectification", "整改考核", "督办清单（超期未结）"),
+    ("en", "rectification", "Rectification performance", "Supervision list (overdue open cases)"),
+    ("zh", "priority", "整治优先级", "优先级得分"),
+    ("en", "priority", "Where to act first", "Priority score"),
+])
+def test_rectification_and_priority_pages(browser: object, server: Server, lang: str, path: str, heading: str,
+                                          marker: str) -> None:
+    page, traffic = open_page(browser, f"{server.url}/{path}")
+    page.get_by_role("heading", name="整改考核" if path == "rectification" else "整治优先级").wait_for(timeout=60_000)
+    if lang == "en":
+        page.get_by_text("English", exact=True).click()
+        page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+    if path == "priority":
+        wait_for_legend(page, marker)  # the priority map drew, with its legend in the page's language
+        assert page.get_by_text("主要原因" if lang == "zh" else "Leading reasons").count() >= 1
+    else:
+        page.get_by_text(marker).wait_for(timeout=30_000)
+        # The KPI cards (ten metrics) may still be streaming in behind the heading.
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stMetricValue']\").length >= 10",
+                               timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / f"{path}_{lang}_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()
