@@ -112,9 +112,12 @@ def recurrences(source: DataSource, flt: IssueFilter, radius_m: float, window_da
 
 
 def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
-    """Issues in the filter's categories and communities, every date (periods are chosen per page)."""
+    """Issues in the filter's categories, communities and grids, every date and status.
+
+    Periods are chosen per page, and a KPI needs every status (a status filter would empty 结案率).
+    """
     data = dataset(source)
-    undated = IssueFilter(categories=flt.categories, communities=flt.communities, include_suspect=flt.include_suspect)
+    undated = replace(flt, start=None, end=None, statuses=())
     return with_community(filter_issues(data.issues, data.grids, undated), data.grids)
 
 

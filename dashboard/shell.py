@@ -71,11 +71,25 @@ def build_sidebar() -> PageContext:
         t("communities", lang), options=communities, key="gw_communities",
         placeholder=t("all_placeholder", lang),
     )
+    # Grids follow the community choice, so the list stays short and consistent (drill-down street ->
+    # community -> grid).
+    in_scope = data.grids if not comms else data.grids[data.grids[s.COMMUNITY].isin(comms)]
+    grid_names = dict(zip(in_scope[s.GRID_ID], in_scope[s.GRID_NAME], strict=True))
+    if any(g not in grid_names for g in st.session_state.get("gw_grids", [])):
+        st.session_state["gw_grids"] = [g for g in st.session_state["gw_grids"] if g in grid_names]
+    grid_ids = st.sidebar.multiselect(
+        t("grids_filter", lang), options=list(grid_names), key="gw_grids",
+        format_func=lambda g: str(grid_names.get(g, g)), placeholder=t("all_placeholder", lang),
+    )
+    statuses = st.sidebar.multiselect(
+        t("status_filter", lang), options=[v for v in s.STATUSES if v != "void"], key="gw_statuses",
+        format_func=lambda v: t(f"status_{v}", lang), placeholder=t("all_placeholder", lang),
+    )
     n_suspect = int(data.issues[SUSPECT_POINT].sum()) if SUSPECT_POINT in data.issues else 0
     include_suspect = st.sidebar.toggle(t("include_suspect", lang, n=n_suspect), key="gw_suspect",
                                         help=t("include_suspect_help", lang))
     flt = IssueFilter(start=start, end=end, categories=tuple(cats), communities=tuple(comms),
-                      include_suspect=include_suspect)
+                      grids=tuple(grid_ids), statuses=tuple(statuses), include_suspect=include_suspect)
     tiles = os.environ.get("GRIDWATCH_TILES") or None
     st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.workspace),
                          n=len(data.issues), grids=len(data.grids)))

@@ -107,6 +107,10 @@ class IssueFilter:
         Category codes to keep; empty keeps all.
     communities
         Community names to keep; empty keeps all (issues outside every grid are then kept too).
+    grids
+        Grid ids to keep; empty keeps all.
+    statuses
+        Canonical statuses to keep (``open``, ``assigned``, ``rectified``, ``closed``); empty keeps all.
     include_void
         Keep voided (作废) cases; off by default because they are not real problems.
     include_suspect
@@ -118,6 +122,8 @@ class IssueFilter:
     end: dt.date | None = None
     categories: tuple[str, ...] = ()
     communities: tuple[str, ...] = ()
+    grids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
     include_void: bool = False
     include_suspect: bool = False
 
@@ -135,6 +141,10 @@ def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueF
     if flt.communities:
         in_comm = grids.loc[grids[s.COMMUNITY].isin(flt.communities), s.GRID_ID]
         keep &= issues[s.GRID_ID].isin(in_comm).fillna(False).to_numpy(dtype=bool)
+    if flt.grids:
+        keep &= issues[s.GRID_ID].isin(flt.grids).fillna(False).to_numpy(dtype=bool)
+    if flt.statuses:
+        keep &= issues[s.STATUS].isin(flt.statuses).fillna(False).to_numpy(dtype=bool)
     if not flt.include_void:
         keep &= (issues[s.STATUS] != "void").to_numpy(dtype=bool)
     if not flt.include_suspect and SUSPECT_POINT in issues.columns:

@@ -6,6 +6,8 @@ cells), a density image of at most ``MAX_DENSITY_PX`` pixels, or grid polygons w
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -16,7 +18,7 @@ from dashboard.i18n import STRINGS, class_labels, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.hotspot_analysis import STEP_DAYS
-from geo.pipeline import ALL, IssueFilter
+from geo.pipeline import ALL
 
 UNIT_KINDS = ("grid", "square", "hex")
 SIZES = (0, 50, 100, 250, 500)  # 0 = chosen from the data
@@ -39,9 +41,7 @@ size = c3.selectbox(t("cell_size_pick", lang), SIZES, key="gw_hot_size", disable
                     format_func=lambda v: t("cell_size_auto", lang) if v == 0 else t("cell_size_value", lang, size=v))
 view = st.radio(t("view", lang), VIEWS, key="gw_hot_view", horizontal=True, format_func=lambda v: t(f"view_{v}", lang))
 
-flt = ctx.flt if category == ALL else IssueFilter(start=ctx.flt.start, end=ctx.flt.end, categories=(category,),
-                                                  communities=ctx.flt.communities,
-                                                  include_suspect=ctx.flt.include_suspect)
+flt = ctx.flt if category == ALL else replace(ctx.flt, categories=(category,))
 
 
 def _grid_names(ids: pd.Series) -> pd.Series:

@@ -252,3 +252,28 @@ def test_bulletin_downloads_from_the_rectification_page() -> None:
     at.button(key="gw_bulletin_make").click().run()
     assert not at.exception
     assert len(at.get("download_button")) == 4  # overdue CSV + Excel, bulletin Excel + HTML
+
+
+def test_grid_list_follows_the_community_and_filters_every_page() -> None:
+    at = run_app()
+    grids = at.sidebar.multiselect(key="gw_grids")
+    assert len(grids.options) == 35
+    at.sidebar.multiselect(key="gw_communities").set_value(["青石社区"]).run()
+    options = at.sidebar.multiselect(key="gw_grids").options
+    assert 0 < len(options) < 35 and all(o.startswith("青石社区") for o in options)
+    at.sidebar.multiselect(key="gw_grids").set_value(["340104012001004"]).run()
+    at.sidebar.multiselect(key="gw_statuses").set_value(["closed"]).run()
+    assert not at.exception
+    shown = int({m.label: m.value for m in at.metric}["问题数"].replace(",", ""))
+    from dashboard.data import DataSource, dataset
+
+    data = dataset(DataSource.from_env())
+    i = data.issues
+    expected = ((i["grid_id"] == "340104012001004") & (i["status"] == "closed") & ~i["suspect_point"]).sum()
+    assert shown == expected
+    # Switching community drops the grid that no longer belongs to it, instead of failing.
+    at.sidebar.multiselect(key="gw_communities").set_value(["南湖社区"]).run()
+    assert not at.exception and at.sidebar.multiselect(key="gw_grids").value == []
+    for page in ("app_pages/hotspots.py", "app_pages/rectification.py", "app_pages/priority.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page

@@ -63,3 +63,15 @@ def test_heat_payloads_are_bounded(sample: Dataset) -> None:
     for payload in (result.heat(c) for c in (ALL, *result.categories)):
         assert len(payload.points) <= 500
     assert np.isclose(result.heat(ALL).points[:, 2].sum(), len(result.issues))
+
+
+def test_grid_and_status_filters(sample: Dataset) -> None:
+    grid = "340104012001004"
+    by_grid = filter_issues(sample.issues, sample.grids, IssueFilter(grids=(grid,)))
+    expected = ((sample.issues[s.GRID_ID] == grid) & (sample.issues[s.STATUS] != "void")
+                & ~sample.issues["suspect_point"]).sum()
+    assert len(by_grid) == expected and set(by_grid[s.GRID_ID]) == {grid}
+    open_only = filter_issues(sample.issues, sample.grids, IssueFilter(statuses=("open", "assigned")))
+    assert set(open_only[s.STATUS]) == {"open", "assigned"}
+    both = filter_issues(sample.issues, sample.grids, IssueFilter(grids=(grid,), statuses=("closed",)))
+    assert len(both) == (by_grid[s.STATUS] == "closed").sum()
