@@ -21,8 +21,9 @@ ctx = build_sidebar()
 data_page = st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":material/upload_file:",
                     url_path="data", default=ctx.data is None)
 pages = [
-    st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map",
-            default=ctx.data is not None),
+    st.Page("app_pages/overview.py", title=t("page_overview", ctx.lang), icon=":material/dashboard:",
+            url_path="overview", default=ctx.data is not None),
+    st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map"),
     st.Page("app_pages/hotspots.py", title=t("page_hotspots", ctx.lang), icon=":material/local_fire_department:",
             url_path="hotspots"),
     st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),

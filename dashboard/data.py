@@ -17,6 +17,7 @@ import streamlit as st
 from geo.aggregate import HeatPayload
 from geo.bulletin import Bulletin, build_bulletin
 from geo.campaign import CampaignEffect, campaign_effect
+from geo.changes import category_changes
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
@@ -153,3 +154,9 @@ def bulletin(source: DataSource, week: str) -> Bulletin:
     data = dataset(source)
     return build_bulletin(data, week, policy=KpiPolicy(data.categories),
                           reopened=reopened_ids(Workspace(Path(source.workspace)).load_history()))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def week_changes(source: DataSource, flt: IssueFilter, end: pd.Timestamp) -> pd.DataFrame:
+    """Each category's week ending at ``end`` against its four weeks before."""
+    return category_changes(_scoped(source, flt), end)

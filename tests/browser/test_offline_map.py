@@ -64,7 +64,7 @@ def wait_for_legend(page: object, text: str, timeout_s: float = 30.0) -> object:
 
 
 def test_heatmap_renders_over_the_grids_without_outside_requests(browser: object, server: Server) -> None:
-    page, traffic = open_page(browser, server.url)
+    page, traffic = open_page(browser, f"{server.url}/map")
     frame = map_frame(page)
     frame.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached", timeout=30_000)
     assert frame.evaluate("typeof L") == "object"
@@ -85,7 +85,7 @@ def test_heatmap_renders_over_the_grids_without_outside_requests(browser: object
 
 
 def test_choropleth_and_english_labels(browser: object, server: Server) -> None:
-    page, traffic = open_page(browser, server.url)
+    page, traffic = open_page(browser, f"{server.url}/map")
     map_frame(page)
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Where problems are").wait_for(timeout=30_000)
@@ -100,12 +100,14 @@ def test_choropleth_and_english_labels(browser: object, server: Server) -> None:
     page.close()
 
 
-@pytest.mark.parametrize(("path", "heading"), [("trends", "每周趋势"), ("ranking", "网格排名")])
+@pytest.mark.parametrize(("path", "heading"), [("", "本周总览"), ("trends", "每周趋势"), ("ranking", "网格排名")])
 def test_other_pages_render(browser: object, server: Server, path: str, heading: str) -> None:
-    page, traffic = open_page(browser, f"{server.url}/{path}")
+    page, traffic = open_page(browser, f"{server.url}/{path}")  # the default page (总览) lives at the root
+    assert page.get_by_text("Page not found").count() == 0
     page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
     page.wait_for_timeout(2500)
-    page.screenshot(path=str(SHOTS / f"{path}_zh_1366.png"), full_page=True)
+    assert page.get_by_text("Page not found").count() == 0
+    page.screenshot(path=str(SHOTS / f"{path or 'overview'}_zh_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
     page.close()
 
@@ -133,7 +135,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
 
 
 def test_hostile_text_shows_as_text_and_never_runs(browser: object, hostile_server: Server) -> None:
-    page, traffic = open_page(browser, hostile_server.url)
+    page, traffic = open_page(browser, f"{hostile_server.url}/map")
     frame = map_frame(page)
     frame.hover("path.leaflet-interactive", force=True)
     frame.wait_for_selector(".leaflet-tooltip", timeout=15_000)
@@ -146,10 +148,22 @@ def test_hostile_text_shows_as_text_and_never_runs(browser: object, hostile_serv
     page.close()
 
 
+def test_hostile_names_stay_text_on_the_overview(browser: object, hostile_server: Server) -> None:
+    page, traffic = open_page(browser, hostile_server.url)  # the overview is the default page
+    page.get_by_role("heading", name="本周总览").wait_for(timeout=60_000)
+    page.get_by_text("最需优先整治", exact=False).wait_for(timeout=30_000)
+    sentence = page.get_by_text("最需优先整治", exact=False).inner_text()
+    assert EVIL in sentence  # the grid's name, literally
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    page.wait_for_timeout(1000)
+    assert traffic.dialogs == [] and traffic.external() == []
+    page.close()
+
+
 def test_a_second_visitor_sees_the_map_too(browser: object, server: Server) -> None:
     # Regression: a folium Map cached across sessions rendered as a blank frame for the second one.
     for _ in range(2):
-        page, _traffic = open_page(browser, server.url)
+        page, _traffic = open_page(browser, f"{server.url}/map")
         frame = map_frame(page)
         assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
         page.close()
@@ -160,7 +174,7 @@ def test_panning_and_zooming_do_not_rerun_the_app(browser: object, server: Serve
     sent: list[object] = []
     # A rerun is a message from the browser to the server on Streamlit's websocket.
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
-    page.goto(server.url, wait_until="domcontentloaded")
+    page.goto(f"{server.url}/map", wait_until="domcontentloaded")
     frame = map_frame(page)
     page.wait_for_timeout(2000)  # let the initial handshake and component messages settle
     sent.clear()

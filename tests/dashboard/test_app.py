@@ -12,8 +12,8 @@ from geo import schema as s
 from geo.pipeline import Dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ("app_pages/map.py", "app_pages/hotspots.py", "app_pages/trends.py", "app_pages/rectification.py",
-         "app_pages/priority.py", "app_pages/ranking.py", "app_pages/data.py")
+PAGES = ("app_pages/overview.py", "app_pages/map.py", "app_pages/hotspots.py", "app_pages/trends.py",
+         "app_pages/rectification.py", "app_pages/priority.py", "app_pages/ranking.py", "app_pages/data.py")
 
 
 def run_app(page: str | None = None, **state: object) -> AppTest:
@@ -31,8 +31,8 @@ def component_count(at: AppTest) -> int:
     return sum(1 for e in at.main if type(e).__name__ == "UnknownElement")
 
 
-def test_map_page_is_the_default_and_shows_the_map() -> None:
-    at = run_app()
+def test_map_page_shows_the_map() -> None:
+    at = run_app("app_pages/map.py")
     assert at.title[0].value == "问题分布地图"
     assert component_count(at) == 1  # the streamlit-folium map
     metrics = {m.label: m.value for m in at.metric}
@@ -40,7 +40,7 @@ def test_map_page_is_the_default_and_shows_the_map() -> None:
     assert metrics["网格外"] == "0"
 
 
-ZH_TITLES = ("问题分布地图", "热点分析", "每周趋势", "整改考核", "整治优先级", "网格排名", "数据导入")
+ZH_TITLES = ("本周总览", "问题分布地图", "热点分析", "每周趋势", "整改考核", "整治优先级", "网格排名", "数据导入")
 
 
 @pytest.mark.parametrize(("page", "title"), zip(PAGES, ZH_TITLES, strict=True))
@@ -49,7 +49,7 @@ def test_every_page_runs_in_chinese(page: str, title: str) -> None:
     assert at.title[0].value == title
 
 
-EN_TITLES = ("Where problems are", "Hotspot analysis", "Weekly trends", "Rectification performance",
+EN_TITLES = ("This week at a glance", "Where problems are", "Hotspot analysis", "Weekly trends", "Rectification performance",
              "Where to act first", "Grid ranking", "Import data")
 
 
@@ -61,7 +61,7 @@ def test_every_page_runs_in_english(page: str, title: str) -> None:
 
 
 def test_category_and_layer_switches_change_the_map() -> None:
-    at = run_app()
+    at = run_app("app_pages/map.py")
     at.radio(key="gw_map_category").set_value("parking").run()
     at.radio(key="gw_map_layer").set_value("choropleth").run()
     assert not at.exception
@@ -70,7 +70,7 @@ def test_category_and_layer_switches_change_the_map() -> None:
 
 
 def test_filters_are_kept_across_pages_and_narrow_the_ranking() -> None:
-    at = run_app()
+    at = run_app("app_pages/map.py")
     at.sidebar.multiselect(key="gw_communities").set_value(["望江社区"]).run()
     at.switch_page("app_pages/ranking.py").run()
     assert not at.exception
@@ -102,7 +102,7 @@ def test_an_empty_selection_says_so_instead_of_a_chart(sample: Dataset) -> None:
 
 
 def test_suspect_switch_adds_the_pile_back() -> None:
-    at = run_app()
+    at = run_app("app_pages/map.py")
     at.sidebar.toggle(key="gw_suspect").set_value(True).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["问题数"] == "21,199"  # 21,110 plus the 89 on the pile
@@ -255,7 +255,7 @@ def test_bulletin_downloads_from_the_rectification_page() -> None:
 
 
 def test_grid_list_follows_the_community_and_filters_every_page() -> None:
-    at = run_app()
+    at = run_app("app_pages/map.py")
     grids = at.sidebar.multiselect(key="gw_grids")
     assert len(grids.options) == 35
     at.sidebar.multiselect(key="gw_communities").set_value(["青石社区"]).run()
@@ -277,3 +277,20 @@ def test_grid_list_follows_the_community_and_filters_every_page() -> None:
     for page in ("app_pages/hotspots.py", "app_pages/rectification.py", "app_pages/priority.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_is_the_default_page(lang: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["gw_lang"] = lang
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == {"zh": "本周总览", "en": "This week at a glance"}[lang]
+    cards = {m.label: m.value for m in at.metric}
+    assert len(cards) == 5 and element_types(at).count("component_instance") == 1
+    # This week's reported count equals the rectification page's (same definition, same week).
+    rect = run_app("app_pages/rectification.py", gw_lang=lang)
+    label = {"zh": "上报", "en": "Reported"}[lang]
+    assert cards[label] == {m.label: m.value for m in rect.metric}[label]
+    bullets = " ".join(m.value for m in at.markdown)
+    assert ("最需优先整治" in bullets and "超期未结" in bullets) if lang == "zh" else ("First to act on" in bullets)

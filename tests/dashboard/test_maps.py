@@ -109,3 +109,13 @@ def test_class_breaks_and_colours() -> None:
     one = maps.class_breaks(np.array([0, 5]))
     assert maps.colour_for(5, one) == maps.PALETTE[-1]
     assert maps.class_breaks(np.zeros(3)).size == 0
+
+
+def test_plain_keeps_ledger_text_literal_in_markdown() -> None:
+    from dashboard.components.text import plain
+
+    evil = "![x](http://evil.example/a.png) <b>粗</b> [点我](javascript:alert(1)) *强调*"
+    escaped = plain(evil)
+    assert "\\!\\[x\\]\\(http\\:" in escaped and "\\<b\\>" in escaped and "\\*强调\\*" in escaped
+    # Every special character is escaped, so no markdown construct survives (the browser test renders it).
+    assert not any(ch in escaped.replace("\\" + ch, "") for ch in "![]()<>*")

@@ -1,0 +1,92 @@
+"""总览: this week's KPI cards against last week, what changed in sentences, a small map, top grids."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.components import maps
+from dashboard.components.text import plain
+from dashboard.data import grid_measures, kpis, open_cases, week_changes
+from dashboard.i18n import map_labels, t
+from dashboard.shell import data_context
+from geo import schema as s
+from geo.pipeline import filter_issues
+from geo.priority import Names, score
+from geo.rectification import period_bounds
+
+ctx, data = data_context()
+lang = ctx.lang
+st.title(t("overview_title", lang))
+tz = data.issues[s.REPORTED_AT].dt.tz
+last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
+start, end = period_bounds(last_day, 7)
+st.caption(t("overview_caption", lang, start=start.date(), end=last_day.date()))
+
+now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
+before = kpis(ctx.source, ctx.flt, start - pd.Timedelta(days=7), start, None).iloc[0]
+open_now = open_cases(ctx.source, ctx.flt, end)
+open_before = open_cases(ctx.source, ctx.flt, start)
+
+
+def _change(a: float, b: float, unit: str = "") -> str | None:
+    if not (math.isfinite(a) and math.isfinite(b)) or round(a - b, 1) == 0:
+        return None
+    return f"{a - b:+.1f}{unit}" if unit else f"{round(a - b):+d}"
+
+
+def _pct(v: float) -> str:
+    return "—" if not math.isfinite(v) else f"{v:.1f}%"
+
+
+cards = st.columns(5)
+cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _change(now["reported"], before["reported"]))
+cards[1].metric(t("kpi_close_rate", lang), _pct(now["close_rate"]), _change(now["close_rate"], before["close_rate"], " pp"))
+cards[2].metric(t("kpi_on_time_rate", lang), _pct(now["on_time_rate"]),
+                _change(now["on_time_rate"], before["on_time_rate"], " pp"))
+cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}",
+                _change(now["overdue_open"], before["overdue_open"]), delta_color="inverse")
+cards[4].metric(t("open_now", lang), f"{len(open_now):,}", _change(len(open_now), len(open_before)),
+                delta_color="inverse")
+
+table = data.categories.table
+ranked = score(grid_measures(ctx.source, end),
+               names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
+
+st.subheader(t("changes_title", lang))
+sentences = []
+changes = week_changes(ctx.source, ctx.flt, end)
+for _, row in changes[changes["verdict"].isin(["increase", "decrease"])].head(4).iterrows():
+    key = "change_up" if row["verdict"] == "increase" else "change_down"
+    sentences.append(t(key, lang, cat=data.categories.name(row[s.CATEGORY], lang=lang), n=int(row["this_week"]),
+                       base=row["baseline_weekly"], pct=abs(row["ratio"] - 1) * 100))
+if not sentences:
+    sentences.append(t("change_none", lang))
+d = int(now["overdue_open"]) - int(before["overdue_open"])
+sentences.append(t("change_overdue_same", lang, n=int(now["overdue_open"])) if d == 0 else
+                 t("change_overdue", lang, n=int(now["overdue_open"]), d=abs(d), word=t("more" if d > 0 else "fewer", lang)))
+if len(ranked):
+    top = ranked.iloc[0]
+    sentences.append(t("change_top", lang, grid=names.get(top[s.GRID_ID], top[s.GRID_ID]), reasons=top[f"reasons_{lang}"]))
+# Escaped: grid names come from the user's data and must not become links or images.
+st.markdown("\n".join(f"- {plain(sentence)}" for sentence in sentences))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("this_week_map", lang))
+    week = filter_issues(data.issues, data.grids, ctx.flt)
+    week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
+    m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang), tiles=ctx.tiles)
+    st_folium(m, key="overview-map", height=420, use_container_width=True, returned_objects=[])
+with right:
+    st.subheader(t("top_grids", lang))
+    top5 = ranked.head(5)
+    st.dataframe(pd.DataFrame({t("rank", lang): top5["rank"].to_numpy(),
+                               t("grid", lang): top5[s.GRID_ID].map(names).to_numpy(),
+                               t("reasons", lang): top5[f"reasons_{lang}"].to_numpy()}),
+                 hide_index=True, width="stretch",
+                 column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
