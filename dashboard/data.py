@@ -34,6 +34,7 @@ from geo.priority import measure_grids
 from geo.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
 from geo.recurrence import flag_recurrences, recurrence_by_grid
 from geo.store import Workspace
+from geo.trends import compare_periods, hour_weekday, series, trend_table
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
@@ -160,3 +161,28 @@ def bulletin(source: DataSource, week: str) -> Bulletin:
 def week_changes(source: DataSource, flt: IssueFilter, end: pd.Timestamp) -> pd.DataFrame:
     """Each category's week ending at ``end`` against its four weeks before."""
     return category_changes(_scoped(source, flt), end)
+
+
+def _trend_scope(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
+    data = dataset(source)
+    return with_community(filter_issues(data.issues, data.grids, flt), data.grids)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def trends(source: DataSource, flt: IssueFilter, by: str, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts per period and group, and each group's trend (Mann-Kendall, Theil-Sen)."""
+    table = series(_trend_scope(source, flt), by, freq="month" if freq == "month" else "week")
+    return table, trend_table(table)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def period_comparison(source: DataSource, flt: IssueFilter, by: str, a: tuple[pd.Timestamp, pd.Timestamp],
+                      b: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
+    """Two date ranges compared per group (the filter's own dates do not apply: the ranges do)."""
+    return compare_periods(_trend_scope(source, replace(flt, start=None, end=None)), by, a, b)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def weekly_rhythm(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
+    """Reports per weekday and hour."""
+    return hour_weekday(_trend_scope(source, flt))

@@ -1,23 +1,84 @@
-"""趋势: weekly counts per category."""
+"""趋势: weekly or monthly series per category, community or grid, their direction, two periods, rhythm."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
 
-from dashboard.components.charts import weekly_chart
-from dashboard.data import analysis
+from dashboard.components.charts import OKABE_ITO, rhythm_chart, weekly_chart
+from dashboard.data import period_comparison, trends, weekly_rhythm
 from dashboard.i18n import t
 from dashboard.shell import data_context
+from geo import schema as s
+
+BREAKDOWNS = {"category": s.CATEGORY, "community": s.COMMUNITY, "grid": s.GRID_ID}
 
 ctx, data = data_context()
 lang = ctx.lang
 st.title(t("trends_title", lang))
-result = analysis(ctx.source, ctx.flt)
-if len(result.issues) == 0:
+c1, c2 = st.columns(2)
+freq = c1.radio(t("freq", lang), ["week", "month"], key="gw_trend_freq", horizontal=True,
+                format_func=lambda v: t(f"freq_{v}", lang))
+key = c2.radio(t("breakdown", lang), list(BREAKDOWNS), key="gw_trend_by", horizontal=True,
+               format_func=lambda v: t(f"by_{v}", lang))
+by = BREAKDOWNS[key]
+grid_names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
+
+
+def name(group: str) -> str:
+    if by == s.CATEGORY:
+        return data.categories.name(group, lang=lang)
+    if by == s.GRID_ID:
+        return str(grid_names.get(group, group))
+    return group
+
+
+table, directions = trends(ctx.source, ctx.flt, by, freq)
+if table.empty:
     st.info(t("no_issues", lang))
-else:
-    names = {c: data.categories.name(c, lang=lang) for c in result.categories}
-    st.altair_chart(weekly_chart(result.weekly, names, week_label=t("week", lang),
-                                 count_label=t("count", lang), category_label=t("category", lang)),
-                    width="stretch")
-    st.caption(t("trend_caption", lang))
+    st.stop()
+shown = table.iloc[:, : len(OKABE_ITO)]  # one distinguishable colour per line
+names = {g: name(g) for g in shown.columns}
+st.altair_chart(weekly_chart(shown, names, week_label=t("week" if freq == "week" else "period", lang),
+                             count_label=t("count", lang), category_label=t(f"by_{key}", lang),
+                             offset_days=6 if freq == "week" else 0, fmt="%Y-%m-%d" if freq == "week" else "%Y-%m"),
+                width="stretch")
+st.caption(t("shown_groups", lang, n=shown.shape[1]) + " " + (t("trend_caption", lang) if freq == "week" else ""))
+
+st.subheader(t("trend_table", lang))
+st.dataframe(pd.DataFrame({
+    t("group", lang): directions["group"].map(name).to_numpy(),
+    t("total", lang): directions["total"].to_numpy(),
+    t("slope", lang): directions["slope"].to_numpy(),
+    t("direction", lang): directions["direction"].map(lambda d: t(f"dir_{d}", lang)).to_numpy(),
+    "p": directions["p"].map(lambda p: f"{p:.3g}").to_numpy(),
+}), hide_index=True, width="stretch", height=min(38 * (len(directions) + 1), 420))
+
+st.subheader(t("compare_title", lang))
+tz = data.issues[s.REPORTED_AT].dt.tz
+last = ctx.flt.end or data.issues[s.REPORTED_AT].max().date()
+first = data.issues[s.REPORTED_AT].min().date()
+d1, d2 = st.columns(2)
+a = d1.date_input(t("period_a", lang), value=(last - dt.timedelta(days=55), last - dt.timedelta(days=28)),
+                  min_value=first, max_value=last, key="gw_cmp_a")
+b = d2.date_input(t("period_b", lang), value=(last - dt.timedelta(days=27), last), min_value=first, max_value=last,
+                  key="gw_cmp_b")
+if isinstance(a, tuple) and len(a) == 2 and isinstance(b, tuple) and len(b) == 2:
+    def bounds(pair: tuple[dt.date, dt.date]) -> tuple[pd.Timestamp, pd.Timestamp]:
+        return pd.Timestamp(pair[0], tz=tz), pd.Timestamp(pair[1], tz=tz) + pd.Timedelta(days=1)
+
+    cmp = period_comparison(ctx.source, ctx.flt, by, bounds(a), bounds(b))
+    st.dataframe(pd.DataFrame({
+        t("group", lang): cmp["group"].map(name).to_numpy(),
+        t("period_a", lang): cmp["a"].to_numpy(), t("period_b", lang): cmp["b"].to_numpy(),
+        t("ratio", lang): cmp["ratio"].round(2).to_numpy(),
+        t("ci", lang): [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(cmp["low"], cmp["high"], strict=True)],
+        t("direction", lang): cmp["verdict"].map(lambda v: t(f"verdict_{v}", lang)).to_numpy(),
+    }), hide_index=True, width="stretch", height=min(38 * (len(cmp) + 1), 420))
+
+st.subheader(t("rhythm_title", lang))
+st.altair_chart(rhythm_chart(weekly_rhythm(ctx.source, ctx.flt), weekdays=t("weekdays", lang).split(","),
+                             hour_label=t("hour", lang), weekday_label=t("weekday", lang),
+                             count_label=t("count", lang)), width="stretch")

@@ -13,7 +13,7 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 
 
 def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: str,
-                 count_label: str, category_label: str) -> alt.Chart:
+                 count_label: str, category_label: str, offset_days: int = 6, fmt: str = "%Y-%m-%d") -> alt.Chart:
     """Line chart of weekly counts, one line per category.
 
     Parameters
@@ -22,21 +22,24 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
         Rows are period starts, columns category codes (as in ``AnalysisResult.weekly``).
     names
         Display name per category code (already in the user's language).
+    offset_days, fmt
+        Each point is labelled by its period start plus ``offset_days`` (6: the week's last day; 0 with
+        ``fmt="%Y-%m"`` for months).
     """
     long = weekly.rename(columns=dict(names)).rename_axis("period_start").reset_index()
     long = long.melt(id_vars="period_start", var_name="category", value_name="count")
     # Label each week by its last day, as leaders read "the week ending ...".
-    long["week_end"] = (pd.to_datetime(long["period_start"]) + pd.Timedelta(days=6)).dt.tz_localize(None)
+    long["week_end"] = (pd.to_datetime(long["period_start"]) + pd.Timedelta(days=offset_days)).dt.tz_localize(None)
     domain = [names[c] for c in weekly.columns]
     return (
         alt.Chart(long)
         .mark_line(point=alt.OverlayMarkDef(size=18))
         .encode(
-            x=alt.X("week_end:T", title=week_label, axis=alt.Axis(format="%Y-%m-%d")),
+            x=alt.X("week_end:T", title=week_label, axis=alt.Axis(format=fmt)),
             y=alt.Y("count:Q", title=count_label),
             color=alt.Color("category:N", title=category_label,
                             scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
-            tooltip=[alt.Tooltip("week_end:T", title=week_label, format="%Y-%m-%d"),
+            tooltip=[alt.Tooltip("week_end:T", title=week_label, format=fmt),
                      alt.Tooltip("category:N", title=category_label),
                      alt.Tooltip("count:Q", title=count_label)],
         )
@@ -64,3 +67,22 @@ def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, c
         x=x, y=alt.Y("z:Q", title=z_label), tooltip=tips)
     bounds = alt.Chart(pd.DataFrame({"z": [-1.96, 1.96]})).mark_rule(strokeDash=[4, 4], color="#2166ac").encode(y="z:Q")
     return alt.layer(bars, alt.layer(line, bounds)).resolve_scale(y="independent").properties(height=280)
+
+
+def rhythm_chart(table: pd.DataFrame, *, weekdays: list[str], hour_label: str, weekday_label: str,
+                 count_label: str) -> alt.Chart:
+    """Weekday x hour heat table of report counts (sequential blues, colour-blind safe)."""
+    long = table.rename(index=dict(enumerate(weekdays))).rename_axis("weekday").reset_index()
+    long = long.melt(id_vars="weekday", var_name="hour", value_name="count")
+    return (
+        alt.Chart(long)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title=hour_label),
+            y=alt.Y("weekday:N", title=weekday_label, sort=weekdays),
+            color=alt.Color("count:Q", title=count_label, scale=alt.Scale(scheme="blues")),
+            tooltip=[alt.Tooltip("weekday:N", title=weekday_label), alt.Tooltip("hour:O", title=hour_label),
+                     alt.Tooltip("count:Q", title=count_label)],
+        )
+        .properties(height=220)
+    )

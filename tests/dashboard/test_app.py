@@ -40,7 +40,7 @@ def test_map_page_shows_the_map() -> None:
     assert metrics["网格外"] == "0"
 
 
-ZH_TITLES = ("本周总览", "问题分布地图", "热点分析", "每周趋势", "整改考核", "整治优先级", "网格排名", "数据导入")
+ZH_TITLES = ("本周总览", "问题分布地图", "热点分析", "趋势", "整改考核", "整治优先级", "网格排名", "数据导入")
 
 
 @pytest.mark.parametrize(("page", "title"), zip(PAGES, ZH_TITLES, strict=True))
@@ -49,7 +49,7 @@ def test_every_page_runs_in_chinese(page: str, title: str) -> None:
     assert at.title[0].value == title
 
 
-EN_TITLES = ("This week at a glance", "Where problems are", "Hotspot analysis", "Weekly trends", "Rectification performance",
+EN_TITLES = ("This week at a glance", "Where problems are", "Hotspot analysis", "Trends", "Rectification performance",
              "Where to act first", "Grid ranking", "Import data")
 
 
@@ -84,10 +84,22 @@ def element_types(at: AppTest) -> list[str]:
     return [getattr(e, "type", type(e).__name__) for e in at.main]
 
 
-def test_trends_page_draws_a_chart() -> None:
-    at = run_app("app_pages/trends.py")
-    assert "vega_lite_chart" in element_types(at)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_trends_page_series_directions_comparison_and_rhythm(lang: str) -> None:
+    at = run_app("app_pages/trends.py", gw_lang=lang)
+    assert element_types(at).count("vega_lite_chart") == 2  # the series and the weekday x hour table
     assert not at.info
+    directions = at.dataframe[0].value
+    assert len(directions) == 10  # one row per category of the table (other included)
+    words = set(directions.iloc[:, 3])
+    assert words <= ({"显著上升", "显著下降", "无显著趋势"} if lang == "zh"
+                     else {"Rising (significant)", "Falling (significant)", "No significant trend"})
+    for by in ("community", "grid"):
+        at.radio(key="gw_trend_by").set_value(by).run()
+        assert not at.exception
+    assert len(at.dataframe[0].value) == 35  # grids
+    at.radio(key="gw_trend_freq").set_value("month").run()
+    assert not at.exception and len(at.dataframe[1].value) == 35  # the two-period comparison per grid
 
 
 def test_an_empty_selection_says_so_instead_of_a_chart(sample: Dataset) -> None:
