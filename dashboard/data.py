@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo import schema as s
 from geo.aggregate import HeatPayload
 from geo.bulletin import Bulletin, build_bulletin
 from geo.campaign import CampaignEffect, campaign_effect
@@ -186,3 +187,14 @@ def period_comparison(source: DataSource, flt: IssueFilter, by: str, a: tuple[pd
 def weekly_rhythm(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     """Reports per weekday and hour."""
     return hour_weekday(_trend_scope(source, flt))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def grid_detail(source: DataSource, flt: IssueFilter, grid_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One grid under the filter: its issues (newest first), weekly counts per category, its open cases now."""
+    one = replace(flt, grids=(grid_id,))
+    issues = _trend_scope(source, one).sort_values(s.REPORTED_AT, ascending=False)
+    weekly = series(issues, s.CATEGORY) if len(issues) else pd.DataFrame()
+    as_of = dataset(source).issues[s.REPORTED_AT].max().normalize() + pd.Timedelta(days=1)
+    cases = open_cases(source, replace(one, statuses=()), as_of)
+    return pd.DataFrame(issues.drop(columns="geometry")), weekly, cases

@@ -7,8 +7,10 @@ from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.data import MAX_HEAT_POINTS, analysis, heat
+from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import map_labels, t
 from dashboard.shell import data_context
+from geo import schema as s
 from geo.pipeline import ALL
 
 ctx, data = data_context()
@@ -43,11 +45,20 @@ if len(result.issues) == 0:
 # Built fresh on every run (about 0.1 s): a cached folium Map shared between sessions renders as
 # a blank frame in the second session, because streamlit-folium re-renders the same object.
 labels = map_labels(lang)
+selected = st.session_state.get("gw_detail_grid")
 if layer == "heat":
-    m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles)
+    m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles, highlight=selected)
 else:
     cube = result.cube if category == ALL else result.cube[result.cube["category"] == category]
-    m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles)
-# returned_objects=[]: panning and zooming stay in the browser and never re-run the script.
-st_folium(m, key=f"map-{layer}-{category}", height=620, use_container_width=True, returned_objects=[])
+    m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,
+                        highlight=selected)
+# Only a click on a grid comes back: panning and zooming stay in the browser and never re-run the script.
+returned = st_folium(m, key=f"map-{layer}-{category}", height=620, use_container_width=True,
+                     returned_objects=["last_active_drawing"])
+clicked = maps.clicked_unit(returned, len(result.grids))
+if clicked is not None and st.session_state.get("gw_map_clicked") != (layer, category, clicked):
+    st.session_state["gw_map_clicked"] = (layer, category, clicked)
+    select_grid(str(result.grids[s.GRID_ID].iloc[clicked]))
+    st.rerun()  # redraw the map with the clicked grid outlined
 st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))
+show_grid_detail(ctx, data)

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.data import grid_measures
+from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
@@ -50,11 +51,25 @@ listing = pd.DataFrame({
     t("kpi_overdue_open", lang): ranked["overdue"].to_numpy(),
     t("open_cases", lang): ranked["open"].to_numpy(),
 })
-# Full width: the reasons are the point of the list and must not be cut off.
-st.dataframe(listing, hide_index=True, width="stretch", height=420,
-             column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
+# Full width: the reasons are the point of the list and must not be cut off. Selecting a row outlines
+# the grid on the map below and opens its detail.
+event = st.dataframe(listing, hide_index=True, width="stretch", height=420, key="gw_priority_table",
+                     on_select="rerun", selection_mode="single-row",
+                     column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
+rows = event.selection.rows if event is not None else []
+if rows and st.session_state.get("gw_priority_row") != rows[0]:
+    st.session_state["gw_priority_row"] = rows[0]
+    select_grid(str(ranked[s.GRID_ID].iloc[rows[0]]))
 st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="grid_priorities.csv", mime="text/csv")
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
-m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles)
-st_folium(m, key="priority-map", height=520, use_container_width=True, returned_objects=[])
+m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
+                    highlight=st.session_state.get("gw_detail_grid"))
+returned = st_folium(m, key="priority-map", height=520, use_container_width=True,
+                     returned_objects=["last_active_drawing"])
+clicked = maps.clicked_unit(returned, len(data.grids))
+if clicked is not None and st.session_state.get("gw_priority_clicked") != clicked:
+    st.session_state["gw_priority_clicked"] = clicked
+    select_grid(str(data.grids[s.GRID_ID].iloc[clicked]))
+    st.rerun()
 st.caption(t("priority_caption", lang, asof=last_day.date()))
+show_grid_detail(ctx, data)

@@ -30,6 +30,9 @@ from geo.density import MercatorImage
 PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
 ZERO_COLOUR: Final = "#f0f0f0"
 OUTLINE: Final = "#3b4a5a"
+HIGHLIGHT: Final = "#08519c"
+#: Feature property holding a unit's row position (see ``clicked_unit``).
+UNIT_KEY: Final = "gw_unit"
 #: Coordinates to 6 decimals (about 0.1 m) keep the payload small without visible change.
 DECIMALS: Final = 6
 
@@ -161,8 +164,9 @@ def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonToo
 
 
 def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[str, str]) -> None:
-    """Thin grid outlines with a name/community tooltip, drawn above the heat layer."""
-    data = escaped_geojson(grids, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY])
+    """Thin grid outlines with a name/community tooltip, drawn above the heat layer (clickable: ``UNIT_KEY``)."""
+    data = escaped_geojson(grids.assign(**{UNIT_KEY: np.arange(len(grids))}),
+                           [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY])
     folium.GeoJson(
         data,
         name=labels["grids"],
@@ -189,7 +193,7 @@ def heat_intensity(payload: HeatPayload) -> list[list[float]]:
 
 
 def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, str], *,
-            tiles: str | None = None, attribution: str | None = None) -> folium.Map:
+            tiles: str | None = None, attribution: str | None = None, highlight: str | None = None) -> folium.Map:
     """Heatmap of a weighted payload under the grid outlines.
 
     The payload is already aggregated server-side (:func:`geo.aggregate.heat_payload`), so the
@@ -199,20 +203,37 @@ def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, 
     HeatMap(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
             max_zoom=17).add_to(m)
     add_grid_outlines(m, grids, labels)
+    add_highlight(m, grids, highlight)
     Legend(labels["heat_legend_title"],
            [("#0000ff", labels["heat_low"]), ("#00ff00", ""), ("#ffff00", ""), ("#ff0000", labels["heat_high"])]
            ).add_to(m)
     return localize(m)
 
 
+def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -> None:
+    """A thick outline around one grid (the one selected in a table or clicked), not clickable itself."""
+    if grid_id is None:
+        return
+    chosen = grids[grids[s.GRID_ID] == grid_id]
+    if chosen.empty:
+        return
+    folium.GeoJson(escaped_geojson(chosen, [s.GRID_ID]), interactive=False,
+                   style_function=lambda _f: {"color": HIGHLIGHT, "weight": 4, "fillOpacity": 0.0}).add_to(m)
+
+
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
-               tiles: str | None = None, attribution: str | None = None) -> folium.Map:
-    """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips."""
+               tiles: str | None = None, attribution: str | None = None, highlight: str | None = None) -> folium.Map:
+    """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips.
+
+    Features carry ``UNIT_KEY`` (the grid's row in ``grids``), so a click can name the grid; ``highlight``
+    outlines one grid.
+    """
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].copy()
     frame["count"] = frame[s.GRID_ID].map(counts).fillna(0).astype(int)
     breaks = class_breaks(frame["count"].to_numpy())
     frame["colour"] = [colour_for(v, breaks) for v in frame["count"]]
-    data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour"])
+    frame[UNIT_KEY] = np.arange(len(frame))
+    data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
     m = base_map(grids, tiles=tiles, attribution=attribution)
     folium.GeoJson(
         data,
@@ -223,6 +244,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, "count"],
                          [labels["grid"], labels["community"], labels["count"]]),
     ).add_to(m)
+    add_highlight(m, grids, highlight)
     items = [(ZERO_COLOUR, "0")]
     positive = frame.loc[frame["count"] > 0, "count"]
     lower = int(positive.min()) if len(positive) else 1
@@ -249,8 +271,6 @@ EMERGING_COLOURS: Final = {
 
 #: Local Moran classes: RdBu ends for clusters, light tints for outliers, grey for not significant.
 MORAN_COLOURS: Final = {"HH": "#b2182b", "HL": "#f4a582", "LH": "#92c5de", "LL": "#2166ac", "not_significant": "#f0f0f0"}
-#: Feature property holding a unit's row position (see ``clicked_unit``).
-UNIT_KEY: Final = "gw_unit"
 
 
 def clicked_unit(returned: Mapping[str, Any] | None, n_units: int) -> int | None:

@@ -327,3 +327,27 @@ def test_rectification_and_priority_pages(browser: object, server: Server, lang:
     page.screenshot(path=str(SHOTS / f"{path}_{lang}_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+def test_clicking_a_grid_on_the_map_opens_its_detail(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, f"{server.url}/map")
+    page.get_by_text("网格统计", exact=True).first.click()
+    wait_for_legend(page, "问题数")
+    frame = map_frame(page)
+    path = frame.locator("path.leaflet-interactive").nth(12)
+    path.hover()
+    name = frame.locator(".leaflet-tooltip").inner_text().split("\n")[0].split("\t")[-1].strip()
+    path.click()
+    page.get_by_role("heading", name=name, exact=False).wait_for(timeout=30_000)
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
+    # The clicked grid is outlined on the redrawn map.
+    frame = map_frame(page)
+    deadline = time.monotonic() + 20
+    while frame.evaluate("document.querySelectorAll('path[stroke=\"#08519c\"][stroke-width=\"4\"]').length") != 1:
+        assert time.monotonic() < deadline, "no highlight outline"
+        page.wait_for_timeout(300)
+        frame = map_frame(page)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "map_drilldown_zh_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()

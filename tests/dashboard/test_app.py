@@ -306,3 +306,22 @@ def test_overview_is_the_default_page(lang: str) -> None:
     assert cards[label] == {m.label: m.value for m in rect.metric}[label]
     bullets = " ".join(m.value for m in at.markdown)
     assert ("最需优先整治" in bullets and "超期未结" in bullets) if lang == "zh" else ("First to act on" in bullets)
+
+
+def test_grid_detail_panel_under_the_map() -> None:
+    at = run_app("app_pages/map.py")
+    assert any("点击地图上的网格" in c.value for c in at.caption)  # nothing selected yet: a hint
+    at.session_state["gw_detail_grid"] = "340104012001004"
+    at.run()
+    assert not at.exception
+    assert [h.value for h in at.subheader] == ["青石社区第4网格（青石社区）"]
+    cards = {m.label: m.value for m in at.metric[3:]}
+    from dashboard.data import DataSource, dataset
+
+    issues = dataset(DataSource.from_env()).issues
+    mine = (issues["grid_id"] == "340104012001004") & (issues["status"] != "void") & ~issues["suspect_point"]
+    assert cards["问题数"] == f"{int(mine.sum()):,}"
+    assert cards["责任人"] != "—"
+    assert "vega_lite_chart" in element_types(at)
+    listing = at.dataframe[-1].value
+    assert len(listing) == 200 and listing.iloc[0, 2] >= listing.iloc[-1, 2]  # newest first

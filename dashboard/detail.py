@@ -1,0 +1,61 @@
+"""A grid's detail panel (drill-down), shown under any map where a grid is clicked or a row selected.
+
+Renders with Streamlit like ``shell.py``; the numbers come from ``dashboard.data``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components.charts import OKABE_ITO, weekly_chart
+from dashboard.data import grid_detail
+from dashboard.i18n import t
+from dashboard.shell import PageContext
+from geo import schema as s
+from geo.pipeline import Dataset
+
+#: Issues listed in the panel (newest first); the 数据 page exports them all.
+MAX_ROWS = 200
+
+
+def select_grid(grid_id: str | None) -> None:
+    """Remember the grid the user picked (map click or table row) for every page."""
+    if grid_id:
+        st.session_state["gw_detail_grid"] = grid_id
+
+
+def show_grid_detail(ctx: PageContext, data: Dataset) -> None:
+    """The selected grid's issues, weekly chart and open/overdue cases; nothing when none is selected."""
+    grid_id = st.session_state.get("gw_detail_grid")
+    grids = data.grids.set_index(s.GRID_ID)
+    if not isinstance(grid_id, str) or grid_id not in grids.index:
+        st.caption(t("detail_hint", ctx.lang))
+        return
+    lang = ctx.lang
+    row = grids.loc[grid_id]
+    st.subheader(t("detail_title", lang, grid=row[s.GRID_NAME], community=row[s.COMMUNITY]))
+    issues, weekly, cases = grid_detail(ctx.source, ctx.flt, grid_id)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("issues", lang), f"{len(issues):,}")
+    c2.metric(t("open_cases", lang), f"{len(cases):,}")
+    c3.metric(t("kpi_overdue_open", lang), f"{int((cases['light'] == 'red').sum()):,}")
+    cadres = row.get(s.CADRES) if s.CADRES in grids.columns else None
+    c4.metric(t("cadres", lang), str(cadres) if isinstance(cadres, str) and cadres else "—")
+    if len(weekly):
+        shown = weekly.iloc[:, : len(OKABE_ITO)]
+        names = {c: data.categories.name(c, lang=lang) for c in shown.columns}
+        st.altair_chart(weekly_chart(shown, names, week_label=t("week", lang), count_label=t("count", lang),
+                                     category_label=t("category", lang)), width="stretch")
+    listing = issues.head(MAX_ROWS)
+    st.dataframe({
+        t("issue_id", lang): listing[s.ISSUE_ID].to_numpy(),
+        t("category", lang): listing[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)).to_numpy(),
+        t("reported_at", lang): listing[s.REPORTED_AT].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        t("status_filter", lang): listing[s.STATUS].map(lambda v: t(f"status_{v}", lang)
+                                                         if f"status_{v}" in _STATUS_KEYS else v).to_numpy(),
+        t("address", lang): listing[s.ADDRESS].fillna("").to_numpy(),
+        t("description", lang): listing[s.DESCRIPTION].fillna("").to_numpy(),
+    }, hide_index=True, width="stretch", height=300)
+
+
+_STATUS_KEYS = {f"status_{v}" for v in s.STATUSES if v != "void"}
