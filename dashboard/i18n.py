@@ -159,6 +159,15 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "detail_hint": {"zh": "点击地图上的网格（或在表格中选中一行）查看该网格的问题明细。",
                     "en": "Click a grid on the map (or select a row in a table) to see its issues."},
     "cadres": {"zh": "责任人", "en": "Responsible cadres"},
+    "basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap_none": {"zh": "无", "en": "None"},
+    "basemap_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
+    "basemap_amap": {"zh": "高德", "en": "AMap"},
+    "basemap_custom": {"zh": "内网瓦片", "en": "Intranet tiles"},
+    "basemap_note": {"zh": "底图瓦片来自外部服务器；无法访问时背景为灰色，网格与统计照常显示。"
+                           "高德底图下图形已按 GCJ-02 偏移。",
+                     "en": "Tiles come from another server; when it cannot be reached the background stays grey and "
+                           "everything else still shows. Over AMap, shapes are shifted to GCJ-02."},
     "grids_filter": {"zh": "网格", "en": "Grids"},
     "status_filter": {"zh": "处置状态", "en": "Status"},
     "status_open": {"zh": "待处置", "en": "Open"},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.components.maps import BASEMAPS, Basemap
 from dashboard.data import DataSource, dataset
 from dashboard.i18n import LANGS, Lang, t
 from geo import schema as s
@@ -30,7 +31,7 @@ class PageContext:
     source: DataSource
     data: Dataset | None  # None while the workspace holds no issues yet (only the Data page then)
     flt: IssueFilter
-    tiles: str | None
+    tiles: Basemap | None
 
 
 def _language() -> Lang:
@@ -39,6 +40,27 @@ def _language() -> Lang:
         format_func=lambda code: {"zh": "中文", "en": "English"}[code],
     )
     return choice if choice in LANGS else "zh"
+
+
+def _basemap(lang: Lang) -> Basemap | None:
+    """The basemap radio: none (default, works on any intranet), OSM, AMap (GCJ-02), a custom server.
+
+    A custom server comes from ``GRIDWATCH_TILES`` (URL template), ``GRIDWATCH_TILES_ATTRIBUTION`` and
+    ``GRIDWATCH_TILES_GCJ02=1`` when its tiles are in GCJ-02; when set it is the default.
+    """
+    options = dict(BASEMAPS)
+    custom = os.environ.get("GRIDWATCH_TILES")
+    if custom:
+        options["custom"] = Basemap("custom", custom, os.environ.get("GRIDWATCH_TILES_ATTRIBUTION", "tiles"),
+                                    gcj02=os.environ.get("GRIDWATCH_TILES_GCJ02") == "1")
+    keys = list(options)
+    choice = st.sidebar.radio(t("basemap", lang), keys, key="gw_basemap", horizontal=True,
+                              index=keys.index("custom") if custom else 0,
+                              format_func=lambda k: t(f"basemap_{k}", lang))
+    chosen = options.get(choice, options["none"])
+    if chosen.url:
+        st.sidebar.caption(t("basemap_note", lang))
+    return chosen if chosen.url else None
 
 
 def build_sidebar() -> PageContext:
@@ -90,7 +112,7 @@ def build_sidebar() -> PageContext:
                                         help=t("include_suspect_help", lang))
     flt = IssueFilter(start=start, end=end, categories=tuple(cats), communities=tuple(comms),
                       grids=tuple(grid_ids), statuses=tuple(statuses), include_suspect=include_suspect)
-    tiles = os.environ.get("GRIDWATCH_TILES") or None
+    tiles = _basemap(lang)
     st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.workspace),
                          n=len(data.issues), grids=len(data.grids)))
     ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles)

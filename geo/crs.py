@@ -71,6 +71,27 @@ def parse_crs(value: str | int | None) -> str | CRS:
         raise ValueError(f"unknown CRS {value!r}; give an EPSG code or one of gcj02, bd09") from exc
 
 
+def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 -> GCJ-02 (the display shift AMap and Tencent tiles need); outside China unchanged."""
+    from coordTransform import _coordTransform as ct
+
+    glon, glat = ct.wgs84_to_gcj02_batch_xy(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(glon, dtype=float), np.asarray(glat, dtype=float)
+
+
+def geometries_to_gcj02(geoms: np.ndarray) -> np.ndarray:
+    """Shapely geometries (WGS84) shifted to GCJ-02 for drawing over AMap tiles (never stored)."""
+    import shapely
+
+    def shift(xy: np.ndarray) -> np.ndarray:
+        if len(xy) == 0:
+            return xy
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geoms, shift)
+
+
 def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray, *, iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Invert WGS84 -> GCJ-02 by fixed-point iteration on the vectorised forward transform.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import folium
@@ -24,6 +25,7 @@ from jinja2 import Template
 from dashboard.assets import localize
 from geo import schema as s
 from geo.aggregate import HeatPayload
+from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.density import MercatorImage
 
 #: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
@@ -33,6 +35,35 @@ OUTLINE: Final = "#3b4a5a"
 HIGHLIGHT: Final = "#08519c"
 #: Feature property holding a unit's row position (see ``clicked_unit``).
 UNIT_KEY: Final = "gw_unit"
+@dataclass(frozen=True)
+class Basemap:
+    """A tile layer: URL template, attribution, subdomains, and whether it is drawn in GCJ-02 (AMap)."""
+
+    key: str
+    url: str | None
+    attribution: str = ""
+    subdomains: str = "abc"
+    gcj02: bool = False
+
+
+#: Basemaps offered in the sidebar; a custom intranet server comes from GRIDWATCH_TILES (see shell.py).
+BASEMAPS: Final = {
+    "none": Basemap("none", None),
+    "osm": Basemap("osm", "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
+                   '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+    # AMap tiles are drawn in GCJ-02: everything we draw over them is shifted the same way.
+    "amap": Basemap("amap", "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+                    "&x={x}&y={y}&z={z}", "&copy; 高德地图 AutoNavi", subdomains="1234", gcj02=True),
+}
+
+
+def _display(frame: gpd.GeoDataFrame, tiles: Basemap | None) -> gpd.GeoDataFrame:
+    """``frame`` as drawn over ``tiles``: shifted to GCJ-02 for AMap, unchanged otherwise (never stored)."""
+    if tiles is None or not tiles.gcj02:
+        return frame
+    return frame.set_geometry(geometries_to_gcj02(frame.geometry.to_numpy()), crs=frame.crs)
+
+
 #: Coordinates to 6 decimals (about 0.1 m) keep the payload small without visible change.
 DECIMALS: Final = 6
 
@@ -144,14 +175,18 @@ class FocusWithoutScroll(MacroElement):
     )
 
 
-def base_map(grids: gpd.GeoDataFrame, *, tiles: str | None = None, attribution: str | None = None,
-             height: int = 620) -> folium.Map:
-    """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles)."""
+def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620) -> folium.Map:
+    """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles).
+
+    ``grids`` must already be in display coordinates (see ``_display``). A tile server that cannot be
+    reached leaves the background grey; everything we draw is ours and still shows.
+    """
     minx, miny, maxx, maxy = grids.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
                    control_scale=True, height=height, prefer_canvas=False)
-    if tiles:
-        folium.TileLayer(tiles=tiles, attr=attribution or "tiles", name="basemap").add_to(m)
+    if tiles is not None and tiles.url:
+        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution or "tiles", name="basemap",
+                         subdomains=tiles.subdomains, max_zoom=19).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     FocusWithoutScroll().add_to(m)
     return m
@@ -193,13 +228,17 @@ def heat_intensity(payload: HeatPayload) -> list[list[float]]:
 
 
 def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, str], *,
-            tiles: str | None = None, attribution: str | None = None, highlight: str | None = None) -> folium.Map:
+            tiles: Basemap | None = None, highlight: str | None = None) -> folium.Map:
     """Heatmap of a weighted payload under the grid outlines.
 
     The payload is already aggregated server-side (:func:`geo.aggregate.heat_payload`), so the
     browser never receives more points than its cap.
     """
-    m = base_map(grids, tiles=tiles, attribution=attribution)
+    grids = _display(grids, tiles)
+    if tiles is not None and tiles.gcj02 and len(payload.points):
+        lon, lat = wgs84_to_gcj02(payload.points[:, 1], payload.points[:, 0])
+        payload = replace(payload, points=np.column_stack([lat, lon, payload.points[:, 2]]))
+    m = base_map(grids, tiles=tiles)
     HeatMap(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
             max_zoom=17).add_to(m)
     add_grid_outlines(m, grids, labels)
@@ -222,19 +261,20 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
 
 
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
-               tiles: str | None = None, attribution: str | None = None, highlight: str | None = None) -> folium.Map:
+               tiles: Basemap | None = None, highlight: str | None = None) -> folium.Map:
     """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips.
 
     Features carry ``UNIT_KEY`` (the grid's row in ``grids``), so a click can name the grid; ``highlight``
     outlines one grid.
     """
+    grids = _display(grids, tiles)
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].copy()
     frame["count"] = frame[s.GRID_ID].map(counts).fillna(0).astype(int)
     breaks = class_breaks(frame["count"].to_numpy())
     frame["colour"] = [colour_for(v, breaks) for v in frame["count"]]
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
-    m = base_map(grids, tiles=tiles, attribution=attribution)
+    m = base_map(grids, tiles=tiles)
     folium.GeoJson(
         data,
         name=labels["choropleth"],
@@ -283,8 +323,9 @@ def clicked_unit(returned: Mapping[str, Any] | None, n_units: int) -> int | None
 
 
 def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[str, str], legend_title: str, *,
-                tiles: str | None = None) -> folium.Map:
+                tiles: Basemap | None = None) -> folium.Map:
     """The density image (YlOrRd in six equal steps of the peak, clear below 5 %) over the grid outlines."""
+    grids = _display(grids, tiles)
     values = image.values
     peak = float(values.max()) if values.size else 0.0
     rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
@@ -299,6 +340,8 @@ def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[s
         rgba[shown, 3] = 190
         items = [(PALETTE[i], f"{edges[i]:,.0f}–{edges[i + 1]:,.0f}") for i in range(len(PALETTE))]
     (south, west), (north, east) = image.bounds
+    if tiles is not None and tiles.gcj02:  # the GCJ-02 shift is near-uniform over a street: move the corners
+        (west, east), (south, north) = wgs84_to_gcj02(np.array([west, east]), np.array([south, north]))
     folium.raster_layers.ImageOverlay(rgba, bounds=[[south, west], [north, east]], origin="upper",
                                       mercator_project=False, name=legend_title).add_to(m)
     add_grid_outlines(m, grids, labels)
@@ -308,12 +351,13 @@ def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[s
 
 def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], class_label: Mapping[str, str],
               fields: Sequence[str], aliases: Sequence[str], legend_title: str, *,
-              tiles: str | None = None) -> folium.Map:
+              tiles: Basemap | None = None) -> folium.Map:
     """Units coloured by a categorical class column, with a legend of the classes present.
 
     ``class_label`` translates class codes for the tooltip and legend; ``fields``/``aliases`` pick
     the tooltip rows. Classes absent from the data are left out of the legend.
     """
+    units = _display(units, tiles)
     frame = units.copy()
     frame["colour"] = frame[column].map(colours).fillna("#f0f0f0")
     frame["label"] = frame[column].map(class_label).fillna(frame[column])

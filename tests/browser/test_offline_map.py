@@ -351,3 +351,25 @@ def test_clicking_a_grid_on_the_map_opens_its_detail(browser: object, server: Se
     page.screenshot(path=str(SHOTS / "map_drilldown_zh_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+@pytest.mark.parametrize(("choice", "host", "attribution"), [("OpenStreetMap", "tile.openstreetmap.org", "OpenStreetMap"),
+                                                             ("高德", "is.autonavi.com", "高德地图")])
+def test_basemaps_ask_only_their_tile_host_and_the_map_survives_without_tiles(
+        browser: object, server: Server, choice: str, host: str, attribution: str) -> None:
+    page, traffic = open_page(browser, f"{server.url}/map")
+    map_frame(page)
+    page.get_by_text(choice, exact=True).click()
+    deadline = time.monotonic() + 30
+    while not any(host in u for u in traffic.requests):
+        assert time.monotonic() < deadline, f"no tile request to {host}"
+        page.wait_for_timeout(300)
+    frame = map_frame(page)
+    # No internet here: the tiles fail, our grids and heat layer still draw, the attribution shows.
+    assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
+    assert attribution in frame.inner_text(".leaflet-control-attribution")
+    assert all(host in u for u in traffic.external())  # no other host is ever asked
+    assert all(host in f for f in traffic.failed)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / f"basemap_{host.split('.')[-2]}_zh_1366.png"), full_page=True)
+    page.close()

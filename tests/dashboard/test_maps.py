@@ -119,3 +119,28 @@ def test_plain_keeps_ledger_text_literal_in_markdown() -> None:
     assert "\\!\\[x\\]\\(http\\:" in escaped and "\\<b\\>" in escaped and "\\*强调\\*" in escaped
     # Every special character is escaped, so no markdown construct survives (the browser test renders it).
     assert not any(ch in escaped.replace("\\" + ch, "") for ch in "![]()<>*")
+
+
+def test_amap_basemap_shifts_what_we_draw_to_gcj02(sample: Dataset) -> None:
+    import pandas as pd
+
+    from dashboard.components.maps import BASEMAPS, choropleth
+    from geo.crs import wgs84_to_gcj02
+
+    labels = map_labels("zh")
+    counts = pd.Series(dtype=int)
+    plain_map = choropleth(sample.grids, counts, labels).get_root().render()
+    amap = choropleth(sample.grids, counts, labels, tiles=BASEMAPS["amap"]).get_root().render()
+    assert "autonavi.com" not in plain_map and "tile.openstreetmap" not in plain_map
+    assert "webrd0{s}.is.autonavi.com" in amap
+    assert "高德地图".encode("unicode_escape").decode() in amap  # the attribution (JSON-escaped in the page)
+    # The first grid's first vertex, shifted exactly as the GCJ-02 forward transform says (Hefei: ~0.5 km).
+    x, y = sample.grids.geometry.iloc[0].exterior.coords[0]
+    gx, gy = wgs84_to_gcj02(np.array([x]), np.array([y]))
+    assert f"[{gx[0]:.6f},{gy[0]:.6f}]".replace(".000000", "") in amap.replace(" ", "") or \
+        f"[{round(gx[0], 6)},{round(gy[0], 6)}]" in amap.replace(" ", "")
+    assert f"[{round(x, 6)},{round(y, 6)}]" not in amap.replace(" ", "")
+    shift_m = np.hypot((gx[0] - x) * 94_500, (gy[0] - y) * 111_000)
+    assert 300 < shift_m < 800
+    osm = choropleth(sample.grids, counts, labels, tiles=BASEMAPS["osm"]).get_root().render()
+    assert "tile.openstreetmap.org" in osm and f"[{round(x, 6)},{round(y, 6)}]" in osm.replace(" ", "")
