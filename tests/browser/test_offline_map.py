@@ -373,3 +373,31 @@ def test_basemaps_ask_only_their_tile_host_and_the_map_survives_without_tiles(
     page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / f"basemap_{host.split('.')[-2]}_zh_1366.png"), full_page=True)
     page.close()
+
+
+#: Every page: (url path, Chinese heading, English heading). The default page (总览) lives at the root.
+ALL_PAGES = (("", "本周总览", "This week at a glance"), ("map", "问题分布地图", "Where problems are"),
+             ("hotspots", "热点分析", "Hotspot analysis"), ("trends", "趋势", "Trends"),
+             ("rectification", "整改考核", "Rectification performance"), ("priority", "整治优先级", "Where to act first"),
+             ("ranking", "网格排名", "Grid ranking"), ("data", "数据导入", "Import data"))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_screenshot_matrix_every_page(browser: object, server: Server, lang: str, width: int, height: int) -> None:
+    """Every page in both languages at a laptop and a command-centre size: heading, no error, no other host."""
+    page, traffic = open_page(browser, server.url, width=width, height=height)
+    page.get_by_role("heading", name="本周总览", exact=True).wait_for(timeout=60_000)
+    if lang == "en":
+        page.get_by_text("English", exact=True).click()
+        page.get_by_role("heading", name="This week at a glance", exact=True).wait_for(timeout=60_000)
+    for path, zh, en in ALL_PAGES:
+        # In-app navigation (the sidebar link) keeps the session, and with it the language.
+        page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+        page.get_by_role("heading", name=zh if lang == "zh" else en, exact=True).wait_for(timeout=60_000)
+        page.wait_for_timeout(1200)
+        assert page.locator("[data-testid='stException']").count() == 0, path
+        assert page.get_by_role("heading", name=(en if lang == "zh" else zh), exact=True).count() == 0
+        page.screenshot(path=str(SHOTS / f"matrix_{path or 'overview'}_{lang}_{width}.png"))
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()
