@@ -36,6 +36,15 @@ def main() -> None:
                for comm in communities]
     page_switch = timed(lambda: at.switch_page("app_pages/ranking.py").run())
     assert not at.exception
+    # Every page: its first open in this session, then a filter change on it (server side, as above).
+    pages = ["overview", "map", "hotspots", "trends", "rectification", "priority", "ranking", "data"]
+    per_page = []
+    for name in pages:
+        opened = timed(lambda n=name: at.switch_page(f"app_pages/{n}.py").run())
+        changed = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value(["杏林社区"]).run())
+        back = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value([]).run())
+        assert not at.exception, name
+        per_page.append((name, opened, max(changed, back)))
 
     # The naive design: every interaction re-reads the ledger CSV and re-joins it, then analyses.
     def naive(comm: str) -> None:
@@ -46,6 +55,10 @@ def main() -> None:
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
     print(f"first page open (cold process, includes opening the workspace): {first_open:.2f} s")
     print(f"switch to the ranking page: {page_switch:.3f} s")
+    print("| page | first open (s, goal < 3) | filter change (s, goal < 1) |")
+    print("| --- | --- | --- |")
+    for name, opened, changed in per_page:
+        print(f"| {name} | {opened:.2f} | {changed:.2f} |")
     report([("filter change to a new filter, server side (s)", med(new_filter), med(naive_times)),
             ("filter change back to a seen filter (s)", med(revisit), med(naive_times))])
 
