@@ -32,6 +32,7 @@ pages = [
     st.Page("app_pages/priority.py", title=t("page_priority", ctx.lang), icon=":material/flag:", url_path="priority"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
     data_page,
+    st.Page("app_pages/bigscreen.py", title=t("page_bigscreen", ctx.lang), icon=":material/tv:", url_path="bigscreen"),
 ]
 # An empty workspace offers only the Data page: nothing else has anything to show yet.
 st.navigation(pages if ctx.data is not None else [data_page]).run()

@@ -175,6 +175,35 @@ class FocusWithoutScroll(MacroElement):
     )
 
 
+class KpiOverlay(MacroElement):
+    """Large KPI figures drawn over the map (top left), for the command-centre screen. Text is escaped."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var panel = L.control({position: "topleft"});
+            panel.onAdd = function () {
+                var div = L.DomUtil.create("div", "gw-kpis");
+                div.innerHTML = {{ this.body_json }};
+                div.style.cssText = "background:rgba(255,255,255,.93);padding:10px 16px;border-radius:6px;"
+                    + "font:16px/1.35 sans-serif;box-shadow:0 1px 6px rgba(0,0,0,.35);margin-left:54px";
+                return div;
+            };
+            panel.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "KpiOverlay"
+        rows = "".join(f'<div style="margin-top:6px"><span style="color:#555">{html.escape(label)}</span>'
+                       f'<br><b style="font-size:30px">{html.escape(value)}</b></div>' for label, value in items)
+        self.body_json = json.dumps(f"<b style='font-size:18px'>{html.escape(title)}</b>{rows}")
+
+
 def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620) -> folium.Map:
     """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles).
 

@@ -401,3 +401,15 @@ def test_screenshot_matrix_every_page(browser: object, server: Server, lang: str
         page.screenshot(path=str(SHOTS / f"matrix_{path or 'overview'}_{lang}_{width}.png"))
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+def test_big_screen_at_1920(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, f"{server.url}/bigscreen", width=1920, height=1080)
+    frame = map_frame(page)
+    frame.wait_for_selector(".gw-kpis", timeout=30_000)
+    assert "结案率" in frame.inner_text(".gw-kpis")
+    assert page.locator("[data-testid='stSidebar']").is_visible() is False
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "bigscreen_zh_1920.png"))
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()

@@ -325,3 +325,13 @@ def test_grid_detail_panel_under_the_map() -> None:
     assert "vega_lite_chart" in element_types(at)
     listing = at.dataframe[-1].value
     assert len(listing) == 200 and listing.iloc[0, 2] >= listing.iloc[-1, 2]  # newest first
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_big_screen(lang: str) -> None:
+    at = run_app("app_pages/bigscreen.py", gw_lang=lang)
+    texts = [m.value for m in at.markdown]
+    assert any(v.startswith("### 青石街道") for v in texts)
+    assert element_types(at).count("component_instance") == 1
+    assert sum(1 for v in texts if v.startswith("**")) == 8  # the top eight grids with reasons
+    assert "5" in at.caption[-1].value

@@ -1,0 +1,75 @@
+"""大屏: a full-screen map with KPI overlays for a 1920x1080 command-centre screen, refreshing itself.
+
+The content is a fragment that re-runs every ``REFRESH`` (reading the workspace version again, so a
+new import shows without anyone touching the screen). The sidebar is hidden by page CSS (our own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.components import maps
+from dashboard.components.text import plain
+from dashboard.data import DataSource, dataset, grid_measures, kpis, open_cases
+from dashboard.i18n import map_labels, t
+from dashboard.shell import context
+from geo import schema as s
+from geo.pipeline import IssueFilter, filter_issues
+from geo.priority import Names, score
+from geo.rectification import period_bounds
+
+REFRESH = dt.timedelta(minutes=5)
+
+# Our own CSS (no user text): hide the sidebar and the toolbar, use the whole screen.
+st.markdown("<style>[data-testid='stSidebar'],[data-testid='stHeader']{display:none}"
+            ".block-container{padding:0.6rem 1rem;max-width:100%}</style>", unsafe_allow_html=True)
+lang = context().lang
+
+
+@st.fragment(run_every=REFRESH)
+def screen() -> None:
+    source = DataSource.from_env()  # a new version after an import: the caches key on it
+    data = dataset(source)
+    flt = IssueFilter()
+    last_day = data.issues[s.REPORTED_AT].max().normalize()
+    start, end = period_bounds(last_day, 7)
+    now = kpis(source, flt, start, end, None).iloc[0]
+    cases = open_cases(source, flt, end)
+    has_street = s.STREET in data.grids and data.grids[s.STREET].notna().any()
+    street = str(data.grids[s.STREET].dropna().iloc[0]) if has_street else ""
+    head, leave = st.columns([5, 1])
+    head.markdown(f"### {plain(street)} {t('bigscreen_title', lang)}")
+    leave.page_link("app_pages/overview.py", label=t("bigscreen_exit", lang), icon=":material/close:")
+    st.caption(t("bigscreen_caption", lang, start=start.date(), end=last_day.date(),
+                 time=dt.datetime.now().strftime("%H:%M")))
+    left, right = st.columns([3, 1])
+    week = filter_issues(data.issues, data.grids, flt)
+    week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
+    m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang))
+    pct = (lambda v: "—" if not math.isfinite(v) else f"{v:.1f}%")  # noqa: E731
+    maps.KpiOverlay(t("bigscreen_kpis", lang), [
+        (t("kpi_reported", lang), f"{int(now['reported']):,}"),
+        (t("kpi_close_rate", lang), pct(float(now["close_rate"]))),
+        (t("kpi_on_time_rate", lang), pct(float(now["on_time_rate"]))),
+        (t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}"),
+        (t("open_now", lang), f"{len(cases):,}"),
+    ]).add_to(m)
+    with left:
+        st_folium(m, key="bigscreen-map", height=880, use_container_width=True, returned_objects=[])
+    with right:
+        table = data.categories.table
+        ranked = score(grid_measures(source, end),
+                       names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+        names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
+        st.markdown(f"#### {t('top_grids', lang)}")
+        for _, row in ranked.head(8).iterrows():
+            st.markdown(f"**{int(row['rank'])}. {plain(names.get(row[s.GRID_ID], row[s.GRID_ID]))}**  \n"
+                        f"{plain(row[f'reasons_{lang}'])}")
+        st.caption(t("bigscreen_refresh", lang, minutes=int(REFRESH.total_seconds() // 60)))
+
+
+screen()
