@@ -28,6 +28,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "layer": {"zh": "图层", "en": "Layer"},
     "layer_heat": {"zh": "热力图", "en": "Heatmap"},
     "layer_choropleth": {"zh": "网格统计", "en": "Counts per grid"},
+    "layer_playback": {"zh": "按周回放", "en": "Weekly playback"},
     "category": {"zh": "类型", "en": "Category"},
     "all": {"zh": "全部", "en": "All"},
     "issues": {"zh": "问题数", "en": "Issues"},

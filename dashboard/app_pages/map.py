@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -25,8 +26,8 @@ category = left.radio(
     format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang),
 )
 layer = right.radio(
-    t("layer", lang), options=["heat", "choropleth"], horizontal=True, key="gw_map_layer",
-    format_func=lambda v: t("layer_heat" if v == "heat" else "layer_choropleth", lang),
+    t("layer", lang), options=["heat", "choropleth", "playback"], horizontal=True, key="gw_map_layer",
+    format_func=lambda v: t(f"layer_{v}", lang),
 )
 if category not in codes:  # the category left the filter: fall back to all
     category = ALL
@@ -46,10 +47,15 @@ if len(result.issues) == 0:
 # a blank frame in the second session, because streamlit-folium re-renders the same object.
 labels = map_labels(lang)
 selected = st.session_state.get("gw_detail_grid")
+cube = result.cube if category == ALL else result.cube[result.cube["category"] == category]
 if layer == "heat":
     m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles, highlight=selected)
+elif layer == "playback":
+    weekly = cube.pivot_table(index="period_start", columns="grid_id", values="count", aggfunc="sum", fill_value=0)
+    # Each frame is labelled by the week's last day, as leaders read "the week ending ...".
+    weekly.index = [(d + pd.Timedelta(days=6)).strftime("%Y-%m-%d") for d in weekly.index]
+    m = maps.playback_map(result.grids, weekly, labels, tiles=ctx.tiles)
 else:
-    cube = result.cube if category == ALL else result.cube[result.cube["category"] == category]
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,
                         highlight=selected)
 # Only a click on a grid comes back: panning and zooming stay in the browser and never re-run the script.

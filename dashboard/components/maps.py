@@ -204,6 +204,98 @@ class KpiOverlay(MacroElement):
         self.body_json = json.dumps(f"<b style='font-size:18px'>{html.escape(title)}</b>{rows}")
 
 
+class Playback(MacroElement):
+    """Play/pause and a week slider that recolour a GeoJSON layer from a precomputed colour table.
+
+    Our own few lines of JavaScript (no plugin, no CDN). The payload is the colour class of every grid
+    in every week (grids x weeks small integers) plus the week labels: bounded by the grid count, never
+    by the number of issues.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map, layer) {
+            var codes = {{ this.codes_json }}, palette = {{ this.palette_json }}, weeks = {{ this.weeks_json }};
+            var k = weeks.length - 1, timer = null;
+            var box = L.control({position: "topright"});
+            box.onAdd = function () {
+                var div = L.DomUtil.create("div", "gw-playback");
+                div.style.cssText = "background:rgba(255,255,255,.93);padding:6px 10px;border-radius:4px;"
+                    + "font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+                div.innerHTML = '<button type="button" class="gw-play" style="width:2.2em">&#9654;</button> '
+                    + '<input class="gw-week" type="range" min="0" max="' + (weeks.length - 1) + '" value="' + k
+                    + '" style="width:180px;vertical-align:middle"> <span class="gw-label"></span>';
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            box.addTo(map);
+            var root = box.getContainer(), play = root.querySelector(".gw-play"),
+                slider = root.querySelector(".gw-week"), label = root.querySelector(".gw-label");
+            function show(i) {
+                k = i; slider.value = i; label.textContent = weeks[i];
+                layer.eachLayer(function (l) {
+                    var row = codes[l.feature.properties.{{ this.key }}];
+                    l.setStyle({fillColor: palette[row[i]]});
+                });
+            }
+            slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+            play.addEventListener("click", function () {
+                if (timer) { clearInterval(timer); timer = null; play.innerHTML = "&#9654;"; return; }
+                play.innerHTML = "&#10074;&#10074;";
+                timer = setInterval(function () { show((k + 1) % weeks.length); }, {{ this.interval_ms }});
+            });
+            show(k);
+        })({{ this._parent.get_name() }}, {{ this.layer_name }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.GeoJson, codes: list[list[int]], palette: Sequence[str], weeks: Sequence[str],
+                 *, interval_ms: int = 700) -> None:
+        super().__init__()
+        self._name = "Playback"
+        self.layer_name = layer.get_name()
+        self.codes_json = json.dumps(codes)
+        self.palette_json = json.dumps(list(palette))
+        self.weeks_json = json.dumps([html.escape(w) for w in weeks])
+        self.key = UNIT_KEY
+        self.interval_ms = int(interval_ms)
+
+
+def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[str, str], *,
+                 tiles: Basemap | None = None) -> folium.Map:
+    """Weekly grid counts as an animation: ``weekly`` has a row per week (labels as index) and a column per grid.
+
+    One colour scale (quantile classes over every grid-week) so weeks compare; the browser receives
+    grids x weeks class numbers, not issues.
+    """
+    grids = _display(grids, tiles)
+    values = weekly.reindex(columns=list(grids[s.GRID_ID]), fill_value=0).to_numpy(dtype=float)  # (weeks, grids)
+    breaks = class_breaks(values.ravel())
+    offset = len(PALETTE) - len(breaks)
+    palette = [ZERO_COLOUR, *PALETTE[offset:]]
+    codes = np.where(values > 0, np.searchsorted(breaks, values, side="left") + 1, 0)
+    codes = np.minimum(codes, len(palette) - 1).T.astype(int).tolist()  # per grid, per week
+    frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].assign(**{UNIT_KEY: np.arange(len(grids))})
+    m = base_map(grids, tiles=tiles)
+    layer = folium.GeoJson(
+        escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY]),
+        style_function=lambda _f: {"fillColor": ZERO_COLOUR, "color": OUTLINE, "weight": 1, "fillOpacity": 0.8},
+        tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY], [labels["grid"], labels["community"]]),
+    )
+    layer.add_to(m)
+    Playback(layer, codes, palette, [str(w) for w in weekly.index]).add_to(m)
+    items = [(ZERO_COLOUR, "0")]
+    lower = 1
+    for i, upper in enumerate(breaks):
+        items.append((palette[i + 1], f"{lower}–{int(upper)}" if upper > lower else f"{lower}"))
+        lower = int(upper) + 1
+    Legend(labels["count_legend_title"], items).add_to(m)
+    return localize(m)
+
+
 def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620) -> folium.Map:
     """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles).
 

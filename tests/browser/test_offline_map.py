@@ -413,3 +413,22 @@ def test_big_screen_at_1920(browser: object, server: Server) -> None:
     page.screenshot(path=str(SHOTS / "bigscreen_zh_1920.png"))
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+def test_weekly_playback_animates_in_the_browser(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, f"{server.url}/map")
+    map_frame(page)
+    page.get_by_text("按周回放", exact=True).click()
+    frame = wait_for_legend(page, "问题数")
+    frame.wait_for_selector(".gw-playback", timeout=30_000)
+    fills = "() => Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill'))"
+    first_label = frame.inner_text(".gw-label")
+    assert first_label == "2026-11-15"  # starts on the newest week
+    before = frame.evaluate(fills)
+    frame.click(".gw-play")
+    page.wait_for_timeout(2200)  # three frames at 0.7 s
+    assert frame.inner_text(".gw-label") != first_label
+    assert frame.evaluate(fills) != before
+    page.screenshot(path=str(SHOTS / "map_playback_zh_1366.png"), full_page=True)
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()

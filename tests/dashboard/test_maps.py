@@ -144,3 +144,20 @@ def test_amap_basemap_shifts_what_we_draw_to_gcj02(sample: Dataset) -> None:
     assert 300 < shift_m < 800
     osm = choropleth(sample.grids, counts, labels, tiles=BASEMAPS["osm"]).get_root().render()
     assert "tile.openstreetmap.org" in osm and f"[{round(x, 6)},{round(y, 6)}]" in osm.replace(" ", "")
+
+
+def test_playback_payload_is_bounded_by_grids_and_weeks(sample: Dataset) -> None:
+    import json as _json
+
+    result = run_analysis(sample)
+    weekly = result.cube.pivot_table(index="period_start", columns="grid_id", values="count", aggfunc="sum")
+    weekly.index = [d.strftime("%Y-%m-%d") for d in weekly.index]
+    m = maps.playback_map(sample.grids, weekly, map_labels("zh"))
+    page = m.get_root().render()
+    codes = _json.loads(re.search(r"var codes = (\[\[.*?\]\]),", page).group(1))
+    assert len(codes) == 35 and {len(row) for row in codes} == {54}  # grids x weeks, nothing per issue
+    # The busiest grid-week gets the darkest class; a zero week the zero colour.
+    values = weekly[list(sample.grids[s.GRID_ID])].to_numpy()
+    week, grid = np.unravel_index(np.argmax(values), values.shape)
+    assert codes[grid][week] == max(max(row) for row in codes)
+    assert len(page) < 200_000
