@@ -93,8 +93,9 @@ def _hotspot_table(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
                                 & (window >= MIN_WINDOW_ISSUES))
         if len(chosen) == 0:
             continue
+        # Each cell is named by the grid nearest its centre (an edge cell's centre may lie outside the street).
         points = shapely.centroid(result.units.geometry.to_numpy()[chosen])
-        hit = tree.query(points, predicate="within")
+        hit = tree.query_nearest(points, all_matches=False)
         grid_of = dict(zip(hit[0], dataset.grids[s.GRID_NAME].to_numpy()[hit[1]], strict=True))
         for k, i in enumerate(chosen):
             rows.append({"类型": CLASS_ZH[result.units["emerging"].iloc[i]], "问题类别": dataset.categories.name(code),
