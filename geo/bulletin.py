@@ -105,6 +105,8 @@ def _hotspot_table(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     # One line per grid and class: leaders act on grids, not on 100 m cells.
     table = cells.groupby(["类型", "问题类别", "网格"], as_index=False).agg(
         单元数=("单元", "size"), 本周问题数=("本周问题数", "sum"), 最高z值=("本周 z 值", "max"))
+    # A grid whose hot cells got no report this week is hot through its neighbours: nothing to act on there.
+    table = table[table["本周问题数"] > 0]
     table["_order"] = table["类型"].map({v: i for i, v in enumerate(CLASS_ZH.values())})
     table = table.sort_values(["_order", "最高z值", "网格"], ascending=[True, False, True], kind="stable")
     return table.drop(columns="_order").rename(columns={"最高z值": "最高 z 值"}).reset_index(drop=True)
