@@ -6,6 +6,7 @@ languages. Keys are stable identifiers; a missing key fails loudly in tests.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final, Literal
 
 Lang = Literal["zh", "en"]
@@ -405,6 +406,16 @@ def t(key: str, lang: Lang = "zh", **fmt: object) -> str:
     """
     text = STRINGS[key][lang]
     return text.format(**fmt) if fmt else text
+
+
+_MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fmt_date(value: dt.date | dt.datetime, lang: Lang = "zh") -> str:
+    """A date as each language writes it in prose: ``2026年11月15日`` or ``15 Nov 2026``."""
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
 
 def map_labels(lang: Lang) -> dict[str, str]:

@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.data import DataSource, dataset, grid_measures, kpis, open_cases
-from dashboard.i18n import map_labels, t
+from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
 from geo.pipeline import IssueFilter, filter_issues
@@ -44,7 +44,7 @@ def screen() -> None:
     head, leave = st.columns([5, 1])
     head.markdown(f"### {plain(street)} {t('bigscreen_title', lang)}")
     leave.page_link("app_pages/overview.py", label=t("bigscreen_exit", lang), icon=":material/close:")
-    st.caption(t("bigscreen_caption", lang, start=start.date(), end=last_day.date(),
+    st.caption(t("bigscreen_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang),
                  time=dt.datetime.now().strftime("%H:%M")))
     left, right = st.columns([3, 1])
     week = filter_issues(data.issues, data.grids, flt)

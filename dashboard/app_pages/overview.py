@@ -12,7 +12,7 @@ from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.data import grid_measures, kpis, open_cases, week_changes
 from dashboard.detail import select_grid, show_grid_detail
-from dashboard.i18n import map_labels, t
+from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.pipeline import filter_issues
@@ -25,7 +25,7 @@ st.title(t("overview_title", lang))
 tz = data.issues[s.REPORTED_AT].dt.tz
 last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
 start, end = period_bounds(last_day, 7)
-st.caption(t("overview_caption", lang, start=start.date(), end=last_day.date()))
+st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
 
 now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
 before = kpis(ctx.source, ctx.flt, start - pd.Timedelta(days=7), start, None).iloc[0]

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from dashboard.components import maps
 from dashboard.data import grid_measures
 from dashboard.detail import select_grid, show_grid_detail
-from dashboard.i18n import map_labels, t
+from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.export import to_safe_csv
@@ -71,5 +71,5 @@ if clicked is not None and st.session_state.get("gw_priority_clicked") != clicke
     st.session_state["gw_priority_clicked"] = clicked
     select_grid(str(data.grids[s.GRID_ID].iloc[clicked]))
     st.rerun()
-st.caption(t("priority_caption", lang, asof=last_day.date()))
+st.caption(t("priority_caption", lang, asof=fmt_date(last_day, lang)))
 show_grid_detail(ctx, data)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import bulletin, campaign, kpis, open_cases
-from dashboard.i18n import t
+from dashboard.i18n import fmt_date, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.campaign import describe
@@ -29,7 +29,8 @@ else:
     days = 7 if choice == "7" else 30 if choice == "30" else 365
 start, end = period_bounds(last_day, days)
 prev_start, prev_end = start - pd.Timedelta(days=days), start
-st.caption(t("period_caption", lang, start=start.date(), end=(end - pd.Timedelta(days=1)).date(), asof=end.date()))
+st.caption(t("period_caption", lang, start=fmt_date(start, lang),
+                                        end=fmt_date(end - pd.Timedelta(days=1), lang), asof=fmt_date(end, lang)))
 
 now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
 before = kpis(ctx.source, ctx.flt, prev_start, prev_end, None).iloc[0]

@@ -161,3 +161,12 @@ def test_playback_payload_is_bounded_by_grids_and_weeks(sample: Dataset) -> None
     week, grid = np.unravel_index(np.argmax(values), values.shape)
     assert codes[grid][week] == max(max(row) for row in codes)
     assert len(page) < 200_000
+
+
+def test_dates_in_prose_follow_the_language() -> None:
+    import datetime as dt
+
+    from dashboard.i18n import fmt_date
+
+    assert fmt_date(dt.date(2026, 11, 5), "zh") == "2026年11月5日"
+    assert fmt_date(dt.date(2026, 11, 5), "en") == "5 Nov 2026"
