@@ -317,7 +317,9 @@ def test_rectification_and_priority_pages(browser: object, server: Server, lang:
         page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
     if path == "priority":
         wait_for_legend(page, marker)  # the priority map drew, with its legend in the page's language
-        assert page.get_by_text("主要原因" if lang == "zh" else "Leading reasons").count() >= 1
+        # The table's header lives in the data grid's accessible copy, which may attach after the map.
+        page.get_by_text("主要原因" if lang == "zh" else "Leading reasons").first.wait_for(state="attached",
+                                                                                      timeout=30_000)
     else:
         page.get_by_text(marker).wait_for(timeout=30_000)
         # The KPI cards (ten metrics) may still be streaming in behind the heading.
