@@ -5,8 +5,12 @@ Renders with Streamlit like ``shell.py``; the numbers come from ``dashboard.data
 
 from __future__ import annotations
 
+import folium
+import geopandas as gpd
 import streamlit as st
+from streamlit_folium import st_folium
 
+from dashboard.components import maps
 from dashboard.components.charts import OKABE_ITO, weekly_chart
 from dashboard.data import grid_detail
 from dashboard.i18n import t
@@ -22,6 +26,21 @@ def select_grid(grid_id: str | None) -> None:
     """Remember the grid the user picked (map click or table row) for every page."""
     if grid_id:
         st.session_state["gw_detail_grid"] = grid_id
+
+
+def clickable_grid_map(m: folium.Map, grids: gpd.GeoDataFrame, *, key: str, height: int) -> None:
+    """Render a grid map whose features carry ``maps.UNIT_KEY``; a click selects that grid and redraws.
+
+    Only the clicked feature comes back from the browser (never pan or zoom). The last click is kept per
+    map so the same click is not taken again on the rerun it causes.
+    """
+    returned = st_folium(m, key=key, height=height, use_container_width=True, returned_objects=["last_active_drawing"])
+    clicked = maps.clicked_unit(returned, len(grids))
+    seen = f"{key}-clicked"
+    if clicked is not None and st.session_state.get(seen) != clicked:
+        st.session_state[seen] = clicked
+        select_grid(str(grids[s.GRID_ID].iloc[clicked]))
+        st.rerun()  # redraw the map with the clicked grid outlined
 
 
 def show_grid_detail(ctx: PageContext, data: Dataset) -> None:

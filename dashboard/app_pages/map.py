@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.data import MAX_HEAT_POINTS, analysis, heat
-from dashboard.detail import select_grid, show_grid_detail
+from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import map_labels, t
 from dashboard.shell import data_context
-from geo import schema as s
 from geo.pipeline import ALL
 
 ctx, data = data_context()
@@ -58,13 +56,6 @@ elif layer == "playback":
 else:
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,
                         highlight=selected)
-# Only a click on a grid comes back: panning and zooming stay in the browser and never re-run the script.
-returned = st_folium(m, key=f"map-{layer}-{category}", height=620, use_container_width=True,
-                     returned_objects=["last_active_drawing"])
-clicked = maps.clicked_unit(returned, len(result.grids))
-if clicked is not None and st.session_state.get("gw_map_clicked") != (layer, category, clicked):
-    st.session_state["gw_map_clicked"] = (layer, category, clicked)
-    select_grid(str(result.grids[s.GRID_ID].iloc[clicked]))
-    st.rerun()  # redraw the map with the clicked grid outlined
+clickable_grid_map(m, result.grids, key=f"map-{layer}-{category}", height=620)
 st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))
 show_grid_detail(ctx, data)

@@ -6,12 +6,11 @@ import math
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.data import grid_measures, kpis, open_cases, week_changes
-from dashboard.detail import select_grid, show_grid_detail
+from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
@@ -83,13 +82,7 @@ with left:
     week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
     m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang), tiles=ctx.tiles,
                         highlight=st.session_state.get("gw_detail_grid"))
-    returned = st_folium(m, key="overview-map", height=420, use_container_width=True,
-                         returned_objects=["last_active_drawing"])
-    clicked = maps.clicked_unit(returned, len(data.grids))
-    if clicked is not None and st.session_state.get("gw_overview_clicked") != clicked:
-        st.session_state["gw_overview_clicked"] = clicked
-        select_grid(str(data.grids[s.GRID_ID].iloc[clicked]))
-        st.rerun()
+    clickable_grid_map(m, data.grids, key="overview-map", height=420)
 with right:
     st.subheader(t("top_grids", lang))
     top5 = ranked.head(5)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.data import grid_measures
-from dashboard.detail import select_grid, show_grid_detail
+from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
@@ -64,12 +63,6 @@ st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
 m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
                     highlight=st.session_state.get("gw_detail_grid"))
-returned = st_folium(m, key="priority-map", height=520, use_container_width=True,
-                     returned_objects=["last_active_drawing"])
-clicked = maps.clicked_unit(returned, len(data.grids))
-if clicked is not None and st.session_state.get("gw_priority_clicked") != clicked:
-    st.session_state["gw_priority_clicked"] = clicked
-    select_grid(str(data.grids[s.GRID_ID].iloc[clicked]))
-    st.rerun()
+clickable_grid_map(m, data.grids, key="priority-map", height=520)
 st.caption(t("priority_caption", lang, asof=fmt_date(last_day, lang)))
 show_grid_detail(ctx, data)

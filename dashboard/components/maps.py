@@ -115,37 +115,51 @@ def colour_for(value: float, breaks: np.ndarray) -> str:
     return PALETTE[min(offset + idx, len(PALETTE) - 1)]
 
 
-class Legend(MacroElement):
-    """A static legend box drawn as a Leaflet control (no d3, no CDN: plain HTML)."""
+class HtmlControl(MacroElement):
+    """A static box of our own HTML drawn as a Leaflet control (no plugin, no CDN).
+
+    ``body`` must already be escaped HTML; it travels as a JSON string literal.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: "bottomright"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "gw-legend");
+            var box = L.control({position: {{ this.position_json }}});
+            box.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.css_class_json }});
                 div.innerHTML = {{ this.body_json }};
-                div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 9px;"
-                    + "font:12px/1.5 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+                div.style.cssText = {{ this.style_json }};
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            box.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, body: str, *, position: str, css_class: str, style: str) -> None:
         super().__init__()
-        self._name = "Legend"
+        self._name = "HtmlControl"
+        self.body_json = json.dumps(body)
+        self.position_json = json.dumps(position)
+        self.css_class_json = json.dumps(css_class)
+        self.style_json = json.dumps(style)
+
+
+class Legend(HtmlControl):
+    """The legend box (bottom right): a title and colour swatches with escaped labels."""
+
+    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
         rows = "".join(
             f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
             f'background:{colour};border:1px solid #999"></span>{html.escape(label)}</div>'
             for colour, label in items
         )
-        body = f"<b>{html.escape(title)}</b>{rows}"
-        self.body_json = json.dumps(body)  # a JS string literal; the HTML inside is escaped
+        super().__init__(f"<b>{html.escape(title)}</b>{rows}", position="bottomright", css_class="gw-legend",
+                         style="background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.5 sans-serif;"
+                               "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)")
+        self._name = "Legend"
 
 
 class FocusWithoutScroll(MacroElement):
@@ -175,33 +189,17 @@ class FocusWithoutScroll(MacroElement):
     )
 
 
-class KpiOverlay(MacroElement):
+class KpiOverlay(HtmlControl):
     """Large KPI figures drawn over the map (top left), for the command-centre screen. Text is escaped."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var panel = L.control({position: "topleft"});
-            panel.onAdd = function () {
-                var div = L.DomUtil.create("div", "gw-kpis");
-                div.innerHTML = {{ this.body_json }};
-                div.style.cssText = "background:rgba(255,255,255,.93);padding:10px 16px;border-radius:6px;"
-                    + "font:16px/1.35 sans-serif;box-shadow:0 1px 6px rgba(0,0,0,.35);margin-left:54px";
-                return div;
-            };
-            panel.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
     def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
-        super().__init__()
-        self._name = "KpiOverlay"
         rows = "".join(f'<div style="margin-top:6px"><span style="color:#555">{html.escape(label)}</span>'
                        f'<br><b style="font-size:30px">{html.escape(value)}</b></div>' for label, value in items)
-        self.body_json = json.dumps(f"<b style='font-size:18px'>{html.escape(title)}</b>{rows}")
+        super().__init__(f"<b style='font-size:18px'>{html.escape(title)}</b>{rows}", position="topleft",
+                         css_class="gw-kpis",
+                         style="background:rgba(255,255,255,.93);padding:10px 16px;border-radius:6px;"
+                               "font:16px/1.35 sans-serif;box-shadow:0 1px 6px rgba(0,0,0,.35);margin-left:54px")
+        self._name = "KpiOverlay"
 
 
 class Playback(MacroElement):
