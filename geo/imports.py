@@ -27,11 +27,13 @@ from geo.export import safe_frame
 from geo.io import LedgerError, read_grids, read_ledger
 from geo.join import assign_grids
 from geo.mapping import LedgerMapping
+from geo.photos import cells_without_links
 from geo.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_likely_duplicates, flag_suspect_points
 from geo.store import Workspace
 
 #: Fields a re-import may change; a change of any of them is an update with history.
-UPDATABLE = (s.STATUS, s.STATUS_RAW, s.CLOSED_AT, s.DEADLINE_AT, s.DEPARTMENT, s.HANDLING)
+UPDATABLE = (s.STATUS, s.STATUS_RAW, s.CLOSED_AT, s.DEADLINE_AT, s.DEPARTMENT, s.HANDLING, s.PHOTO_BEFORE,
+             s.PHOTO_AFTER)
 
 
 def safe_filename(name: str, *, default: str = "upload") -> str:
@@ -105,6 +107,8 @@ class ImportSummary:
     suspect_points: int
     swapped_coordinates: int = 0
     likely_double_submissions: int = 0
+    #: Photo cells that hold no http(s) link (bare file names): they open only with a photo server set.
+    photos_without_links: int = 0
     unmapped_categories: dict[str, int] = field(default_factory=dict)
     rejects_file: str | None = None
 
@@ -162,7 +166,9 @@ def import_ledger(
         old = base.loc[again.index]
         changed = np.zeros(len(again), dtype=bool)
         history = []
-        for col in UPDATABLE:
+        # A ledger without photo columns says nothing about photos: it must not erase earlier ones.
+        updatable = [c for c in UPDATABLE if c not in s.LATER_ISSUE_COLUMNS or c in ledger.columns]
+        for col in updatable:
             diff = ~_same(old[col].astype("string"), again[col].astype("string"))
             changed |= diff
             for issue_id in again.index[diff]:
@@ -171,7 +177,7 @@ def import_ledger(
                                 "source": name})
         unchanged = int((~changed).sum())
         updated_ids = list(again.index[changed])
-        for col in UPDATABLE:
+        for col in updatable:
             base.loc[updated_ids, col] = again.loc[updated_ids, col]
         workspace.append_history(pd.DataFrame(history, columns=["issue_id", "changed_at", "field", "old", "new", "source"]))
         merged = pd.concat([base.reset_index(), fresh], ignore_index=True)
@@ -202,6 +208,8 @@ def import_ledger(
         suspect_points=int(merged.loc[touched, SUSPECT_POINT].sum()),
         swapped_coordinates=ledger.swapped,
         likely_double_submissions=int(merged.loc[touched, LIKELY_DUPLICATE_OF].notna().sum()),
+        photos_without_links=cells_without_links(pd.concat([ledger.issues[s.PHOTO_BEFORE],
+                                                            ledger.issues[s.PHOTO_AFTER]])),
         unmapped_categories={str(k): int(v) for k, v in ledger.unmapped_categories.items()},
         rejects_file=rejects_file,
     )

@@ -349,6 +349,8 @@ def read_ledger(
             s.SOURCE: map_series(col("source"), SOURCE_VALUES)[keep],
             s.DESCRIPTION: col("description")[keep],
             s.ADDRESS: col("address")[keep],
+            s.PHOTO_BEFORE: col("photo_before")[keep],
+            s.PHOTO_AFTER: col("photo_after")[keep],
             s.GRID_ID: pd.Series(pd.NA, index=raw.index, dtype="string")[keep],
             s.OUTSIDE_GRIDS: pd.Series(False, index=raw.index)[keep],
             GRID_RAW: col("grid_raw")[keep],

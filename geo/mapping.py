@@ -40,6 +40,10 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency_responsible", "agency",
                    "agency_name", "agency name"),
     "source": ("问题来源", "上报渠道", "来源", "source", "requestsource", "request source"),
+    # Open311's media_url is the reporter's photo, i.e. the "before" picture.
+    "photo_before": ("整改前照片", "处置前照片", "问题照片", "现场照片", "上报照片", "照片", "图片",
+                     "photo_before", "before photo", "photo", "media_url", "image"),
+    "photo_after": ("整改后照片", "处置后照片", "销号照片", "结案照片", "核查照片", "photo_after", "after photo"),
     "grid_raw": ("所属网格", "网格", "网格名称", "grid"),
 }
 

@@ -30,6 +30,9 @@ DEPARTMENT: Final = "department"
 SOURCE: Final = "source"
 DESCRIPTION: Final = "description"
 ADDRESS: Final = "address"
+#: Photo references before and after rectification (整改前/整改后照片): links or file names, as text.
+PHOTO_BEFORE: Final = "photo_before"
+PHOTO_AFTER: Final = "photo_after"
 GRID_ID: Final = "grid_id"
 #: True when the point lies in no management grid (kept, never dropped).
 OUTSIDE_GRIDS: Final = "outside_grids"
@@ -49,6 +52,8 @@ ISSUE_COLUMNS: Final[tuple[str, ...]] = (
     SOURCE,
     DESCRIPTION,
     ADDRESS,
+    PHOTO_BEFORE,
+    PHOTO_AFTER,
     GRID_ID,
     OUTSIDE_GRIDS,
     GEOMETRY,
@@ -59,6 +64,10 @@ GRID_NAME: Final = "grid_name"
 COMMUNITY: Final = "community"
 STREET: Final = "street"
 CADRES: Final = "cadres"
+#: Columns added to the schema after workspaces already existed: filled with <NA> when such a
+#: workspace is opened, so old imports keep working without a re-import.
+LATER_ISSUE_COLUMNS: Final[tuple[str, ...]] = (PHOTO_BEFORE, PHOTO_AFTER)
+
 GRID_COLUMNS: Final[tuple[str, ...]] = (GRID_ID, GRID_NAME, COMMUNITY, STREET, CADRES, GEOMETRY)
 
 # --- allowed values ------------------------------------------------------------------------

@@ -81,7 +81,11 @@ class Workspace:
         if not self.issues_path.exists():
             return None
         # Times come back in the zone they were imported in (GeoParquet keeps it).
-        return gpd.read_parquet(self.issues_path)
+        issues = gpd.read_parquet(self.issues_path)
+        for col in s.LATER_ISSUE_COLUMNS:  # a workspace imported before the column existed
+            if col not in issues.columns:
+                issues[col] = pd.Series(pd.NA, index=issues.index, dtype="string")
+        return issues
 
     def save_issues(self, issues: gpd.GeoDataFrame) -> None:
         self._ensure()
