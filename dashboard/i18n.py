@@ -9,6 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final, Literal
 
+import pandas as pd
+import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
+
+from geo.times import MONTHS_EN, written_date
+
 Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 
@@ -161,6 +167,17 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "detail_hint": {"zh": "点击地图上的网格（或在表格中选中一行）查看该网格的问题明细。",
                     "en": "Click a grid on the map (or select a row in a table) to see its issues."},
     "cadres": {"zh": "责任人", "en": "Responsible cadres"},
+    "photos_title": {"zh": "整改前后照片（{n} 件问题有照片）", "en": "Before/after photos ({n} issues with photos)"},
+    "photo_before": {"zh": "整改前", "en": "Before"},
+    "photo_after": {"zh": "整改后", "en": "After"},
+    "photos_unlinked": {"zh": "另有 {n} 个照片单元格只有文件名或非 http(s) 地址，无法打开；"
+                               "设置照片服务器地址 GRIDWATCH_PHOTO_BASE 后可显示为链接。",
+                        "en": "{n} more photo cells hold only file names or non-http(s) addresses and cannot "
+                              "be opened; set the photo server GRIDWATCH_PHOTO_BASE to link them."},
+    "photos_note": {"zh": "{n} 个照片单元格没有 http(s) 链接（如只有文件名）：设置照片服务器地址 "
+                          "GRIDWATCH_PHOTO_BASE 后，网格明细中可打开。",
+                    "en": "{n} photo cells hold no http(s) link (file names only): set the photo server "
+                          "GRIDWATCH_PHOTO_BASE to open them from the grid detail."},
     "basemap": {"zh": "底图", "en": "Basemap"},
     "basemap_none": {"zh": "无", "en": "None"},
     "basemap_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
@@ -408,14 +425,51 @@ def t(key: str, lang: Lang = "zh", **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-_MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def fmt_date(value: dt.date | dt.datetime, lang: Lang = "zh") -> str:
     """A date as each language writes it in prose: ``2026年11月15日`` or ``15 Nov 2026``."""
+    return written_date(value, lang)
+
+
+#: Chart axes and tooltips (d3-time-format, what Vega-Lite reads): per language, day or month.
+_CHART_DATE: Final[dict[str, dict[str, str]]] = {
+    "zh": {"day": "%Y年%-m月%-d日", "month": "%Y年%-m月"},
+    "en": {"day": "%-d %b %Y", "month": "%b %Y"},
+}
+#: Table cells (moment.js, what Streamlit's DatetimeColumn reads); they stay sortable as times.
+_TABLE_DATETIME: Final[dict[str, str]] = {"zh": "YYYY年M月D日 HH:mm", "en": "D MMM YYYY, HH:mm"}
+#: Date pickers: Streamlit offers a few numeric orders only; day first in English as in "15 Nov 2026".
+_PICKER: Final[dict[str, str]] = {"zh": "YYYY/MM/DD", "en": "DD/MM/YYYY"}
+
+
+def chart_date_format(lang: Lang, unit: Literal["day", "month"] = "day") -> str:
+    """The d3 time format for chart axes and tooltips in ``lang`` (``2026年11月15日`` / ``15 Nov 2026``)."""
+    return _CHART_DATE[lang][unit]
+
+
+def datetime_column(label: str, lang: Lang) -> ColumnConfig:
+    """A table column of local times written the language's way, still sorted as times."""
+    return st.column_config.DatetimeColumn(label, format=_TABLE_DATETIME[lang])
+
+
+def picker_format(lang: Lang) -> str:
+    """``format`` for ``st.date_input`` in ``lang``."""
+    return _PICKER[lang]
+
+
+def local_naive(times: pd.Series) -> pd.Series:
+    """Tz-aware ledger times as naive local wall-clock times, so tables show the ledger's own hour."""
+    return times.dt.tz_localize(None) if isinstance(times.dtype, pd.DatetimeTZDtype) else times
+
+
+def fmt_week(iso_week: str, lang: Lang) -> str:
+    """An ISO week label (``2026-W45``) with its dates: ``2026年第45周（11月2日–11月8日）``."""
+    year, number = iso_week.split("-W")
+    monday = dt.date.fromisocalendar(int(year), int(number), 1)
+    sunday = monday + dt.timedelta(days=6)
     if lang == "zh":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+        return f"{year}年第{int(number)}周（{monday.month}月{monday.day}日–{sunday.month}月{sunday.day}日）"
+    return (f"Week {int(number)}, {year} ({monday.day} {MONTHS_EN[monday.month - 1]}–"
+            f"{sunday.day} {MONTHS_EN[sunday.month - 1]})")
 
 
 def map_labels(lang: Lang) -> dict[str, str]:

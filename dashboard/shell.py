@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
 from dashboard.data import DataSource, dataset
-from dashboard.i18n import LANGS, Lang, t
+from dashboard.i18n import LANGS, Lang, picker_format, t
 from geo import schema as s
 from geo.io import LedgerError
 from geo.pipeline import Dataset, IssueFilter
@@ -79,7 +79,8 @@ def build_sidebar() -> PageContext:
     first: dt.date = times.min().date()
     last: dt.date = times.max().date()
     picked = st.sidebar.date_input(
-        t("date_range", lang), value=(first, last), min_value=first, max_value=last, key="gw_dates"
+        t("date_range", lang), value=(first, last), min_value=first, max_value=last, key="gw_dates",
+        format=picker_format(lang),
     )
     # While the user has picked only the first day of a range, keep the open end.
     start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (first, last))

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from geo import schema as s
+from geo.times import written_date
 
 #: Weeks needed each side of the campaign for the segmented regression.
 MIN_WEEKS_SIDE: Final = 8
@@ -191,7 +192,7 @@ def campaign_effect(issues: pd.DataFrame, campaign_start: pd.Timestamp, *, categ
 def describe(effect: CampaignEffect, lang: Literal["zh", "en"] = "zh") -> str:
     """One or two sentences a leader can read, claiming no more than the intervals support."""
     rr, seg = effect.overall, effect.segmented
-    day = effect.campaign_start.date().isoformat()
+    day = written_date(effect.campaign_start, lang)
     ci = f"{rr.low:.2f}–{rr.high:.2f}"
     change = abs(1 - rr.ratio) * 100 if np.isfinite(rr.ratio) else float("nan")
     texts = {

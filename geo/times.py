@@ -1,4 +1,4 @@
-"""Parsing the timestamps that real ledgers contain into tz-aware times.
+"""Parsing the timestamps that real ledgers contain into tz-aware times, and writing dates for people.
 
 Seen in the field: ISO 8601 with or without a zone, ``2024/3/5 14:02``, ``2024年3月5日 14时02分``,
 US ``01/01/2018 12:00:09 AM``, date only, and Excel serial numbers. Values without a zone are local
@@ -7,8 +7,9 @@ wall-clock time in the ledger's zone.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Final
+from typing import Final, Literal
 
 import pandas as pd
 
@@ -137,3 +138,16 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
             result[parsed[ok].index] = parsed[ok].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     return result
 
+
+
+MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def written_date(value: dt.date | dt.datetime, lang: Literal["zh", "en"] = "zh") -> str:
+    """A date as each language writes it in prose: ``2026年11月15日`` or ``15 Nov 2026``.
+
+    A tz-aware time is written in its own zone (the ledger's local day), not converted.
+    """
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.data import MAX_HEAT_POINTS, analysis, heat
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import map_labels, t
+from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
 from geo.pipeline import ALL
 
@@ -51,7 +51,7 @@ if layer == "heat":
 elif layer == "playback":
     weekly = cube.pivot_table(index="period_start", columns="grid_id", values="count", aggfunc="sum", fill_value=0)
     # Each frame is labelled by the week's last day, as leaders read "the week ending ...".
-    weekly.index = [(d + pd.Timedelta(days=6)).strftime("%Y-%m-%d") for d in weekly.index]
+    weekly.index = [fmt_date(d + pd.Timedelta(days=6), lang) for d in weekly.index]
     m = maps.playback_map(result.grids, weekly, labels, tiles=ctx.tiles)
 else:
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import bulletin, campaign, kpis, open_cases
-from dashboard.i18n import fmt_date, t
+from dashboard.i18n import datetime_column, fmt_date, fmt_week, local_naive, picker_format, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.campaign import describe
@@ -97,14 +97,15 @@ else:
         t("light", lang): overdue["light"].map(lambda v: t(f"light_{v}", lang)).to_numpy(),
         t("category", lang): overdue[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)).to_numpy(),
         t("grid", lang): overdue[s.GRID_ID].map(names).fillna("").to_numpy(),
-        t("reported_at", lang): overdue[s.REPORTED_AT].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
-        t("deadline", lang): overdue["deadline"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        t("reported_at", lang): local_naive(overdue[s.REPORTED_AT]).to_numpy(),
+        t("deadline", lang): local_naive(overdue["deadline"]).to_numpy(),
         t("days_overdue", lang): overdue["days_overdue"].round(1).to_numpy(),
         t("department", lang): overdue[s.DEPARTMENT].fillna("").to_numpy(),
         t("address", lang): overdue[s.ADDRESS].fillna("").to_numpy(),
         t("description", lang): overdue[s.DESCRIPTION].fillna("").to_numpy(),
     })
-    st.dataframe(listing, hide_index=True, width="stretch", height=360)
+    st.dataframe(listing, hide_index=True, width="stretch", height=360,
+                 column_config={k: datetime_column(k, lang) for k in (t("reported_at", lang), t("deadline", lang))})
     d1, d2 = st.columns(2)
     d1.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="overdue_list.csv", mime="text/csv")
     sheet = "督办清单" if lang == "zh" else "Overdue"
@@ -122,7 +123,7 @@ while monday >= first_monday - pd.Timedelta(days=6) and len(weeks) < 26:
     weeks.append(f"{iso.year}-W{iso.week:02d}")
     monday -= pd.Timedelta(days=7)
 b1, b2, b3 = st.columns([2, 1, 1])
-week = b1.selectbox(t("bulletin_week", lang), weeks, key="gw_bulletin_week")
+week = b1.selectbox(t("bulletin_week", lang), weeks, key="gw_bulletin_week", format_func=lambda w: fmt_week(w, lang))
 if b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_state.get("gw_bulletin_ready") == week:
     st.session_state["gw_bulletin_ready"] = week
     made = bulletin(ctx.source, week)
@@ -136,7 +137,7 @@ with st.expander(t("campaign_title", lang), expanded=False):
     c1, c2 = st.columns(2)
     first = data.issues[s.REPORTED_AT].min().date()
     day = c1.date_input(t("campaign_start", lang), value=start.date(), min_value=first, max_value=last_day.date(),
-                        key="gw_campaign_day")
+                        key="gw_campaign_day", format=picker_format(lang))
     codes = [ALL, *data.categories.codes]
     code = c2.selectbox(t("category", lang), codes, key="gw_campaign_category",
                         format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.components.charts import OKABE_ITO, rhythm_chart, weekly_chart
 from dashboard.data import period_comparison, trends, weekly_rhythm
-from dashboard.i18n import t
+from dashboard.i18n import chart_date_format, picker_format, t
 from dashboard.shell import data_context
 from geo import schema as s
 
@@ -43,7 +43,8 @@ shown = table.iloc[:, : len(OKABE_ITO)]  # one distinguishable colour per line
 names = {g: name(g) for g in shown.columns}
 st.altair_chart(weekly_chart(shown, names, week_label=t("week" if freq == "week" else "period", lang),
                              count_label=t("count", lang), category_label=t(f"by_{key}", lang),
-                             offset_days=6 if freq == "week" else 0, fmt="%Y-%m-%d" if freq == "week" else "%Y-%m"),
+                             offset_days=6 if freq == "week" else 0,
+                             fmt=chart_date_format(lang, "day" if freq == "week" else "month")),
                 width="stretch")
 st.caption(t("shown_groups", lang, n=shown.shape[1]) + " " + (t("trend_caption", lang) if freq == "week" else ""))
 
@@ -62,9 +63,9 @@ last = ctx.flt.end or data.issues[s.REPORTED_AT].max().date()
 first = data.issues[s.REPORTED_AT].min().date()
 d1, d2 = st.columns(2)
 a = d1.date_input(t("period_a", lang), value=(last - dt.timedelta(days=55), last - dt.timedelta(days=28)),
-                  min_value=first, max_value=last, key="gw_cmp_a")
+                  min_value=first, max_value=last, key="gw_cmp_a", format=picker_format(lang))
 b = d2.date_input(t("period_b", lang), value=(last - dt.timedelta(days=27), last), min_value=first, max_value=last,
-                  key="gw_cmp_b")
+                  key="gw_cmp_b", format=picker_format(lang))
 if isinstance(a, tuple) and len(a) == 2 and isinstance(b, tuple) and len(b) == 2:
     def bounds(pair: tuple[dt.date, dt.date]) -> tuple[pd.Timestamp, pd.Timestamp]:
         return pd.Timestamp(pair[0], tz=tz), pd.Timestamp(pair[1], tz=tz) + pd.Timedelta(days=1)

@@ -24,7 +24,7 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
         Display name per category code (already in the user's language).
     offset_days, fmt
         Each point is labelled by its period start plus ``offset_days`` (6: the week's last day; 0 with
-        ``fmt="%Y-%m"`` for months).
+        a month format for months), written with the d3 time format ``fmt`` (the language's).
     """
     long = weekly.rename(columns=dict(names)).rename_axis("period_start").reset_index()
     long = long.melt(id_vars="period_start", var_name="category", value_name="count")
@@ -48,19 +48,21 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
 
 
 def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, count_label: str,
-                  z_label: str) -> alt.LayerChart:
+                  z_label: str, fmt: str = "%Y-%m-%d") -> alt.LayerChart:
     """A unit's weekly counts (bars, left axis) and Gi* z (line, right axis) with the 95 % bounds.
 
     Parameters
     ----------
     history
         ``HotspotResult.history(unit)``: ``step_start``, ``count``, ``z``, ``significant`` (1 hot, -1 cold).
+    fmt
+        d3 time format of the axis and tooltip dates (the page passes the language's).
     """
     # Label each step by its last day ("the week ending ..."), as leaders read periods.
     last_day = pd.to_datetime(history["step_start"]) + pd.Timedelta(days=step_days - 1)
     frame = history.assign(period_end=last_day.dt.tz_localize(None), z=history["z"].round(2))
-    x = alt.X("period_end:T", title=period_label, axis=alt.Axis(format="%Y-%m-%d"))
-    tips = [alt.Tooltip("period_end:T", title=period_label, format="%Y-%m-%d"),
+    x = alt.X("period_end:T", title=period_label, axis=alt.Axis(format=fmt))
+    tips = [alt.Tooltip("period_end:T", title=period_label, format=fmt),
             alt.Tooltip("count:Q", title=count_label), alt.Tooltip("z:Q", title=z_label)]
     bars = alt.Chart(frame).mark_bar(color="#bdbdbd").encode(x=x, y=alt.Y("count:Q", title=count_label), tooltip=tips)
     line = alt.Chart(frame).mark_line(color="#b2182b", point=alt.OverlayMarkDef(size=16)).encode(

@@ -34,6 +34,12 @@ def test_heatmap_loads_only_local_assets(sample: Dataset) -> None:
     assert "/app/static/vendor/leaflet-heat/leaflet_heat.min.js" in html
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
     assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
+    # The heat ramp is ColorBrewer YlOrRd, in the layer and in its legend, not Leaflet.heat's rainbow.
+    gradient = re.search(r'"gradient": \{(.*?)\}', html, re.S)
+    assert gradient is not None and re.findall(r'([\d.]+): "(#\w+)"', gradient.group(1)) == [
+        ("0.25", "#ffffb2"), ("0.4", "#fed976"), ("0.55", "#feb24c"), ("0.7", "#fd8d3c"), ("0.85", "#f03b20"),
+        ("1.0", "#bd0026")]
+    assert all(c in html for c in maps.PALETTE) and "#00ff00" not in html and "#0000ff" not in html
 
 
 def test_choropleth_loads_only_local_assets(sample: Dataset) -> None:
@@ -170,3 +176,26 @@ def test_dates_in_prose_follow_the_language() -> None:
 
     assert fmt_date(dt.date(2026, 11, 5), "zh") == "2026年11月5日"
     assert fmt_date(dt.date(2026, 11, 5), "en") == "5 Nov 2026"
+    # A tz-aware time is written on its own local day (23:30 in Shanghai is not yet the next day).
+    import pandas as pd
+
+    late = pd.Timestamp("2026-11-05 23:30", tz="Asia/Shanghai")
+    assert fmt_date(late, "zh") == "2026年11月5日"
+
+
+def test_iso_weeks_are_written_with_their_days() -> None:
+    from dashboard.i18n import fmt_week
+
+    assert fmt_week("2026-W45", "zh") == "2026年第45周（11月2日–11月8日）"
+    assert fmt_week("2026-W45", "en") == "Week 45, 2026 (2 Nov–8 Nov)"
+    # ISO week 1 of 2026 starts in December 2025.
+    assert fmt_week("2026-W01", "zh") == "2026年第1周（12月29日–1月4日）"
+
+
+def test_ledger_times_show_their_local_hour_in_tables() -> None:
+    import pandas as pd
+
+    from dashboard.i18n import local_naive
+
+    times = pd.Series(pd.to_datetime(["2026-11-05 23:30"]).tz_localize("Asia/Shanghai"))
+    assert local_naive(times).iloc[0] == pd.Timestamp("2026-11-05 23:30")
