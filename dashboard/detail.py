@@ -5,17 +5,22 @@ Renders with Streamlit like ``shell.py``; the numbers come from ``dashboard.data
 
 from __future__ import annotations
 
+import os
+
 import folium
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.components.charts import OKABE_ITO, weekly_chart
+from dashboard.components.text import plain
 from dashboard.data import grid_detail
-from dashboard.i18n import t
+from dashboard.i18n import Lang, chart_date_format, datetime_column, fmt_date, local_naive, t
 from dashboard.shell import PageContext
 from geo import schema as s
+from geo.photos import cells_without_links, photo_links
 from geo.pipeline import Dataset
 
 #: Issues listed in the panel (newest first); the 数据 page exports them all.
@@ -43,9 +48,9 @@ def clickable_grid_map(m: folium.Map, grids: gpd.GeoDataFrame, *, key: str, heig
         st.rerun()  # redraw the map with the clicked grid outlined
 
 
-def show_grid_detail(ctx: PageContext, data: Dataset) -> None:
-    """The selected grid's issues, weekly chart and open/overdue cases; nothing when none is selected."""
-    grid_id = st.session_state.get("gw_detail_grid")
+def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None) -> None:
+    """A grid's issues, weekly chart and open/overdue cases: ``grid_id``, else the selected grid, else a hint."""
+    grid_id = grid_id or st.session_state.get("gw_detail_grid")
     grids = data.grids.set_index(s.GRID_ID)
     if not isinstance(grid_id, str) or grid_id not in grids.index:
         st.caption(t("detail_hint", ctx.lang))
@@ -64,17 +69,59 @@ def show_grid_detail(ctx: PageContext, data: Dataset) -> None:
         shown = weekly.iloc[:, : len(OKABE_ITO)]
         names = {c: data.categories.name(c, lang=lang) for c in shown.columns}
         st.altair_chart(weekly_chart(shown, names, week_label=t("week", lang), count_label=t("count", lang),
-                                     category_label=t("category", lang)), width="stretch")
+                                     category_label=t("category", lang), fmt=chart_date_format(lang)),
+                        width="stretch")
     listing = issues.head(MAX_ROWS)
+    _show_photos(listing, data, lang)
     st.dataframe({
         t("issue_id", lang): listing[s.ISSUE_ID].to_numpy(),
         t("category", lang): listing[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)).to_numpy(),
-        t("reported_at", lang): listing[s.REPORTED_AT].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+        t("reported_at", lang): local_naive(listing[s.REPORTED_AT]).to_numpy(),
         t("status_filter", lang): listing[s.STATUS].map(lambda v: t(f"status_{v}", lang)
                                                          if f"status_{v}" in _STATUS_KEYS else v).to_numpy(),
         t("address", lang): listing[s.ADDRESS].fillna("").to_numpy(),
         t("description", lang): listing[s.DESCRIPTION].fillna("").to_numpy(),
-    }, hide_index=True, width="stretch", height=300)
+    }, hide_index=True, width="stretch", height=300,
+        column_config={t("reported_at", lang): datetime_column(t("reported_at", lang), lang)})
 
 
 _STATUS_KEYS = {f"status_{v}" for v in s.STATUSES if v != "void"}
+
+
+def photo_base() -> str | None:
+    """The photo server that bare file names in the ledger resolve against (``GRIDWATCH_PHOTO_BASE``)."""
+    return os.environ.get("GRIDWATCH_PHOTO_BASE") or None
+
+
+def _markdown_url(url: str) -> str:
+    # Parentheses would end a markdown link target early; the URL is already percent-encoded otherwise.
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+def _show_photos(listing: pd.DataFrame, data: Dataset, lang: Lang) -> None:
+    """Before/after photo links of the listed issues that have any, in an expander; nothing without photos.
+
+    Only http(s) links are made (``geo.photos``); the issue's id and category are ledger text and are
+    escaped, the link texts are ours.
+    """
+    base = photo_base()
+    rows = []
+    for rec in listing[[s.ISSUE_ID, s.CATEGORY, s.REPORTED_AT, s.PHOTO_BEFORE, s.PHOTO_AFTER]].itertuples(index=False):
+        before, after = photo_links(rec[3], base), photo_links(rec[4], base)
+        if before or after:
+            rows.append((rec, before, after))
+    unlinked = cells_without_links(listing[s.PHOTO_BEFORE], base) + cells_without_links(listing[s.PHOTO_AFTER], base)
+    if not rows and not unlinked:
+        return
+    with st.expander(t("photos_title", lang, n=len(rows)), expanded=False):
+        lines = []
+        for rec, before, after in rows:
+            links = [f"[{t('photo_before', lang)} {i}]({_markdown_url(u)})" for i, u in enumerate(before, 1)]
+            links += [f"[{t('photo_after', lang)} {i}]({_markdown_url(u)})" for i, u in enumerate(after, 1)]
+            head = f"{plain(rec[0])} · {plain(data.categories.name(rec[1], lang=lang))} · {fmt_date(rec[2], lang)}"
+            lines.append(f"- {head}：" if lang == "zh" else f"- {head}: ")
+            lines[-1] += " · ".join(links)
+        if lines:
+            st.markdown("\n".join(lines))
+        if unlinked:
+            st.caption(t("photos_unlinked", lang, n=unlinked))

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import ledger_preview
+from dashboard.detail import photo_base
 from dashboard.i18n import t
 from dashboard.shell import context
 from geo.export import to_safe_csv
@@ -19,7 +20,7 @@ from geo.store import Workspace
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",
-          "department")
+          "department", "deadline_at", "photo_before", "photo_after", "grid_raw", "source")
 CRS_CHOICES = {"EPSG:4326": "WGS84 (GPS)", "gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)",
                "EPSG:4490": "CGCS2000"}
 
@@ -101,6 +102,8 @@ if last:
         st.info(t("swapped_note", lang, n=last["swapped_coordinates"]))
     if last["likely_double_submissions"]:
         st.info(t("double_note", lang, n=last["likely_double_submissions"]))
+    if last.get("photos_without_links") and not photo_base():
+        st.info(t("photos_note", lang, n=last["photos_without_links"]))
     if last["unmapped_categories"]:
         labels = "、".join(f"{k}（{v}）" for k, v in last["unmapped_categories"].items())
         st.warning(t("unmapped_categories", lang, labels=labels))

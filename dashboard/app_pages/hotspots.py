@@ -14,7 +14,8 @@ from streamlit_folium import st_folium
 
 from dashboard.components import charts, maps
 from dashboard.data import density, hotspots, recurrences
-from dashboard.i18n import STRINGS, class_labels, map_labels, t
+from dashboard.detail import select_grid, show_grid_detail
+from dashboard.i18n import STRINGS, chart_date_format, class_labels, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
 from geo.hotspot_analysis import STEP_DAYS
@@ -138,6 +139,8 @@ clicked = maps.clicked_unit(returned, len(units))
 if clicked is not None and st.session_state.get("gw_hot_clicked") != (map_key, clicked):
     st.session_state["gw_hot_clicked"] = (map_key, clicked)
     st.session_state["gw_hot_unit"] = str(ids[clicked])
+    if kind == "grid":
+        select_grid(str(ids[clicked]))  # a clicked grid is the user's choice on every page, as elsewhere
 strongest = list(ids[pd.Series(result.units["z"].to_numpy()).sort_values(ascending=False, kind="stable").index[:MAX_PICK]])
 current = st.session_state.get("gw_hot_unit")
 options = [str(u) for u in strongest] + ([current] if current in set(map(str, ids)) - set(map(str, strongest)) else [])
@@ -148,6 +151,10 @@ st.subheader(t("history_title", lang))
 unit = st.selectbox(t("history_pick", lang), options, key="gw_hot_unit", format_func=lambda u: label_of.get(u, u))
 if unit is not None:
     st.altair_chart(charts.history_chart(result.history(unit), step_days=STEP_DAYS[step], period_label=t("period_end", lang),
-                                         count_label=t("count", lang), z_label=t("z_score", lang)), width="stretch")
+                                         count_label=t("count", lang), z_label=t("z_score", lang),
+                                         fmt=chart_date_format(lang)), width="stretch")
     st.caption(t("history_caption", lang))
+    if kind == "grid":
+        # On grid units the unit is a management grid: show its detail as every other map does.
+        show_grid_detail(ctx, data, unit)
 _explain(result.choices)

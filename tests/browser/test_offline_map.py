@@ -113,6 +113,7 @@ def test_other_pages_render(browser: object, server: Server, path: str, heading:
 
 
 EVIL = "<img src=x onerror=alert(1)>"
+PHOTOS = "https://photos.example.invalid/p"
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +125,11 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
         "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
         "properties": {"grid_id": "G1", "grid_name": EVIL, "community": "<script>alert(2)</script>"}}]}
     (folder / "grids.geojson").write_text(json.dumps(grids), encoding="utf-8")
-    rows = "".join(f"X{i},{EVIL},2026-03-0{1 + i % 9} 10:00,117.255,31.855,{EVIL},{EVIL}\n" for i in range(30))
-    (folder / "ledger.csv").write_text("问题编号,问题类型,上报时间,经度,纬度,地址,问题描述\n" + rows, encoding="utf-8")
+    # Photo cells mix a real link with a javascript: one, a bare file name and markup in a query.
+    rows = "".join(f"X{i},{EVIL},2026-03-0{1 + i % 9} 10:00,117.255,31.855,{EVIL},{EVIL},"
+                   f"{PHOTOS}/{i}.jpg javascript:alert(3),IMG_{i}.jpg;{PHOTOS}/a{i}.jpg?x=<script>\n" for i in range(30))
+    (folder / "ledger.csv").write_text("问题编号,问题类型,上报时间,经度,纬度,地址,问题描述,整改前照片,整改后照片\n" + rows,
+                                       encoding="utf-8")
     ws = Workspace(folder / "workspace")
     import_grids(ws, folder / "grids.geojson")
     import_ledger(ws, folder / "ledger.csv")
@@ -157,6 +161,24 @@ def test_hostile_names_stay_text_on_the_overview(browser: object, hostile_server
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     page.wait_for_timeout(1000)
     assert traffic.dialogs == [] and traffic.external() == []
+    page.close()
+
+
+def test_photo_links_open_only_http_and_never_run(browser: object, hostile_server: Server) -> None:
+    page, traffic = open_page(browser, f"{hostile_server.url}/map")
+    frame = map_frame(page)
+    frame.locator("path.leaflet-interactive").first.click(force=True)
+    page.get_by_text("整改前后照片（30 件问题有照片）").wait_for(timeout=30_000)
+    page.get_by_text("整改前后照片（30 件问题有照片）").click()  # open the expander
+    page.get_by_role("link", name="整改后 1").first.wait_for(timeout=15_000)
+    hrefs = page.evaluate("[...document.querySelectorAll('[data-testid=stExpander] a')].map(a => a.href)")
+    assert len(hrefs) == 60  # per issue: one before link (javascript: dropped), one after link (file name dropped)
+    assert all(h.startswith(PHOTOS) for h in hrefs)
+    assert f"{PHOTOS}/a0.jpg?x=%3Cscript%3E" in hrefs
+    assert page.get_by_text("另有 60 个照片单元格", exact=False).count() == 0  # each cell had a link
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "detail_photos_zh_1366.png"), full_page=True)
+    assert traffic.dialogs == [] and traffic.external() == []  # links are shown, nothing is fetched
     page.close()
 
 
@@ -425,7 +447,7 @@ def test_weekly_playback_animates_in_the_browser(browser: object, server: Server
     frame.wait_for_selector(".gw-playback", timeout=30_000)
     fills = "() => Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill'))"
     first_label = frame.inner_text(".gw-label")
-    assert first_label == "2026-11-15"  # starts on the newest week
+    assert first_label == "2026年11月15日"  # starts on the newest week, written the Chinese way
     before = frame.evaluate(fills)
     frame.click(".gw-play")
     page.wait_for_timeout(2200)  # three frames at 0.7 s

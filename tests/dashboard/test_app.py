@@ -165,9 +165,15 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     result = hotspots(DataSource.from_env(), IssueFilter(categories=("parking",)), "grid", None, False)
     top = result.units.sort_values("z", ascending=False)["unit_id"].iloc[0]
     assert picker.value == top and picker.options[0].endswith("网格")
+    assert [h.value for h in at.subheader][-1].startswith(picker.options[0])  # the grid's detail panel
+    assert "gw_detail_grid" not in at.session_state  # showing the default pick selects nothing elsewhere
     picker.set_value("340104012001004").run()  # the metro exit's grid
     assert not at.exception and at.selectbox(key="gw_hot_unit").value == "340104012001004"
-    assert "vega_lite_chart" in element_types(at)
+    assert element_types(at).count("vega_lite_chart") == 2  # its history and its detail's weekly chart
+    assert at.subheader[-1].value == "青石社区第4网格（青石社区）"
+    # Squares are not grids: no grid detail under their history.
+    squares = run_app("app_pages/hotspots.py", gw_hot_units="square", gw_hot_category="parking")
+    assert element_types(squares).count("vega_lite_chart") == 1
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -234,7 +240,7 @@ def test_rectification_campaign_wording() -> None:
     at.selectbox(key="gw_campaign_category").set_value("posters").run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "2026-05-11 整治后日均上报下降" in text and "季节性未能扣除" in text
+    assert "2026年5月11日 整治后日均上报下降" in text and "季节性未能扣除" in text
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -259,7 +265,7 @@ def test_bulletin_downloads_from_the_rectification_page() -> None:
     at = run_app("app_pages/rectification.py")
     week = at.selectbox(key="gw_bulletin_week")
     assert week.value == "2026-W46"  # the data end on Sunday 2026-11-15, so that week is complete
-    assert week.options[:2] == ["2026-W46", "2026-W45"]
+    assert week.options[:2] == ["2026年第46周（11月9日–11月15日）", "2026年第45周（11月2日–11月8日）"]
     assert len(at.get("download_button")) == 2  # nothing is built before the user asks
     at.button(key="gw_bulletin_make").click().run()
     assert not at.exception
@@ -337,3 +343,83 @@ def test_big_screen(lang: str) -> None:
     assert element_types(at).count("component_instance") == 1
     assert sum(1 for v in texts if v.startswith("**")) == 8  # the top eight grids with reasons
     assert "5" in at.caption[-1].value
+
+
+def test_grid_detail_links_photos_and_only_safe_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from geo.imports import import_grids, import_ledger
+    from geo.store import Workspace
+
+    ring = [[117.25, 31.85], [117.26, 31.85], [117.26, 31.86], [117.25, 31.86], [117.25, 31.85]]
+    (tmp_path / "grids.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"grid_id": "G1", "grid_name": "一号网格", "community": "青石社区"}}]}), encoding="utf-8")
+    (tmp_path / "ledger.csv").write_text(
+        "问题编号,问题类型,上报时间,经度,纬度,整改前照片,整改后照片\n"
+        "A,垃圾,2026-03-02 09:00,117.255,31.855,https://p.example.cn/a.jpg;javascript:alert(1),IMG_9.jpg\n"
+        "B,垃圾,2026-03-03 09:00,117.255,31.855,,\n"
+        "C,垃圾,2026-03-04 09:00,117.255,31.855,IMG_1.jpg,\n", encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    import_grids(ws, tmp_path / "grids.geojson")
+    import_ledger(ws, tmp_path / "ledger.csv")
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", str(ws.root))
+    monkeypatch.delenv("GRIDWATCH_PHOTO_BASE", raising=False)
+    at = run_app("app_pages/map.py", gw_detail_grid="G1")
+    [photos] = [e for e in at.expander if "整改前后照片" in e.label]
+    assert photos.label == "整改前后照片（1 件问题有照片）"
+    links = " ".join(m.value for m in photos.markdown)
+    assert "[整改前 1](https://p.example.cn/a.jpg)" in links and "javascript" not in links
+    assert "另有 2 个照片单元格" in photos.caption[0].value  # A's after photo and C's, file names only
+
+    monkeypatch.setenv("GRIDWATCH_PHOTO_BASE", "http://10.1.2.3/photos/")
+    at = run_app("app_pages/map.py", gw_detail_grid="G1", gw_lang="en")
+    [photos] = [e for e in at.expander if "photos" in e.label]
+    assert photos.label == "Before/after photos (2 issues with photos)"
+    links = " ".join(m.value for m in photos.markdown)
+    assert "[After 1](http://10.1.2.3/photos/IMG_9.jpg)" in links
+    assert "[Before 1](http://10.1.2.3/photos/IMG_1.jpg)" in links
+    assert not photos.caption
+
+
+def _specs_and_date_columns(at: AppTest) -> tuple[list[str], list[dict]]:
+    import json
+
+    specs, columns = [], []
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+        proto = getattr(node, "proto", None)
+        if proto is not None and "spec" in [f.name for f in proto.DESCRIPTOR.fields]:
+            specs.append(json.dumps(json.loads(proto.spec), ensure_ascii=False))  # 年 rather than \u5e74
+        if type(node).__name__ == "Dataframe" and proto.columns:
+            columns.extend(c for c in json.loads(proto.columns).values()
+                           if c.get("type_config", {}).get("type") == "datetime")
+
+    walk(at.main)
+    return specs, columns
+
+
+CHART_DAY = {"zh": "%Y年%-m月%-d日", "en": "%-d %b %Y"}
+TABLE_TIME = {"zh": "YYYY年M月D日 HH:mm", "en": "D MMM YYYY, HH:mm"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_dates_in_charts_tables_and_pickers_follow_the_language(lang: str) -> None:
+    seen_specs, seen_columns = [], []
+    detail = run_app("app_pages/map.py", gw_lang=lang, gw_detail_grid="340104012001004")
+    rect = run_app("app_pages/rectification.py", gw_lang=lang)
+    for at in (detail, run_app("app_pages/trends.py", gw_lang=lang), run_app("app_pages/hotspots.py", gw_lang=lang), rect):
+        specs, columns = _specs_and_date_columns(at)
+        seen_specs += specs
+        seen_columns += columns
+    temporal = [s for s in seen_specs if ":T" in s or '"temporal"' in s]
+    assert len(temporal) == 3  # grid detail, trends, a hotspot unit's history
+    assert all(CHART_DAY[lang] in s and "%Y-%m-%d" not in s for s in temporal)
+    # Detail listing (reported) and the overdue list (reported, deadline): times, written the language's way.
+    assert [c["type_config"]["format"] for c in seen_columns] == [TABLE_TIME[lang]] * 3
+    assert detail.sidebar.date_input(key="gw_dates").proto.format == {"zh": "YYYY/MM/DD", "en": "DD/MM/YYYY"}[lang]
+    monthly = run_app("app_pages/trends.py", gw_lang=lang, gw_trend_freq="month")
+    [spec] = [s for s in _specs_and_date_columns(monthly)[0] if ":T" in s or '"temporal"' in s]
+    assert {"zh": "%Y年%-m月", "en": "%b %Y"}[lang] in spec
