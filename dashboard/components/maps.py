@@ -30,6 +30,10 @@ from geo.density import MercatorImage
 
 #: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
 PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+#: The heat layer uses the same ramp instead of Leaflet.heat's default rainbow (blue-lime-red), whose
+#: green and red a red-green colour-blind reader cannot tell apart. Stops spread over the upper
+#: range, where the default puts its colours too (low densities fade out through the opacity).
+HEAT_GRADIENT: Final = dict(zip((0.25, 0.4, 0.55, 0.7, 0.85, 1.0), PALETTE, strict=True))
 ZERO_COLOUR: Final = "#f0f0f0"
 OUTLINE: Final = "#3b4a5a"
 HIGHLIGHT: Final = "#08519c"
@@ -359,12 +363,13 @@ def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, 
         payload = replace(payload, points=np.column_stack([lat, lon, payload.points[:, 2]]))
     m = base_map(grids, tiles=tiles)
     HeatMap(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
-            max_zoom=17).add_to(m)
+            max_zoom=17, gradient=HEAT_GRADIENT).add_to(m)
     add_grid_outlines(m, grids, labels)
     add_highlight(m, grids, highlight)
+    ramp = list(HEAT_GRADIENT.values())
     Legend(labels["heat_legend_title"],
-           [("#0000ff", labels["heat_low"]), ("#00ff00", ""), ("#ffff00", ""), ("#ff0000", labels["heat_high"])]
-           ).add_to(m)
+           [(c, labels["heat_low"] if i == 0 else labels["heat_high"] if i == len(ramp) - 1 else "")
+            for i, c in enumerate(ramp)]).add_to(m)
     return localize(m)
 
 
