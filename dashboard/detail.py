@@ -57,14 +57,16 @@ def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None
         return
     lang = ctx.lang
     row = grids.loc[grid_id]
-    st.subheader(t("detail_title", lang, grid=row[s.GRID_NAME], community=row[s.COMMUNITY]))
+    # Names are the grid layer's text: escaped, or a name like ![x](http://…) would fetch an image.
+    st.subheader(t("detail_title", lang, grid=plain(row[s.GRID_NAME]), community=plain(row[s.COMMUNITY])))
     issues, weekly, cases = grid_detail(ctx.source, ctx.flt, grid_id)
-    c1, c2, c3, c4 = st.columns(4)
+    cadres = row.get(s.CADRES) if s.CADRES in grids.columns else None
+    # A caption, not a metric: two or three names do not fit a metric card and were cut off.
+    st.caption(t("cadres_line", lang, names=plain(cadres) if isinstance(cadres, str) and cadres else "—"))
+    c1, c2, c3 = st.columns(3)
     c1.metric(t("issues", lang), f"{len(issues):,}")
     c2.metric(t("open_cases", lang), f"{len(cases):,}")
     c3.metric(t("kpi_overdue_open", lang), f"{int((cases['light'] == 'red').sum()):,}")
-    cadres = row.get(s.CADRES) if s.CADRES in grids.columns else None
-    c4.metric(t("cadres", lang), str(cadres) if isinstance(cadres, str) and cadres else "—")
     if len(weekly):
         shown = weekly.iloc[:, : len(OKABE_ITO)]
         names = {c: data.categories.name(c, lang=lang) for c in shown.columns}

@@ -166,7 +166,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "detail_title": {"zh": "{grid}（{community}）", "en": "{grid} ({community})"},
     "detail_hint": {"zh": "点击地图上的网格（或在表格中选中一行）查看该网格的问题明细。",
                     "en": "Click a grid on the map (or select a row in a table) to see its issues."},
-    "cadres": {"zh": "责任人", "en": "Responsible cadres"},
+    "cadres_line": {"zh": "网格责任人：{names}", "en": "Responsible cadres: {names}"},
     "photos_title": {"zh": "整改前后照片（{n} 件问题有照片）", "en": "Before/after photos ({n} issues with photos)"},
     "photo_before": {"zh": "整改前", "en": "Before"},
     "photo_after": {"zh": "整改后", "en": "After"},

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.text import plain
 from dashboard.data import ledger_preview
 from dashboard.detail import photo_base
 from dashboard.i18n import t
@@ -105,7 +106,8 @@ if last:
     if last.get("photos_without_links") and not photo_base():
         st.info(t("photos_note", lang, n=last["photos_without_links"]))
     if last["unmapped_categories"]:
-        labels = "、".join(f"{k}（{v}）" for k, v in last["unmapped_categories"].items())
+        # Raw ledger labels: escaped so a label cannot turn into a link or an image in the message.
+        labels = "、".join(f"{plain(k)}（{v}）" for k, v in last["unmapped_categories"].items())
         st.warning(t("unmapped_categories", lang, labels=labels))
     if last["rejects_file"] and Path(last["rejects_file"]).exists():
         rejects = pd.read_csv(last["rejects_file"], dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -114,6 +114,8 @@ def test_other_pages_render(browser: object, server: Server, path: str, heading:
 
 EVIL = "<img src=x onerror=alert(1)>"
 PHOTOS = "https://photos.example.invalid/p"
+#: Markdown that would fetch an image if a name reached st.markdown/subheader unescaped.
+MD_IMAGE = "![md](https://md.example.invalid/x.png)"
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +125,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
     ring = [[117.25, 31.85], [117.26, 31.85], [117.26, 31.86], [117.25, 31.86], [117.25, 31.85]]
     grids = {"type": "FeatureCollection", "features": [{
         "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"grid_id": "G1", "grid_name": EVIL, "community": "<script>alert(2)</script>"}}]}
+        "properties": {"grid_id": "G1", "grid_name": EVIL, "community": f"<script>alert(2)</script>{MD_IMAGE}"}}]}
     (folder / "grids.geojson").write_text(json.dumps(grids), encoding="utf-8")
     # Photo cells mix a real link with a javascript: one, a bare file name and markup in a query.
     rows = "".join(f"X{i},{EVIL},2026-03-0{1 + i % 9} 10:00,117.255,31.855,{EVIL},{EVIL},"
@@ -305,6 +307,12 @@ def test_clicking_a_grid_shows_its_history(browser: object, server: Server) -> N
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SHOTS / "hotspots_history_zh_1366.png"))
+    # The unit is a grid: its detail panel (heading "name（community）") follows under the history.
+    detail = page.get_by_role("heading", name=f"{name}（", exact=False)
+    detail.wait_for(timeout=30_000)
+    detail.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "hotspots_grid_detail_zh_1366.png"))
     assert traffic.external() == [] and traffic.failed == []
     page.close()
 

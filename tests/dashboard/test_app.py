@@ -329,7 +329,8 @@ def test_grid_detail_panel_under_the_map() -> None:
     issues = dataset(DataSource.from_env()).issues
     mine = (issues["grid_id"] == "340104012001004") & (issues["status"] != "void") & ~issues["suspect_point"]
     assert cards["问题数"] == f"{int(mine.sum()):,}"
-    assert cards["责任人"] != "—"
+    [cadres] = [c.value for c in at.main.caption if c.value.startswith("网格责任人：")]
+    assert cadres != "网格责任人：—" and "、" in cadres  # two or three names, in full
     assert "vega_lite_chart" in element_types(at)
     listing = at.dataframe[-1].value
     assert len(listing) == 200 and listing.iloc[0, 2] >= listing.iloc[-1, 2]  # newest first
@@ -423,3 +424,14 @@ def test_dates_in_charts_tables_and_pickers_follow_the_language(lang: str) -> No
     monthly = run_app("app_pages/trends.py", gw_lang=lang, gw_trend_freq="month")
     [spec] = [s for s in _specs_and_date_columns(monthly)[0] if ":T" in s or '"temporal"' in s]
     assert {"zh": "%Y年%-m月", "en": "%b %Y"}[lang] in spec
+
+
+def test_import_report_shows_raw_labels_as_text() -> None:
+    report = {"read": 3, "imported": 3, "updated": 0, "rejected": 0, "duplicates": 0, "outside_grids": 0,
+              "suspect_points": 0, "swapped_coordinates": 0, "likely_double_submissions": 0,
+              "photos_without_links": 2, "unmapped_categories": {"![x](http://evil.example/x.png)": 3},
+              "rejects_file": None}
+    at = run_app("app_pages/data.py", gw_last_import=report)
+    [warning] = at.warning
+    assert r"\!\[x\]\(http\:" in warning.value  # escaped: shown as text, no image is fetched
+    assert any("2 个照片单元格没有 http(s) 链接" in i.value for i in at.info)
