@@ -45,6 +45,13 @@ def main() -> None:
         back = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value([]).run())
         assert not at.exception, name
         per_page.append((name, opened, max(changed, back)))
+    # Drill-down: what a click on a grid costs (the rerun that draws the outline and the detail panel).
+    at.switch_page("app_pages/map.py").run()
+    clicks = []
+    for grid in ("340104012001004", "340104012001002", "340104012003002"):
+        at.session_state["gw_detail_grid"] = grid
+        clicks.append(timed(at.run))
+        assert not at.exception and at.subheader, grid
 
     # The naive design: every interaction re-reads the ledger CSV and re-joins it, then analyses.
     def naive(comm: str) -> None:
@@ -59,6 +66,7 @@ def main() -> None:
     print("| --- | --- | --- |")
     for name, opened, changed in per_page:
         print(f"| {name} | {opened:.2f} | {changed:.2f} |")
+    print(f"grid click on the map page (outline + detail panel), slowest of 3: {max(clicks):.2f} s")
     report([("filter change to a new filter, server side (s)", med(new_filter), med(naive_times)),
             ("filter change back to a seen filter (s)", med(revisit), med(naive_times))])
 
