@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.components import maps
-from dashboard.components.charts import OKABE_ITO, weekly_chart
+from dashboard.components.charts import OKABE_ITO, stacked_weekly_chart
 from dashboard.components.text import plain
 from dashboard.data import grid_detail
 from dashboard.i18n import Lang, chart_date_format, datetime_column, fmt_date, local_naive, t
@@ -70,8 +70,8 @@ def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None
     if len(weekly):
         shown = weekly.iloc[:, : len(OKABE_ITO)]
         names = {c: data.categories.name(c, lang=lang) for c in shown.columns}
-        st.altair_chart(weekly_chart(shown, names, week_label=t("week", lang), count_label=t("count", lang),
-                                     category_label=t("category", lang), fmt=chart_date_format(lang)),
+        st.altair_chart(stacked_weekly_chart(shown, names, week_label=t("week", lang), count_label=t("count", lang),
+                                             category_label=t("category", lang), fmt=chart_date_format(lang)),
                         width="stretch")
     listing = issues.head(MAX_ROWS)
     _show_photos(listing, data, lang)

@@ -35,11 +35,24 @@ class PageContext:
 
 
 def _language() -> Lang:
+    """The language switch, mirrored in the URL (``?lang=en``).
+
+    The URL keeps the choice over a reload or a bookmark, and is the only switch the big screen has
+    (its sidebar is hidden): a command-centre display opens ``/bigscreen?lang=en``.
+    """
+    asked = st.query_params.get("lang")
+    if "gw_lang" not in st.session_state and asked in LANGS:
+        st.session_state["gw_lang"] = asked  # a new session (reload, bookmark) starts in the URL's language
     choice = st.sidebar.radio(
         "语言 / Language", options=list(LANGS), key="gw_lang", horizontal=True,
         format_func=lambda code: {"zh": "中文", "en": "English"}[code],
     )
-    return choice if choice in LANGS else "zh"
+    lang: Lang = choice if choice in LANGS else "zh"
+    if lang == "zh":
+        st.query_params.pop("lang", None)  # Chinese is the default: keep its URLs clean
+    elif asked != lang:
+        st.query_params["lang"] = lang
+    return lang
 
 
 def _basemap(lang: Lang) -> Basemap | None:

@@ -47,6 +47,37 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
     )
 
 
+def stacked_weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: str, count_label: str,
+                         category_label: str, fmt: str) -> alt.Chart:
+    """Weekly counts as stacked bars, one colour per category: one grid's few reports per week.
+
+    Lines suit a street's dozens per week (``weekly_chart``); for one grid with 0-4 reports per category
+    and week, ten crossing lines read as noise, while a bar's height is the week's total and its
+    segments the mix.
+    """
+    long = weekly.rename(columns=dict(names)).rename_axis("period_start").reset_index()
+    long = long.melt(id_vars="period_start", var_name="category", value_name="count")
+    long = long[long["count"] > 0]
+    long["week_end"] = (pd.to_datetime(long["period_start"]) + pd.Timedelta(days=6)).dt.tz_localize(None)
+    domain = [names[c] for c in weekly.columns]
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            # Bars a week wide at most, whatever the date range (``timeUnit`` would merge different weeks).
+            x=alt.X("week_end:T", title=week_label, axis=alt.Axis(format=fmt)),
+            y=alt.Y("sum(count):Q", title=count_label, stack="zero"),
+            color=alt.Color("category:N", title=category_label,
+                            scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
+            order=alt.Order("category:N"),
+            tooltip=[alt.Tooltip("week_end:T", title=week_label, format=fmt),
+                     alt.Tooltip("category:N", title=category_label),
+                     alt.Tooltip("count:Q", title=count_label)],
+        )
+        .properties(height=300)
+    )
+
+
 def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, count_label: str,
                   z_label: str, fmt: str = "%Y-%m-%d") -> alt.LayerChart:
     """A unit's weekly counts (bars, left axis) and Gi* z (line, right axis) with the 95 % bounds.

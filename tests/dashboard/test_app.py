@@ -435,3 +435,18 @@ def test_import_report_shows_raw_labels_as_text() -> None:
     [warning] = at.warning
     assert r"\!\[x\]\(http\:" in warning.value  # escaped: shown as text, no image is fetched
     assert any("2 个照片单元格没有 http(s) 链接" in i.value for i in at.info)
+
+
+def test_language_is_kept_in_the_url_for_reloads_and_the_big_screen() -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"  # a bookmark or a wall display opened at /bigscreen?lang=en
+    at.run()
+    at.switch_page("app_pages/bigscreen.py").run()
+    assert not at.exception
+    assert "### 青石街道 grid management screen" in [m.value for m in at.markdown]
+    assert any(c.value.startswith("This week 9 Nov 2026 to 15 Nov 2026") for c in at.main.caption)
+    # Choosing Chinese clears the parameter; choosing English sets it.
+    zh = run_app()
+    assert "lang" not in zh.query_params
+    zh.sidebar.radio(key="gw_lang").set_value("en").run()
+    assert zh.query_params["lang"] == "en" and zh.title[0].value == "This week at a glance"

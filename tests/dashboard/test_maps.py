@@ -199,3 +199,22 @@ def test_ledger_times_show_their_local_hour_in_tables() -> None:
 
     times = pd.Series(pd.to_datetime(["2026-11-05 23:30"]).tz_localize("Asia/Shanghai"))
     assert local_naive(times).iloc[0] == pd.Timestamp("2026-11-05 23:30")
+
+
+def test_a_grids_weekly_bars_stack_its_categories_per_week() -> None:
+    import pandas as pd
+
+    from dashboard.components.charts import stacked_weekly_chart
+
+    weeks = pd.to_datetime(["2026-11-02", "2026-11-09"]).tz_localize("Asia/Shanghai")
+    weekly = pd.DataFrame({"parking": [2, 0], "litter": [1, 3]}, index=weeks)
+    chart = stacked_weekly_chart(weekly, {"parking": "乱停乱放", "litter": "垃圾"}, week_label="周", count_label="问题数",
+                                 category_label="类型", fmt="%Y年%-m月%-d日")
+    data = chart.data.sort_values(["week_end", "category"])
+    # Zero segments are left out; each bar sits on the week's last day (Sunday).
+    assert data[["week_end", "category", "count"]].astype(str).values.tolist() == [
+        ["2026-11-08", "乱停乱放", "2"], ["2026-11-08", "垃圾", "1"],
+        ["2026-11-15", "垃圾", "3"]]
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["stack"] == "zero"
+    assert spec["encoding"]["x"]["axis"]["format"] == "%Y年%-m月%-d日"
