@@ -12,8 +12,20 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
              "#999999", "#882255")
 
 
+def _long_by_period(weekly: pd.DataFrame, names: Mapping[str, str], offset_days: int) -> pd.DataFrame:
+    """``weekly`` (period starts x groups) as rows of ``category``, ``count`` and ``week_end``.
+
+    Each period is labelled by its start plus ``offset_days`` (6: the week's last day, as leaders read
+    "the week ending ..."), as a naive date so Vega does not shift it by the browser's zone.
+    """
+    long = weekly.rename(columns=dict(names)).rename_axis("period_start").reset_index()
+    long = long.melt(id_vars="period_start", var_name="category", value_name="count")
+    long["week_end"] = (pd.to_datetime(long["period_start"]) + pd.Timedelta(days=offset_days)).dt.tz_localize(None)
+    return long
+
+
 def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: str,
-                 count_label: str, category_label: str, offset_days: int = 6, fmt: str = "%Y-%m-%d") -> alt.Chart:
+                 count_label: str, category_label: str, fmt: str, offset_days: int = 6) -> alt.Chart:
     """Line chart of weekly counts, one line per category.
 
     Parameters
@@ -26,10 +38,7 @@ def weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week_label: 
         Each point is labelled by its period start plus ``offset_days`` (6: the week's last day; 0 with
         a month format for months), written with the d3 time format ``fmt`` (the language's).
     """
-    long = weekly.rename(columns=dict(names)).rename_axis("period_start").reset_index()
-    long = long.melt(id_vars="period_start", var_name="category", value_name="count")
-    # Label each week by its last day, as leaders read "the week ending ...".
-    long["week_end"] = (pd.to_datetime(long["period_start"]) + pd.Timedelta(days=offset_days)).dt.tz_localize(None)
+    long = _long_by_period(weekly, names, offset_days)
     domain = [names[c] for c in weekly.columns]
     return (
         alt.Chart(long)
@@ -55,10 +64,8 @@ def stacked_weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week
     and week, ten crossing lines read as noise, while a bar's height is the week's total and its
     segments the mix.
     """
-    long = weekly.rename(columns=dict(names)).rename_axis("period_start").reset_index()
-    long = long.melt(id_vars="period_start", var_name="category", value_name="count")
+    long = _long_by_period(weekly, names, 6)
     long = long[long["count"] > 0]
-    long["week_end"] = (pd.to_datetime(long["period_start"]) + pd.Timedelta(days=6)).dt.tz_localize(None)
     domain = [names[c] for c in weekly.columns]
     return (
         alt.Chart(long)
@@ -79,7 +86,7 @@ def stacked_weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week
 
 
 def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, count_label: str,
-                  z_label: str, fmt: str = "%Y-%m-%d") -> alt.LayerChart:
+                  z_label: str, fmt: str) -> alt.LayerChart:
     """A unit's weekly counts (bars, left axis) and Gi* z (line, right axis) with the 95 % bounds.
 
     Parameters
