@@ -63,6 +63,26 @@ def wait_for_legend(page: object, text: str, timeout_s: float = 30.0) -> object:
     raise AssertionError(f"no map legend with {text!r} within {timeout_s} s")
 
 
+def wait_for_map(page: object, script: str, expected: object, what: str, timeout_s: float = 30.0) -> object:
+    """The visible map frame once ``script`` evaluates to ``expected`` in it.
+
+    A click or a radio reruns the page and replaces the map's iframe, possibly while we read it
+    ("Frame was detached"): the frame is looked up again until the new one answers.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        frame = map_frame(page)
+        try:
+            if frame.evaluate(script) == expected:
+                return frame
+        except PlaywrightError:
+            pass  # replaced while we read it: look again
+        page.wait_for_timeout(300)
+    raise AssertionError(f"{what} within {timeout_s} s")
+
+
 def test_heatmap_renders_over_the_grids_without_outside_requests(browser: object, server: Server) -> None:
     page, traffic = open_page(browser, f"{server.url}/map")
     frame = map_frame(page)
@@ -282,12 +302,8 @@ def test_clicking_a_grid_shows_its_history(browser: object, server: Server) -> N
     page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
     wait_for_legend(page, "热点 99%")
     page.get_by_text("管理网格", exact=True).click()
-    frame = map_frame(page)
-    deadline = time.monotonic() + 30
-    while frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") != 35:
-        assert time.monotonic() < deadline, "the grid map did not replace the cell map"
-        page.wait_for_timeout(300)
-        frame = map_frame(page)
+    frame = wait_for_map(page, "document.querySelectorAll('path.leaflet-interactive').length", 35,
+                         "the grid map did not replace the cell map")
     page.get_by_text("单元历史").wait_for(timeout=30_000)
     before = _picker_text(page)
     # Click grids until one differs from the preselected (strongest) one; its tooltip names it.
@@ -373,12 +389,8 @@ def test_clicking_a_grid_on_the_map_opens_its_detail(browser: object, server: Se
     page.get_by_role("heading", name=name, exact=False).wait_for(timeout=30_000)
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
     # The clicked grid is outlined on the redrawn map.
-    frame = map_frame(page)
-    deadline = time.monotonic() + 20
-    while frame.evaluate("document.querySelectorAll('path[stroke=\"#08519c\"][stroke-width=\"4\"]').length") != 1:
-        assert time.monotonic() < deadline, "no highlight outline"
-        page.wait_for_timeout(300)
-        frame = map_frame(page)
+    wait_for_map(page, "document.querySelectorAll('path[stroke=\"#08519c\"][stroke-width=\"4\"]').length", 1,
+                 "no highlight outline")
     page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / "map_drilldown_zh_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
@@ -439,13 +451,8 @@ def test_screenshot_matrix_every_page(browser: object, server: Server, lang: str
 def test_big_screen_at_1920(browser: object, server: Server, query: str, lang: str, kpi: str) -> None:
     # The sidebar is hidden, so a wall display chooses English by its address.
     page, traffic = open_page(browser, f"{server.url}/bigscreen{query}", width=1920, height=1080)
-    frame = map_frame(page)
-    frame.wait_for_selector(".gw-kpis", timeout=30_000)
-    deadline = time.monotonic() + 20
-    while kpi not in frame.inner_text(".gw-kpis"):
-        assert time.monotonic() < deadline, f"no {kpi!r} in the KPI overlay"
-        page.wait_for_timeout(300)
-        frame = map_frame(page)
+    wait_for_map(page, f"(document.querySelector('.gw-kpis')?.innerText || '').includes({kpi!r})", True,
+                 f"no {kpi!r} in the KPI overlay")
     assert page.locator("[data-testid='stSidebar']").is_visible() is False
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SHOTS / f"bigscreen_{lang}_1920.png"))
