@@ -7,6 +7,7 @@ languages. Keys are stable identifiers; a missing key fails loudly in tests.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Final, Literal
 
 import pandas as pd
@@ -166,6 +167,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "detail_title": {"zh": "{grid}（{community}）", "en": "{grid} ({community})"},
     "detail_hint": {"zh": "点击地图上的网格（或在表格中选中一行）查看该网格的问题明细。",
                     "en": "Click a grid on the map (or select a row in a table) to see its issues."},
+    "points_unit": {"zh": " 个百分点", "en": " pp"},
     "cadres_line": {"zh": "网格责任人：{names}", "en": "Responsible cadres: {names}"},
     "photos_title": {"zh": "整改前后照片（{n} 件问题有照片）", "en": "Before/after photos ({n} issues with photos)"},
     "photo_before": {"zh": "整改前", "en": "Before"},
@@ -423,6 +425,21 @@ def t(key: str, lang: Lang = "zh", **fmt: object) -> str:
     """
     text = STRINGS[key][lang]
     return text.format(**fmt) if fmt else text
+
+
+def fmt_pct(value: float) -> str:
+    """A rate in per cent with one decimal, or an em dash when undefined (nothing was due)."""
+    return "—" if not math.isfinite(value) else f"{value:.1f}%"
+
+
+def fmt_change(now: float, before: float, lang: Lang, *, points: bool = False) -> str | None:
+    """A KPI card's change against the previous period: ``+3``, or ``+1.2 个百分点`` / ``+1.2 pp`` for rates.
+
+    ``None`` when there is no change or either side is undefined: Streamlit would colour "+0.0" as a rise.
+    """
+    if not (math.isfinite(now) and math.isfinite(before)) or round(now - before, 1) == 0:
+        return None
+    return f"{now - before:+.1f}{t('points_unit', lang)}" if points else f"{round(now - before):+d}"
 
 
 def fmt_date(value: dt.date | dt.datetime, lang: Lang = "zh") -> str:

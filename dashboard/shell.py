@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
@@ -150,3 +151,14 @@ def data_context() -> tuple[PageContext, Dataset]:
         st.stop()
     assert ctx.data is not None
     return ctx, ctx.data
+
+
+def last_report_day(ctx: PageContext, data: Dataset) -> pd.Timestamp:
+    """The last day a page reports on, as local midnight: the filter's end date, else the last report's day.
+
+    Pages count "this week" and "as of" from it, so all of them agree on the same week.
+    """
+    tz = data.issues[s.REPORTED_AT].dt.tz
+    if ctx.flt.end:
+        return pd.Timestamp(ctx.flt.end, tz=tz)
+    return data.issues[s.REPORTED_AT].max().normalize()

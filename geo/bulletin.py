@@ -135,9 +135,7 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
         "变化": [_round(this[k] - last[k]) for k, _ in SUMMARY_ROWS],
     }, dtype=object)
     names = dataset.grids.set_index(s.GRID_ID)
-    table = dataset.categories.table
-    ranked = score(measure_grids(dataset, end, policy=policy),
-                   names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+    ranked = score(measure_grids(dataset, end, policy=policy), names=Names.of(dataset.categories))
     ranking = pd.DataFrame({"排名": ranked["rank"], "网格": ranked[s.GRID_ID].map(names[s.GRID_NAME]),
                             "社区": ranked[s.GRID_ID].map(names[s.COMMUNITY]), "得分": ranked["score"].round(1),
                             "主要原因": ranked["reasons_zh"], "超期未结": ranked["overdue"], "未结问题": ranked["open"]})

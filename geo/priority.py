@@ -27,6 +27,7 @@ import pandas as pd
 
 from geo import schema as s
 from geo.campaign import rate_ratio
+from geo.categories import CategoryTable
 from geo.cells import SquareLattice, auto_cell_size
 from geo.crs import metric_crs_for
 from geo.hotspots import gi_star
@@ -131,6 +132,12 @@ class Names:
 
     zh: Mapping[str, str]
     en: Mapping[str, str]
+
+    @classmethod
+    def of(cls, categories: CategoryTable) -> Names:
+        """The Chinese and English names of every category in ``categories``."""
+        table = categories.table
+        return cls(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict())
 
 
 def _scaled(raw: pd.DataFrame) -> pd.DataFrame:

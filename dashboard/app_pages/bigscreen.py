@@ -7,7 +7,6 @@ new import shows without anyone touching the screen). The sidebar is hidden by p
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -15,7 +14,7 @@ from streamlit_folium import st_folium
 from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.data import DataSource, dataset, grid_measures, kpis, open_cases
-from dashboard.i18n import fmt_date, map_labels, t
+from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
 from geo.pipeline import IssueFilter, filter_issues
@@ -50,20 +49,17 @@ def screen() -> None:
     week = filter_issues(data.issues, data.grids, flt)
     week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
     m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang))
-    pct = (lambda v: "—" if not math.isfinite(v) else f"{v:.1f}%")  # noqa: E731
     maps.KpiOverlay(t("bigscreen_kpis", lang), [
         (t("kpi_reported", lang), f"{int(now['reported']):,}"),
-        (t("kpi_close_rate", lang), pct(float(now["close_rate"]))),
-        (t("kpi_on_time_rate", lang), pct(float(now["on_time_rate"]))),
+        (t("kpi_close_rate", lang), fmt_pct(float(now["close_rate"]))),
+        (t("kpi_on_time_rate", lang), fmt_pct(float(now["on_time_rate"]))),
         (t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}"),
         (t("open_now", lang), f"{len(cases):,}"),
     ]).add_to(m)
     with left:
         st_folium(m, key="bigscreen-map", height=880, use_container_width=True, returned_objects=[])
     with right:
-        table = data.categories.table
-        ranked = score(grid_measures(source, end),
-                       names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+        ranked = score(grid_measures(source, end), names=Names.of(data.categories))
         names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
         st.markdown(f"#### {t('top_grids', lang)}")
         for _, row in ranked.head(8).iterrows():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
@@ -11,8 +9,8 @@ from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.data import grid_measures, kpis, open_cases, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import fmt_date, map_labels, t
-from dashboard.shell import data_context
+from dashboard.i18n import fmt_change, fmt_date, fmt_pct, map_labels, t
+from dashboard.shell import data_context, last_report_day
 from geo import schema as s
 from geo.pipeline import filter_issues
 from geo.priority import Names, score
@@ -21,8 +19,7 @@ from geo.rectification import period_bounds
 ctx, data = data_context()
 lang = ctx.lang
 st.title(t("overview_title", lang))
-tz = data.issues[s.REPORTED_AT].dt.tz
-last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
+last_day = last_report_day(ctx, data)
 start, end = period_bounds(last_day, 7)
 st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
 
@@ -32,29 +29,20 @@ open_now = open_cases(ctx.source, ctx.flt, end)
 open_before = open_cases(ctx.source, ctx.flt, start)
 
 
-def _change(a: float, b: float, unit: str = "") -> str | None:
-    if not (math.isfinite(a) and math.isfinite(b)) or round(a - b, 1) == 0:
-        return None
-    return f"{a - b:+.1f}{unit}" if unit else f"{round(a - b):+d}"
-
-
-def _pct(v: float) -> str:
-    return "—" if not math.isfinite(v) else f"{v:.1f}%"
+def _change(key: str, *, points: bool = False) -> str | None:
+    return fmt_change(float(now[key]), float(before[key]), lang, points=points)
 
 
 cards = st.columns(5)
-cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _change(now["reported"], before["reported"]))
-cards[1].metric(t("kpi_close_rate", lang), _pct(now["close_rate"]), _change(now["close_rate"], before["close_rate"], " pp"))
-cards[2].metric(t("kpi_on_time_rate", lang), _pct(now["on_time_rate"]),
-                _change(now["on_time_rate"], before["on_time_rate"], " pp"))
-cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}",
-                _change(now["overdue_open"], before["overdue_open"]), delta_color="inverse")
-cards[4].metric(t("open_now", lang), f"{len(open_now):,}", _change(len(open_now), len(open_before)),
+cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _change("reported"))
+cards[1].metric(t("kpi_close_rate", lang), fmt_pct(now["close_rate"]), _change("close_rate", points=True))
+cards[2].metric(t("kpi_on_time_rate", lang), fmt_pct(now["on_time_rate"]), _change("on_time_rate", points=True))
+cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _change("overdue_open"),
+                delta_color="inverse")
+cards[4].metric(t("open_now", lang), f"{len(open_now):,}", fmt_change(len(open_now), len(open_before), lang),
                 delta_color="inverse")
 
-table = data.categories.table
-ranked = score(grid_measures(ctx.source, end),
-               names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+ranked = score(grid_measures(ctx.source, end), names=Names.of(data.categories))
 names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
 
 st.subheader(t("changes_title", lang))

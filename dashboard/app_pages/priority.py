@@ -9,7 +9,7 @@ from dashboard.components import maps
 from dashboard.data import grid_measures
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
-from dashboard.shell import data_context
+from dashboard.shell import data_context, last_report_day
 from geo import schema as s
 from geo.export import to_safe_csv
 from geo.priority import DEFAULT_WEIGHTS, Names, pareto, score
@@ -17,8 +17,7 @@ from geo.priority import DEFAULT_WEIGHTS, Names, pareto, score
 ctx, data = data_context()
 lang = ctx.lang
 st.title(t("priority_title", lang))
-tz = data.issues[s.REPORTED_AT].dt.tz
-last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
+last_day = last_report_day(ctx, data)
 as_of = last_day.normalize() + pd.Timedelta(days=1)
 
 st.subheader(t("weights", lang))
@@ -29,9 +28,7 @@ if sum(weights.values()) <= 0:
     st.warning(t("weights_zero", lang))
     weights = dict(DEFAULT_WEIGHTS)
 
-table = data.categories.table
-ranked = score(grid_measures(ctx.source, as_of), weights,
-               names=Names(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict()))
+ranked = score(grid_measures(ctx.source, as_of), weights, names=Names.of(data.categories))
 grids = data.grids.set_index(s.GRID_ID)
 ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
                        community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))

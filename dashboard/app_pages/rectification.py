@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import bulletin, campaign, kpis, open_cases
-from dashboard.i18n import datetime_column, fmt_date, fmt_week, local_naive, picker_format, t
-from dashboard.shell import data_context
+from dashboard.i18n import datetime_column, fmt_change, fmt_date, fmt_pct, fmt_week, local_naive, picker_format, t
+from dashboard.shell import data_context, last_report_day
 from geo import schema as s
 from geo.campaign import describe
 from geo.export import to_safe_csv, to_safe_xlsx
@@ -20,7 +20,7 @@ ctx, data = data_context()
 lang = ctx.lang
 st.title(t("rectification_title", lang))
 tz = data.issues[s.REPORTED_AT].dt.tz
-last_day = pd.Timestamp(ctx.flt.end, tz=tz) if ctx.flt.end else data.issues[s.REPORTED_AT].max().normalize()
+last_day = last_report_day(ctx, data)
 choice = st.radio(t("rect_period", lang), ["7", "30", "filter"], key="gw_rect_period", horizontal=True,
                   format_func=lambda v: t(f"period_{v}", lang))
 if choice == "filter" and ctx.flt.start is not None:
@@ -36,23 +36,17 @@ now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
 before = kpis(ctx.source, ctx.flt, prev_start, prev_end, None).iloc[0]
 
 
-def _pct(v: float) -> str:
-    return "—" if not math.isfinite(v) else f"{v:.1f}%"
-
-
-def _delta(key: str, unit: str = "") -> str | None:
-    a, b = float(now[key]), float(before[key])
-    if not (math.isfinite(a) and math.isfinite(b)) or round(a - b, 1) == 0:
-        return None  # no arrow for no change (Streamlit would colour "+0.0" as a rise)
-    return f"{a - b:+.1f}{unit}" if unit else f"{int(a - b):+d}"
+def _delta(key: str, *, points: bool = False) -> str | None:
+    return fmt_change(float(now[key]), float(before[key]), lang, points=points)
 
 
 cards = st.columns(6)
 cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _delta("reported"))
 cards[1].metric(t("kpi_due", lang), f"{int(now['due']):,}", _delta("due"))
-cards[2].metric(t("kpi_close_rate", lang), _pct(now["close_rate"]), _delta("close_rate", " pp"))
-cards[3].metric(t("kpi_on_time_rate", lang), _pct(now["on_time_rate"]), _delta("on_time_rate", " pp"))
-cards[4].metric(t("kpi_rework_rate", lang), _pct(now["rework_rate"]), _delta("rework_rate", " pp"), delta_color="inverse")
+cards[2].metric(t("kpi_close_rate", lang), fmt_pct(now["close_rate"]), _delta("close_rate", points=True))
+cards[3].metric(t("kpi_on_time_rate", lang), fmt_pct(now["on_time_rate"]), _delta("on_time_rate", points=True))
+cards[4].metric(t("kpi_rework_rate", lang), fmt_pct(now["rework_rate"]), _delta("rework_rate", points=True),
+                delta_color="inverse")
 cards[5].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _delta("overdue_open"),
                 delta_color="inverse")
 more = st.columns(6)
@@ -60,7 +54,7 @@ median = float(now["median_days_to_close"])
 more[0].metric(t("kpi_median_days_to_close", lang), "—" if not math.isfinite(median) else f"{median:.1f}")
 p90 = float(now["p90_days_to_close"])
 more[1].metric(t("kpi_p90_days_to_close", lang), "—" if not math.isfinite(p90) else f"{p90:.1f}")
-more[2].metric(t("kpi_on_site_share", lang), _pct(now["on_site_share"]))
+more[2].metric(t("kpi_on_site_share", lang), fmt_pct(now["on_site_share"]))
 more[3].metric(t("kpi_grade", lang), now["grade"] or "—", help=t("grade_caption", lang))
 
 SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdue_open", "median_days_to_close",

@@ -216,6 +216,10 @@ def test_rectification_page_cards_leagues_and_overdue_list(lang: str) -> None:
                    and not (float(r["经度"]) == pile["lon"] and float(r["纬度"]) == pile["lat"]))
     assert cards[{"zh": "上报", "en": "Reported"}[lang]] == f"{reported:,}"
     assert cards[{"zh": "结案率", "en": "Close rate"}[lang]].endswith("%")
+    # Rate changes are in percentage points, written in the page's language (no "pp" on a Chinese page).
+    deltas = {m.label: m.proto.delta for m in at.metric}
+    rate_delta = deltas[{"zh": "按期结案率", "en": "On-time rate"}[lang]]
+    assert rate_delta.endswith({"zh": " 个百分点", "en": " pp"}[lang]) and rate_delta[0] in "+-"
     frames = [d.value for d in at.dataframe]
     assert len(frames) == 3  # two league tables and the overdue list
     communities = frames[0]

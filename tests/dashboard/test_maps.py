@@ -218,3 +218,15 @@ def test_a_grids_weekly_bars_stack_its_categories_per_week() -> None:
     spec = chart.to_dict()
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["stack"] == "zero"
     assert spec["encoding"]["x"]["axis"]["format"] == "%Y年%-m月%-d日"
+
+
+def test_kpi_changes_and_rates_are_written_per_language() -> None:
+    from dashboard.i18n import fmt_change, fmt_pct
+
+    assert fmt_pct(97.46) == "97.5%" and fmt_pct(float("nan")) == "—"
+    assert fmt_change(374, 373, "zh") == "+1" and fmt_change(320, 322, "en") == "-2"
+    assert fmt_change(97.5, 96.9, "zh", points=True) == "+0.6 个百分点"
+    assert fmt_change(97.5, 96.9, "en", points=True) == "+0.6 pp"
+    # No change, or nothing to compare with: no arrow (Streamlit would colour "+0.0" as a rise).
+    assert fmt_change(90.04, 90.0, "zh", points=True) is None
+    assert fmt_change(90.0, float("nan"), "en", points=True) is None
