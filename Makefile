@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: demo test lint bench sample clean browser
+.PHONY: demo test lint bench sample clean browser postgis
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -24,12 +24,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 demo: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
 
-## Run the whole test suite (installs Debian's chromium for the browser tests when missing)
-test: $(VENV)/.dev browser
+## Run the whole test suite (installs Debian's chromium and PostGIS for the tests when missing)
+test: $(VENV)/.dev browser postgis
 	$(BIN)/python -m pytest
 
 browser:
 	@bash scripts/ensure-chromium.sh
+
+postgis:
+	@bash scripts/ensure-postgis.sh
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check geo dashboard tests benchmarks

@@ -34,7 +34,7 @@ from geo.pipeline import (
 from geo.priority import measure_grids
 from geo.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
 from geo.recurrence import flag_recurrences, recurrence_by_grid
-from geo.store import Workspace
+from geo.store import IssueStore, open_store
 from geo.trends import compare_periods, hour_weekday, series, trend_table
 
 #: The browser never receives more heat points than this, however large the ledger.
@@ -45,23 +45,32 @@ MAX_DENSITY_PX = 480
 
 @dataclass(frozen=True)
 class DataSource:
-    """The workspace the app shows; its files' modification times make new data a new cache key."""
+    """The workspace the app shows; its store generation makes every commit a new cache key."""
 
     workspace: str
-    version: tuple[float, float]
+    version: int
 
     @classmethod
     def from_env(cls) -> DataSource:
-        """``GRIDWATCH_WORKSPACE``, else the sample street (imported on first use)."""
+        """``GRIDWATCH_WORKSPACE``, else the sample street (imported on first use).
+
+        With ``GRIDWATCH_DATABASE_URL`` set the workspace lives in PostGIS (see :mod:`geo.store`).
+        """
         path = os.environ.get("GRIDWATCH_WORKSPACE")
-        ws = Workspace(Path(path)) if path else ensure_sample_workspace()
-        return cls(str(ws.root), ws.version())
+        root = Path(path) if path else ensure_sample_workspace().root
+        return cls(str(root), store_of(str(root)).generation())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def store_of(workspace: str) -> IssueStore:
+    """The store handle of a workspace (shared across sessions: it holds no data, only where it is)."""
+    return open_store(workspace)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def dataset(source: DataSource) -> Dataset:
-    """The workspace's joined issues and grids (read once per version; shared, treat as read-only)."""
-    return open_workspace(Workspace(Path(source.workspace)))
+    """The workspace's joined issues and grids (read once per generation; shared, treat as read-only)."""
+    return open_workspace(store_of(source.workspace))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -155,7 +164,7 @@ def bulletin(source: DataSource, week: str) -> Bulletin:
     """The weekly bulletin (workbook and HTML) for an ISO week, as the command line writes it."""
     data = dataset(source)
     return build_bulletin(data, week, policy=KpiPolicy(data.categories),
-                          reopened=reopened_ids(Workspace(Path(source.workspace)).load_history()))
+                          reopened=reopened_ids(store_of(source.workspace).load_history()))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

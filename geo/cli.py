@@ -20,7 +20,7 @@ from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError
 from geo.mapping import LedgerMapping
 from geo.pipeline import IssueFilter, load_dataset, open_workspace, run_analysis
-from geo.store import Workspace
+from geo.store import IssueStore, StoreError, open_store
 from geo.synthetic import DEFAULT_SEED, write_sample
 
 
@@ -30,8 +30,14 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace(args.workspace)
+def _workspace(args: argparse.Namespace) -> IssueStore:
+    """The store of ``--workspace``: the folder, or PostGIS when GRIDWATCH_DATABASE_URL is set."""
+    return open_store(args.workspace)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    print(json.dumps(_workspace(args).status(), ensure_ascii=False))
+    return 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -44,6 +50,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     summary = import_ledger(ws, args.ledger, mapping=mapping)
     print(json.dumps(summary.counts(), ensure_ascii=False))
     details = {k: v for k, v in asdict(summary).items() if k not in summary.counts()}
+    if summary.rejects_ref and hasattr(ws, "generation_dir"):
+        details["rejects_file"] = str(ws.generation_dir(summary.generation) / "rejects" / summary.rejects_ref)
     print(json.dumps(details, ensure_ascii=False), file=sys.stderr)
     return 0
 
@@ -135,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", default=None, help="CRS of the coordinates: EPSG code, gcj02 or bd09")
     p.set_defaults(func=_cmd_import)
 
+    p = sub.add_parser("status", help="print one JSON object: issues, history rows, imports logged, generation, format")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.set_defaults(func=_cmd_status)
+
     p = sub.add_parser("import-grids", help="import management grid polygons into a workspace")
     p.add_argument("polygons", type=Path)
     p.add_argument("--workspace", type=Path, required=True)
@@ -182,6 +194,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (LedgerError, s.SchemaError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (LedgerError, s.SchemaError, StoreError, ValueError, OSError) as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; the workspace is unchanged unless the import had finished", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a last guard: a user sees one line, never a traceback
+        print(f"error: unexpected {type(exc).__name__} ({one_line(exc)}); nothing was changed. "
+              "Please report the command and the file.", file=sys.stderr)
+        return 3
+
+
+def one_line(exc: BaseException, *, limit: int = 400) -> str:
+    """An exception's message on one line, shortened to ``limit`` characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,7 +10,11 @@ writes everything back. Its summary always satisfies
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
 import re
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,49 +33,89 @@ from geo.join import assign_grids
 from geo.mapping import LedgerMapping
 from geo.photos import cells_without_links
 from geo.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_likely_duplicates, flag_suspect_points
-from geo.store import Workspace
+from geo.store import IssueStore, uploads_folder
 
 #: Fields a re-import may change; a change of any of them is an update with history.
 UPDATABLE = (s.STATUS, s.STATUS_RAW, s.CLOSED_AT, s.DEADLINE_AT, s.DEPARTMENT, s.HANDLING, s.PHOTO_BEFORE,
              s.PHOTO_AFTER)
 
 
+#: Longest file name written, in UTF-8 bytes (Linux allows 255; the stamp and suffixes need room).
+MAX_NAME_BYTES = 150
+
+
 def safe_filename(name: str, *, default: str = "upload") -> str:
     """A file name safe to write anywhere: no directories, no control or shell characters.
 
     Chinese characters are kept (clerks name files in Chinese); everything else outside
-    ``[\\w.-]`` becomes ``_``; a leading dot gets a ``upload`` stem so nothing becomes hidden.
+    ``[\\w.-]`` becomes ``_``; a leading dot gets a ``upload`` stem so nothing becomes hidden. A
+    long name is shortened in the middle of its stem to :data:`MAX_NAME_BYTES` UTF-8 bytes, keeping
+    the extension the reader needs (a Chinese character takes three bytes: 76 of them already
+    broke the 255-byte limit once timestamps were added).
+
+    Examples
+    --------
+    >>> safe_filename("../../青石 台账.xlsx")
+    '青石_台账.xlsx'
     """
     base = Path(str(name).replace("\\", "/")).name
     cleaned = re.sub(r"[^\w.\-]", "_", base, flags=re.UNICODE)
     if cleaned.startswith("."):  # never hidden; keep the extension the reader needs
         cleaned = default + "." + cleaned.lstrip(".")
-    return cleaned[-120:] if cleaned.strip("._") else default
+    if not cleaned.strip("._"):
+        return default
+    if len(cleaned.encode("utf-8")) <= MAX_NAME_BYTES:
+        return cleaned
+    stem, dot, ext = cleaned.rpartition(".")
+    if not dot or len(ext) > 10:
+        stem, ext = cleaned, ""
+    budget = MAX_NAME_BYTES - len(ext.encode("utf-8")) - (1 if ext else 0) - 1
+    head = stem.encode("utf-8")[: budget // 2].decode("utf-8", "ignore")
+    tail = stem.encode("utf-8")[-(budget - len(head.encode("utf-8"))):].decode("utf-8", "ignore")
+    return f"{head}~{tail}" + (f".{ext}" if ext else "")
 
 
 @dataclass(frozen=True)
 class GridImport:
-    """What ``import_grids`` found: counts, repairs, overlaps and gaps."""
+    """What ``import_grids`` found: counts, repairs, overlaps and gaps, and how stored issues moved.
+
+    ``moved`` issues now lie in another grid, ``now_outside`` in none (their grid was removed or
+    shrunk), ``now_inside`` came back inside a grid; the stored issues are re-joined in the same
+    generation as the new grids, so no count ever points at a grid that is gone.
+    """
 
     grids: int
     repaired: list[str] = field(default_factory=list)
     overlaps: list[dict[str, Any]] = field(default_factory=list)
     gaps: int = 0
     gap_area_m2: float = 0.0
+    moved: int = 0
+    now_outside: int = 0
+    now_inside: int = 0
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def import_grids(
-    workspace: Workspace,
+    store: IssueStore,
     path: str | Path,
     *,
     id_field: str = s.GRID_ID,
     name_field: str = s.GRID_NAME,
     community_field: str = s.COMMUNITY,
     min_area_m2: float = 1.0,
+    now: dt.datetime | None = None,
 ) -> GridImport:
-    """Load management grids into ``workspace``: repair invalid polygons, report overlaps and gaps.
+    """Load management grids into ``store``: repair invalid polygons, report overlaps and gaps.
 
-    Overlaps and gaps smaller than ``min_area_m2`` (digitising noise) are not reported.
+    Overlaps and gaps smaller than ``min_area_m2`` (digitising noise) are not reported. Stored
+    issues are re-joined to the new grids in the same commit.
     """
     grids = read_grids(path, id_field=id_field, name_field=name_field, community_field=community_field,
                        repair=True)
@@ -89,9 +133,27 @@ def import_grids(
     union = shapely.union_all(metric)
     holes = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
     holes = [h for h in holes if h.area >= min_area_m2]
-    workspace.save_grids(grids)
-    return GridImport(grids=len(grids), repaired=repaired, overlaps=overlaps, gaps=len(holes),
-                      gap_area_m2=round(float(sum(h.area for h in holes)), 1))
+    moved = now_outside = now_inside = 0
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
+    with store.transaction() as tx:
+        tx.put_grids(grids)
+        issues = tx.load_issues()
+        if issues is not None and len(issues):
+            before = issues[s.GRID_ID].astype("string")
+            rejoined = assign_grids(issues, grids)
+            after = rejoined[s.GRID_ID].astype("string")
+            now_outside = int((before.notna() & after.isna()).sum())
+            now_inside = int((before.isna() & after.notna()).sum())
+            moved = int((before.notna() & after.notna() & (before != after).fillna(False)).sum())
+            tx.put_issues(rejoined)
+        report = GridImport(grids=len(grids), repaired=repaired, overlaps=overlaps, gaps=len(holes),
+                            gap_area_m2=round(float(sum(h.area for h in holes)), 1), moved=moved,
+                            now_outside=now_outside, now_inside=now_inside)
+        tx.log({"at": stamp, "kind": "grids", "source": safe_filename(Path(path).name),
+                "sha256": _file_digest(Path(path)), "read": len(grids), "imported": len(grids), "updated": 0,
+                "rejected": 0, "duplicates": 0, "grids": len(grids), "moved": moved, "now_outside": now_outside,
+                "now_inside": now_inside})
+    return report
 
 
 @dataclass(frozen=True)
@@ -110,7 +172,10 @@ class ImportSummary:
     #: Photo cells that hold no http(s) link (bare file names): they open only with a photo server set.
     photos_without_links: int = 0
     unmapped_categories: dict[str, int] = field(default_factory=dict)
-    rejects_file: str | None = None
+    #: Name of the rejected rows' CSV in the store (``store.rejects(ref)`` returns its bytes).
+    rejects_ref: str | None = None
+    #: The store generation this import published.
+    generation: int = 0
 
     def counts(self) -> dict[str, int]:
         """The seven counts of the command line's JSON line."""
@@ -125,8 +190,47 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return both_na | eq
 
 
+def _merge(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, *, ledger_columns: dict[str, str],
+           stamp: str, name: str) -> tuple[gpd.GeoDataFrame, pd.Index, list[str], int, pd.DataFrame]:
+    """New ids are added, known ids with a changed updatable field updated (with history rows).
+
+    Returns the merged table, the fresh ids, the updated ids, the unchanged count and the history.
+    """
+    history = pd.DataFrame(columns=list(s.HISTORY_COLUMNS))
+    if existing is None or not len(existing):
+        return incoming, pd.Index(incoming[s.ISSUE_ID]), [], 0, history
+    # One workspace, one zone: a later ledger is converted to the zone of the first.
+    zone = existing[s.REPORTED_AT].dt.tz
+    for col in (s.REPORTED_AT, s.CLOSED_AT, s.DEADLINE_AT):
+        incoming[col] = incoming[col].dt.tz_convert(zone)
+    known = incoming[s.ISSUE_ID].isin(existing[s.ISSUE_ID])
+    fresh = incoming[~known]
+    again = incoming[known].set_index(s.ISSUE_ID)
+    base = existing.set_index(s.ISSUE_ID)
+    old = base.loc[again.index]
+    changed = np.zeros(len(again), dtype=bool)
+    frames = []
+    # A ledger without photo columns says nothing about photos: it must not erase earlier ones.
+    updatable = [c for c in UPDATABLE if c not in s.LATER_ISSUE_COLUMNS or c in ledger_columns]
+    for col in updatable:
+        before, after = old[col].astype("string"), again[col].astype("string")
+        diff = ~_same(before, after)
+        changed |= diff
+        if diff.any():
+            frames.append(pd.DataFrame({"issue_id": again.index[diff], "changed_at": stamp, "field": col,
+                                        "old": before[diff].fillna("<NA>").to_numpy(),
+                                        "new": after[diff].fillna("<NA>").to_numpy(), "source": name}))
+    updated_ids = list(again.index[changed])
+    for col in updatable:
+        base.loc[updated_ids, col] = again.loc[updated_ids, col]
+    merged = pd.concat([base.reset_index(), fresh], ignore_index=True)
+    if frames:
+        history = pd.concat(frames, ignore_index=True)
+    return merged, pd.Index(fresh[s.ISSUE_ID]), updated_ids, int((~changed).sum()), history
+
+
 def import_ledger(
-    workspace: Workspace,
+    store: IssueStore,
     path: str | Path,
     *,
     mapping: LedgerMapping | None = None,
@@ -134,100 +238,82 @@ def import_ledger(
     source_name: str | None = None,
     now: dt.datetime | None = None,
 ) -> ImportSummary:
-    """Import a ledger into ``workspace`` (grids must be imported first).
+    """Import a ledger into ``store`` (grids must be imported first) as one new generation.
+
+    The ledger is read before the store is locked; the merge with what the store holds, the
+    quality flags, the history, the rejects and the log record are computed under the writer
+    lock and published together, so concurrent imports are serialised and both land, and an
+    import that fails or is killed publishes nothing.
 
     Raises
     ------
     geo.io.LedgerError
-        If the ledger cannot be read, or the workspace holds no grids.
+        If the ledger cannot be read, or the store holds no grids.
     """
-    grids = workspace.load_grids()
-    if grids is None:
-        raise LedgerError("the workspace has no grids yet: import grids first (python -m geo import-grids)")
     mapping = mapping or LedgerMapping()
-    name = safe_filename(source_name or Path(path).name)
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
+    path = Path(path)
+    name = safe_filename(source_name or path.name)
+    moment = now or dt.datetime.now(dt.UTC)
+    stamp = moment.strftime("%Y%m%dT%H%M%S")
+    digest = _file_digest(path) if path.is_file() else None
     ledger = read_ledger(path, categories=categories or read_categories(), mapping=mapping)
-    incoming = assign_grids(ledger.issues, grids)
-
-    existing = workspace.load_issues()
-    if existing is not None and len(existing):
-        # One workspace, one zone: a later ledger is converted to the zone of the first.
-        zone = existing[s.REPORTED_AT].dt.tz
-        for col in (s.REPORTED_AT, s.CLOSED_AT, s.DEADLINE_AT):
-            incoming[col] = incoming[col].dt.tz_convert(zone)
-    updated_ids: list[str] = []
-    unchanged = 0
-    if existing is not None and len(existing):
-        known = incoming[s.ISSUE_ID].isin(existing[s.ISSUE_ID])
-        fresh = incoming[~known]
-        again = incoming[known].set_index(s.ISSUE_ID)
-        base = existing.set_index(s.ISSUE_ID)
-        old = base.loc[again.index]
-        changed = np.zeros(len(again), dtype=bool)
-        history = []
-        # A ledger without photo columns says nothing about photos: it must not erase earlier ones.
-        updatable = [c for c in UPDATABLE if c not in s.LATER_ISSUE_COLUMNS or c in ledger.columns]
-        for col in updatable:
-            diff = ~_same(old[col].astype("string"), again[col].astype("string"))
-            changed |= diff
-            for issue_id in again.index[diff]:
-                history.append({"issue_id": issue_id, "changed_at": stamp, "field": col,
-                                "old": str(old.at[issue_id, col]), "new": str(again.at[issue_id, col]),
-                                "source": name})
-        unchanged = int((~changed).sum())
-        updated_ids = list(again.index[changed])
-        for col in updatable:
-            base.loc[updated_ids, col] = again.loc[updated_ids, col]
-        workspace.append_history(pd.DataFrame(history, columns=["issue_id", "changed_at", "field", "old", "new", "source"]))
-        merged = pd.concat([base.reset_index(), fresh], ignore_index=True)
-    else:
-        fresh = incoming
-        merged = incoming
-    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=s.STORAGE_CRS)
-    merged[SUSPECT_POINT] = flag_suspect_points(merged).to_numpy()
-    merged[LIKELY_DUPLICATE_OF] = flag_likely_duplicates(merged).to_numpy()
-    workspace.save_issues(merged)
-    workspace.save_mapping(mapping)
-
-    rejects_file = None
-    if len(ledger.rejects):
-        workspace.rejects_dir.mkdir(parents=True, exist_ok=True)
-        rejects_path = workspace.rejects_dir / f"{stamp}_{Path(name).stem}_rejects.csv"
-        safe_frame(ledger.rejects).to_csv(rejects_path, index=False, encoding="utf-8-sig")
-        rejects_file = str(rejects_path)
-
-    touched = merged[s.ISSUE_ID].isin(set(fresh[s.ISSUE_ID]) | set(updated_ids))
-    summary = ImportSummary(
-        read=ledger.read,
-        imported=len(fresh),
-        updated=len(updated_ids),
-        rejected=len(ledger.rejects),
-        duplicates=ledger.duplicates + unchanged,
-        outside_grids=int(merged.loc[touched, s.OUTSIDE_GRIDS].sum()),
-        suspect_points=int(merged.loc[touched, SUSPECT_POINT].sum()),
-        swapped_coordinates=ledger.swapped,
-        likely_double_submissions=int(merged.loc[touched, LIKELY_DUPLICATE_OF].notna().sum()),
-        photos_without_links=cells_without_links(pd.concat([ledger.issues[s.PHOTO_BEFORE],
-                                                            ledger.issues[s.PHOTO_AFTER]])),
-        unmapped_categories={str(k): int(v) for k, v in ledger.unmapped_categories.items()},
-        rejects_file=rejects_file,
-    )
-    if summary.read != summary.imported + summary.updated + summary.rejected + summary.duplicates:
-        raise AssertionError(f"import accounting failed: {summary}")
-    workspace.record_import({"at": stamp, "source": name, **asdict(summary), "columns": ledger.columns})
+    with store.transaction() as tx:
+        grids = tx.load_grids()
+        if grids is None:
+            raise LedgerError(NO_GRIDS)
+        incoming = assign_grids(ledger.issues, grids)
+        merged, fresh_ids, updated_ids, unchanged, history = _merge(
+            tx.load_issues(), incoming, ledger_columns=ledger.columns, stamp=stamp, name=name)
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=s.STORAGE_CRS)
+        merged[SUSPECT_POINT] = flag_suspect_points(merged).to_numpy()
+        merged[LIKELY_DUPLICATE_OF] = flag_likely_duplicates(merged).to_numpy()
+        tx.put_issues(merged)  # validates: a bad value fails here, before anything is published
+        tx.add_history(history)
+        tx.put_mapping(json.loads(mapping.to_json()))
+        rejects_ref = None
+        if len(ledger.rejects):
+            csv = safe_frame(ledger.rejects).to_csv(index=False).encode("utf-8-sig")
+            rejects_ref = tx.add_rejects(f"{tx.generation:06d}_{stamp}_{Path(name).stem}_rejects.csv", csv)
+        touched = merged[s.ISSUE_ID].isin(fresh_ids.union(pd.Index(updated_ids))).to_numpy()
+        summary = ImportSummary(
+            read=ledger.read,
+            imported=len(fresh_ids),
+            updated=len(updated_ids),
+            rejected=len(ledger.rejects),
+            duplicates=ledger.duplicates + unchanged,
+            outside_grids=int(merged.loc[touched, s.OUTSIDE_GRIDS].sum()),
+            suspect_points=int(merged.loc[touched, SUSPECT_POINT].sum()),
+            swapped_coordinates=ledger.swapped,
+            likely_double_submissions=int(merged.loc[touched, LIKELY_DUPLICATE_OF].notna().sum()),
+            photos_without_links=cells_without_links(pd.concat([ledger.issues[s.PHOTO_BEFORE],
+                                                                ledger.issues[s.PHOTO_AFTER]])),
+            unmapped_categories={str(k): int(v) for k, v in ledger.unmapped_categories.items()},
+            rejects_ref=rejects_ref,
+            generation=tx.generation,
+        )
+        if summary.read != summary.imported + summary.updated + summary.rejected + summary.duplicates:
+            raise AssertionError(f"import accounting failed: {summary}")
+        tx.log({"at": stamp, "kind": "ledger", "source": name, "sha256": digest, **asdict(summary),
+                "columns": ledger.columns})
     return summary
 
 
-def store_upload(workspace: Workspace, name: str, data: bytes, *, now: dt.datetime | None = None) -> Path:
-    """Save uploaded bytes under ``workspace/uploads`` with a sanitised, timestamped name.
+#: The message when a ledger comes before any grids.
+NO_GRIDS = "the workspace has no grids yet: import grids first"
 
-    The file is only ever read as data (never executed, never unpacked beyond GDAL's read-only
-    ``/vsizip/`` view of a zipped Shapefile).
+
+def store_upload(store: IssueStore, name: str, data: bytes, *, now: dt.datetime | None = None,
+                 folder: Path | None = None) -> Path:
+    """Save uploaded bytes under the store's uploads folder with a sanitised, timestamped name.
+
+    The file is only ever read as data (never executed, never unpacked beyond the bounded
+    readers of :mod:`geo.io`). A unique suffix keeps two uploads of one name in one instant apart.
     """
-    folder = workspace.root / "uploads"
+    folder = folder or uploads_folder(store)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"{stamp}_{safe_filename(name)}"
-    path.write_bytes(data)
+    path = folder / f"{stamp}_{uuid.uuid4().hex[:8]}_{safe_filename(name)}"
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
     return path

@@ -24,7 +24,7 @@ from geo.times import parse_local_times
 
 REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
 #: Extra column kept from the ledger: the grid the clerk wrote down (compared with the join later).
-GRID_RAW = "grid_raw"
+GRID_RAW = s.GRID_RAW
 #: 1-based row number in the source file, counting the header as row 1.
 SOURCE_ROW = "source_row"
 REASON = "reason"

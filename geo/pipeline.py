@@ -7,10 +7,12 @@ table and computes everything a page shows. Both return small frozen dataclasses
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import filelock
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -22,7 +24,7 @@ from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError, LedgerImport, read_grids, read_ledger
 from geo.join import assign_grids
 from geo.quality import SUSPECT_POINT, flag_suspect_points
-from geo.store import Workspace
+from geo.store import IssueStore, Workspace
 
 ALL = "all"
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,8 @@ class Dataset:
     grids: gpd.GeoDataFrame
     categories: CategoryTable
     ledger: LedgerImport | None = None
+    #: The store generation it was read from (0 when read from files).
+    generation: int = 0
 
 
 def load_dataset(
@@ -66,33 +70,46 @@ def load_dataset(
 def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
     """The sample street as a workspace, imported from ``data/sample`` on first use.
 
-    Cheap when it exists (two ``stat`` calls: it runs on every dashboard rerun); rebuilt when the
-    sample files are newer than the workspace (after ``make sample``).
+    Cheap when it exists (a few ``stat`` calls: it runs on every dashboard rerun); rebuilt when the
+    sample files are newer than the workspace (after ``make sample``). Several sessions starting
+    at once build it once: the build runs under a lock beside the folder and into a fresh folder
+    that is renamed into place, so nobody sees a half-built sample.
     """
-    workspace = Workspace(path)
     sources = [SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv"]
-    built = workspace.issues_path.stat().st_mtime if workspace.issues_path.exists() else None
-    if built is None or any(p.stat().st_mtime > built for p in sources):
-        if workspace.root.exists():
-            shutil.rmtree(workspace.root)
-        import_grids(workspace, sources[0])
-        import_ledger(workspace, sources[1])
-    return workspace
+
+    def fresh() -> bool:
+        pointer = path / "CURRENT"
+        return pointer.exists() and all(p.stat().st_mtime <= pointer.stat().st_mtime for p in sources)
+
+    if not fresh():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with filelock.FileLock(str(path.with_name(path.name + ".build.lock")), timeout=600):
+            if not fresh():
+                staging = path.with_name(f"{path.name}.build-{os.getpid()}")
+                shutil.rmtree(staging, ignore_errors=True)
+                import_grids(Workspace(staging), sources[0])
+                import_ledger(Workspace(staging), sources[1])
+                old = path.with_name(f"{path.name}.old-{os.getpid()}")
+                if path.exists():
+                    path.rename(old)
+                staging.rename(path)
+                shutil.rmtree(old, ignore_errors=True)
+    return Workspace(path)
 
 
-def open_workspace(workspace: Workspace, *, categories: CategoryTable | None = None) -> Dataset:
-    """The joined issues and grids held by ``workspace``.
+def open_workspace(store: IssueStore, *, categories: CategoryTable | None = None) -> Dataset:
+    """The joined issues and grids held by ``store``, both from one generation.
 
     Raises
     ------
     geo.io.LedgerError
-        If the workspace holds no grids or no issues yet.
+        If the store holds no grids or no issues yet.
     """
-    grids, issues = workspace.load_grids(), workspace.load_issues()
-    if grids is None or issues is None:
-        raise LedgerError(f"workspace {workspace.root} is empty: import grids and a ledger first")
-    return Dataset(issues=issues, grids=grids.sort_values(s.GRID_ID).reset_index(drop=True),
-                   categories=categories or read_categories())
+    state = store.read("issues", "grids")
+    if state.grids is None or state.issues is None:
+        raise LedgerError(f"{store.label} is empty: import grids and a ledger first")
+    return Dataset(issues=state.issues, grids=state.grids.sort_values(s.GRID_ID).reset_index(drop=True),
+                   categories=categories or read_categories(), generation=state.generation)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from geo import schema as s
 from geo.crs import metric_crs_for
 
 #: Column: True when the record sits on a suspect pile (see :func:`flag_suspect_points`).
-SUSPECT_POINT = "suspect_point"
+SUSPECT_POINT = s.SUSPECT_POINT
 #: Column: issue_id of an earlier report this one probably repeats (same category, 10 m, 10 min).
-LIKELY_DUPLICATE_OF = "likely_duplicate_of"
+LIKELY_DUPLICATE_OF = s.LIKELY_DUPLICATE_OF
 
 
 def flag_suspect_points(

@@ -37,6 +37,11 @@ GRID_ID: Final = "grid_id"
 #: True when the point lies in no management grid (kept, never dropped).
 OUTSIDE_GRIDS: Final = "outside_grids"
 GEOMETRY: Final = "geometry"
+#: The grid the clerk wrote in the ledger (compared with the join), kept as text.
+GRID_RAW: Final = "grid_raw"
+#: Quality flags recomputed over the whole workspace at every import (see :mod:`geo.quality`).
+SUSPECT_POINT: Final = "suspect_point"
+LIKELY_DUPLICATE_OF: Final = "likely_duplicate_of"
 
 ISSUE_COLUMNS: Final[tuple[str, ...]] = (
     ISSUE_ID,
@@ -70,6 +75,30 @@ LATER_ISSUE_COLUMNS: Final[tuple[str, ...]] = (PHOTO_BEFORE, PHOTO_AFTER)
 
 GRID_COLUMNS: Final[tuple[str, ...]] = (GRID_ID, GRID_NAME, COMMUNITY, STREET, CADRES, GEOMETRY)
 
+# --- what a store keeps ---------------------------------------------------------------------
+#: Every column of a stored issue, in order, with its pandas dtype ("tz" = tz-aware timestamp,
+#: "geometry" = WGS84 point). Both store backends write exactly these and read them back the same.
+STORED_ISSUE_DTYPES: Final[dict[str, str]] = {
+    **{c: "string" for c in ISSUE_COLUMNS},
+    REPORTED_AT: "tz", CLOSED_AT: "tz", DEADLINE_AT: "tz",
+    OUTSIDE_GRIDS: "bool",
+    GRID_RAW: "string",
+    SUSPECT_POINT: "bool",
+    LIKELY_DUPLICATE_OF: "string",
+    GEOMETRY: "geometry",
+}
+STORED_ISSUE_COLUMNS: Final[tuple[str, ...]] = tuple(
+    [c for c in STORED_ISSUE_DTYPES if c != GEOMETRY] + [GEOMETRY])
+STORED_GRID_DTYPES: Final[dict[str, str]] = {
+    GRID_ID: "string", GRID_NAME: "string", COMMUNITY: "string", STREET: "string", CADRES: "string",
+    GEOMETRY: "geometry",
+}
+#: One row per changed field of an issue seen across re-imports; all text.
+HISTORY_COLUMNS: Final[tuple[str, ...]] = ("issue_id", "changed_at", "field", "old", "new", "source")
+#: Keys every import log record carries (the summary's counts, plus when, what and the generation).
+IMPORT_LOG_KEYS: Final[tuple[str, ...]] = ("at", "source", "kind", "generation", "read", "imported", "updated",
+                                           "rejected", "duplicates")
+
 # --- allowed values ------------------------------------------------------------------------
 STATUSES: Final[tuple[str, ...]] = ("open", "assigned", "rectified", "closed", "void")
 #: Statuses that still need work; ``rectified`` waits for the close-out check (核查销号).
@@ -80,6 +109,56 @@ SOURCES: Final[tuple[str, ...]] = ("patrol", "supervision", "hotline", "public",
 
 class SchemaError(ValueError):
     """A table does not follow the canonical schema; the message names the offending column."""
+
+
+def conform_issues(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The stored issue columns in order and with their stored dtypes, validated.
+
+    Columns added to the schema after a workspace was written (``LATER_ISSUE_COLUMNS``) and the
+    quality flags are filled when absent, so every store reads back the same frame.
+
+    Raises
+    ------
+    SchemaError
+        If a canonical column is missing or a value breaks :func:`validate_issues`.
+    """
+    out = issues.copy()
+    for col in (*LATER_ISSUE_COLUMNS, GRID_RAW, LIKELY_DUPLICATE_OF):
+        if col not in out.columns:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
+    if SUSPECT_POINT not in out.columns:
+        out[SUSPECT_POINT] = False
+    validate_issues(out)
+    for col, kind in STORED_ISSUE_DTYPES.items():
+        if kind == "string":
+            out[col] = out[col].astype("string")
+        elif kind == "bool":
+            out[col] = out[col].fillna(False).astype(bool)
+    return gpd.GeoDataFrame(out[list(STORED_ISSUE_COLUMNS)], geometry=GEOMETRY, crs=STORAGE_CRS)
+
+
+def conform_grids(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The stored grid columns in order, as strings, validated (see :func:`validate_grids`)."""
+    validate_grids(grids)
+    out = grids[list(STORED_GRID_DTYPES)].copy()
+    for col, kind in STORED_GRID_DTYPES.items():
+        if kind == "string":
+            out[col] = out[col].astype("string")
+    return gpd.GeoDataFrame(out, geometry=GEOMETRY, crs=STORAGE_CRS)
+
+
+def conform_history(rows: pd.DataFrame) -> pd.DataFrame:
+    """History rows with exactly :data:`HISTORY_COLUMNS`, as text.
+
+    Raises
+    ------
+    SchemaError
+        If a history column is missing.
+    """
+    missing = [c for c in HISTORY_COLUMNS if c not in rows.columns]
+    if missing:
+        raise SchemaError(f"history rows lack the columns {missing}; expected {list(HISTORY_COLUMNS)}")
+    return rows[list(HISTORY_COLUMNS)].astype("string").reset_index(drop=True)
 
 
 def validate_issues(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

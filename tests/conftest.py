@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +13,7 @@ import shapely
 
 from geo import schema as s
 from geo.pipeline import Dataset, load_dataset
+from geo.store import IssueStore, Workspace, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,3 +46,47 @@ def square_grids() -> gpd.GeoDataFrame:
 @pytest.fixture
 def squares() -> gpd.GeoDataFrame:
     return square_grids()
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """A PostGIS database: ``GRIDWATCH_TEST_DATABASE_URL``, else a server started for this session.
+
+    Skipped on a developer machine without PostGIS; in CI (``CI`` set) a missing PostGIS fails,
+    since the store tests must run against both backends there.
+    """
+    url = os.environ.get("GRIDWATCH_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from tests.pg_server import binaries, local_server
+
+    if binaries() is None:
+        message = "PostGIS is not installed (bash scripts/ensure-postgis.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with local_server() as started:
+        yield started
+
+
+@pytest.fixture(params=["embedded", "postgis"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], IssueStore]:
+    """A factory of empty stores of one backend (each call: a new workspace)."""
+
+    def make() -> IssueStore:
+        folder = tmp_path / f"ws{uuid.uuid4().hex[:10]}"
+        if request.param == "embedded":
+            return open_store(folder, database_url="")
+        url = request.getfixturevalue("postgis_url")
+        return open_store(folder, database_url=url)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sample_workspace() -> Workspace:
+    """The sample street's embedded workspace (built once under .workspace/)."""
+    from geo.pipeline import ensure_sample_workspace
+
+    return ensure_sample_workspace()

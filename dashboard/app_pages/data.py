@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import asdict
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.text import plain
-from dashboard.data import ledger_preview
+from dashboard.data import ledger_preview, store_of
 from dashboard.detail import photo_base
 from dashboard.i18n import t
 from dashboard.shell import context
@@ -17,7 +18,6 @@ from geo.export import to_safe_csv
 from geo.imports import import_grids, import_ledger, store_upload
 from geo.io import LedgerError
 from geo.mapping import HEADER_ALIASES, LedgerMapping, guess_columns
-from geo.store import Workspace
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",
@@ -27,7 +27,7 @@ CRS_CHOICES = {"EPSG:4326": "WGS84 (GPS)", "gcj02": "GCJ-02 (高德/腾讯)", "b
 
 ctx = context()
 lang = ctx.lang
-ws = Workspace(Path(ctx.source.workspace))
+ws = store_of(ctx.source.workspace)
 st.title(t("data_title", lang))
 
 ledger_file = st.file_uploader(t("upload_ledger", lang), type=["csv", "xlsx", "geojson", "json", "gpkg", "zip"],
@@ -109,10 +109,11 @@ if last:
         # Raw ledger labels: escaped so a label cannot turn into a link or an image in the message.
         labels = "、".join(f"{plain(k)}（{v}）" for k, v in last["unmapped_categories"].items())
         st.warning(t("unmapped_categories", lang, labels=labels))
-    if last["rejects_file"] and Path(last["rejects_file"]).exists():
-        rejects = pd.read_csv(last["rejects_file"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    data = ws.rejects(last["rejects_ref"]) if last.get("rejects_ref") else None
+    if data is not None:
+        rejects = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
         st.download_button(t("download_rejects", lang), data=to_safe_csv(rejects),
-                           file_name=Path(last["rejects_file"]).name, mime="text/csv")
+                           file_name=last["rejects_ref"], mime="text/csv")
 
 history = ws.imports()
 if history:

@@ -434,7 +434,7 @@ def test_import_report_shows_raw_labels_as_text() -> None:
     report = {"read": 3, "imported": 3, "updated": 0, "rejected": 0, "duplicates": 0, "outside_grids": 0,
               "suspect_points": 0, "swapped_coordinates": 0, "likely_double_submissions": 0,
               "photos_without_links": 2, "unmapped_categories": {"![x](http://evil.example/x.png)": 3},
-              "rejects_file": None}
+              "rejects_ref": None}
     at = run_app("app_pages/data.py", gw_last_import=report)
     [warning] = at.warning
     assert r"\!\[x\]\(http\:" in warning.value  # escaped: shown as text, no image is fetched

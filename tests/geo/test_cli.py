@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
+from geo.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,7 @@ def test_import_prints_one_json_line_that_reconciles(tmp_path: Path) -> None:
     assert list(doc) == ["read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points"]
     assert doc["read"] == doc["imported"] + doc["updated"] + doc["rejected"] + doc["duplicates"] == 4
     assert doc["rejected"] == 3 and doc["outside_grids"] == 0  # 117.25, 31.85 lies inside the sample street
-    rejects = list((ws / "rejects").glob("*.csv"))
+    rejects = list((ws / "generations").glob("*/rejects/*.csv"))
     assert len(rejects) == 1 and "source_row" in rejects[0].read_text(encoding="utf-8-sig").splitlines()[0]
 
 
@@ -56,7 +57,7 @@ def test_mapping_file_and_crs_option(tmp_path: Path) -> None:
                    "--grids", "data/sample/grids.geojson", "--mapping", str(mapping))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["imported"] == 2
-    saved = json.loads((tmp_path / "ws" / "mapping.json").read_text(encoding="utf-8"))
+    saved = Workspace(tmp_path / "ws").read("mapping").mapping
     assert saved["crs"] == "EPSG:4527"
     proc = run_cli("import", "tests/fixtures/ledgers/13_gcj02.csv", "--workspace", str(tmp_path / "ws"), "--crs", "gcj02")
     assert proc.returncode == 0 and json.loads(proc.stdout)["imported"] == 1
@@ -66,7 +67,8 @@ def test_import_grids_and_export(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     proc = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(ws))
     assert proc.returncode == 0
-    assert json.loads(proc.stdout) == {"grids": 35, "repaired": [], "overlaps": [], "gaps": 0, "gap_area_m2": 0.0}
+    assert json.loads(proc.stdout) == {"grids": 35, "repaired": [], "overlaps": [], "gaps": 0, "gap_area_m2": 0.0,
+                                       "moved": 0, "now_outside": 0, "now_inside": 0}
     assert run_cli("import", "tests/fixtures/ledgers/27_formula_injection.csv", "--workspace", str(ws)).returncode == 0
     out = tmp_path / "issues.csv"
     proc = run_cli("export", "--workspace", str(ws), "--out", str(out))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -59,15 +60,17 @@ def test_reimport_updates_status_and_keeps_history(tmp_path: Path) -> None:
     status_changes = history[history["field"] == "status"]
     assert status_changes[["issue_id", "old", "new", "source"]].values.tolist() == [["A", "open", "closed", "week2.csv"]]
     log = ws.imports()
-    assert [e["source"] for e in log] == ["week1.csv", "week2.csv"] and log[1]["updated"] == 1
+    assert [(e["kind"], e["source"]) for e in log] == [("grids", "grids.geojson"), ("ledger", "week1.csv"),
+                                                        ("ledger", "week2.csv")]
+    assert log[2]["updated"] == 1 and [e["generation"] for e in log] == [1, 2, 3]
 
 
 def test_rejects_are_written_with_row_numbers_and_neutralised(tmp_path: Path) -> None:
     ws = workspace(tmp_path)
     path = ledger(tmp_path, "bad.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n=cmd|' /C calc'!A0,垃圾,,0.5,0.5,待处置,\n")
     summary = import_ledger(ws, path, now=NOW)
-    assert summary.rejected == 1 and summary.rejects_file is not None
-    rejects = pd.read_csv(summary.rejects_file, dtype=str, encoding="utf-8-sig")
+    assert summary.rejected == 1 and summary.rejects_ref is not None
+    rejects = pd.read_csv(io.BytesIO(ws.rejects(summary.rejects_ref)), dtype=str, encoding="utf-8-sig")
     assert rejects["source_row"].tolist() == ["3"]
     assert rejects["reason"].tolist() == ["missing reported time"]
     assert rejects["问题编号"].tolist() == ["'=cmd|' /C calc'!A0"]  # a formula no more

@@ -1,0 +1,422 @@
+"""The embedded store: a workspace folder of GeoParquet generations, no server needed.
+
+Layout (format 2)::
+
+    FORMAT                 {"format_version": 2}
+    CURRENT                the committed generation number: the atomic pointer readers follow
+    generations/000007/    one folder per generation, complete in itself
+        issues.parquet     canonical issues (GeoParquet, WGS84), grid_id joined at import
+        grids.parquet      management grids (GeoParquet, WGS84)
+        history.parquet    status changes seen across re-imports
+        imports.jsonl      one JSON record per import, oldest first
+        mapping.json       the ledger mapping used by the latest import
+        rejects/           one CSV of rejected rows per import (formula injection neutralised)
+    uploads/               uploaded files, kept as data (never executed)
+    .lock                  the writers' lock (filelock)
+
+A writer takes the lock, stages its changes, writes them into ``generations/NNNNNN.tmp-<uuid>/``
+(files it did not change are hard-linked from the previous generation, so a generation costs only
+what changed), renames the folder into place and then replaces ``CURRENT``. A reader resolves
+``CURRENT`` once and reads that folder, so it sees the old generation or the new one, never a mix.
+A writer killed at any point leaves ``CURRENT`` on the previous generation; its leftovers (a
+``.tmp-`` folder, or a renamed folder beyond ``CURRENT``) are removed by the next writer. The last
+``keep_generations`` generations are kept (undo builds on them).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import filelock
+import geopandas as gpd
+import pandas as pd
+import pyarrow.parquet as pq
+
+from geo import schema as s
+from geo.store.protocol import (
+    FORMAT_VERSION,
+    ReadConveniences,
+    State,
+    StoreError,
+    check_parts,
+    empty_history,
+)
+
+FILES = {"issues": "issues.parquet", "grids": "grids.parquet", "history": "history.parquet",
+         "imports": "imports.jsonl", "mapping": "mapping.json"}
+REJECTS = "rejects"
+#: Files of a format-1 workspace (flat, no generations), moved into generation 1 on first open.
+LEGACY = (*FILES.values(), REJECTS)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
+
+
+def safe_ref(ref: str) -> str:
+    """A rejects reference as a bare file name (never a path that could leave the folder)."""
+    name = Path(str(ref).replace("\\", "/")).name
+    if not name or name in {".", ".."} or name != str(ref).replace("\\", "/").split("/")[-1]:
+        raise ValueError(f"not a rejects file name: {ref!r}")
+    return name
+
+
+class Workspace(ReadConveniences):
+    """A workspace folder (created on first write).
+
+    Parameters
+    ----------
+    root
+        The folder.
+    lock_timeout_s
+        How long a writer waits for another writer before giving up with :class:`StoreError`.
+    keep_generations
+        Committed generations kept on disk (older ones are removed after a commit).
+
+    Examples
+    --------
+    >>> ws = Workspace(tmp / "ws")                         # doctest: +SKIP
+    >>> with ws.transaction() as tx:                       # doctest: +SKIP
+    ...     tx.put_grids(grids)
+    >>> ws.generation()                                    # doctest: +SKIP
+    1
+    """
+
+    def __init__(self, root: str | Path, *, lock_timeout_s: float = 600.0, keep_generations: int = 20) -> None:
+        self.root = Path(root)
+        self.lock_timeout_s = lock_timeout_s
+        self.keep_generations = max(2, keep_generations)
+        self.label = f"workspace {self.root}"
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Workspace) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    # --- layout --------------------------------------------------------------------------
+    @property
+    def generations_dir(self) -> Path:
+        return self.root / "generations"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.root / "uploads"
+
+    def generation_dir(self, generation: int) -> Path:
+        return self.generations_dir / f"{generation:06d}"
+
+    def format_version(self) -> int:
+        """The layout version on disk: 2 with a FORMAT file, 1 for flat files, 0 when empty."""
+        path = self.root / "FORMAT"
+        if path.exists():
+            try:
+                return int(json.loads(path.read_text(encoding="utf-8"))["format_version"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StoreError(f"{self.label}: unreadable FORMAT file ({exc})") from exc
+        if any((self.root / name).exists() for name in LEGACY):
+            return 1
+        return 0
+
+    # --- reading -------------------------------------------------------------------------
+    def generation(self) -> int:
+        """The committed generation (0 for an empty workspace)."""
+        self._ensure_current_format()
+        path = self.root / "CURRENT"
+        try:
+            return int(path.read_text(encoding="ascii").strip())
+        except FileNotFoundError:
+            return 0
+
+    def version(self) -> int:
+        """A cache key that changes with every commit (the generation)."""
+        return self.generation()
+
+    def read(self, *parts: str) -> State:
+        """The asked-for parts (all by default) of the committed generation, read consistently."""
+        wanted = check_parts(parts)
+        for _attempt in range(3):
+            generation = self.generation()
+            try:
+                return self._read_generation(generation, wanted)
+            except FileNotFoundError:
+                continue  # pruned or migrated under us: resolve the pointer again
+        raise StoreError(f"{self.label}: generation {generation} vanished while reading; try again")
+
+    def _read_generation(self, generation: int, wanted: frozenset[str]) -> State:
+        if generation == 0:
+            return State(generation=0)
+        folder = self.generation_dir(generation)
+        if not folder.is_dir():
+            raise FileNotFoundError(folder)
+        return State(generation=generation, **{part: _read_part(folder, part) for part in wanted})
+
+    def rejects(self, ref: str) -> bytes | None:
+        """The rejects CSV an import recorded under ``ref`` (``None`` once it is gone)."""
+        generation = self.generation()
+        if generation == 0:
+            return None
+        path = self.generation_dir(generation) / REJECTS / safe_ref(ref)
+        return path.read_bytes() if path.is_file() else None
+
+    def status(self) -> dict[str, Any]:
+        """Counts for outside checks, read from file metadata (no table is loaded)."""
+        generation = self.generation()
+        folder = self.generation_dir(generation)
+
+        def rows(name: str) -> int:
+            path = folder / name
+            return pq.ParquetFile(path).metadata.num_rows if generation and path.exists() else 0
+
+        log = folder / FILES["imports"]
+        logged = sum(1 for line in log.read_text(encoding="utf-8").splitlines() if line.strip()) \
+            if generation and log.exists() else 0
+        return {"backend": "embedded", "workspace": str(self.root), "generation": generation,
+                "format_version": FORMAT_VERSION if generation else self.format_version(),
+                "issues": rows(FILES["issues"]), "grids": rows(FILES["grids"]),
+                "history_rows": rows(FILES["history"]), "imports_logged": logged}
+
+    # --- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """Lock, stage changes, and publish them as one new generation when the block ends.
+
+        An exception inside the block publishes nothing.
+
+        Raises
+        ------
+        StoreError
+            If another writer holds the lock longer than ``lock_timeout_s``.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(self.root / ".lock"), timeout=self.lock_timeout_s)
+        try:
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise StoreError(f"{self.label} is busy with another import; try again in a minute") from exc
+        try:
+            self._migrate_locked()
+            base = self._current_locked()
+            self._clean_locked(base)
+            tx = _Transaction(self, base)
+            yield tx
+            if tx.changed:
+                self._commit_locked(tx)
+        finally:
+            lock.release()
+
+    def _current_locked(self) -> int:
+        path = self.root / "CURRENT"
+        return int(path.read_text(encoding="ascii").strip()) if path.exists() else 0
+
+    def _clean_locked(self, current: int) -> None:
+        """Remove what killed writers left: temp folders and renamed folders beyond CURRENT."""
+        for stray in self.root.glob("*.tmp-*"):
+            stray.unlink(missing_ok=True)
+        if not self.generations_dir.is_dir():
+            return
+        for folder in self.generations_dir.iterdir():
+            stem = folder.name.split(".", 1)[0]
+            if ".tmp-" in folder.name or (stem.isdigit() and int(stem) > current):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _commit_locked(self, tx: _Transaction) -> None:
+        new = tx.generation
+        self.generations_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.generations_dir / f"{new:06d}.tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        previous = self.generation_dir(tx.base) if tx.base else None
+        for part, name in FILES.items():
+            if part in tx.staged:
+                _write_part(tmp / name, part, tx.staged[part])
+            elif previous is not None and (previous / name).exists():
+                _link_or_copy(previous / name, tmp / name)
+        (tmp / REJECTS).mkdir()
+        if previous is not None and (previous / REJECTS).is_dir():
+            for old in (previous / REJECTS).iterdir():
+                _link_or_copy(old, tmp / REJECTS / old.name)
+        for ref, data in tx.new_rejects.items():
+            _write_bytes(tmp / REJECTS / ref, data)
+        _fsync_dir(tmp / REJECTS)
+        _fsync_dir(tmp)
+        os.rename(tmp, self.generation_dir(new))
+        _fsync_dir(self.generations_dir)
+        self._write_pointer(new)
+        self._prune_locked(new)
+
+    def _write_pointer(self, generation: int) -> None:
+        tmp = self.root / f"CURRENT.tmp-{uuid.uuid4().hex}"
+        _write_bytes(tmp, f"{generation}\n".encode("ascii"))
+        os.replace(tmp, self.root / "CURRENT")
+        _fsync_dir(self.root)
+
+    def _prune_locked(self, current: int) -> None:
+        for folder in self.generations_dir.iterdir():
+            if folder.name.isdigit() and int(folder.name) <= current - self.keep_generations:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    # --- format versions -----------------------------------------------------------------
+    def _ensure_current_format(self) -> None:
+        version = self.format_version()
+        if version > FORMAT_VERSION:
+            raise StoreError(f"{self.label} has format {version}, newer than this Gridwatch reads "
+                             f"({FORMAT_VERSION}): upgrade Gridwatch")
+        if 0 < version < FORMAT_VERSION:
+            with self.transaction():
+                pass  # the transaction migrates under the lock
+
+    def _migrate_locked(self) -> None:
+        version = self.format_version()
+        if version > FORMAT_VERSION:
+            raise StoreError(f"{self.label} has format {version}, newer than this Gridwatch reads ({FORMAT_VERSION})")
+        while 0 < version < FORMAT_VERSION:
+            MIGRATIONS[version](self)
+            version += 1
+        if version == 0:
+            _write_bytes(self.root / "FORMAT", json.dumps({"format_version": FORMAT_VERSION}).encode() + b"\n")
+
+
+def _migrate_1_to_2(ws: Workspace) -> None:
+    """Format 1 (flat files, rewritten in place) -> format 2: the flat files become generation 1."""
+    target = ws.generation_dir(1)
+    shutil.rmtree(target, ignore_errors=True)  # a migration killed half-way starts again
+    target.mkdir(parents=True)
+    for name in LEGACY:
+        src = ws.root / name
+        if src.is_dir():
+            shutil.copytree(src, target / name)
+        elif src.exists():
+            shutil.copy2(src, target / name)
+    (target / REJECTS).mkdir(exist_ok=True)
+    log = target / FILES["imports"]
+    if log.exists():  # format 1 logged an absolute rejects path; format 2 a name in the generation
+        records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for rec in records:
+            if rec.get("rejects_file"):
+                rec["rejects_ref"] = Path(rec["rejects_file"]).name
+            rec.setdefault("kind", "ledger")
+            rec.setdefault("generation", 1)
+        log.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records), encoding="utf-8")
+    _fsync_dir(target)
+    _write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 2}).encode() + b"\n")
+    ws._write_pointer(1)
+    for name in LEGACY:
+        src = ws.root / name
+        if src.is_dir():
+            shutil.rmtree(src)
+        else:
+            src.unlink(missing_ok=True)
+    for stray in ws.root.glob("*.parquet.tmp"):
+        stray.unlink()
+
+
+#: ``version -> function`` turning that version into the next; applied in order under the lock.
+MIGRATIONS = {1: _migrate_1_to_2}
+
+
+def _read_part(folder: Path, part: str) -> Any:
+    path = folder / FILES[part]
+    if part == "issues":
+        return s.conform_issues(gpd.read_parquet(path)) if path.exists() else None
+    if part == "grids":
+        return gpd.read_parquet(path) if path.exists() else None
+    if part == "history":
+        return pd.read_parquet(path) if path.exists() else empty_history()
+    if part == "imports":
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # mapping
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _write_part(path: Path, part: str, value: Any) -> None:
+    if part in ("issues", "grids", "history"):
+        buf = io.BytesIO()
+        value.to_parquet(buf, index=False)
+        _write_bytes(path, buf.getvalue())
+    elif part == "imports":
+        _write_bytes(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in value).encode())
+    else:
+        _write_bytes(path, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode())
+
+
+class _Transaction:
+    """Changes staged on the locked generation ``base``; published as ``base + 1``."""
+
+    def __init__(self, ws: Workspace, base: int) -> None:
+        self._ws = ws
+        self.base = base
+        self.generation = base + 1
+        self.staged: dict[str, Any] = {}
+        self.new_rejects: dict[str, bytes] = {}
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.staged or self.new_rejects)
+
+    def _base_part(self, part: str) -> Any:
+        if part in self.staged:
+            return self.staged[part]
+        if self.base == 0:
+            return State(generation=0).__getattribute__(part)
+        return _read_part(self._ws.generation_dir(self.base), part)
+
+    def load_issues(self) -> gpd.GeoDataFrame | None:
+        return self._base_part("issues")
+
+    def load_grids(self) -> gpd.GeoDataFrame | None:
+        return self._base_part("grids")
+
+    def load_history(self) -> pd.DataFrame:
+        return self._base_part("history")
+
+    def put_issues(self, issues: gpd.GeoDataFrame) -> None:
+        self.staged["issues"] = s.conform_issues(issues)
+
+    def put_grids(self, grids: gpd.GeoDataFrame) -> None:
+        self.staged["grids"] = s.conform_grids(grids)
+
+    def add_history(self, rows: pd.DataFrame) -> None:
+        if len(rows):
+            self.staged["history"] = pd.concat([self.load_history(), s.conform_history(rows)], ignore_index=True)
+
+    def put_mapping(self, mapping: dict[str, Any]) -> None:
+        self.staged["mapping"] = dict(mapping)
+
+    def add_rejects(self, name: str, csv_bytes: bytes) -> str:
+        ref = safe_ref(name)
+        self.new_rejects[ref] = csv_bytes
+        return ref
+
+    def log(self, record: dict[str, Any]) -> None:
+        self.staged["imports"] = [*self._base_part("imports"), {**record, "generation": self.generation}]

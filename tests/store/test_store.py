@@ -1,0 +1,218 @@
+"""The store protocol, on both backends: round trips, all-or-nothing commits, generations, formats."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo import schema as s
+from geo.cli import main
+from geo.imports import import_grids, import_ledger
+from geo.io import LedgerError
+from geo.store import IssueStore, StoreError, Workspace
+from tests.conftest import square_grids
+
+LEDGER = "问题编号,问题类型,上报时间,经度,纬度,处置状态,办结时间\n"
+
+
+def write(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(LEDGER + body, encoding="utf-8")
+    return path
+
+
+def with_grids(store: IssueStore, tmp_path: Path) -> IssueStore:
+    path = tmp_path / "grids.geojson"
+    square_grids().to_file(path, driver="GeoJSON")
+    import_grids(store, path)
+    return store
+
+
+def test_an_empty_store_is_generation_zero(make_store: Callable[[], IssueStore]) -> None:
+    store = make_store()
+    state = store.read()
+    assert state.generation == 0 and state.issues is None and state.grids is None
+    assert state.history.empty and state.imports == [] and store.status()["issues"] == 0
+
+
+def test_imports_round_trip_the_same_on_both_backends(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
+    store = with_grids(make_store(), tmp_path)
+    one = write(tmp_path, "w1.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\nB,乱停乱放,2026-03-02 10:00,1.5,0.5,待处置,\n")
+    two = write(tmp_path, "w2.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,已办结,2026-03-03 12:00\n"
+                                    "C,垃圾,2026-03-04 08:00,9,9,待处置,\n")
+    import_ledger(store, one)
+    summary = import_ledger(store, two)
+    assert (summary.imported, summary.updated, summary.generation) == (1, 1, 3)
+    state = store.read()
+    assert state.generation == 3
+    issues = state.issues.set_index(s.ISSUE_ID)
+    assert list(state.issues.columns) == list(s.STORED_ISSUE_COLUMNS)
+    assert issues.at["A", s.CLOSED_AT] == pd.Timestamp("2026-03-03 12:00", tz="Asia/Shanghai")
+    assert issues.at["A", s.STATUS] == "closed" and issues.at["B", s.GRID_ID] == "A"
+    assert bool(issues.at["C", s.OUTSIDE_GRIDS]) and pd.isna(issues.at["C", s.GRID_ID])
+    assert state.history[["issue_id", "field", "old", "new"]].values.tolist()[:1] == [["A", "status", "open", "closed"]]
+    assert [r["kind"] for r in state.imports] == ["grids", "ledger", "ledger"]
+    assert [r["generation"] for r in state.imports] == [1, 2, 3]
+    assert all(len(r["sha256"]) == 64 for r in state.imports)
+    assert store.status() | {"workspace": None, "backend": None} == {
+        "backend": None, "workspace": None, "generation": 3, "format_version": 2, "issues": 3, "grids": 4,
+        "history_rows": 3, "imports_logged": 3}  # status, status_raw, closed_at of A
+
+
+def test_both_backends_store_exactly_the_same_frame(make_store: Callable[[], IssueStore], tmp_path: Path,
+                                                    sample_workspace: Workspace) -> None:
+    """The sample street imported into this backend reads back equal to the embedded reference."""
+    store = make_store()
+    import_grids(store, "data/sample/grids.geojson")
+    import_ledger(store, "data/sample/ledger.csv")
+    mine = store.read("issues", "grids")
+    ref = sample_workspace.read("issues", "grids")
+    a = mine.issues.sort_values(s.ISSUE_ID).reset_index(drop=True)
+    b = ref.issues.sort_values(s.ISSUE_ID).reset_index(drop=True)
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
+    assert a.geometry.geom_equals_exact(b.geometry, 0).all()
+    g1 = mine.grids.sort_values(s.GRID_ID).reset_index(drop=True)
+    g2 = ref.grids.sort_values(s.GRID_ID).reset_index(drop=True)
+    assert g1[s.GRID_ID].tolist() == g2[s.GRID_ID].tolist()
+    assert g1.geometry.normalize().geom_equals_exact(g2.geometry.normalize(), 1e-12).all()
+
+
+def test_a_failing_transaction_publishes_nothing(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
+    store = with_grids(make_store(), tmp_path)
+    import_ledger(store, write(tmp_path, "w1.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    before = store.read()
+    with pytest.raises(RuntimeError, match="boom"), store.transaction() as tx:
+        issues = tx.load_issues()
+        tx.put_issues(issues.assign(status="closed"))
+        tx.add_history(pd.DataFrame([dict.fromkeys(s.HISTORY_COLUMNS, "x")]))
+        tx.log({"kind": "ledger", "source": "half.csv"})
+        raise RuntimeError("boom")
+    after = store.read()
+    assert after.generation == before.generation
+    pd.testing.assert_frame_equal(after.issues, before.issues)
+    assert after.imports == before.imports and len(after.history) == len(before.history)
+
+
+def test_a_bad_value_fails_before_anything_is_written(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
+    store = with_grids(make_store(), tmp_path)
+    import_ledger(store, write(tmp_path, "w1.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    with store.transaction() as tx, pytest.raises(s.SchemaError, match="nonsense"):
+        tx.put_issues(tx.load_issues().assign(status="nonsense"))
+    assert store.generation() == 2 and store.load_issues()[s.STATUS].tolist() == ["open"]
+
+
+def test_a_ledger_before_grids_is_one_clear_error(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
+    store = make_store()
+    with pytest.raises(LedgerError, match="no grids yet"):
+        import_ledger(store, write(tmp_path, "w.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    assert store.generation() == 0
+
+
+def test_grid_reimport_rejoins_stored_issues(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
+    store = with_grids(make_store(), tmp_path)
+    import_ledger(store, write(tmp_path, "w.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"
+                                                  "B,垃圾,2026-03-02 09:00,1.5,0.5,待处置,\n"
+                                                  "C,垃圾,2026-03-02 09:00,0.5,1.5,待处置,\n"))
+    # Grid "B" ([0,1]x[0,1]) is removed; grid "A" now also covers the lower left square.
+    grids = square_grids()
+    grids = grids[grids[s.GRID_ID] != "B"].copy()
+    grids.loc[grids[s.GRID_ID] == "A", "geometry"] = gpd.GeoSeries.from_wkt(["POLYGON((0 0,2 0,2 1,0 1,0 0))"]).values
+    grids = grids[grids[s.GRID_ID] != "D"]
+    path = tmp_path / "grids2.geojson"
+    grids.to_file(path, driver="GeoJSON")
+    report = import_grids(store, path)
+    assert (report.moved, report.now_outside, report.now_inside) == (1, 1, 0)
+    issues = store.load_issues().set_index(s.ISSUE_ID)
+    assert issues[s.GRID_ID].to_dict() == {"A": "A", "B": "A", "C": pd.NA} or issues.at["C", s.OUTSIDE_GRIDS]
+    assert issues.at["A", s.GRID_ID] == "A" and issues.at["B", s.GRID_ID] == "A"
+    assert pd.isna(issues.at["C", s.GRID_ID]) and bool(issues.at["C", s.OUTSIDE_GRIDS])
+
+
+def test_rejects_are_kept_in_the_store(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
+    store = with_grids(make_store(), tmp_path)
+    summary = import_ledger(store, write(tmp_path, "bad.csv", "A,垃圾,,0.5,0.5,待处置,\n"))
+    data = store.rejects(summary.rejects_ref)
+    assert data is not None and "missing reported time" in data.decode("utf-8-sig")
+    assert store.rejects("nope.csv") is None
+
+
+def test_status_command_prints_one_json_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ws = with_grids(Workspace(tmp_path / "ws"), tmp_path)
+    assert main(["status", "--workspace", str(ws.root)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == {"backend": "embedded", "workspace": str(ws.root), "generation": 1, "format_version": 2,
+                   "issues": 0, "grids": 4, "history_rows": 0, "imports_logged": 1}
+
+
+# --- embedded specifics ---------------------------------------------------------------------------------------
+def test_a_format_1_workspace_is_migrated_on_first_open(tmp_path: Path) -> None:
+    """Format 1 kept flat files rewritten in place; they become generation 1 with nothing lost."""
+    ws = with_grids(Workspace(tmp_path / "new"), tmp_path)
+    import_ledger(ws, write(tmp_path, "bad.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\nB,垃圾,,0.5,0.5,待处置,\n"))
+    state = ws.read()
+    old = tmp_path / "old"
+    (old / "rejects").mkdir(parents=True)
+    state.issues.to_parquet(old / "issues.parquet")
+    state.grids.to_parquet(old / "grids.parquet")
+    (old / "rejects" / "x_rejects.csv").write_text("source_row,reason\n3,missing reported time\n", encoding="utf-8")
+    records = [{k: v for k, v in r.items() if k not in ("kind", "generation", "sha256")} for r in state.imports]
+    records[-1]["rejects_file"] = str(old / "rejects" / "x_rejects.csv")
+    (old / "imports.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (old / "issues.parquet.tmp").write_bytes(b"half a file")  # what format 1 left when killed
+    migrated = Workspace(old)
+    assert migrated.format_version() == 1
+    got = migrated.read()
+    assert migrated.format_version() == 2 and got.generation == 1
+    pd.testing.assert_frame_equal(got.issues, state.issues)
+    assert got.imports[-1]["rejects_ref"] == "x_rejects.csv" and migrated.rejects("x_rejects.csv").startswith(b"source")
+    assert sorted(p.name for p in old.iterdir()) == [".lock", "CURRENT", "FORMAT", "generations"]
+
+
+def test_a_newer_format_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "FORMAT").write_text('{"format_version": 99}', encoding="utf-8")
+    with pytest.raises(StoreError, match="format 99"):
+        Workspace(tmp_path / "ws").read()
+
+
+def test_leftovers_of_a_killed_commit_are_cleaned_and_never_read(tmp_path: Path) -> None:
+    ws = with_grids(Workspace(tmp_path / "ws"), tmp_path)
+    stray_tmp = ws.generations_dir / "000002.tmp-deadbeef"
+    stray_tmp.mkdir()
+    renamed = ws.generation_dir(2)  # renamed into place, killed before CURRENT moved
+    renamed.mkdir()
+    (renamed / "issues.parquet").write_bytes(b"not parquet")
+    assert ws.read().generation == 1 and ws.load_issues() is None
+    import_ledger(ws, write(tmp_path, "w.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    assert not stray_tmp.exists() and ws.generation() == 2 and len(ws.load_issues()) == 1
+
+
+def test_unchanged_files_are_hard_linked_not_copied(tmp_path: Path) -> None:
+    ws = with_grids(Workspace(tmp_path / "ws"), tmp_path)
+    import_ledger(ws, write(tmp_path, "w.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    a, b = ws.generation_dir(1) / "grids.parquet", ws.generation_dir(2) / "grids.parquet"
+    assert os.stat(a).st_ino == os.stat(b).st_ino
+
+
+def test_old_generations_are_pruned(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws", keep_generations=3)
+    for i in range(6):
+        with ws.transaction() as tx:
+            tx.put_mapping({"n": i})
+    assert sorted(p.name for p in ws.generations_dir.iterdir()) == ["000004", "000005", "000006"]
+    assert ws.read("mapping").mapping == {"n": 5}
+
+
+def test_a_busy_lock_is_a_clear_error(tmp_path: Path) -> None:
+    import filelock
+
+    ws = Workspace(tmp_path / "ws", lock_timeout_s=0.2)
+    ws.root.mkdir()
+    with filelock.FileLock(str(ws.root / ".lock")), pytest.raises(StoreError, match="busy"), ws.transaction():
+        pass
