@@ -7,11 +7,12 @@ synonym knows maps to ``other`` and keeps its raw text in ``category_raw``.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,17 +21,29 @@ OTHER = "other"
 _REQUIRED = ("code", "name_zh", "name_en", "group", "severity", "limit_days", "handling", "synonyms")
 
 
+@functools.cache
+def _to_simplified() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=65_536)
 def normalize_label(label: object) -> str:
-    """Fold a raw label for matching: NFKC (full-width to half-width), trimmed, lower case.
+    """Fold a raw label for matching: NFKC (full-width to half-width), simplified characters,
+    trimmed, lower case.
 
     Notes
     -----
     Inner whitespace is removed too because hand-kept ledgers write ``乱停 乱放`` as often as
-    ``乱停乱放``.
+    ``乱停乱放``. Traditional characters (a Big5 ledger from Taiwan or Hong Kong: 問題類型,
+    違章搭建) are folded to simplified ones with OpenCC, so the same aliases and synonyms match.
     """
     if label is None or (isinstance(label, float) and np.isnan(label)):
         return ""
     text = unicodedata.normalize("NFKC", str(label))
+    if any(ord(ch) > 0x2E7F for ch in text):  # only CJK text needs the conversion
+        text = _to_simplified().convert(text)
     return "".join(text.split()).lower()
 
 

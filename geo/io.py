@@ -7,8 +7,16 @@ every call and is checked before returning.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
+import gzip
+import itertools
+import warnings
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +27,8 @@ from pyproj import CRS
 from geo import schema as s
 from geo.categories import CategoryTable, read_categories
 from geo.crs import guess_projected_crs, parse_crs, to_wgs84
+from geo.excel import READ_PROBLEM, SheetError, read_excel
+from geo.limits import InputLimits, InputTooLarge, scan_archive
 from geo.mapping import HANDLING_VALUES, SOURCE_VALUES, STATUS_VALUES, LedgerMapping, guess_columns, map_series
 from geo.times import parse_local_times
 
@@ -27,6 +37,8 @@ REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
 GRID_RAW = s.GRID_RAW
 #: 1-based row number in the source file, counting the header as row 1.
 SOURCE_ROW = "source_row"
+#: Reported times before this are typos or placeholders (1900-01-01), never real ledger entries.
+EARLIEST_REPORT = dt.date(2000, 1, 1)
 REASON = "reason"
 
 
@@ -84,57 +96,168 @@ SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 GEOM_X, GEOM_Y = "__geometry_x", "__geometry_y"
 
 
-def _header_row(rows: list[list[object]], *, scan: int = 20) -> int:
-    """Index of the header row: the first of the top ``scan`` rows naming at least two known fields.
-
-    Clerks put a title (``青石街道问题台账（2026年11月）``) and notes above the table.
-    """
-    from geo.mapping import guess_columns
-
-    for i, row in enumerate(rows[:scan]):
-        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
-        if len(guess_columns(cells)) >= 2:
-            return i
-    return 0
-
-
 def _read_excel(path: Path) -> pd.DataFrame:
-    """An Excel sheet as strings: merged cells filled, header found below any title rows."""
-    from openpyxl import load_workbook
-
+    """An Excel sheet as strings, read within bounded memory (see :mod:`geo.excel`)."""
     try:
-        wb = load_workbook(path, data_only=True)  # data_only: cached values, formulas never evaluated
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise LedgerError(f"cannot read Excel file {path.name}: {exc}") from exc
-    ws = wb.worksheets[0]
-    # A merged block shows its value in every cell it covers (a community merged over its rows).
-    for block in list(ws.merged_cells.ranges):
-        value = ws.cell(block.min_row, block.min_col).value
-        ws.unmerge_cells(str(block))
-        for row in ws.iter_rows(min_row=block.min_row, max_row=block.max_row, min_col=block.min_col,
-                                max_col=block.max_col):
-            for cell in row:
-                cell.value = value
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    wb.close()
-    if not rows:
-        raise LedgerError(f"Excel file {path.name} is empty")
-    h = _header_row(rows)
-    header = [str(c).strip() if c is not None else f"column_{j + 1}" for j, c in enumerate(rows[h])]
-    numbered = [(h + 2 + i, r) for i, r in enumerate(rows[h + 1:])
-                if any(c is not None and str(c).strip() for c in r)]
+        return read_excel(path)
+    except SheetError as exc:
+        raise LedgerError(str(exc)) from exc
 
-    def text(c: object) -> str:
-        if c is None:
-            return ""
-        if isinstance(c, float) and c.is_integer():
-            return str(int(c))
-        return str(c)
 
-    frame = pd.DataFrame([[text(c) for c in r] for _, r in numbered], columns=header, dtype="string")
-    # The sheet's own row numbers (title rows and blank rows counted), for the rejects file.
-    frame[SOURCE_ROW] = pd.array([n for n, _ in numbered], dtype="int64")
+def detect_encoding(sample: bytes) -> str:
+    """The text encoding of a CSV from its first bytes: BOMs, UTF-8, else charset-normalizer.
+
+    UTF-8 is tried strictly first (a cut multi-byte character at the end of the sample is
+    allowed); otherwise charset-normalizer chooses among the encodings Chinese ledgers come in
+    (GB18030, which covers GBK and GB2312; Big5 from Taiwan or Hong Kong; UTF-16 from some
+    exports). GB18030 decodes almost any bytes, so guessing it blindly turns Big5 into mojibake.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(sample, cp_isolation=list(CSV_ENCODINGS)).best()
+    return best.encoding if best is not None else "gb18030"
+
+
+#: Encodings charset-normalizer may choose for a CSV that is not UTF-8.
+CSV_ENCODINGS = ("gb18030", "big5", "utf_16_le", "utf_16_be")
+
+
+def _read_csv(path: Path, *, limits: InputLimits) -> pd.DataFrame:
+    """A CSV as strings: encoding detected, rows longer than the header kept and explained."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            sample = fh.read(256 * 1024)
+    except (OSError, EOFError) as exc:
+        raise LedgerError(f"cannot read {path.name}: {exc}") from exc
+    encoding = detect_encoding(sample)
+    try:
+        first_line = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[:1]
+    except LookupError:
+        first_line = []
+    if first_line:
+        check_headers(next(csv.reader(first_line), []), name=path.name)
+    try:
+        frame = _parse_csv(path, encoding=encoding, limits=limits)
+    except UnicodeDecodeError as exc:
+        raise LedgerError(f"cannot decode {path.name} as {encoding}: save it as UTF-8 and try again") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LedgerError(f"cannot parse CSV {path.name}: {' '.join(str(exc).split())}") from exc
+    if len(frame) > limits.max_rows:
+        raise LedgerError(f"{path.name} has more than {limits.max_rows:,} rows; split it by month")
     return frame
+
+
+def _parse_csv(path: Path, *, encoding: str, limits: InputLimits) -> pd.DataFrame:
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": encoding,
+                               "nrows": limits.max_rows + 1}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        # index_col=False: a row with one field more than the header (a trailing comma) must not
+        # turn its first cell into the index and shift every column.
+        frame = pd.read_csv(path, index_col=False, **options)
+    if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        return frame
+    # Some rows are longer than the header: read every field, keep the empty extras silent, and
+    # mark rows whose extra cells hold values (their columns are shifted or unnamed).
+    header = list(frame.columns)
+    width = _max_fields(path, encoding=encoding, limit=limits.max_rows + 1)
+    names = [*header, *[f"__extra_{j}" for j in range(width - len(header))]]
+    full = pd.read_csv(path, header=None, skiprows=1, names=names, **options)
+    extras = full[names[len(header):]]
+    loaded = extras.fillna("").astype(str).apply(lambda c: c.str.strip()).ne("").any(axis=1)
+    out = full[header].copy()
+    out[READ_PROBLEM] = pd.array(np.where(loaded, f"the row has more cells than the header's {len(header)}: "
+                                          "values beyond the last column (a shifted row?)", ""), dtype="string")
+    return out
+
+
+def _max_fields(path: Path, *, encoding: str, limit: int) -> int:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        return max((len(r) for r in itertools.islice(csv.reader(fh), limit + 1)), default=0)
+
+
+def check_headers(names: list[object], *, name: str) -> None:
+    """Refuse a header row in which two columns read the same once blanks are stripped.
+
+    A repeated header (two 问题类型 columns, or ``地址`` and ``地址 ``) leaves it unclear which
+    column is meant; pandas would silently rename one of them.
+
+    Raises
+    ------
+    LedgerError
+        Naming the repeated header and both column positions.
+    """
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        key = "" if raw is None else str(raw).strip()
+        if not key:
+            continue
+        if key in seen:
+            raise LedgerError(f"{name}: the header {key!r} appears twice (columns {seen[key] + 1} and {i + 1}); "
+                              "rename or delete one of them")
+        seen[key] = i
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:limit]
+
+
+def _check_archive(path: Path) -> None:
+    """Measure a zip by decompressing it in bounded chunks before GDAL opens it."""
+    try:
+        scan_archive(path)
+    except InputTooLarge as exc:
+        raise LedgerError(str(exc)) from exc
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
+
+
+def check_declared_crs(layer: gpd.GeoDataFrame, *, name: str) -> None:
+    """Refuse a layer whose coordinates contradict its declared CRS, naming the likely one.
+
+    A ``.prj`` copied from another layer is common: metres declared while the numbers are degrees
+    (the points land in the Gulf of Guinea, near 0, 0), or degrees declared for metres.
+
+    Raises
+    ------
+    LedgerError
+        With the declared CRS and the CRS the numbers suggest.
+    """
+    if layer.crs is None or not len(layer) or layer.geometry.isna().all():
+        return
+    bounds = layer.geometry.dropna().bounds
+    if bounds.empty:
+        return
+    xs = np.concatenate([bounds["minx"].to_numpy(), bounds["maxx"].to_numpy()])
+    ys = np.concatenate([bounds["miny"].to_numpy(), bounds["maxy"].to_numpy()])
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if not ok.any():
+        return
+    xs, ys = xs[ok], ys[ok]
+    crs = CRS(layer.crs)
+    declared = crs.to_string()
+    if crs.is_projected:
+        looks_degrees = (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all() and \
+            float(xs.max() - xs.min()) < 5 and float(ys.max() - ys.min()) < 5
+        if looks_degrees:
+            raise LedgerError(f"{name} declares {declared} (metres or feet) but its coordinates look like degrees "
+                              "(longitude, latitude): likely EPSG:4326 (WGS84) or EPSG:4490 (CGCS2000); fix its .prj")
+    elif crs.is_geographic and ((np.abs(xs) > 180).any() or (np.abs(ys) > 90).any()):
+        guess = guess_projected_crs(xs, ys) or "a projected CRS"
+        raise LedgerError(f"{name} declares {declared} (degrees) but its coordinates are metres or feet: "
+                          f"likely {guess}; fix its .prj")
 
 
 def _read_spatial(path: Path) -> pd.DataFrame:
@@ -142,10 +265,13 @@ def _read_spatial(path: Path) -> pd.DataFrame:
     import pyogrio
 
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    if path.suffix.lower() == ".zip":
+        _check_archive(path)
     try:
         layer = pyogrio.read_dataframe(source)
     except Exception as exc:  # pyogrio's DataSourceError and friends
-        raise LedgerError(f"cannot read {path.name} as a spatial layer: {exc}") from exc
+        raise LedgerError(f"cannot read {path.name} as a spatial layer: {_one_line(exc)}") from exc
+    check_declared_crs(layer, name=path.name)
     geoms = layer.geometry
     kinds = set(geoms.dropna().geom_type)
     if not kinds <= {"Point"}:
@@ -162,10 +288,10 @@ def _read_spatial(path: Path) -> pd.DataFrame:
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a ledger file as strings, keeping every cell's raw text.
 
-    CSV encodings tried in order: UTF-8 (with or without BOM), then GB18030 (a superset of GBK and
-    GB2312, which Chinese Excel writes by default). Excel: the first sheet, header found below title
-    rows, merged cells filled. GeoJSON, GeoPackage and zipped Shapefile point layers: attributes plus
-    the point coordinates (converted to WGS84).
+    CSV encodings: UTF-8 (with or without BOM) and UTF-16 by their marks, else detected
+    (GB18030, a superset of GBK and GB2312, or Big5). Excel: the first sheet, read only as far as
+    its values reach, header found below title rows, merged cells filled. GeoJSON, GeoPackage and
+    zipped Shapefile point layers: attributes plus the point coordinates (converted to WGS84).
 
     Raises
     ------
@@ -183,14 +309,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix in SPATIAL_SUFFIXES:
         return _read_spatial(path)
     if suffix in {".csv", ".txt"}:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-            except UnicodeDecodeError:
-                continue
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise LedgerError(f"cannot parse CSV {path.name}: {exc}") from exc
-        raise LedgerError(f"cannot decode {path.name} as UTF-8 or GB18030")
+        return _read_csv(path, limits=InputLimits.from_env())
     raise LedgerError(
         f"unsupported ledger format {suffix!r} ({path.name}); use one of {', '.join(TABLE_SUFFIXES + SPATIAL_SUFFIXES)}"
     )
@@ -210,6 +329,7 @@ def read_ledger(
     *,
     categories: CategoryTable | None = None,
     mapping: LedgerMapping | None = None,
+    today: dt.date | None = None,
 ) -> LedgerImport:
     """Read a ledger into canonical issues, rejects and a duplicate count.
 
@@ -221,6 +341,8 @@ def read_ledger(
         Category table for label mapping and time limits (default: the bundled table).
     mapping
         Column overrides, extra category synonyms, the coordinates' CRS and the time zone.
+    today
+        The local date that "in the future" is judged against (default: today in the ledger's zone).
 
     Raises
     ------
@@ -239,6 +361,10 @@ def read_ledger(
     categories = (categories or read_categories()).with_synonyms(mapping.categories)
     tz = mapping.tz or s.DEFAULT_TZ
     try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise LedgerError(f"unknown time zone {tz!r} in the mapping; use an IANA name such as Asia/Shanghai") from exc
+    try:
         crs = parse_crs(mapping.crs)
     except ValueError as exc:
         raise LedgerError(str(exc)) from exc
@@ -248,7 +374,9 @@ def read_ledger(
         source_row = raw.pop(SOURCE_ROW).astype("int64")
     else:
         source_row = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
+    check_headers(list(raw.columns), name=getattr(source, "name", "the ledger"))
     raw.columns = [str(c).strip() for c in raw.columns]
+    problem = raw.pop(READ_PROBLEM).fillna("") if READ_PROBLEM in raw.columns else None
     try:
         used = guess_columns([c for c in raw.columns if c not in (GEOM_X, GEOM_Y)], overrides=mapping.columns)
     except ValueError as exc:
@@ -278,6 +406,10 @@ def read_ledger(
         fresh = pd.Series(np.asarray(mask, dtype=bool), index=raw.index) & reason.isna()
         reason[fresh] = why if isinstance(why, str) else why[fresh]
 
+    if problem is not None:  # the reader could not take the row as it stands (see geo.excel)
+        problem = problem[raw.index]
+        reject(problem != "", problem)
+
     # Coordinates
     x_txt, y_txt = col("lon"), col("lat")
     # Thousands separators and full-width digits (１１７.２５) appear in hand-kept sheets.
@@ -305,9 +437,11 @@ def read_ledger(
     reported_txt = col("reported_at")
     reported = parse_local_times(reported_txt, tz=tz)
     reject(reported_txt.isna(), "missing reported time")
-    reject(reported.isna(), "unparseable reported time: " + reported_txt.fillna(""))
-    closed = parse_local_times(col("closed_at"), tz=tz)
+    closed_txt = col("closed_at")
+    closed = parse_local_times(closed_txt, tz=tz)
     deadline = parse_local_times(col("deadline_at"), tz=tz)
+    _reject_implausible_times(reject, reported_txt, reported, closed_txt, closed, tz=tz, today=today)
+    reject(reported.isna(), "unparseable reported time: " + reported_txt.fillna(""))
 
     # Ids: the ledger's own, else a deterministic hash of the row.
     ids = col("issue_id")
@@ -376,6 +510,30 @@ def read_ledger(
     return result
 
 
+#: A date with no day: a bare year (``2026``, ``2026年``) or a year and month (``2026-03``, ``2026年3月``).
+_NO_DAY = r"^\s*\d{4}\s*(?:年|[-/.]\s*\d{1,2}\s*月?|年\s*\d{1,2}\s*月)?\s*$"
+
+
+def _reject_implausible_times(reject: Any, reported_txt: pd.Series, reported: pd.Series, closed_txt: pd.Series,
+                              closed: pd.Series, *, tz: str, today: dt.date | None) -> None:
+    """Reject times no real ledger holds: no day, before 2000, or later than tomorrow.
+
+    A bare ``2026`` would otherwise read as 1 January; ``1900-01-01`` is a spreadsheet's
+    placeholder (and in Asia/Shanghai it carries the +08:05:43 local mean time offset).
+    """
+    local_today = today or pd.Timestamp.now(tz=tz).date()
+    latest = pd.Timestamp(local_today, tz=tz) + pd.Timedelta(days=2)  # end of tomorrow
+    earliest = pd.Timestamp(EARLIEST_REPORT, tz=tz)
+    for label, text, parsed in (("reported", reported_txt, reported), ("closing", closed_txt, closed)):
+        shown = text.fillna("")
+        reject(text.str.match(_NO_DAY, na=False).fillna(False).astype(bool),
+               f"{label} time has no day: " + shown)
+        reject((parsed < earliest).fillna(False).astype(bool),
+               f"{label} time before {EARLIEST_REPORT.year}: " + shown + "; check the year")
+        reject((parsed >= latest).fillna(False).astype(bool),
+               f"{label} time in the future: " + shown + "; check the date")
+
+
 def read_grids(
     path: str | Path,
     *,
@@ -398,14 +556,17 @@ def read_grids(
     name = Path(path).name
     lowered = str(path).lower()
     source = f"/vsizip/{path}" if lowered.endswith(".zip") else f"/vsigzip/{path}" if lowered.endswith(".gz") else str(path)
+    if lowered.endswith(".zip"):
+        _check_archive(Path(path))
     try:
         grids = gpd.read_file(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise LedgerError(f"cannot read grid layer {name}: {exc}") from exc
+        raise LedgerError(f"cannot read grid layer {name}: {_one_line(exc)}") from exc
     if id_field not in grids.columns:
         raise LedgerError(f"grid layer lacks the id field {id_field!r}; fields: {list(grids.columns)}")
     if grids.crs is None:
-        raise LedgerError(f"grid layer {name} has no CRS")
+        raise LedgerError(f"grid layer {name} has no CRS: add its .prj file (or save it as GeoPackage)")
+    check_declared_crs(grids, name=name)
 
     def text(field_name: str, fallback: pd.Series | None = None) -> pd.Series:
         if field_name in grids.columns:

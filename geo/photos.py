@@ -35,11 +35,22 @@ def _safe_url(candidate: str) -> str | None:
     """``candidate`` as an http(s) URL with a host and no control characters, else ``None``."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in candidate):
         return None
-    parts = urlsplit(candidate)
-    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.hostname:
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+    except ValueError:  # "https://[" and other malformed hosts: text, not a link
+        return None
+    if parts.scheme.lower() not in SAFE_SCHEMES or not host:
         return None
     # Percent-encode what the ledger left raw (Chinese file names, quotes, angle brackets).
     return quote(candidate, safe=_URL_SAFE)
+
+
+def _scheme(ref: str) -> str:
+    try:
+        return urlsplit(ref).scheme
+    except ValueError:
+        return "invalid"
 
 
 def photo_links(value: object, base: str | None = None) -> list[str]:
@@ -62,7 +73,7 @@ def photo_links(value: object, base: str | None = None) -> list[str]:
     links = []
     for ref in split_photo_cell(value):
         url = _safe_url(ref)
-        if url is None and base_ok and not urlsplit(ref).scheme:
+        if url is None and base_ok and not _scheme(ref):
             # urljoin keeps an absolute "javascript:" as it is; the scheme check above rules it out.
             url = _safe_url(urljoin(base_ok if base_ok.endswith("/") else base_ok + "/", ref.lstrip("/")))
         if url is not None:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
@@ -89,3 +90,26 @@ def hour_weekday(issues: pd.DataFrame) -> pd.DataFrame:
     times = issues[s.REPORTED_AT]
     table = pd.crosstab(times.dt.day_of_week, times.dt.hour)
     return table.reindex(index=range(7), columns=range(24), fill_value=0)
+
+
+def default_periods(first: dt.date, last: dt.date, *, days: int = 28
+                    ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """Two adjacent periods to compare: the ``days`` before the last ``days`` of the history, and those.
+
+    A history shorter than ``2 * days`` is split into two halves (one day each at the least), so
+    a page never proposes dates outside the data.
+
+    Examples
+    --------
+    >>> default_periods(dt.date(2026, 1, 1), dt.date(2026, 1, 10))
+    ((datetime.date(2026, 1, 1), datetime.date(2026, 1, 5)), (datetime.date(2026, 1, 6), datetime.date(2026, 1, 10)))
+    """
+    last = max(first, last)
+    span = (last - first).days + 1
+    if span >= 2 * days:
+        b_start = last - dt.timedelta(days=days - 1)
+        return (b_start - dt.timedelta(days=days), b_start - dt.timedelta(days=1)), (b_start, last)
+    if span < 2:
+        return (first, last), (first, last)
+    half = span // 2
+    return (first, first + dt.timedelta(days=half - 1)), (first + dt.timedelta(days=half), last)

@@ -12,6 +12,7 @@ from dashboard.data import period_comparison, trends, weekly_rhythm
 from dashboard.i18n import chart_date_format, picker_format, t
 from dashboard.shell import data_context
 from geo import schema as s
+from geo.trends import default_periods
 
 BREAKDOWNS = {"category": s.CATEGORY, "community": s.COMMUNITY, "grid": s.GRID_ID}
 
@@ -59,13 +60,16 @@ st.dataframe(pd.DataFrame({
 
 st.subheader(t("compare_title", lang))
 tz = data.issues[s.REPORTED_AT].dt.tz
-last = ctx.flt.end or data.issues[s.REPORTED_AT].max().date()
 first = data.issues[s.REPORTED_AT].min().date()
+newest = data.issues[s.REPORTED_AT].max().date()
+# Clipped to the data: a short workspace (under 56 days) or a filter ending outside it still opens.
+last = min(max(ctx.flt.end or newest, first), newest)
+period_a, period_b = default_periods(first, last)
 d1, d2 = st.columns(2)
-a = d1.date_input(t("period_a", lang), value=(last - dt.timedelta(days=55), last - dt.timedelta(days=28)),
-                  min_value=first, max_value=last, key="gw_cmp_a", format=picker_format(lang))
-b = d2.date_input(t("period_b", lang), value=(last - dt.timedelta(days=27), last), min_value=first, max_value=last,
-                  key="gw_cmp_b", format=picker_format(lang))
+a = d1.date_input(t("period_a", lang), value=period_a, min_value=first, max_value=newest, key="gw_cmp_a",
+                  format=picker_format(lang))
+b = d2.date_input(t("period_b", lang), value=period_b, min_value=first, max_value=newest, key="gw_cmp_b",
+                  format=picker_format(lang))
 if isinstance(a, tuple) and len(a) == 2 and isinstance(b, tuple) and len(b) == 2:
     def bounds(pair: tuple[dt.date, dt.date]) -> tuple[pd.Timestamp, pd.Timestamp]:
         return pd.Timestamp(pair[0], tz=tz), pd.Timestamp(pair[1], tz=tz) + pd.Timedelta(days=1)
