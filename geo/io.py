@@ -14,6 +14,7 @@ import gzip
 import itertools
 import warnings
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,7 +188,7 @@ def _max_fields(path: Path, *, encoding: str, limit: int) -> int:
         return max((len(r) for r in itertools.islice(csv.reader(fh), limit + 1)), default=0)
 
 
-def check_headers(names: list[object], *, name: str) -> None:
+def check_headers(names: Sequence[object], *, name: str) -> None:
     """Refuse a header row in which two columns read the same once blanks are stripped.
 
     A repeated header (two 问题类型 columns, or ``地址`` and ``地址 ``) leaves it unclear which
