@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from geo import schema as s
+from geo.errors import one_line
 from geo.export import export_issues
 from geo.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.imports import import_grids, import_ledger
@@ -204,9 +205,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__} ({one_line(exc)}); nothing was changed. "
               "Please report the command and the file.", file=sys.stderr)
         return 3
-
-
-def one_line(exc: BaseException, *, limit: int = 400) -> str:
-    """An exception's message on one line, shortened to ``limit`` characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"

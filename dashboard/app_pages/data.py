@@ -14,9 +14,9 @@ from dashboard.data import ledger_preview, store_of
 from dashboard.detail import photo_base
 from dashboard.i18n import t
 from dashboard.shell import context
+from geo.errors import one_line
 from geo.export import to_safe_csv
 from geo.imports import import_grids, import_ledger, store_upload
-from geo.io import LedgerError
 from geo.mapping import HEADER_ALIASES, LedgerMapping, guess_columns
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
@@ -50,8 +50,8 @@ if ledger_file is not None:
     saved = Path(st.session_state[key])
     try:
         headers, preview = ledger_preview(str(saved), saved.stat().st_mtime)
-    except LedgerError as exc:
-        st.error(t("import_failed", lang, error=exc))
+    except Exception as exc:  # any failure is one line on the page, never a traceback
+        st.error(t("import_failed", lang, error=plain(one_line(exc))))
         st.stop()
     st.caption(t("preview", lang))
     st.dataframe(preview, hide_index=True, width="stretch")
@@ -84,9 +84,9 @@ if (ledger_file is not None or grids_file is not None) and st.button(t("run_impo
                                     source_name=ledger_file.name if ledger_file else None)
             st.session_state["gw_last_import"] = asdict(summary)
         progress.progress(100, text=t("step_done", lang))
-    except (LedgerError, ValueError) as exc:
+    except Exception as exc:  # any failure is one line on the page; the store published nothing
         progress.empty()
-        st.error(t("import_failed", lang, error=exc))
+        st.error(t("import_failed", lang, error=plain(one_line(exc))))
     else:
         st.rerun()  # the sidebar and navigation were drawn before the import: redraw them
 
