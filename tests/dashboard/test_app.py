@@ -454,3 +454,23 @@ def test_language_is_kept_in_the_url_for_reloads_and_the_big_screen() -> None:
     assert "lang" not in zh.query_params
     zh.sidebar.radio(key="gw_lang").set_value("en").run()
     assert zh.query_params["lang"] == "en" and zh.title[0].value == "This week at a glance"
+
+
+def test_trends_page_opens_on_a_workspace_of_ten_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The period comparison proposes dates inside the data (it used to ask for 56 days and crash)."""
+    import datetime as dt
+
+    from geo.imports import import_grids, import_ledger
+    from geo.store import Workspace
+
+    rows = "".join(f"T{d}{k},垃圾,2026-03-{d:02d} 0{k}:00,117.2506,31.8565\n" for d in range(1, 11) for k in range(3))
+    (tmp_path / "l.csv").write_text("问题编号,问题类型,上报时间,经度,纬度\n" + rows, encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    import_grids(ws, "data/sample/grids.geojson")
+    import_ledger(ws, tmp_path / "l.csv")
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", str(ws.root))
+    at = run_app("app_pages/trends.py")
+    a = at.date_input(key="gw_cmp_a").value
+    b = at.date_input(key="gw_cmp_b").value
+    assert a == (dt.date(2026, 3, 1), dt.date(2026, 3, 5)) and b == (dt.date(2026, 3, 6), dt.date(2026, 3, 10))
+
