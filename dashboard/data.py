@@ -20,6 +20,7 @@ from geo.bulletin import Bulletin, build_bulletin
 from geo.campaign import CampaignEffect, campaign_effect
 from geo.changes import category_changes
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
+from geo.excel import READ_PROBLEM
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.pipeline import (
@@ -95,7 +96,7 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
         If the file cannot be read (not cached: the next run tries again).
     """
     raw = read_table(path)
-    headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW)]
+    headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW, READ_PROBLEM)]
     return headers, raw[headers].head(5)
 
 

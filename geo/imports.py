@@ -304,15 +304,16 @@ NO_GRIDS = "the workspace has no grids yet: import grids first"
 
 def store_upload(store: IssueStore, name: str, data: bytes, *, now: dt.datetime | None = None,
                  folder: Path | None = None) -> Path:
-    """Save uploaded bytes under the store's uploads folder with a sanitised, timestamped name.
+    """Save uploaded bytes under the store's uploads folder, one timestamped folder per upload.
 
-    The file is only ever read as data (never executed, never unpacked beyond the bounded
-    readers of :mod:`geo.io`). A unique suffix keeps two uploads of one name in one instant apart.
+    The file keeps its own (sanitised) name, so every message about it names the file the clerk
+    chose. It is only ever read as data (never executed, never unpacked beyond the bounded
+    readers of :mod:`geo.io`). A unique suffix keeps two uploads in one instant apart.
     """
-    folder = folder or uploads_folder(store)
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"{stamp}_{uuid.uuid4().hex[:8]}_{safe_filename(name)}"
+    folder = (folder or uploads_folder(store)) / f"{stamp}_{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / safe_filename(name)
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
     os.replace(tmp, path)

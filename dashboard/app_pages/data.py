@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.components.text import plain
 from dashboard.data import ledger_preview, store_of
 from dashboard.detail import photo_base
-from dashboard.i18n import t
+from dashboard.i18n import datetime_column, t
 from dashboard.shell import context
 from geo.errors import one_line
 from geo.export import to_safe_csv
@@ -119,6 +119,17 @@ history = ws.imports()
 if history:
     st.subheader(t("history", lang))
     frame = pd.DataFrame(history)
-    shown = [c for c in ("at", "source", "read", "imported", "updated", "rejected", "duplicates", "outside_grids",
-                         "suspect_points") if c in frame.columns]
-    st.dataframe(frame[shown].iloc[::-1], hide_index=True, width="stretch")
+    counts = [c for c in ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
+              if c in frame.columns]
+    table = pd.DataFrame({
+        t("history_generation", lang): frame.get("generation", pd.Series(range(1, len(frame) + 1))).to_numpy(),
+        t("history_at", lang): pd.to_datetime(frame["at"], format="%Y%m%dT%H%M%S", errors="coerce").to_numpy(),
+        t("history_kind", lang): frame.get("kind", pd.Series(["ledger"] * len(frame)))
+        .fillna("ledger").map(lambda k: t(f"kind_{k}", lang)).to_numpy(),
+        t("history_source", lang): frame["source"].astype("string").to_numpy(),
+        # A grid import has no outside/suspect counts: a dash, not "None".
+        **{t(f"summary_{c}", lang): frame[c].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}").to_numpy()
+           for c in counts},
+    })
+    st.dataframe(table.iloc[::-1], hide_index=True, width="stretch",
+                 column_config={t("history_at", lang): datetime_column(t("history_at", lang), lang)})

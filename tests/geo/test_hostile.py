@@ -212,7 +212,7 @@ def test_a_long_chinese_upload_name_is_shortened_and_everything_is_kept(tmp_path
     name = "青石街道" * 30 + "问题台账.csv"  # 126 characters, 374 bytes
     body = ",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n" + "H3,垃圾,,117.25,31.85,待处置\n"
     saved = store_upload(ws, name, body.encode("utf-8"))
-    assert len(saved.name.encode("utf-8")) <= 200 and saved.suffix == ".csv"
+    assert len(saved.name.encode("utf-8")) <= 150 and saved.suffix == ".csv"
     summary = import_ledger(ws, saved, source_name=name)
     assert (summary.imported, summary.rejected) == (1, 1) and ws.rejects(summary.rejects_ref) is not None
     assert ws.imports()[-1]["source"] == safe_filename(name)

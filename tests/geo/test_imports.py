@@ -125,7 +125,10 @@ def test_uploaded_names_are_sanitised(raw: str, safe: str) -> None:
 
 def test_uploads_land_inside_the_workspace(tmp_path: Path) -> None:
     path = store_upload(Workspace(tmp_path), "../../evil.csv", b"x", now=NOW)
-    assert path.parent == tmp_path / "uploads" and path.name.endswith("_evil.csv") and path.read_bytes() == b"x"
+    assert path.parent.parent == tmp_path / "uploads" and path.parent.name.startswith("20260310T080000")
+    assert path.name == "evil.csv" and path.read_bytes() == b"x"
+    again = store_upload(Workspace(tmp_path), "../../evil.csv", b"y", now=NOW)
+    assert again != path and path.read_bytes() == b"x"  # same name, same instant: kept apart
 
 
 cell = st.one_of(st.just(""), st.text(max_size=6), st.sampled_from(["0", "117.25", "31.85", "200", "-0.5", "NaN", "=1+1"]),
