@@ -10,6 +10,7 @@ grows. Merged ranges are clipped to that block and filled only into rows that ho
 from __future__ import annotations
 
 import bisect
+import itertools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def _stream_rows(path: Path, *, data_only: bool, limits: InputLimits) -> dict[in
         warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions, not our concern
         wb = load_workbook(path, read_only=True, data_only=data_only)
     try:
-        ws = wb.worksheets[0]
+        ws = wb.worksheets[_sheet_index(wb)]
         ws.reset_dimensions()  # never trust the sheet's <dimension>
         rows: dict[int, list[Any]] = {}
         width = 0
@@ -94,6 +95,15 @@ def _stream_rows(path: Path, *, data_only: bool, limits: InputLimits) -> dict[in
         return rows
     finally:
         wb.close()
+
+
+def _sheet_index(wb: Any) -> int:
+    """The first sheet holding any cell (a blank cover sheet before the ledger is common)."""
+    for i, ws in enumerate(wb.worksheets):
+        ws.reset_dimensions()
+        if any(any(_filled(v) for v in row) for row in itertools.islice(ws.iter_rows(values_only=True), 50)):
+            return i
+    return 0
 
 
 def _merged_ranges(path: Path, sheet_member: str) -> list[tuple[int, int, int, int]]:
@@ -122,13 +132,13 @@ def _first_sheet_member(path: Path) -> str | None:
         warnings.simplefilter("ignore")
         wb = load_workbook(path, read_only=True)
     try:
-        return getattr(wb.worksheets[0], "_worksheet_path", None)
+        return getattr(wb.worksheets[_sheet_index(wb)], "_worksheet_path", None)
     finally:
         wb.close()
 
 
 def read_excel(path: str | Path, *, limits: InputLimits | None = None) -> pd.DataFrame:
-    """The first sheet as strings: header found below any title rows, merged cells filled.
+    """The first sheet with values, as strings: header found below any title rows, merged cells filled.
 
     Rows made only of formulas that Excel never calculated (no cached value) are kept and marked
     in :data:`READ_PROBLEM`, so they are rejected with a reason instead of vanishing.

@@ -111,7 +111,8 @@ def detect_encoding(sample: bytes) -> str:
     UTF-8 is tried strictly first (a cut multi-byte character at the end of the sample is
     allowed); otherwise charset-normalizer chooses among the encodings Chinese ledgers come in
     (GB18030, which covers GBK and GB2312; Big5 from Taiwan or Hong Kong; UTF-16 from some
-    exports). GB18030 decodes almost any bytes, so guessing it blindly turns Big5 into mojibake.
+    exports; Windows-1252 from English-language systems). GB18030 decodes almost any bytes, so
+    guessing it blindly turns Big5 into mojibake.
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -129,7 +130,7 @@ def detect_encoding(sample: bytes) -> str:
 
 
 #: Encodings charset-normalizer may choose for a CSV that is not UTF-8.
-CSV_ENCODINGS = ("gb18030", "big5", "utf_16_le", "utf_16_be")
+CSV_ENCODINGS = ("gb18030", "big5", "utf_16_le", "utf_16_be", "cp1252")
 
 
 def _read_csv(path: Path, *, limits: InputLimits) -> pd.DataFrame:
@@ -145,10 +146,11 @@ def _read_csv(path: Path, *, limits: InputLimits) -> pd.DataFrame:
         first_line = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[:1]
     except LookupError:
         first_line = []
+    sep = detect_separator(first_line[0]) if first_line else ","
     if first_line:
-        check_headers(next(csv.reader(first_line), []), name=path.name)
+        check_headers(next(csv.reader(first_line, delimiter=sep), []), name=path.name)
     try:
-        frame = _parse_csv(path, encoding=encoding, limits=limits)
+        frame = _parse_csv(path, encoding=encoding, limits=limits, sep=sep)
     except UnicodeDecodeError as exc:
         raise LedgerError(f"cannot decode {path.name} as {encoding}: save it as UTF-8 and try again") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -158,9 +160,35 @@ def _read_csv(path: Path, *, limits: InputLimits) -> pd.DataFrame:
     return frame
 
 
-def _parse_csv(path: Path, *, encoding: str, limits: InputLimits) -> pd.DataFrame:
+#: Field separators a ledger export may use; the header line decides which.
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def detect_separator(header: str) -> str:
+    """The separator that splits the header line into the most recognised fields (``,`` on a tie).
+
+    Exports from European-locale Excel use ``;``; some platforms write tab-separated text.
+
+    Examples
+    --------
+    >>> detect_separator("问题编号;问题类型;上报时间;经度;纬度")
+    ';'
+    """
+    from geo.mapping import guess_columns
+
+    def known(sep: str) -> int:
+        cells = [c.strip() for c in next(csv.reader([header], delimiter=sep), [])]
+        try:
+            return len(guess_columns([c for c in cells if c]))
+        except ValueError:
+            return 0
+
+    return max(SEPARATORS, key=lambda sep: (known(sep), sep == ","))
+
+
+def _parse_csv(path: Path, *, encoding: str, limits: InputLimits, sep: str = ",") -> pd.DataFrame:
     options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": encoding,
-                               "nrows": limits.max_rows + 1}
+                               "nrows": limits.max_rows + 1, "sep": sep}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         # index_col=False: a row with one field more than the header (a trailing comma) must not
@@ -171,7 +199,7 @@ def _parse_csv(path: Path, *, encoding: str, limits: InputLimits) -> pd.DataFram
     # Some rows are longer than the header: read every field, keep the empty extras silent, and
     # mark rows whose extra cells hold values (their columns are shifted or unnamed).
     header = list(frame.columns)
-    width = _max_fields(path, encoding=encoding, limit=limits.max_rows + 1)
+    width = _max_fields(path, encoding=encoding, limit=limits.max_rows + 1, sep=sep)
     names = [*header, *[f"__extra_{j}" for j in range(width - len(header))]]
     full = pd.read_csv(path, header=None, skiprows=1, names=names, **options)
     extras = full[names[len(header):]]
@@ -182,10 +210,10 @@ def _parse_csv(path: Path, *, encoding: str, limits: InputLimits) -> pd.DataFram
     return out
 
 
-def _max_fields(path: Path, *, encoding: str, limit: int) -> int:
+def _max_fields(path: Path, *, encoding: str, limit: int, sep: str) -> int:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
-        return max((len(r) for r in itertools.islice(csv.reader(fh), limit + 1)), default=0)
+        return max((len(r) for r in itertools.islice(csv.reader(fh, delimiter=sep), limit + 1)), default=0)
 
 
 def check_headers(names: Sequence[object], *, name: str) -> None:
@@ -269,7 +297,9 @@ def _read_spatial(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".zip":
         _check_archive(path)
     try:
-        layer = pyogrio.read_dataframe(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's warnings about a broken file: the error says enough
+            layer = pyogrio.read_dataframe(source)
     except Exception as exc:  # pyogrio's DataSourceError and friends
         raise LedgerError(f"cannot read {path.name} as a spatial layer: {_one_line(exc)}") from exc
     check_declared_crs(layer, name=path.name)
@@ -560,7 +590,9 @@ def read_grids(
     if lowered.endswith(".zip"):
         _check_archive(Path(path))
     try:
-        grids = gpd.read_file(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's warnings about a broken file: the error says enough
+            grids = gpd.read_file(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise LedgerError(f"cannot read grid layer {name}: {_one_line(exc)}") from exc
     if id_field not in grids.columns:

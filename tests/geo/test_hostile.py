@@ -244,3 +244,46 @@ def test_more_rows_than_the_limit_is_one_clear_error(tmp_path: Path) -> None:
 def test_pandas_frame_is_read_the_same(tmp_path: Path) -> None:
     frame = pd.DataFrame([ROWS[0]], columns=HEADER)
     assert read_ledger(frame, today=TODAY).issues[s.ISSUE_ID].tolist() == ["H1"]
+
+
+def _second_sheet(path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "封面"
+    wb.create_sheet("台账").append(HEADER)
+    wb["台账"].append(ROWS[0])
+    wb.save(path)
+
+
+@pytest.mark.parametrize(("name", "make", "expect"), [
+    ("tab.txt", lambda p: p.write_text("\t".join(HEADER) + "\n" + "\t".join(ROWS[0]) + "\n", encoding="utf-8"), 1),
+    ("semi.csv", lambda p: p.write_text(";".join(HEADER) + "\n" + ";".join(ROWS[0]) + "\n", encoding="utf-8"), 1),
+    ("cp1252.csv", lambda p: p.write_bytes("id,category,created date,longitude,latitude,address\n"
+                                          "1,Graffiti,2026-03-05,117.25,31.85,Café\n".encode("cp1252")), 1),
+    ("second_sheet.xlsx", _second_sheet, 1),
+    ("only_bom.csv", lambda p: p.write_bytes(b"\xef\xbb\xbf"), "cannot parse CSV"),
+    ("quote.csv", lambda p: p.write_text(",".join(HEADER) + '\nA,"垃圾,2026-03-05,1,2,x\n', encoding="utf-8"),
+     "EOF inside string"),
+    ("bad.csv.gz", lambda p: p.write_bytes(b"\x1f\x8bnot gzip"), "cannot read bad.csv.gz"),
+    ("old.xlsx", lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)), "not a readable zip"),
+    ("random.gpkg", lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\x01" * 2000), "cannot read random.gpkg"),
+    ("broken.geojson", lambda p: p.write_text("{not json", encoding="utf-8"), "cannot read broken.geojson"),
+    ("multi.geojson", lambda p: p.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": [[117.25, 31.85]]},
+        "properties": {}}]}), encoding="utf-8"), "must hold points"),
+])
+def test_odd_files_import_or_fail_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                             make: callable, expect: int | str) -> None:
+    from geo.cli import main
+
+    path = tmp_path / name
+    make(path)
+    ws = tmp_path / "ws"
+    code = main(["import", str(path), "--workspace", str(ws), "--grids", str(ROOT / "data/sample/grids.geojson")])
+    out, err = capsys.readouterr()
+    if isinstance(expect, int):
+        assert code == 0, err
+        counts = json.loads(out)
+        assert counts["imported"] == expect and counts["read"] == counts["imported"] + counts["rejected"]
+    else:
+        assert code == 2 and err.count("\n") == 1 and expect in err and "Traceback" not in err
+        assert Workspace(ws).status()["issues"] == 0  # nothing half-imported
