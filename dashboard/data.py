@@ -24,10 +24,11 @@ from geo.excel import READ_PROBLEM
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.pipeline import (
+    SAMPLE_WORKSPACE,
     AnalysisResult,
     Dataset,
     IssueFilter,
-    ensure_sample_workspace,
+    ensure_sample_store,
     filter_issues,
     open_workspace,
     run_analysis,
@@ -58,7 +59,9 @@ class DataSource:
         With ``GRIDWATCH_DATABASE_URL`` set the workspace lives in PostGIS (see :mod:`geo.store`).
         """
         path = os.environ.get("GRIDWATCH_WORKSPACE")
-        root = Path(path) if path else ensure_sample_workspace().root
+        root = Path(path) if path else SAMPLE_WORKSPACE
+        if not path:
+            ensure_sample_store()
         return cls(str(root), store_of(str(root)).generation())
 
 

@@ -24,7 +24,7 @@ from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError, LedgerImport, read_grids, read_ledger
 from geo.join import assign_grids
 from geo.quality import SUSPECT_POINT, flag_suspect_points
-from geo.store import IssueStore, Workspace
+from geo.store import IssueStore, Workspace, open_store
 
 ALL = "all"
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +95,20 @@ def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
                 staging.rename(path)
                 shutil.rmtree(old, ignore_errors=True)
     return Workspace(path)
+
+
+def ensure_sample_store() -> IssueStore:
+    """The sample street in the configured store: the embedded workspace, or PostGIS when
+    ``GRIDWATCH_DATABASE_URL`` is set (imported there on first use, as workspace ``sample``)."""
+    store = open_store(SAMPLE_WORKSPACE)
+    if isinstance(store, Workspace):
+        return ensure_sample_workspace()
+    if store.generation() == 0:
+        with filelock.FileLock(str(SAMPLE_WORKSPACE.with_name("sample.pg.lock")), timeout=600):
+            if store.generation() == 0:  # another process may have imported it meanwhile
+                import_grids(store, SAMPLE_DIR / "grids.geojson")
+                import_ledger(store, SAMPLE_DIR / "ledger.csv")
+    return store
 
 
 def open_workspace(store: IssueStore, *, categories: CategoryTable | None = None) -> Dataset:

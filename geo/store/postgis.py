@@ -38,6 +38,8 @@ ISSUE_COLS = [c for c in s.STORED_ISSUE_COLUMNS if c != s.GEOMETRY]
 GRID_COLS = [c for c in s.STORED_GRID_DTYPES if c != s.GEOMETRY]
 #: Serialises the first creation of the tables between processes (any fixed 64-bit key).
 _DDL_LOCK = 0x67726964
+#: Database URLs whose tables this process has created or checked.
+_READY: set[str] = set()
 
 
 def _ddl() -> list[str]:
@@ -105,7 +107,6 @@ class PostgisStore(ReadConveniences):
         self.uploads_dir = Path(folder) / "uploads" if folder is not None else None
         self.lock_timeout_s = lock_timeout_s
         self.label = f"postgis workspace {workspace}"
-        self._ready = False
 
     def __repr__(self) -> str:
         return f"PostgisStore(workspace={self.workspace!r})"
@@ -125,12 +126,12 @@ class PostgisStore(ReadConveniences):
         except psycopg.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"cannot reach the database for {self.label}: {first}") from exc
-        if not self._ready:
+        if self.url not in _READY:  # the tables exist: once per database and process
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
                 for stmt in _ddl():
                     conn.execute(stmt)
-            self._ready = True
+            _READY.add(self.url)
         return conn
 
     # --- reading -------------------------------------------------------------------------

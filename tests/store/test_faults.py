@@ -165,3 +165,16 @@ def test_an_import_killed_at_any_moment_leaves_the_store_as_it_was(
         assert not list(store.generations_dir.glob("*.tmp-*")) and not list(store.root.glob("*.tmp-*"))
         assert max(int(p.name) for p in store.generations_dir.iterdir()) == store.generation()
         shutil.rmtree(store.root, ignore_errors=True)
+
+
+def test_concurrent_imports_from_threads_of_one_process_all_land(make_store: Callable[[], IssueStore],
+                                                                  parts: list[Path]) -> None:
+    """The dashboard's case: every browser session is a thread of one Streamlit process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = make_store()
+    import_grids(store, SAMPLE / "grids.geojson")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        summaries = list(pool.map(lambda p: import_ledger(store, p), parts))
+    assert sorted(s.generation for s in summaries) == [2, 3, 4, 5]
+    assert sum(s.imported for s in summaries) == len(store.load_issues()) == 21470
