@@ -205,6 +205,11 @@ def describe(effect: CampaignEffect, lang: Literal["zh", "en"] = "zh") -> str:
                                        f"95 % CI {ci})."},
         "too_few": {"zh": f"{day} 前后问题太少，无法判断成效。", "en": f"Too few issues around {day} to judge."},
     }
+    if rr.before == 0 and rr.after > 0:  # nothing before: a rise with no base to measure it against
+        return {"zh": f"{day} 之前的同样长的时段内没有上报（{rr.after} 件均在之后），无法计算变化幅度；"
+                      "请检查数据是否覆盖整治前。",
+                "en": f"No reports in the same length of time before {day} ({rr.after} after it): the change "
+                      "cannot be measured; check that the data cover the time before the campaign."}[lang]
     text = texts[rr.verdict][lang]
     if seg is not None:
         seg_ci = f"{seg.level_low:.2f}–{seg.level_high:.2f}"

@@ -29,8 +29,13 @@ open_now = open_cases(ctx.source, ctx.flt, end)
 open_before = open_cases(ctx.source, ctx.flt, start)
 
 
+# A workspace whose history starts inside the previous week has nothing to compare with: no arrows.
+history_start = data.issues[s.REPORTED_AT].min()
+has_before = history_start < start - pd.Timedelta(days=7)
+
+
 def _change(key: str, *, points: bool = False) -> str | None:
-    return fmt_change(float(now[key]), float(before[key]), lang, points=points)
+    return fmt_change(float(now[key]), float(before[key]), lang, points=points) if has_before else None
 
 
 cards = st.columns(5)
@@ -39,8 +44,8 @@ cards[1].metric(t("kpi_close_rate", lang), fmt_pct(now["close_rate"]), _change("
 cards[2].metric(t("kpi_on_time_rate", lang), fmt_pct(now["on_time_rate"]), _change("on_time_rate", points=True))
 cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _change("overdue_open"),
                 delta_color="inverse")
-cards[4].metric(t("open_now", lang), f"{len(open_now):,}", fmt_change(len(open_now), len(open_before), lang),
-                delta_color="inverse")
+cards[4].metric(t("open_now", lang), f"{len(open_now):,}",
+                fmt_change(len(open_now), len(open_before), lang) if has_before else None, delta_color="inverse")
 
 ranked = score(grid_measures(ctx.source, end), names=Names.of(data.categories))
 names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
@@ -48,12 +53,21 @@ names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
 st.subheader(t("changes_title", lang))
 sentences = []
 changes = week_changes(ctx.source, ctx.flt, end)
-for _, row in changes[changes["verdict"].isin(["increase", "decrease"])].head(4).iterrows():
-    key = "change_up" if row["verdict"] == "increase" else "change_down"
-    sentences.append(t(key, lang, cat=data.categories.name(row[s.CATEGORY], lang=lang), n=int(row["this_week"]),
-                       base=row["baseline_weekly"], pct=abs(row["ratio"] - 1) * 100))
-if not sentences:
-    sentences.append(t("change_none", lang))
+if history_start > start - pd.Timedelta(days=28):  # the four weeks before this one are not all in the data
+    sentences.append(t("change_short", lang, start=fmt_date(history_start, lang)))
+elif changes["baseline_weekly"].sum() == 0:  # a gap in the data, not a wave of new problems
+    sentences.append(t("change_gap", lang))
+else:
+    for _, row in changes[changes["verdict"].isin(["increase", "decrease"])].head(4).iterrows():
+        cat = data.categories.name(row[s.CATEGORY], lang=lang)
+        if row["baseline_weekly"] == 0:  # nothing in the four weeks before: new, not "inf % more"
+            sentences.append(t("change_new", lang, cat=cat, n=int(row["this_week"])))
+            continue
+        key = "change_up" if row["verdict"] == "increase" else "change_down"
+        sentences.append(t(key, lang, cat=cat, n=int(row["this_week"]), base=row["baseline_weekly"],
+                           pct=abs(row["ratio"] - 1) * 100))
+    if not sentences:
+        sentences.append(t("change_none", lang))
 d = int(now["overdue_open"]) - int(before["overdue_open"])
 sentences.append(t("change_overdue_same", lang, n=int(now["overdue_open"])) if d == 0 else
                  t("change_overdue", lang, n=int(now["overdue_open"]), d=abs(d), word=t("more" if d > 0 else "fewer", lang)))

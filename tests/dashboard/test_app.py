@@ -474,3 +474,31 @@ def test_trends_page_opens_on_a_workspace_of_ten_days(tmp_path: Path, monkeypatc
     b = at.date_input(key="gw_cmp_b").value
     assert a == (dt.date(2026, 3, 1), dt.date(2026, 3, 5)) and b == (dt.date(2026, 3, 6), dt.date(2026, 3, 10))
 
+
+
+def _workspace_with(tmp_path: Path, days: list[str]) -> str:
+    from geo.imports import import_grids, import_ledger
+    from geo.store import Workspace
+
+    rows = "".join(f"D{i}{k},垃圾,{d} 0{k}:00,117.2506,31.8565\n" for i, d in enumerate(days) for k in range(3))
+    (tmp_path / "l.csv").write_text("问题编号,问题类型,上报时间,经度,纬度\n" + rows, encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    import_grids(ws, "data/sample/grids.geojson")
+    import_ledger(ws, tmp_path / "l.csv")
+    return str(ws.root)
+
+
+def test_overview_on_a_short_history_compares_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", _workspace_with(tmp_path, [f"2026-03-{d:02d}" for d in range(1, 11)]))
+    at = run_app("app_pages/overview.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "不足五周，暂不与前四周比较" in text and "inf" not in text
+    assert all(m.proto.delta == "" for m in at.metric)  # no arrows against a week before the data
+
+
+def test_overview_after_a_gap_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    days = [f"2026-01-{d:02d}" for d in range(1, 11)] + ["2026-03-20", "2026-03-21"]
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", _workspace_with(tmp_path, days))
+    at = run_app("app_pages/overview.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "前四周没有任何上报（数据有缺口）" in text and "inf" not in text and "多" not in text.split("。")[0]

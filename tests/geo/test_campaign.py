@@ -66,3 +66,15 @@ def test_planted_posters_street_halves_after_the_campaign(sample: Dataset, truth
     text = describe(other)
     assert "未见可确认的变化" in text and "下降" not in text and "季节性未能扣除" in text
     assert "No change can be confirmed" in describe(other, "en")
+
+
+def test_nothing_before_the_campaign_is_said_in_words_not_nan() -> None:
+    """LA's ledger: no reports in the window before the date; "上升 nan%（率比 inf）" used to appear."""
+    from geo.campaign import CampaignEffect, rate_ratio
+
+    effect = CampaignEffect(pd.Timestamp("2019-12-28", tz="Asia/Shanghai"), None, rate_ratio(0, 9745, 28.0, 28.0),
+                            None, pd.DataFrame())
+    for lang in ("zh", "en"):
+        text = describe(effect, lang)
+        assert "nan" not in text and "inf" not in text and "9745" in text
+    assert "无法计算变化幅度" in describe(effect)
