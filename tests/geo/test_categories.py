@@ -12,7 +12,7 @@ def table() -> CategoryTable:
 def test_bundled_table_has_the_design_categories(table: CategoryTable) -> None:
     assert table.codes == [
         "illegal_structure", "parking", "litter", "clutter", "street_vending", "posters",
-        "flying_cables", "road_damage", "bare_soil", "other",
+        "flying_cables", "road_damage", "bare_soil", "waterlogging", "other",
     ]
     assert table.name("illegal_structure") == "私搭乱建"
     assert table.name("parking", lang="en") == "Disorderly parking"
@@ -32,6 +32,11 @@ def test_bundled_table_has_the_design_categories(table: CategoryTable) -> None:
         ("Street vending", "street_vending"),  # the English name is a synonym too
         ("ＰＡＲＫＩＮＧ", "parking"),  # full-width letters fold to the code
         ("飞线充电", "flying_cables"),
+        # Common 数字城管 and 12345 labels, and the LA / NYC 311 types of ../shared/data.
+        ("乱涂乱画", "posters"), ("乱倒垃圾", "litter"), ("占道堆物", "clutter"), ("违规广告", "posters"),
+        ("道路积水", "waterlogging"), ("違章搭建", "illegal_structure"),  # traditional characters fold
+        ("Graffiti Removal", "posters"), ("Bulky Items", "clutter"), ("Illegal Dumping Pickup", "litter"),
+        ("Illegal Parking", "parking"), ("Blocked Driveway", "parking"), ("Dirty Conditions", "litter"),
     ],
 )
 def test_labels_map_through_synonyms(table: CategoryTable, label: str, code: str) -> None:
@@ -46,9 +51,9 @@ def test_unknown_labels_become_other_and_are_counted(table: CategoryTable) -> No
 
 
 def test_user_synonyms_extend_the_table(table: CategoryTable) -> None:
-    extended = table.with_synonyms({"Illegal Parking": "parking", "Blocked Driveway": "parking"})
-    assert extended.match("illegal parking") == "parking"
-    assert table.match("illegal parking") is None  # the original is unchanged
+    extended = table.with_synonyms({"Noise - Residential": "other", "Homeless Encampment": "clutter"})
+    assert extended.match("homeless encampment") == "clutter"
+    assert table.match("homeless encampment") is None  # the original is unchanged
     with pytest.raises(ValueError, match="unknown category codes"):
         table.with_synonyms({"x": "no_such_code"})
 

@@ -179,14 +179,18 @@ def test_nyc_kpis_equal_an_independent_computation_from_the_raw_ledger() -> None
     def when(text: str) -> dt.datetime | None:
         return dt.datetime.strptime(text, "%m/%d/%Y %I:%M:%S %p") if text else None
 
-    limit = {"parking": 2.0, "litter": 1.0, "clutter": 3.0, "posters": 1.0, "other": 7.0}  # the category table's
+    table = read_categories().with_synonyms(US_CATEGORIES)
+
+    def limit_days(label: str) -> float:
+        return table.limit_days(table.match(label) or "other")
+
     cut = dt.datetime(2013, 12, 31)
     oracle: dict[str, dict[str, int]] = {}
     for r in raw_rows(NYC_2013):
         if not r["Latitude"].strip() or not r["Longitude"].strip():
             continue  # rejected at import (missing coordinates), as PROVENANCE counts them
         created, closed = when(r["Created Date"]), when(r["Closed Date"])
-        due = when(r["Due Date"]) or created + dt.timedelta(days=limit[US_CATEGORIES.get(r["Complaint Type"], "other")])
+        due = when(r["Due Date"]) or created + dt.timedelta(days=limit_days(r["Complaint Type"]))
         is_closed = r["Status"] == "Closed" and closed is not None and closed <= cut
         k = oracle.setdefault(r["Agency"], {"reported": 0, "due": 0, "closed": 0, "on_time": 0, "overdue_open": 0})
         k["reported"] += 1
