@@ -98,7 +98,9 @@ def build_sidebar() -> PageContext:
     )
     # While the user has picked only the first day of a range, keep the open end.
     start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (first, last))
-    codes = data.categories.codes
+    codes = list(data.present_categories)  # only what the workspace holds: no ten empty choices
+    if any(c not in codes for c in st.session_state.get("gw_categories", [])):
+        st.session_state["gw_categories"] = [c for c in st.session_state["gw_categories"] if c in codes]
     cats = st.sidebar.multiselect(
         t("categories", lang), options=codes, key="gw_categories",
         format_func=lambda c: data.categories.name(c, lang=lang), placeholder=t("all_placeholder", lang),

@@ -7,6 +7,7 @@ table and computes everything a page shows. Both return small frozen dataclasses
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ class Dataset:
     ledger: LedgerImport | None = None
     #: The store generation it was read from (0 when read from files).
     generation: int = 0
+
+    @functools.cached_property
+    def present_categories(self) -> tuple[str, ...]:
+        """The category codes that occur in the issues, in the table's order (what pages offer)."""
+        seen = set(self.issues[s.CATEGORY].dropna().astype(str).unique())
+        return tuple(c for c in self.categories.codes if c in seen)
 
 
 def load_dataset(
@@ -259,7 +266,7 @@ def run_analysis(
     grids = dataset.grids
     if flt.communities:
         grids = grids[grids[s.COMMUNITY].isin(flt.communities)]
-    cats = tuple(flt.categories) if flt.categories else tuple(dataset.categories.codes)
+    cats = tuple(flt.categories) if flt.categories else dataset.present_categories
     end, n_weeks = _week_window(dataset.issues if flt.start is None else issues, flt)
     cube = count_cube(issues, grid_ids=list(grids[s.GRID_ID]), categories=list(cats), end=end,
                       n_periods=n_weeks)

@@ -31,7 +31,7 @@ ctx, data = data_context()
 lang = ctx.lang
 labels = map_labels(lang)
 st.title(t("hotspots_title", lang))
-codes = [ALL, *ctx.flt.categories] if ctx.flt.categories else [ALL, *data.categories.codes]
+codes = [ALL, *ctx.flt.categories] if ctx.flt.categories else [ALL, *data.present_categories]
 c1, c2, c3 = st.columns([3, 3, 2])
 category = c1.selectbox(t("category", lang), codes, key="gw_hot_category",
                         format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))

@@ -132,7 +132,7 @@ with st.expander(t("campaign_title", lang), expanded=False):
     first = data.issues[s.REPORTED_AT].min().date()
     day = c1.date_input(t("campaign_start", lang), value=start.date(), min_value=first, max_value=last_day.date(),
                         key="gw_campaign_day", format=picker_format(lang))
-    codes = [ALL, *data.categories.codes]
+    codes = [ALL, *data.present_categories]
     code = c2.selectbox(t("category", lang), codes, key="gw_campaign_category",
                         format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))
     try:

@@ -502,3 +502,10 @@ def test_overview_after_a_gap_says_so(tmp_path: Path, monkeypatch: pytest.Monkey
     at = run_app("app_pages/overview.py")
     text = " ".join(m.value for m in at.markdown)
     assert "前四周没有任何上报（数据有缺口）" in text and "inf" not in text and "多" not in text.split("。")[0]
+
+
+def test_filters_offer_only_the_categories_the_workspace_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", _workspace_with(tmp_path, [f"2026-03-{d:02d}" for d in range(1, 11)]))
+    at = run_app("app_pages/hotspots.py")
+    assert at.sidebar.multiselect(key="gw_categories").options == ["垃圾/卫生死角"]
+    assert at.selectbox(key="gw_hot_category").options == ["全部", "垃圾/卫生死角"]
