@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import pandas as pd
 import streamlit as st
@@ -235,10 +235,19 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "kpi_grade": {"zh": "等级", "en": "Grade"},
     "league_community": {"zh": "社区排名", "en": "Communities"},
     "league_department": {"zh": "部门排名", "en": "Departments"},
-    "grade_caption": {"zh": "综合得分 = 0.35×结案率 + 0.45×按期结案率 + 0.20×(100−返工率)；A ≥ 90，B 75–90，C 60–75，"
-                            "D 40–60，E < 40；无应结案则不评级。",
-                      "en": "Score = 0.35 × close rate + 0.45 × on-time rate + 0.20 × (100 − rework rate); A ≥ 90, "
-                            "B 75–90, C 60–75, D 40–60, E < 40; no grade when nothing was due."},
+    "grade_caption": {"zh": "综合得分 = 0.25×结案率 + 0.35×按期结案率 + 0.15×(100−返工率) + 0.25×(100−超期占比)；"
+                            "A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40；超期占比 ≥ 10% 最高 B，≥ 25% 最高 C，≥ 40% 最高 D；"
+                            "无应结案则不评级。",
+                      "en": "Score = 0.25 × close rate + 0.35 × on-time rate + 0.15 × (100 − rework rate) + 0.25 × "
+                            "(100 − overdue share); A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40; an overdue share of "
+                            "10 % or more caps the grade at B, 25 % at C, 40 % at D; no grade when nothing was due."},
+    "kpi_basis": {"zh": "口径：本期上报的案件中，已结或已到期限的 {due:,} 件为应结案；"
+                        "其中已结 {closed:,} 件、按期 {on_time:,} 件。"
+                        "超期未结 {overdue:,} 件（含本期前积压 {carried:,} 件），占应结案与积压之和的 {share}。",
+                  "en": "Basis: of the cases reported in the period, the {due:,} closed or past their deadline are due; "
+                        "{closed:,} of them closed, {on_time:,} on time. {overdue:,} open past the deadline (including "
+                        "{carried:,} carried in from before), {share} of the due cases and that backlog."},
+    "kpi_overdue_share": {"zh": "超期占比", "en": "Overdue share"},
     "overdue_list": {"zh": "督办清单（超期未结）", "en": "Supervision list (overdue open cases)"},
     "overdue_none": {"zh": "当前没有超期未结的问题。", "en": "No overdue open cases."},
     "light": {"zh": "时限灯", "en": "Deadline light"},
@@ -442,6 +451,13 @@ def t(key: str, lang: Lang = "zh", **fmt: object) -> str:
 def fmt_pct(value: float) -> str:
     """A rate in per cent with one decimal, or an em dash when undefined (nothing was due)."""
     return "—" if not math.isfinite(value) else f"{value:.1f}%"
+
+
+def kpi_basis(row: Any, lang: Lang) -> str:
+    """The cohort rule under a KPI card row, with the counts the rates are computed from."""
+    return t("kpi_basis", lang, due=int(row["due"]), closed=int(row["closed"]), on_time=int(row["on_time"]),
+             overdue=int(row["overdue_open"]), carried=int(row["carried_overdue"]),
+             share=fmt_pct(float(row["overdue_share"])))
 
 
 def fmt_change(now: float, before: float, lang: Lang, *, points: bool = False) -> str | None:

@@ -25,7 +25,7 @@ from geo.hotspot_analysis import run_hotspots
 from geo.pipeline import Dataset, IssueFilter
 from geo.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score
 from geo.quality import SUSPECT_POINT
-from geo.rectification import KpiPolicy, deadline_lights, iso_week_bounds, kpi_table, with_community
+from geo.rectification import KpiPolicy, deadline_lights, iso_week_bounds, kpi_table, league_order, with_community
 
 #: Emerging classes the bulletin reports (what a leader must act on this week).
 REPORTED_CLASSES: Final = ("new_hot", "consecutive_hot", "intensifying_hot")
@@ -140,7 +140,7 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
                             "社区": ranked[s.GRID_ID].map(names[s.COMMUNITY]), "得分": ranked["score"].round(1),
                             "主要原因": ranked["reasons_zh"], "超期未结": ranked["overdue"], "未结问题": ranked["open"]})
     league = kpi_table(issues, policy, start=start, end=end, by=s.COMMUNITY, reopened=reopened)
-    league = league[league[s.COMMUNITY] != ""].sort_values(["score", s.COMMUNITY], ascending=[False, True])
+    league = league_order(league[league[s.COMMUNITY] != ""], s.COMMUNITY)
     league = pd.DataFrame({"社区": league[s.COMMUNITY], "上报": league["reported"], "应结案": league["due"],
                            "结案率（%）": league["close_rate"].round(1), "按期结案率（%）": league["on_time_rate"].round(1),
                            "超期未结": league["overdue_open"], "综合得分": league["score"].round(1),

@@ -31,14 +31,17 @@ from geo.categories import CategoryTable
 #: Grade thresholds on the composite score (A >= 90, B 75-90, C 60-75, D 40-60, E < 40).
 GRADES: Final = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"), (-np.inf, "E"))
 #: Composite score weights (documented in docs/rectification.md).
-COMPOSITE_WEIGHTS: Final = {"close_rate": 0.35, "on_time_rate": 0.45, "no_rework_rate": 0.20}
+COMPOSITE_WEIGHTS: Final = {"close_rate": 0.25, "on_time_rate": 0.35, "no_rework_rate": 0.15, "no_overdue_rate": 0.25}
+#: The best grade a unit can get while this share of its cases due (the period's due cases plus the
+#: overdue backlog carried in) is still open past its deadline: a large backlog never reads A.
+OVERDUE_CAPS: Final = ((40.0, "D"), (25.0, "C"), (10.0, "B"))
 #: Deadline lights for open cases: share of the time limit used.
 YELLOW_AT: Final = 0.8
 RED_AT: Final = 1.0
 #: KPI columns in table order.
 KPI_COLUMNS: Final = ("reported", "due", "closed", "on_time", "reopened", "close_rate", "on_time_rate",
-                      "rework_rate", "overdue_open", "max_days_overdue", "median_days_to_close",
-                      "p90_days_to_close", "on_site_share", "score", "grade")
+                      "rework_rate", "overdue_open", "carried_overdue", "overdue_share", "max_days_overdue",
+                      "median_days_to_close", "p90_days_to_close", "on_site_share", "score", "grade")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,33 @@ def reopened_ids(history: pd.DataFrame) -> set[str]:
     status = history[history["field"] == s.STATUS]
     back = status[(status["old"] == "closed") & status["new"].isin(s.OPEN_STATUSES)]
     return set(back["issue_id"].astype(str))
+
+
+def capped_grade(score: float, overdue_share: float) -> str:
+    """The grade of ``score``, no better than the cap its overdue share allows (:data:`OVERDUE_CAPS`).
+
+    Examples
+    --------
+    >>> capped_grade(95.0, 3.0), capped_grade(95.0, 30.0), capped_grade(50.0, 30.0)
+    ('A', 'C', 'D')
+    """
+    letter = grade(score)
+    if not letter or not np.isfinite(overdue_share):
+        return letter
+    for share, cap in OVERDUE_CAPS:
+        if overdue_share >= share:
+            return max(letter, cap)  # letters sort A < B < ... < E: the worse of the two
+    return letter
+
+
+def league_order(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A league table in the order a leader reads it: by grade (A first, ungraded last), then score.
+
+    Sorting by score alone would put a capped D above a C (the backlog cap can lower a high score).
+    """
+    letter = table["grade"].replace("", "Z").fillna("Z")
+    return (table.assign(_g=letter).sort_values(["_g", "score", by], ascending=[True, False, True],
+                                                na_position="last", kind="stable").drop(columns="_g"))
 
 
 def grade(score: float) -> str:
@@ -158,17 +188,24 @@ def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, e
     backlog = cases[cases["open_overdue"]]
     out["overdue_open"] = backlog.groupby(keys[cases["open_overdue"]]).size()
     out["max_days_overdue"] = backlog.groupby(keys[cases["open_overdue"]])["days_overdue"].max()
-    counts = ["reported", "due", "closed", "on_time", "reopened", "overdue_open"]
+    # Overdue cases reported before the period: the backlog the unit carries into it.
+    carried = cases["open_overdue"] & (cases["reported_at"] < start)
+    out["carried_overdue"] = cases[carried].groupby(keys[carried]).size()
+    counts = ["reported", "due", "closed", "on_time", "reopened", "overdue_open", "carried_overdue"]
     out[counts] = out[counts].fillna(0).astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         due_n = out["due"].where(out["due"] > 0)
         out["close_rate"] = out["closed"] / due_n * 100
         out["on_time_rate"] = out["on_time"] / due_n * 100
         out["rework_rate"] = out["reopened"] / due_n * 100
+        # 超期未结 against the cases due: the period's due cases plus the overdue backlog carried in.
+        base = (out["due"] + out["carried_overdue"]).where(lambda b: b > 0)
+        out["overdue_share"] = (out["overdue_open"] / base * 100).clip(upper=100)
     out["score"] = (COMPOSITE_WEIGHTS["close_rate"] * out["close_rate"]
                     + COMPOSITE_WEIGHTS["on_time_rate"] * out["on_time_rate"]
-                    + COMPOSITE_WEIGHTS["no_rework_rate"] * (100 - out["rework_rate"]))
-    out["grade"] = out["score"].map(grade)
+                    + COMPOSITE_WEIGHTS["no_rework_rate"] * (100 - out["rework_rate"])
+                    + COMPOSITE_WEIGHTS["no_overdue_rate"] * (100 - out["overdue_share"].fillna(0)))
+    out["grade"] = [capped_grade(sc, sh) for sc, sh in zip(out["score"], out["overdue_share"], strict=True)]
     out = out[list(KPI_COLUMNS)]
     if by is None:
         return out.reset_index(drop=True) if len(out) else pd.DataFrame([{c: 0 for c in KPI_COLUMNS}])

@@ -9,7 +9,7 @@ from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.data import grid_measures, kpis, open_cases, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import fmt_change, fmt_date, fmt_pct, map_labels, t
+from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
 from geo.pipeline import filter_issues
@@ -46,6 +46,7 @@ cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _c
                 delta_color="inverse")
 cards[4].metric(t("open_now", lang), f"{len(open_now):,}",
                 fmt_change(len(open_now), len(open_before), lang) if has_before else None, delta_color="inverse")
+st.caption(kpi_basis(now, lang))
 
 ranked = score(grid_measures(ctx.source, end), names=Names.of(data.categories))
 names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]

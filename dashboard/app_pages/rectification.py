@@ -8,13 +8,23 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import bulletin, campaign, kpis, open_cases
-from dashboard.i18n import datetime_column, fmt_change, fmt_date, fmt_pct, fmt_week, local_naive, picker_format, t
+from dashboard.i18n import (
+    datetime_column,
+    fmt_change,
+    fmt_date,
+    fmt_pct,
+    fmt_week,
+    kpi_basis,
+    local_naive,
+    picker_format,
+    t,
+)
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
 from geo.campaign import describe
 from geo.export import to_safe_csv, to_safe_xlsx
 from geo.pipeline import ALL
-from geo.rectification import period_bounds
+from geo.rectification import league_order, period_bounds
 
 ctx, data = data_context()
 lang = ctx.lang
@@ -56,14 +66,16 @@ p90 = float(now["p90_days_to_close"])
 more[1].metric(t("kpi_p90_days_to_close", lang), "—" if not math.isfinite(p90) else f"{p90:.1f}")
 more[2].metric(t("kpi_on_site_share", lang), fmt_pct(now["on_site_share"]))
 more[3].metric(t("kpi_grade", lang), now["grade"] or "—", help=t("grade_caption", lang))
+more[4].metric(t("kpi_overdue_share", lang), fmt_pct(now["overdue_share"]))
+st.caption(kpi_basis(now, lang))
 
-SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdue_open", "median_days_to_close",
-         "score", "grade")
+SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdue_open", "overdue_share",
+         "median_days_to_close", "score", "grade")
 
 
 def _league(by: str, label: str) -> pd.DataFrame:
     table = kpis(ctx.source, ctx.flt, start, end, by)
-    table = table[table[by] != ""].sort_values(["score", by], ascending=[False, True], na_position="last")
+    table = league_order(table[table[by] != ""], by)
     out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN})
     return out.round(1)
 

@@ -61,8 +61,20 @@ def test_overall_kpis_by_hand(policy: KpiPolicy) -> None:
     # Days to close: A 0.333, G 1, B 5 -> median 1; p90 (linear) = 1 + 0.8 * (5 - 1) = 4.2.
     assert row["median_days_to_close"] == 1.0 and row["p90_days_to_close"] == pytest.approx(4.2)
     assert row["on_site_share"] == 40.0  # A and G of the five
-    # Composite: 0.35 * 75 + 0.45 * 50 + 0.20 * (100 - 25) = 63.75 -> C.
-    assert row["score"] == pytest.approx(63.75) and row["grade"] == "C"
+    # 超期未结 against the cases due: 4 due in March plus F carried in from February = 5; C and F overdue: 40 %.
+    assert row["carried_overdue"] == 1 and row["overdue_share"] == 40.0
+    # Composite: 0.25 * 75 + 0.35 * 50 + 0.15 * (100 - 25) + 0.25 * (100 - 40) = 62.5 -> C by score,
+    # but 40 % of the due cases overdue caps the grade at D.
+    assert row["score"] == pytest.approx(62.5) and row["grade"] == "D"
+
+
+def test_a_large_backlog_never_grades_a() -> None:
+    from geo.rectification import capped_grade
+
+    # The sample street's week: 97.5 % closed, 90.3 % on time, but 291 overdue of about 650 due.
+    assert capped_grade(95.0, 291 / 650 * 100) == "D"
+    assert capped_grade(95.0, 12.0) == "B" and capped_grade(95.0, 9.9) == "A" and capped_grade(70.0, 12.0) == "C"
+    assert capped_grade(float("nan"), 50.0) == ""  # nothing due: no grade at all
 
 
 def test_kpis_by_group_and_time_limit_override(policy: KpiPolicy) -> None:
@@ -129,3 +141,11 @@ def test_lights_skip_closed_and_void_and_sort_most_overdue_first(policy: KpiPoli
                                                (40, "D"), (39.9, "E"), (0, "E")])
 def test_grades(score: float, letter: str) -> None:
     assert grade(score) == letter
+
+
+def test_league_reads_by_grade_then_score() -> None:
+    from geo.rectification import league_order
+
+    table = pd.DataFrame({"community": ["甲", "乙", "丙", "丁"], "score": [87.2, 87.0, 95.0, float("nan")],
+                          "grade": ["D", "C", "A", ""]})
+    assert league_order(table, "community")["community"].tolist() == ["丙", "乙", "甲", "丁"]
