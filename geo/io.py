@@ -453,7 +453,10 @@ def read_ledger(
     reject(x.isna() | y.isna(), "coordinates are not numbers")
     reject((x == 0) & (y == 0), "coordinates are (0, 0), a placeholder")
     swapped = np.zeros(len(raw), dtype=bool)
-    if crs == CRS(s.STORAGE_CRS):
+    # Degrees of any kind (WGS84, CGCS2000, GCJ-02, BD-09): a row whose "latitude" is beyond 90 while
+    # its "longitude" would be a valid latitude was typed the wrong way round; fixed per row, counted.
+    in_degrees = isinstance(crs, str) or crs.is_geographic
+    if in_degrees:
         guess = guess_projected_crs(x.to_numpy(), y.to_numpy())
         if guess is not None:
             reject((x.abs() > 180) | (y.abs() > 180),

@@ -287,3 +287,14 @@ def test_odd_files_import_or_fail_in_one_line(tmp_path: Path, capsys: pytest.Cap
     else:
         assert code == 2 and err.count("\n") == 1 and expect in err and "Traceback" not in err
         assert Workspace(ws).status()["issues"] == 0  # nothing half-imported
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "gcj02", "bd09", "EPSG:4490"])
+def test_swapped_rows_are_fixed_in_every_degree_system(tmp_path: Path, crs: str) -> None:
+    path = tmp_path / "swapped.csv"
+    path.write_text("问题编号,问题类型,上报时间,经度,纬度\nS1,垃圾,2026-03-05,117.25,31.85\n"
+                    "S2,垃圾,2026-03-05,31.85,117.25\n", encoding="utf-8")
+    result = read_ledger(path, mapping=LedgerMapping(crs=crs), today=TODAY)
+    assert result.summary()["imported"] == 2 and result.swapped == 1
+    a, b = result.issues.geometry
+    assert a.distance(b) < 1e-9  # the swapped row lands where the other one does
