@@ -265,11 +265,13 @@ def import_ledger(
         merged, fresh_ids, updated_ids, unchanged, history = _merge(
             tx.load_issues(), incoming, ledger_columns=ledger.columns, stamp=stamp, name=name)
         merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=s.STORAGE_CRS)
-        merged[SUSPECT_POINT] = flag_suspect_points(merged).to_numpy()
+        stored = tx.load_mapping() or {}
+        points = {tuple(p) for p in [*stored.get("default_points", []), *mapping.default_points]}
+        merged[SUSPECT_POINT] = flag_suspect_points(merged, default_points=sorted(points)).to_numpy()
         merged[LIKELY_DUPLICATE_OF] = flag_likely_duplicates(merged).to_numpy()
         tx.put_issues(merged)  # validates: a bad value fails here, before anything is published
         tx.add_history(history)
-        tx.put_mapping(json.loads(mapping.to_json()))
+        tx.put_mapping(json.loads(mapping.to_json()) | {"default_points": [list(p) for p in sorted(points)]})
         rejects_ref = None
         if len(ledger.rejects):
             csv = safe_frame(ledger.rejects).to_csv(index=False).encode("utf-8-sig")

@@ -150,12 +150,16 @@ class LedgerMapping:
         CRS of the coordinate columns: an EPSG code, ``gcj02`` or ``bd09``; ``None`` = WGS84.
     tz
         Zone of the ledger's local times; ``None`` = Asia/Shanghai.
+    default_points
+        ``[lon, lat]`` (WGS84) positions the patrol app stores when it has no GPS fix (the office's
+        address): records there are always suspect points (:func:`geo.quality.flag_suspect_points`).
     """
 
     columns: dict[str, str] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
     crs: str | None = None
     tz: str | None = None
+    default_points: list[list[float]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, path: str | Path) -> LedgerMapping:
@@ -169,16 +173,22 @@ class LedgerMapping:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(doc, dict):
             raise ValueError(f"mapping file {Path(path).name} must hold a JSON object")
-        unknown = sorted(set(doc) - {"columns", "categories", "crs", "tz"})
+        unknown = sorted(set(doc) - {"columns", "categories", "crs", "tz", "default_points"})
         if unknown:
-            raise ValueError(f"unknown keys {unknown} in mapping file; allowed: columns, categories, crs, tz")
+            raise ValueError(f"unknown keys {unknown} in mapping file; allowed: columns, categories, crs, tz, "
+                             "default_points")
+        points = doc.get("default_points", [])
+        if not isinstance(points, list) or not all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(v, int | float) for v in p) for p in points):
+            raise ValueError("'default_points' must be a list of [longitude, latitude] pairs")
         for key in ("columns", "categories"):
             value = doc.get(key, {})
             if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
                 raise ValueError(f"'{key}' must map text to text")
         return cls(columns=dict(doc.get("columns", {})), categories=dict(doc.get("categories", {})),
                    crs=None if doc.get("crs") is None else str(doc["crs"]),
-                   tz=None if doc.get("tz") is None else str(doc["tz"]))
+                   tz=None if doc.get("tz") is None else str(doc["tz"]),
+                   default_points=[[float(a), float(b)] for a, b in points])
 
     def to_json(self) -> str:
         """The mapping as JSON text (what is saved in the workspace)."""

@@ -6,6 +6,8 @@ points are left out of hotspot statistics by default, with a visible switch to i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,20 +23,32 @@ LIKELY_DUPLICATE_OF = s.LIKELY_DUPLICATE_OF
 
 
 def flag_suspect_points(
-    issues: gpd.GeoDataFrame, *, min_records: int = 15, min_days: int = 3, min_categories: int = 3
+    issues: gpd.GeoDataFrame, *, min_records: int = 15, min_days: int = 3, min_categories: int = 3,
+    max_mix_distance: float = 0.15, min_mix_records: int = 50, min_address_share: float = 0.5,
+    neighbourhood_m: float = 500.0, min_ratio: float = 3.0, default_points: Sequence[tuple[float, float]] = (),
 ) -> pd.Series:
     """True for records on a pile at one identical coordinate pair that looks like a fallback.
 
     A patrol app whose GPS fails often stores a default position, typically the street office's
-    address. Such a pile is a false hotspot. Its signature: many records at *exactly* the same
-    coordinates, on several different days, of several unrelated categories. A genuine repeat
-    location (an encampment reported 38 times in two days, a building with no heating) has one
-    category and is *not* flagged: it is a real hotspot.
+    address; a geocoder stores a city's centre for an address it cannot place. Such a pile is a false
+    hotspot. A busy real address (a market, a school gate, a street that floods every year) is a
+    true one, and exact piles are normal in geocoded ledgers. A pile is suspect when it is large and
+    lasting (``min_records`` records on ``min_days`` days or more), out of proportion to its
+    neighbourhood (``min_ratio`` times the busiest other exact location within ``neighbourhood_m``),
+    and shows one of the two signatures of a fallback:
 
-    Parameters
-    ----------
-    min_records, min_days, min_categories
-        All three must be reached at one coordinate pair for its records to be flagged.
+    - many places at one point: at least ``min_address_share`` of its records carry distinct
+      addresses (the clerk typed where the problem was; the app stored where it had no fix);
+    - it collects everything: at least ``min_mix_records`` records of at least
+      ``min(min_categories, categories in the ledger)`` categories whose mix is within
+      ``max_mix_distance`` (total variation distance) of the whole ledger's mix. A real place is
+      dominated by its own problems; the size floor keeps a small pile from matching by chance.
+
+    A pile at one of ``default_points`` (lon, lat in WGS84, matched to 1e-6 degrees: the office's
+    configured fallback) is suspect whatever its size.
+
+    Measured in ``docs/import.md``: the sample's planted pile is found; on Houston's 100 months the
+    downtown geocode pile (84 records at City Hall) is found and none of the busy real addresses.
 
     Returns
     -------
@@ -51,12 +65,45 @@ def flag_suspect_points(
         "y": shapely.get_y(geoms[ok].to_numpy()),
         "day": issues.loc[ok, s.REPORTED_AT].dt.date,  # local days in the ledger's zone
         "cat": issues.loc[ok, s.CATEGORY].astype(str),
+        "addr": (issues.loc[ok, s.ADDRESS].astype("string").str.strip() if s.ADDRESS in issues
+                 else pd.Series(pd.NA, index=issues.index[ok], dtype="string")),
     }, index=issues.index[ok])
-    stats = key.groupby(["x", "y"]).agg(n=("day", "size"), days=("day", "nunique"), cats=("cat", "nunique"))
-    piles = stats[(stats["n"] >= min_records) & (stats["days"] >= min_days) & (stats["cats"] >= min_categories)]
-    if piles.empty:
+    suspect: set[tuple[float, float]] = set()
+    if default_points:
+        located = key[["x", "y"]].drop_duplicates()
+        for lon, lat in default_points:
+            near = located[(located["x"] - lon).abs().le(1e-6) & (located["y"] - lat).abs().le(1e-6)]
+            suspect.update(map(tuple, near.to_numpy()))
+    stats = key.groupby(["x", "y"]).agg(n=("day", "size"), days=("day", "nunique"), cats=("cat", "nunique"),
+                                        addrs=("addr", "nunique"), with_addr=("addr", "count"))
+    need_cats = min(min_categories, int(key["cat"].nunique()))
+    piles = stats[(stats["n"] >= min_records) & (stats["days"] >= min_days)]
+    if len(piles):
+        overall = key["cat"].value_counts(normalize=True)
+        metric = gpd.GeoSeries(gpd.points_from_xy(stats.index.get_level_values("x"), stats.index.get_level_values("y")),
+                               crs=issues.crs)
+        metric = metric.to_crs(metric_crs_for(metric)).to_numpy()
+        tree = shapely.STRtree(metric)
+        counts = stats["n"].to_numpy()
+        position = {k: i for i, k in enumerate(stats.index)}
+        for (px, py), row in piles.iterrows():
+            many_places = row["with_addr"] >= 0.8 * row["n"] and row["addrs"] >= min_address_share * row["n"]
+            collects_all = False
+            if row["n"] >= min_mix_records and row["cats"] >= need_cats:
+                mine = key[(key["x"] == px) & (key["y"] == py)]["cat"].value_counts(normalize=True)
+                distance = 0.5 * float((mine.reindex(overall.index, fill_value=0.0) - overall).abs().sum())
+                collects_all = distance <= max_mix_distance
+            if not (many_places or collects_all):
+                continue  # one place with its own problems: a real hotspot
+            i = position[(px, py)]
+            around = tree.query(metric[i], predicate="dwithin", distance=neighbourhood_m)
+            others = counts[around[around != i]]
+            busiest = int(others.max()) if len(others) else 0
+            if row["n"] >= min_ratio * max(busiest, 1):
+                suspect.add((px, py))
+    if not suspect:
         return flags
-    on_pile = pd.MultiIndex.from_frame(key[["x", "y"]]).isin(piles.index)
+    on_pile = pd.MultiIndex.from_frame(key[["x", "y"]]).isin(list(suspect))
     flags[key.index[on_pile]] = True
     return flags
 

@@ -400,6 +400,9 @@ class _Transaction:
     def load_history(self) -> pd.DataFrame:
         return self._base_part("history")
 
+    def load_mapping(self) -> dict[str, Any] | None:
+        return self._base_part("mapping")
+
     def put_issues(self, issues: gpd.GeoDataFrame) -> None:
         self.staged["issues"] = s.conform_issues(issues)
 

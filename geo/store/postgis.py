@@ -292,6 +292,12 @@ class _PgTransaction:
     def load_history(self) -> pd.DataFrame:
         return pd.concat([_read_history(self._conn, self._ws), *self.history], ignore_index=True)
 
+    def load_mapping(self) -> dict[str, Any] | None:
+        if "mapping" in self.staged:
+            return self.staged["mapping"]
+        row = self._conn.execute("SELECT mapping FROM gw_workspaces WHERE name = %s", (self._ws,)).fetchone()
+        return row[0] if row else None
+
     def put_issues(self, issues: gpd.GeoDataFrame) -> None:
         self.staged["issues"] = s.conform_issues(issues)
 

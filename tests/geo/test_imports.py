@@ -88,13 +88,14 @@ def test_double_submissions_and_piles_are_flagged_not_dropped(tmp_path: Path) ->
             "D3,乱停乱放,2026-03-02 09:06:00,0.50003,0.50003,待处置,",  # other category: not a repeat
             "D4,垃圾,2026-03-02 09:30:00,0.50003,0.50003,待处置,"]  # 25 min later: not a repeat
     cats = ["垃圾", "乱停乱放", "牛皮癣", "占道经营"]
-    # A pile: 20 reports on one point, 4 categories, 6 days, at least 12 minutes apart within a day.
-    rows += [f"P{i},{cats[i % 4]},2026-03-{1 + i % 6:02d} 10:{i:02d},1.25,1.75,待处置," for i in range(20)]
+    # A pile: 60 reports on one point, 4 categories in the ledger's own mix, 6 days, minutes apart
+    # (no addresses, so the "collects everything" signature must carry it: 50 records or more).
+    rows += [f"P{i},{cats[i % 4]},2026-03-{1 + i % 6:02d} 10:{i:02d},1.25,1.75,待处置," for i in range(60)]
     summary = import_ledger(ws, ledger(tmp_path, "f.csv", "\n".join(rows) + "\n"), now=NOW)
     issues = ws.load_issues().set_index(s.ISSUE_ID)
-    assert summary.imported == 24 and summary.suspect_points == 20
+    assert summary.imported == 64 and summary.suspect_points == 60
     assert issues[LIKELY_DUPLICATE_OF].dropna().to_dict() == {"D2": "D1"}
-    assert issues.loc[[f"P{i}" for i in range(20)], SUSPECT_POINT].all()
+    assert issues.loc[[f"P{i}" for i in range(60)], SUSPECT_POINT].all()
     assert not issues.loc[["D1", "D2", "D3", "D4"], SUSPECT_POINT].any()
 
 
