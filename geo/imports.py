@@ -15,7 +15,7 @@ import json
 import os
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.categories import CategoryTable, read_categories
+from geo.categories import OTHER, CategoryTable, read_categories
 from geo.crs import metric_crs_for
 from geo.export import safe_frame
 from geo.io import LedgerError, read_grids, read_ledger
@@ -109,6 +109,7 @@ def import_grids(
     id_field: str = s.GRID_ID,
     name_field: str = s.GRID_NAME,
     community_field: str = s.COMMUNITY,
+    cadres_field: str = s.CADRES,
     min_area_m2: float = 1.0,
     now: dt.datetime | None = None,
 ) -> GridImport:
@@ -118,7 +119,7 @@ def import_grids(
     issues are re-joined to the new grids in the same commit.
     """
     grids = read_grids(path, id_field=id_field, name_field=name_field, community_field=community_field,
-                       repair=True)
+                       cadres_field=cadres_field, repair=True)
     repaired = list(grids.attrs.get("repaired", []))
     metric = grids.geometry.to_crs(metric_crs_for(grids.geometry)).to_numpy()
     tree = shapely.STRtree(metric)
@@ -251,6 +252,10 @@ def import_ledger(
         If the ledger cannot be read, or the store holds no grids.
     """
     mapping = mapping or LedgerMapping()
+    # Labels mapped for earlier ledgers apply to this one too (the clerk maps a label once).
+    saved = (store.read("mapping").mapping or {}).get("categories", {})
+    if saved:
+        mapping = replace(mapping, categories={**saved, **mapping.categories})
     path = Path(path)
     name = safe_filename(source_name or path.name)
     moment = now or dt.datetime.now(dt.UTC)
@@ -298,6 +303,59 @@ def import_ledger(
         tx.log({"at": stamp, "kind": "ledger", "source": name, "sha256": digest, **asdict(summary),
                 "columns": ledger.columns})
     return summary
+
+
+def category_labels(raw: pd.Series, categories: CategoryTable) -> pd.DataFrame:
+    """Every raw category label with its count and the category it maps to now, most frequent first.
+
+    ``known`` says whether the table (with its synonyms) knows the label; unknown ones map to
+    ``other`` until the user chooses.
+    """
+    counts = raw.astype("string").str.strip().replace("", pd.NA).dropna().value_counts()
+    suggested = [categories.match(label) for label in counts.index]
+    return pd.DataFrame({"label": counts.index.astype(str), "count": counts.to_numpy(dtype=int),
+                         "category": [c or OTHER for c in suggested], "known": [c is not None for c in suggested]})
+
+
+def remap_categories(store: IssueStore, synonyms: dict[str, str], *, categories: CategoryTable | None = None,
+                     now: dt.datetime | None = None) -> int:
+    """Save ``raw label -> category`` choices to the store's mapping and re-map the stored issues.
+
+    One commit: the issues whose category changes (with a history row each), the mapping later
+    imports use, and a log record. Deadlines stay as imported.
+
+    Returns
+    -------
+    int
+        How many stored issues changed category.
+
+    Raises
+    ------
+    ValueError
+        If a choice names an unknown category code.
+    """
+    base = categories or read_categories()
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
+    with store.transaction() as tx:
+        stored = tx.load_mapping() or {}
+        merged = {**stored.get("categories", {}), **synonyms}
+        table = base.with_synonyms(merged)  # validates the codes
+        issues = tx.load_issues()
+        changed = 0
+        if issues is not None and len(issues):
+            new = table.map_labels(issues[s.CATEGORY_RAW]).astype("string")
+            old = issues[s.CATEGORY].astype("string")
+            diff = (new != old).fillna(False).to_numpy(dtype=bool)
+            changed = int(diff.sum())
+            if changed:
+                tx.add_history(pd.DataFrame({"issue_id": issues.loc[diff, s.ISSUE_ID].to_numpy(), "changed_at": stamp,
+                                             "field": s.CATEGORY, "old": old[diff].to_numpy(), "new": new[diff].to_numpy(),
+                                             "source": "category mapping"}))
+                tx.put_issues(issues.assign(**{s.CATEGORY: new.to_numpy()}))
+        tx.put_mapping({**stored, "categories": merged})
+        tx.log({"at": stamp, "kind": "mapping", "source": "category mapping", "read": len(synonyms), "imported": 0,
+                "updated": changed, "rejected": 0, "duplicates": 0, "labels": synonyms})
+    return changed
 
 
 #: The message when a ledger comes before any grids.

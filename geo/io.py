@@ -568,12 +568,41 @@ def _reject_implausible_times(reject: Any, reported_txt: pd.Series, reported: pd
                f"{label} time in the future: " + shown + "; check the date")
 
 
+def read_grid_layer(path: str | Path) -> gpd.GeoDataFrame:
+    """A grid layer as GDAL reads it (all its own columns), in WGS84, for choosing its fields.
+
+    Raises
+    ------
+    LedgerError
+        If the file cannot be read, has no CRS, its CRS contradicts its numbers, or it holds no polygons.
+    """
+    name = Path(path).name
+    lowered = str(path).lower()
+    source = f"/vsizip/{path}" if lowered.endswith(".zip") else f"/vsigzip/{path}" if lowered.endswith(".gz") else str(path)
+    if lowered.endswith(".zip"):
+        _check_archive(Path(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            layer = gpd.read_file(source)
+    except Exception as exc:
+        raise LedgerError(f"cannot read grid layer {name}: {_one_line(exc)}") from exc
+    if layer.crs is None:
+        raise LedgerError(f"grid layer {name} has no CRS: add its .prj file (or save it as GeoPackage)")
+    check_declared_crs(layer, name=name)
+    kinds = set(layer.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise LedgerError(f"grid layer {name} must hold polygons, found {sorted(kinds) or 'nothing'}")
+    return layer.to_crs(s.STORAGE_CRS)
+
+
 def read_grids(
     path: str | Path,
     *,
     id_field: str = s.GRID_ID,
     name_field: str = s.GRID_NAME,
     community_field: str = s.COMMUNITY,
+    cadres_field: str = s.CADRES,
     repair: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read management grid polygons into the canonical grid schema (WGS84).
@@ -628,7 +657,7 @@ def read_grids(
             s.GRID_NAME: text(name_field, ids),
             s.COMMUNITY: text(community_field),
             s.STREET: text(s.STREET),
-            s.CADRES: text(s.CADRES),
+            s.CADRES: text(cadres_field),
         },
         geometry=geoms.to_crs(s.STORAGE_CRS),
         crs=s.STORAGE_CRS,

@@ -47,6 +47,36 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "grid_raw": ("所属网格", "网格", "网格名称", "grid"),
 }
 
+#: Grid layer field -> column name aliases (after :func:`normalize_label`), most specific first.
+GRID_FIELD_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "id": ("网格编码", "网格编号", "网格代码", "网格id", "grid_id", "gridid", "grid_code", "gridcode", "code", "id",
+           "nc_id", "borocd", "precinct", "district", "objectid"),
+    "name": ("网格名称", "网格名", "名称", "grid_name", "gridname", "name", "nc_name", "boroname"),
+    "community": ("所属社区", "社区名称", "社区", "community", "neighborhood", "service_re"),
+    "cadres": ("网格员", "包保责任人", "责任人", "网格长", "cadres", "inspectors"),
+}
+
+
+def guess_grid_fields(columns: Iterable[object]) -> dict[str, str]:
+    """The grid layer's columns that most likely hold the id, name, community and cadres.
+
+    Examples
+    --------
+    >>> guess_grid_fields(["OBJECTID", "网格编码", "网格名称", "所属社区", "geometry"])
+    {'id': '网格编码', 'name': '网格名称', 'community': '所属社区'}
+    """
+    names = [str(c) for c in columns if str(c) != "geometry"]
+    keys = {_header_key(c): c for c in reversed(names)}  # the first of two equal-looking columns wins
+    found: dict[str, str] = {}
+    for field_name, aliases in GRID_FIELD_ALIASES.items():
+        for alias in aliases:
+            column = keys.get(_header_key(alias))
+            if column is not None and column not in found.values():
+                found[field_name] = column
+                break
+    return found
+
+
 #: Raw status text -> canonical status. Unknown statuses are reported, never guessed silently.
 STATUS_VALUES: Final[dict[str, str]] = {
     **dict.fromkeys(("待处置", "待派遣", "待受理", "未处置", "待处理", "未处理", "新建", "open",

@@ -216,3 +216,27 @@ def test_a_busy_lock_is_a_clear_error(tmp_path: Path) -> None:
     ws.root.mkdir()
     with filelock.FileLock(str(ws.root / ".lock")), pytest.raises(StoreError, match="busy"), ws.transaction():
         pass
+
+
+def test_category_choices_remap_stored_issues_and_later_imports(make_store: Callable[[], IssueStore],
+                                                                 tmp_path: Path) -> None:
+    from geo.categories import read_categories
+    from geo.imports import category_labels, remap_categories
+
+    store = with_grids(make_store(), tmp_path)
+    import_ledger(store, write(tmp_path, "w1.csv", "A,Graffiti,2026-03-02 09:00,0.5,0.5,待处置,\n"
+                                                   "B,噪音扰民,2026-03-02 10:00,0.5,0.5,待处置,\n"
+                                                   "C,噪音扰民,2026-03-02 11:00,0.5,0.5,待处置,\n"))
+    labels = category_labels(store.load_issues()[s.CATEGORY_RAW], read_categories())
+    assert labels.values.tolist() == [["噪音扰民", 2, "other", False], ["Graffiti", 1, "posters", True]]
+    assert remap_categories(store, {"噪音扰民": "street_vending"}) == 2
+    issues = store.load_issues().set_index(s.ISSUE_ID)
+    assert issues[s.CATEGORY].to_dict() == {"A": "posters", "B": "street_vending", "C": "street_vending"}
+    assert store.read("mapping").mapping["categories"] == {"噪音扰民": "street_vending"}
+    assert store.imports()[-1]["kind"] == "mapping"
+    assert (store.load_history()["field"] == "category").sum() == 2
+    # A later ledger with the same label maps it the same way without being told again.
+    import_ledger(store, write(tmp_path, "w2.csv", "D,噪音扰民,2026-03-03 09:00,0.5,0.5,待处置,\n"))
+    assert store.load_issues().set_index(s.ISSUE_ID).at["D", s.CATEGORY] == "street_vending"
+    with pytest.raises(ValueError, match="unknown category codes"):
+        remap_categories(store, {"x": "nonsense"})
