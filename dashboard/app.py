@@ -19,10 +19,24 @@ st.set_page_config(page_title="Gridwatch 网格治理热点分析", page_icon=st
 ensure_assets()  # Leaflet and plugins copied from installed packages; served at /app/static
 ctx = build_sidebar()
 data_page = st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":material/upload_file:",
-                    url_path="data", default=ctx.data is None)
+                    url_path="data")
+
+
+def _to_data_page() -> None:
+    """An empty workspace's home and ``/overview``: straight on to the 数据 page (at ``/data``)."""
+    st.switch_page(data_page)
+
+
+def _to_overview() -> None:
+    """``/overview`` on a workspace with data: the overview, which as the default page lives at the root."""
+    st.switch_page(overview_page)
+
+# A default page is served at the root and cannot be reached by its own path, so /overview is a
+# hidden forwarder (bookmarks and links in the bulletin use it).
+overview_page = st.Page("app_pages/overview.py", title=t("page_overview", ctx.lang), icon=":material/dashboard:",
+                        url_path="home", default=True)
 pages = [
-    st.Page("app_pages/overview.py", title=t("page_overview", ctx.lang), icon=":material/dashboard:",
-            url_path="overview", default=ctx.data is not None),
+    overview_page,
     st.Page("app_pages/map.py", title=t("page_map", ctx.lang), icon=":material/map:", url_path="map"),
     st.Page("app_pages/hotspots.py", title=t("page_hotspots", ctx.lang), icon=":material/local_fire_department:",
             url_path="hotspots"),
@@ -33,6 +47,11 @@ pages = [
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
     data_page,
     st.Page("app_pages/bigscreen.py", title=t("page_bigscreen", ctx.lang), icon=":material/tv:", url_path="bigscreen"),
+    st.Page(_to_overview, title=t("page_overview", ctx.lang), url_path="overview", visibility="hidden"),
 ]
-# An empty workspace offers only the Data page: nothing else has anything to show yet.
-st.navigation(pages if ctx.data is not None else [data_page]).run()
+# An empty workspace offers only the Data page: nothing else has anything to show yet. Its home is a
+# forwarder rather than the data page itself, because a default page cannot be reached by its own path.
+empty = [st.Page(_to_data_page, title=t("page_data", ctx.lang), url_path="start", default=True, visibility="hidden"),
+         st.Page(_to_data_page, title=t("page_overview", ctx.lang), url_path="overview", visibility="hidden"),
+         data_page]
+st.navigation(pages if ctx.data is not None else empty).run()

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,7 @@ from geo.changes import category_changes
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.excel import READ_PROBLEM
 from geo.hotspot_analysis import HotspotResult, run_hotspots
-from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
+from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_grid_layer, read_table
 from geo.pipeline import (
     SAMPLE_WORKSPACE,
     AnalysisResult,
@@ -101,6 +102,20 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
     raw = read_table(path)
     headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW, READ_PROBLEM)]
     return headers, raw[headers].head(5)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def grid_layer(path: str, mtime: float) -> gpd.GeoDataFrame:
+    """An uploaded grid layer with all its own columns, in WGS84 (small: a street's or district's grids)."""
+    return read_grid_layer(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def ledger_column(path: str, mtime: float, column: str, limit: int | None = None) -> pd.Series:
+    """One column of an uploaded ledger as text (the first ``limit`` rows when given)."""
+    raw = read_table(path)
+    values = raw[column].astype("string") if column in raw.columns else pd.Series(dtype="string")
+    return values.head(limit) if limit else values
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

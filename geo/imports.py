@@ -353,7 +353,7 @@ def remap_categories(store: IssueStore, synonyms: dict[str, str], *, categories:
                                              "source": "category mapping"}))
                 tx.put_issues(issues.assign(**{s.CATEGORY: new.to_numpy()}))
         tx.put_mapping({**stored, "categories": merged})
-        tx.log({"at": stamp, "kind": "mapping", "source": "category mapping", "read": len(synonyms), "imported": 0,
+        tx.log({"at": stamp, "kind": "mapping", "source": "", "read": len(synonyms), "imported": 0,
                 "updated": changed, "rejected": 0, "duplicates": 0, "labels": synonyms})
     return changed
 

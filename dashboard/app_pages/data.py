@@ -1,4 +1,5 @@
-"""数据: upload a ledger (and grids), check the detected mapping, import, see the accounting."""
+"""数据: a wizard a clerk can finish: grids and their fields, the ledger and its columns and coordinates,
+the problem types, then the import with an account of every row."""
 
 from __future__ import annotations
 
@@ -6,99 +7,239 @@ import io
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
+from dashboard.components.maps import preview_map
 from dashboard.components.text import plain
-from dashboard.data import ledger_preview, store_of
+from dashboard.data import grid_layer, ledger_column, ledger_preview, store_of
 from dashboard.detail import photo_base
+from dashboard.errors import explain
 from dashboard.i18n import datetime_column, t
 from dashboard.shell import context
-from geo.errors import one_line
+from geo import schema as s
+from geo.categories import read_categories
 from geo.export import to_safe_csv
-from geo.imports import import_grids, import_ledger, store_upload
-from geo.mapping import HEADER_ALIASES, LedgerMapping, guess_columns
+from geo.imports import category_labels, import_grids, import_ledger, remap_categories, store_upload
+from geo.mapping import LedgerMapping, guess_columns, guess_grid_fields
+from geo.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",
           "department", "deadline_at", "photo_before", "photo_after", "grid_raw", "source")
-CRS_CHOICES = {"EPSG:4326": "WGS84 (GPS)", "gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)",
-               "EPSG:4490": "CGCS2000"}
+#: Labels offered one by one on the page; rarer ones import as recognised or as 其他 (and are listed).
+MAX_LABELS = 40
+PREVIEW_POINTS = 1000
+#: Zones offered for the ledger's local times (Chinese ledgers first; the US ones for the 311 samples).
+TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Urumqi", "America/Los_Angeles",
+              "America/Chicago", "America/New_York", "Europe/London", "UTC")
 
 ctx = context()
 lang = ctx.lang
 ws = store_of(ctx.source.workspace)
+categories = read_categories()
 st.title(t("data_title", lang))
 
-ledger_file = st.file_uploader(t("upload_ledger", lang), type=["csv", "xlsx", "geojson", "json", "gpkg", "zip"],
-                               key="gw_upload_ledger")
-grids_file = st.file_uploader(t("upload_grids", lang), type=["geojson", "json", "gpkg", "zip"], key="gw_upload_grids")
 
-too_large = [f for f in (ledger_file, grids_file) if f is not None and f.size > MAX_UPLOAD_MB * 1024 * 1024]
-if too_large:
-    st.error(t("too_large", lang, mb=MAX_UPLOAD_MB))
-    st.stop()
+def show_error(exc: BaseException) -> None:
+    """One sentence in the page's language (file names in it are escaped), the library's line aside."""
+    sentence, detail = explain(exc, lang)
+    st.error(plain(sentence))
+    if detail:
+        with st.expander(t("err_detail", lang)):
+            st.text(detail)
 
-overrides: dict[str, str] = {}
-crs = "EPSG:4326"
-saved: Path | None = None
-if ledger_file is not None:
-    # Saved once per upload (keyed by the uploader's file id), read only as data.
-    key = f"gw_saved_{ledger_file.file_id}"
-    if key not in st.session_state:
-        st.session_state[key] = str(store_upload(ws, ledger_file.name, ledger_file.getvalue()))
-    saved = Path(st.session_state[key])
+
+def saved_upload(uploaded: object, key: str) -> Path:
+    """The uploaded file saved once (keyed by the uploader's file id), read only as data."""
+    slot = f"gw_saved_{key}_{uploaded.file_id}"  # type: ignore[attr-defined]
+    if slot not in st.session_state:
+        st.session_state[slot] = str(store_upload(ws, uploaded.name, uploaded.getvalue()))  # type: ignore[attr-defined]
+    return Path(st.session_state[slot])
+
+
+def too_large(uploaded: object) -> bool:
+    if uploaded is not None and uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:  # type: ignore[attr-defined]
+        st.error(t("too_large", lang, mb=MAX_UPLOAD_MB))
+        return True
+    return False
+
+
+state = ws.read("grids")
+grids = state.grids
+
+# --- Step 1: grids -----------------------------------------------------------------------------------
+st.subheader(t("wiz_grids", lang))
+st.caption(t("wiz_grids_have", lang, n=len(grids)) if grids is not None else t("wiz_grids_none", lang))
+grids_file = st.file_uploader(t("wiz_grid_file", lang), type=["geojson", "json", "gpkg", "zip"], key="gw_upload_grids")
+if grids_file is not None and not too_large(grids_file):
+    grid_path = saved_upload(grids_file, "grids")
     try:
-        headers, preview = ledger_preview(str(saved), saved.stat().st_mtime)
-    except Exception as exc:  # any failure is one line on the page, never a traceback
-        st.error(t("import_failed", lang, error=plain(one_line(exc))))
-        st.stop()
-    st.caption(t("preview", lang))
-    st.dataframe(preview, hide_index=True, width="stretch")
-    guessed = guess_columns(headers)
-    st.subheader(t("detected_mapping", lang))
-    none = t("not_mapped", lang)
-    cols = st.columns(5)
-    for i, name in enumerate(FIELDS):
-        options = [none, *headers]
-        current = guessed.get(name)
-        choice = cols[i % 5].selectbox(f"{name} ({HEADER_ALIASES[name][0]})", options,
-                                       index=options.index(current) if current in options else 0,
-                                       key=f"gw_map_{name}")
-        if choice != none and choice != current:
-            overrides[name] = choice
-    crs = st.selectbox(t("coord_system", lang), list(CRS_CHOICES), format_func=CRS_CHOICES.__getitem__,
-                       key="gw_crs")
+        layer = grid_layer(str(grid_path), grid_path.stat().st_mtime)
+    except Exception as exc:  # any failure is one sentence, never a traceback
+        show_error(exc)
+        layer = None
+    if layer is not None:
+        columns = [c for c in layer.columns if c != "geometry"]
+        guessed = guess_grid_fields(columns)
+        none = t("not_mapped", lang)
+        c1, c2, c3, c4 = st.columns(4)
+        id_field = c1.selectbox(t("wiz_grid_id", lang), columns, key="gw_grid_id",
+                                index=columns.index(guessed["id"]) if "id" in guessed else 0)
 
-if (ledger_file is not None or grids_file is not None) and st.button(t("run_import", lang), type="primary"):
-    progress = st.progress(0, text=t("importing", lang))
-    try:
-        if grids_file is not None:
-            grid_path = store_upload(ws, grids_file.name, grids_file.getvalue())
-            grid_result = import_grids(ws, grid_path)
-            st.session_state["gw_grid_report"] = asdict(grid_result)
-            progress.progress(40, text=t("step_grids", lang))
-        if saved is not None:
-            progress.progress(50, text=t("step_saved", lang))
-            summary = import_ledger(ws, saved, mapping=LedgerMapping(columns=overrides, crs=crs),
-                                    source_name=ledger_file.name if ledger_file else None)
-            st.session_state["gw_last_import"] = asdict(summary)
-        progress.progress(100, text=t("step_done", lang))
-    except Exception as exc:  # any failure is one line on the page; the store published nothing
-        progress.empty()
-        st.error(t("import_failed", lang, error=plain(one_line(exc))))
-    else:
-        st.rerun()  # the sidebar and navigation were drawn before the import: redraw them
+        def optional(col: object, label: str, role: str) -> str:
+            options = [none, *columns]
+            pick = col.selectbox(label, options, key=f"gw_grid_{role}",  # type: ignore[attr-defined]
+                                 index=options.index(guessed[role]) if role in guessed else 0)
+            return "" if pick == none else str(pick)
 
+        name_field = optional(c2, t("wiz_grid_name", lang), "name")
+        community_field = optional(c3, t("wiz_grid_community", lang), "community")
+        cadres_field = optional(c4, t("wiz_grid_cadres", lang), "cadres")
+        shown = [c for c in (id_field, name_field, community_field) if c]
+        m = preview_map(layer, tooltip_columns=shown)
+        if m is not None:
+            st_folium(m, key=f"gw-grid-preview-{grids_file.file_id}", height=360, use_container_width=True,
+                      returned_objects=[])
+        st.caption(t("wiz_grid_preview", lang, n=len(layer)))
+        st.dataframe(pd.DataFrame(layer[columns].head(5)).astype("string"), hide_index=True, width="stretch")
+        if st.button(t("wiz_import_grids", lang), type="primary", key="gw_import_grids"):
+            try:
+                with st.spinner(t("importing", lang)):
+                    grid_report = import_grids(ws, grid_path, id_field=id_field, name_field=name_field,
+                                          community_field=community_field, cadres_field=cadres_field)
+            except Exception as exc:
+                show_error(exc)
+            else:
+                st.session_state["gw_grid_report"] = asdict(grid_report)
+                st.rerun()  # the sidebar and the other steps read the new grids
 report = st.session_state.get("gw_grid_report")
 if report:
-    st.info(t("grid_report", lang, n=report["grids"], repaired=len(report["repaired"]),
-              overlaps=len(report["overlaps"]), gaps=report["gaps"]))
+    st.success(t("wiz_grid_done", lang, n=report["grids"], repaired=len(report["repaired"]),
+                 overlaps=len(report["overlaps"]), gaps=report["gaps"], moved=report.get("moved", 0),
+                 outside=report.get("now_outside", 0), inside=report.get("now_inside", 0)))
+
+# --- Step 2: ledger ----------------------------------------------------------------------------------
+st.subheader(t("wiz_ledger", lang))
+ledger_file = None
+if grids is None:
+    st.info(t("wiz_ledger_needs_grids", lang))
+else:
+    ledger_file = st.file_uploader(t("upload_ledger", lang), type=["csv", "xlsx", "geojson", "json", "gpkg", "zip"],
+                                   key="gw_upload_ledger")
+saved: Path | None = None
+headers: list[str] = []
+overrides: dict[str, str] = {}
+used: dict[str, str] = {}
+crs = "EPSG:4326"
+tz = TIME_ZONES[0]
+if ledger_file is not None and not too_large(ledger_file):
+    saved = saved_upload(ledger_file, "ledger")
+    mtime = saved.stat().st_mtime
+    try:
+        headers, preview = ledger_preview(str(saved), mtime)
+    except Exception as exc:  # any failure is one sentence on the page, never a traceback
+        show_error(exc)
+        saved = None
+    if saved is not None:
+        st.caption(t("preview", lang))
+        st.dataframe(preview, hide_index=True, width="stretch")
+        guessed = guess_columns(headers)
+        st.markdown(f"**{t('detected_mapping', lang)}**")
+        none = t("not_mapped", lang)
+        cols = st.columns(5)
+        for i, name in enumerate(FIELDS):
+            options = [none, *headers]
+            current = guessed.get(name)
+            choice = cols[i % 5].selectbox(t(f"field_{name}", lang), options,
+                                           index=options.index(current) if current in options else 0,
+                                           key=f"gw_map_{name}")
+            if choice != none:
+                used[name] = choice
+                if choice != current:
+                    overrides[name] = choice
+        # Coordinates: detected from the numbers, chosen by the clerk, checked on a map.
+        x = numbers(ledger_column(str(saved), mtime, used["lon"], PREVIEW_POINTS)) if "lon" in used else np.array([])
+        y = numbers(ledger_column(str(saved), mtime, used["lat"], PREVIEW_POINTS)) if "lat" in used else np.array([])
+        detected = detect_crs(x, y) if len(x) else "EPSG:4326"
+        crs_keys = [*CRS_CHOICES, OTHER_EPSG]
+        label = {k: CRS_CHOICES[k][0 if lang == "zh" else 1] for k in CRS_CHOICES} | {OTHER_EPSG: t("wiz_crs_other", lang)}
+        crs = st.selectbox(t("coord_system", lang), crs_keys, index=crs_keys.index(detected), format_func=label.__getitem__,
+                           key=f"gw_crs_{ledger_file.file_id}")
+        st.caption(t("wiz_crs_detected", lang, name=label[detected]))
+        tz = st.selectbox(t("wiz_tz", lang), TIME_ZONES, key="gw_tz")
+        if crs == OTHER_EPSG:
+            code = st.text_input(t("wiz_crs_code", lang), key="gw_crs_code").strip().upper().removeprefix("EPSG:")
+            crs = f"EPSG:{code}" if code.isdigit() else "EPSG:4326"
+        try:
+            lon, lat, share = points_preview(x, y, crs, grids, limit=PREVIEW_POINTS)
+        except ValueError as exc:
+            show_error(exc)
+            lon, lat, share = np.array([]), np.array([]), None
+        if len(lon):
+            st.caption(t("wiz_points", lang, n=len(lon), share=f"{(share or 0) * 100:.0f}%"))
+            m = preview_map(grids, lon, lat, tooltip_columns=(s.GRID_NAME,))
+            if m is not None:
+                st_folium(m, key=f"gw-point-preview-{ledger_file.file_id}-{crs}", height=360, use_container_width=True,
+                          returned_objects=[])
+        else:
+            st.warning(t("wiz_points_none", lang))
+
+# --- Step 3: problem types ---------------------------------------------------------------------------
+choices: dict[str, str] = {}
+apply_stored = False
+if saved is not None and "category" in used:
+    st.subheader(t("wiz_categories", lang))
+    st.caption(t("wiz_categories_caption", lang))
+    stored_mapping = ws.read("mapping").mapping or {}
+    table = categories.with_synonyms(stored_mapping.get("categories", {}))
+    labels = category_labels(ledger_column(str(saved), saved.stat().st_mtime, used["category"]), table)
+    codes = categories.codes
+    label_cols = st.columns(3)
+    for i, row in enumerate(labels.head(MAX_LABELS).itertuples(index=False)):
+        # A raw label is ledger text: escaped, since widget labels render markdown.
+        shown_label = f"{plain(row.label)}（{row.count:,}）" if lang == "zh" else f"{plain(row.label)} ({row.count:,})"
+        pick = label_cols[i % 3].selectbox(shown_label, codes, index=codes.index(row.category),
+                                           format_func=lambda c: categories.name(c, lang=lang),
+                                           key=f"gw_cat_{ledger_file.file_id if ledger_file else 0}_{i}")
+        if pick != row.category or not row.known:
+            choices[row.label] = pick
+    rest = labels.iloc[MAX_LABELS:]
+    if len(rest):
+        st.caption(t("wiz_more_labels", lang, n=len(rest), count=int(rest["count"].sum())))
+    apply_stored = st.checkbox(t("wiz_apply_stored", lang), key="gw_apply_stored")
+
+# --- Step 4: import ----------------------------------------------------------------------------------
+if saved is not None:
+    st.subheader(t("wiz_import", lang))
+    if st.button(t("run_import", lang), type="primary", key="gw_run_import"):
+        progress = st.progress(10, text=t("importing", lang))
+        try:
+            mapping = LedgerMapping(columns=overrides, crs=crs, categories=choices, tz=tz)
+            summary = import_ledger(ws, saved, mapping=mapping, source_name=ledger_file.name if ledger_file else None)
+            progress.progress(80, text=t("step_saved", lang))
+            remapped = remap_categories(ws, choices) if apply_stored and choices else 0
+            progress.progress(100, text=t("step_done", lang))
+        except Exception as exc:  # any failure is one sentence; the store published nothing
+            progress.empty()
+            show_error(exc)
+        else:
+            st.session_state["gw_last_import"] = asdict(summary) | {
+                "source": ledger_file.name if ledger_file else saved.name, "remapped": remapped}
+            st.rerun()  # the sidebar and navigation were drawn before the import: redraw them
+
 last = st.session_state.get("gw_last_import")
 if last:
-    keys = ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
-    for col, key in zip(st.columns(len(keys)), keys, strict=True):
+    st.success(plain(t("wiz_summary", lang, source=last.get("source", ""), read=last["read"], imported=last["imported"],
+                       updated=last["updated"], rejected=last["rejected"], duplicates=last["duplicates"],
+                       outside=last["outside_grids"], suspect=last["suspect_points"])))
+    summary_keys = ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
+    for col, key in zip(st.columns(len(summary_keys)), summary_keys, strict=True):
         col.metric(t(f"summary_{key}", lang), f"{last[key]:,}")
+    if last.get("remapped"):
+        st.info(t("wiz_remapped", lang, n=last["remapped"]))
     if last["swapped_coordinates"]:
         st.info(t("swapped_note", lang, n=last["swapped_coordinates"]))
     if last["likely_double_submissions"]:
@@ -107,8 +248,8 @@ if last:
         st.info(t("photos_note", lang, n=last["photos_without_links"]))
     if last["unmapped_categories"]:
         # Raw ledger labels: escaped so a label cannot turn into a link or an image in the message.
-        labels = "、".join(f"{plain(k)}（{v}）" for k, v in last["unmapped_categories"].items())
-        st.warning(t("unmapped_categories", lang, labels=labels))
+        names = "、".join(f"{plain(k)}（{v}）" for k, v in last["unmapped_categories"].items())
+        st.warning(t("unmapped_categories", lang, labels=names))
     data = ws.rejects(last["rejects_ref"]) if last.get("rejects_ref") else None
     if data is not None:
         rejects = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -121,7 +262,7 @@ if history:
     frame = pd.DataFrame(history)
     counts = [c for c in ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
               if c in frame.columns]
-    table = pd.DataFrame({
+    table_out = pd.DataFrame({
         t("history_generation", lang): frame.get("generation", pd.Series(range(1, len(frame) + 1))).to_numpy(),
         t("history_at", lang): pd.to_datetime(frame["at"], format="%Y%m%dT%H%M%S", errors="coerce").to_numpy(),
         t("history_kind", lang): frame.get("kind", pd.Series(["ledger"] * len(frame)))
@@ -131,5 +272,5 @@ if history:
         **{t(f"summary_{c}", lang): frame[c].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}").to_numpy()
            for c in counts},
     })
-    st.dataframe(table.iloc[::-1], hide_index=True, width="stretch",
+    st.dataframe(table_out.iloc[::-1], hide_index=True, width="stretch",
                  column_config={t("history_at", lang): datetime_column(t("history_at", lang), lang)})

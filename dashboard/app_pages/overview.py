@@ -31,7 +31,7 @@ open_before = open_cases(ctx.source, ctx.flt, start)
 
 # A workspace whose history starts inside the previous week has nothing to compare with: no arrows.
 history_start = data.issues[s.REPORTED_AT].min()
-has_before = history_start < start - pd.Timedelta(days=7)
+has_before = history_start < start - pd.Timedelta(days=7) and int(before["reported"]) > 0  # no gap either
 
 
 def _change(key: str, *, points: bool = False) -> str | None:

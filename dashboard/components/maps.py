@@ -499,3 +499,40 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     present = [c for c in colours if c in set(frame[column])]
     Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)
     return localize(m)
+
+
+def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None, lat: np.ndarray | None = None, *,
+                tooltip_columns: Sequence[str] = (), height: int = 360) -> folium.Map | None:
+    """The import wizard's check: polygon outlines (a grid layer being chosen) and sample points.
+
+    Bounded: the caller passes at most a few thousand points; tooltips are escaped layer values.
+    ``None`` when there is nothing to draw.
+    """
+    frames = []
+    if outlines is not None and len(outlines):
+        frames.append(outlines.total_bounds)
+    if lon is not None and lat is not None and len(lon):
+        frames.append(np.array([lon.min(), lat.min(), lon.max(), lat.max()]))
+    if not frames:
+        return None
+    b = np.vstack(frames)
+    minx, miny, maxx, maxy = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True,
+                   height=height)
+    if outlines is not None and len(outlines):
+        cols = [c for c in tooltip_columns if c in outlines.columns]
+        layer = outlines[[*cols, "geometry"]].copy()
+        for c in cols:
+            layer[c] = layer[c].astype("string").fillna("")
+        data = escaped_geojson(layer, cols) if cols else json.loads(layer.geometry.to_json())
+        folium.GeoJson(data, style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.05},
+                       tooltip=_tooltip(cols, cols) if cols else None).add_to(m)
+    if lon is not None and lat is not None and len(lon):
+        points = folium.FeatureGroup(name="points")
+        for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
+            folium.CircleMarker([y, x], radius=2, weight=0, fill=True, fill_color="#d7301f", fill_opacity=0.7
+                                ).add_to(points)
+        points.add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    FocusWithoutScroll().add_to(m)
+    return localize(m)
