@@ -450,6 +450,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "history_generation": {"zh": "版本", "en": "Version"},
     "kind_ledger": {"zh": "问题台账", "en": "Ledger"},
     "kind_grids": {"zh": "网格边界", "en": "Grids"},
+    "bulletin_no_week": {"zh": "数据还不足一个完整周（周一至周日），暂无周报。",
+                         "en": "The data do not cover one whole week (Monday to Sunday) yet: no bulletin."},
     "kind_mapping": {"zh": "类型对应", "en": "Type mapping"},
     "swapped_note": {"zh": "{n} 条记录的经纬度填反了，已自动纠正。",
                      "en": "{n} rows had latitude and longitude swapped; fixed."},

@@ -655,7 +655,7 @@ def read_grids(
         {
             s.GRID_ID: ids,
             s.GRID_NAME: text(name_field, ids),
-            s.COMMUNITY: text(community_field),
+            s.COMMUNITY: text(community_field).fillna(s.NO_COMMUNITY),
             s.STREET: text(s.STREET),
             s.CADRES: text(cadres_field),
         },

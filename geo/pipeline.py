@@ -129,7 +129,8 @@ def open_workspace(store: IssueStore, *, categories: CategoryTable | None = None
     state = store.read("issues", "grids")
     if state.grids is None or state.issues is None:
         raise LedgerError(f"{store.label} is empty: import grids and a ledger first")
-    return Dataset(issues=state.issues, grids=state.grids.sort_values(s.GRID_ID).reset_index(drop=True),
+    grids = state.grids.assign(**{s.COMMUNITY: state.grids[s.COMMUNITY].astype("string").fillna(s.NO_COMMUNITY)})
+    return Dataset(issues=state.issues, grids=grids.sort_values(s.GRID_ID).reset_index(drop=True),
                    categories=categories or read_categories(), generation=state.generation)
 
 

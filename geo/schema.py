@@ -69,6 +69,8 @@ GRID_NAME: Final = "grid_name"
 COMMUNITY: Final = "community"
 STREET: Final = "street"
 CADRES: Final = "cadres"
+#: The one implicit community of grids whose layer names none (language-neutral: shown as is).
+NO_COMMUNITY: Final = "—"
 #: Columns added to the schema after workspaces already existed: filled with <NA> when such a
 #: workspace is opened, so old imports keep working without a re-import.
 LATER_ISSUE_COLUMNS: Final[tuple[str, ...]] = (PHOTO_BEFORE, PHOTO_AFTER)

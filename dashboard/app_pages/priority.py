@@ -41,7 +41,7 @@ st.info(t("pareto", lang, n=n, share=pareto(ranked, n), grids=len(ranked)))
 listing = pd.DataFrame({
     t("rank", lang): ranked["rank"].to_numpy(),
     t("grid", lang): ranked["grid_name"].to_numpy(),
-    t("community", lang): ranked["community"].to_numpy(),
+    t("community", lang): ranked["community"].astype("string").fillna("—").to_numpy(),  # a layer without communities
     t("score", lang): ranked["score"].round(1).to_numpy(),
     t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),
     t("kpi_overdue_open", lang): ranked["overdue"].to_numpy(),

@@ -76,8 +76,15 @@ SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdu
 def _league(by: str, label: str) -> pd.DataFrame:
     table = kpis(ctx.source, ctx.flt, start, end, by)
     table = league_order(table[table[by] != ""], by)
-    out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN})
-    return out.round(1)
+    out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN}).round(1)
+    # Nothing due (a department with only new cases): a dash, as on the cards, never "None" or NaN.
+    def cell(v: object) -> str:
+        return "—" if pd.isna(v) else f"{v:,.1f}".removesuffix(".0")  # type: ignore[str-format]
+
+    for k in SHOWN:
+        if k != "grade":
+            out[t(f"kpi_{k}", lang)] = out[t(f"kpi_{k}", lang)].map(cell)
+    return out
 
 
 # Tabs, full width: side by side the grade column fell off the screen at 1366 px.
@@ -130,7 +137,9 @@ while monday >= first_monday - pd.Timedelta(days=6) and len(weeks) < 26:
     monday -= pd.Timedelta(days=7)
 b1, b2, b3 = st.columns([2, 1, 1])
 week = b1.selectbox(t("bulletin_week", lang), weeks, key="gw_bulletin_week", format_func=lambda w: fmt_week(w, lang))
-if b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_state.get("gw_bulletin_ready") == week:
+if week is None:  # the data do not hold one whole Monday-to-Sunday week yet
+    b1.info(t("bulletin_no_week", lang))
+elif b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_state.get("gw_bulletin_ready") == week:
     st.session_state["gw_bulletin_ready"] = week
     made = bulletin(ctx.source, week)
     b2.download_button(t("download_xlsx", lang), data=made.workbook, file_name=f"bulletin_{week}.xlsx",
@@ -142,7 +151,8 @@ st.caption(t("bulletin_caption", lang))
 with st.expander(t("campaign_title", lang), expanded=False):
     c1, c2 = st.columns(2)
     first = data.issues[s.REPORTED_AT].min().date()
-    day = c1.date_input(t("campaign_start", lang), value=start.date(), min_value=first, max_value=last_day.date(),
+    day = c1.date_input(t("campaign_start", lang), value=max(start.date(), first), min_value=first,
+                        max_value=last_day.date(),
                         key="gw_campaign_day", format=picker_format(lang))
     codes = [ALL, *data.present_categories]
     code = c2.selectbox(t("category", lang), codes, key="gw_campaign_category",
