@@ -617,21 +617,9 @@ def read_grids(
         If the file cannot be read, has no CRS, lacks the id field, or holds no polygons.
     """
     name = Path(path).name
-    lowered = str(path).lower()
-    source = f"/vsizip/{path}" if lowered.endswith(".zip") else f"/vsigzip/{path}" if lowered.endswith(".gz") else str(path)
-    if lowered.endswith(".zip"):
-        _check_archive(Path(path))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # GDAL's warnings about a broken file: the error says enough
-            grids = gpd.read_file(source)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise LedgerError(f"cannot read grid layer {name}: {_one_line(exc)}") from exc
+    grids = read_grid_layer(path)
     if id_field not in grids.columns:
         raise LedgerError(f"grid layer lacks the id field {id_field!r}; fields: {list(grids.columns)}")
-    if grids.crs is None:
-        raise LedgerError(f"grid layer {name} has no CRS: add its .prj file (or save it as GeoPackage)")
-    check_declared_crs(grids, name=name)
 
     def text(field_name: str, fallback: pd.Series | None = None) -> pd.Series:
         if field_name in grids.columns:

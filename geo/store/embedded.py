@@ -44,6 +44,7 @@ from geo import schema as s
 from geo.store.protocol import (
     FORMAT_VERSION,
     ReadConveniences,
+    StagedWrites,
     State,
     StoreError,
     check_parts,
@@ -370,7 +371,7 @@ def _write_part(path: Path, part: str, value: Any) -> None:
         _write_bytes(path, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode())
 
 
-class _Transaction:
+class _Transaction(StagedWrites):
     """Changes staged on the locked generation ``base``; published as ``base + 1``."""
 
     def __init__(self, ws: Workspace, base: int) -> None:
@@ -403,18 +404,9 @@ class _Transaction:
     def load_mapping(self) -> dict[str, Any] | None:
         return self._base_part("mapping")
 
-    def put_issues(self, issues: gpd.GeoDataFrame) -> None:
-        self.staged["issues"] = s.conform_issues(issues)
-
-    def put_grids(self, grids: gpd.GeoDataFrame) -> None:
-        self.staged["grids"] = s.conform_grids(grids)
-
     def add_history(self, rows: pd.DataFrame) -> None:
         if len(rows):
             self.staged["history"] = pd.concat([self.load_history(), s.conform_history(rows)], ignore_index=True)
-
-    def put_mapping(self, mapping: dict[str, Any]) -> None:
-        self.staged["mapping"] = dict(mapping)
 
     def add_rejects(self, name: str, csv_bytes: bytes) -> str:
         ref = safe_ref(name)

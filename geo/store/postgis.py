@@ -31,7 +31,15 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.store.protocol import FORMAT_VERSION, ReadConveniences, State, StoreError, check_parts, empty_history
+from geo.store.protocol import (
+    FORMAT_VERSION,
+    ReadConveniences,
+    StagedWrites,
+    State,
+    StoreError,
+    check_parts,
+    empty_history,
+)
 
 _SQL_TYPES = {"string": "text", "tz": "timestamptz", "bool": "boolean"}
 ISSUE_COLS = [c for c in s.STORED_ISSUE_COLUMNS if c != s.GEOMETRY]
@@ -258,7 +266,7 @@ def _read_history(conn: Any, workspace: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols).astype("string")
 
 
-class _PgTransaction:
+class _PgTransaction(StagedWrites):
     """Changes staged inside one SQL transaction; written by :meth:`commit` before COMMIT."""
 
     def __init__(self, conn: Any, workspace: str, base: int) -> None:
@@ -298,18 +306,9 @@ class _PgTransaction:
         row = self._conn.execute("SELECT mapping FROM gw_workspaces WHERE name = %s", (self._ws,)).fetchone()
         return row[0] if row else None
 
-    def put_issues(self, issues: gpd.GeoDataFrame) -> None:
-        self.staged["issues"] = s.conform_issues(issues)
-
-    def put_grids(self, grids: gpd.GeoDataFrame) -> None:
-        self.staged["grids"] = s.conform_grids(grids)
-
     def add_history(self, rows: pd.DataFrame) -> None:
         if len(rows):
             self.history.append(s.conform_history(rows))
-
-    def put_mapping(self, mapping: dict[str, Any]) -> None:
-        self.staged["mapping"] = dict(mapping)
 
     def add_rejects(self, name: str, csv_bytes: bytes) -> str:
         self.new_rejects[name] = csv_bytes

@@ -100,6 +100,21 @@ class ReadConveniences:
         return self.read("imports").imports
 
 
+class StagedWrites:
+    """The puts both backends' transactions share: validated frames kept in ``self.staged`` until commit."""
+
+    staged: dict[str, Any]
+
+    def put_issues(self, issues: gpd.GeoDataFrame) -> None:
+        self.staged["issues"] = s.conform_issues(issues)
+
+    def put_grids(self, grids: gpd.GeoDataFrame) -> None:
+        self.staged["grids"] = s.conform_grids(grids)
+
+    def put_mapping(self, mapping: dict[str, Any]) -> None:
+        self.staged["mapping"] = dict(mapping)
+
+
 def check_parts(parts: tuple[str, ...]) -> frozenset[str]:
     """The requested parts (all when none are named), refusing unknown names."""
     unknown = sorted(set(parts) - PARTS)
