@@ -46,8 +46,12 @@ now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
 before = kpis(ctx.source, ctx.flt, prev_start, prev_end, None).iloc[0]
 
 
+# No arrows against a previous period with no reports at all (before the data, or a gap in them).
+has_before = int(before["reported"]) > 0
+
+
 def _delta(key: str, *, points: bool = False) -> str | None:
-    return fmt_change(float(now[key]), float(before[key]), lang, points=points)
+    return fmt_change(float(now[key]), float(before[key]), lang, points=points) if has_before else None
 
 
 cards = st.columns(6)

@@ -509,3 +509,10 @@ def test_filters_offer_only_the_categories_the_workspace_holds(tmp_path: Path, m
     at = run_app("app_pages/hotspots.py")
     assert at.sidebar.multiselect(key="gw_categories").options == ["垃圾/卫生死角"]
     assert at.selectbox(key="gw_hot_category").options == ["全部", "垃圾/卫生死角"]
+
+
+def test_rectification_shows_no_arrows_after_a_gap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    days = [f"2026-01-{d:02d}" for d in range(1, 11)] + ["2026-03-20", "2026-03-21"]
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", _workspace_with(tmp_path, days))
+    at = run_app("app_pages/rectification.py")
+    assert at.metric[0].value == "6" and all(m.proto.delta == "" for m in at.metric)
