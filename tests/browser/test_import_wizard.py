@@ -3,13 +3,13 @@ without a terminal, then a correct 总览. Runs Debian's chromium against a real
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from geo.store import Workspace
 from tests.browser.conftest import SHOTS, Server, Traffic
+from tests.browser.test_offline_map import settle
 
 ROOT = Path(__file__).resolve().parents[2]
 LA = ROOT.parent / "shared" / "data" / "la-311"
@@ -18,14 +18,6 @@ LEDGER = LA / "raw" / "myla311_2018-01-01_to_01-04.csv"
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not LEDGER.exists(), reason="../shared/data is not beside this checkout")]
-
-
-def settle(page: object, at_least_s: float = 1.5, timeout_s: float = 120.0) -> None:
-    """Wait until Streamlit has finished the run a click or upload started."""
-    time.sleep(at_least_s)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and page.locator("[data-testid=stStatusWidget]").count():  # type: ignore[attr-defined]
-        time.sleep(0.3)
 
 
 def test_a_clerk_imports_la_grids_and_ledger_in_the_browser(browser: object, tmp_path: Path) -> None:

@@ -250,6 +250,14 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
     srv.stop()
 
 
+def settle(page: object, at_least_s: float = 1.5, timeout_s: float = 120.0) -> None:
+    """Wait until Streamlit has finished the run an upload or a click started (its status widget is gone)."""
+    time.sleep(at_least_s)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and page.locator("[data-testid=stStatusWidget]").count():  # type: ignore[attr-defined]
+        time.sleep(0.3)
+
+
 def test_a_clerk_uploads_a_ledger_and_sees_the_accounting(browser: object, empty_server: Server,
                                                            tmp_path: Path) -> None:
     upload = tmp_path / "台账 第1周.csv"
@@ -263,8 +271,11 @@ def test_a_clerk_uploads_a_ledger_and_sees_the_accounting(browser: object, empty
     page.locator("input[type=file]").nth(1).set_input_files(str(upload))
     page.get_by_text("识别到的列对应关系").wait_for(timeout=30_000)
     page.get_by_text("第三步：问题类型对应").wait_for(timeout=30_000)
+    settle(page)  # a click during the rerun that draws the preview maps would be lost with it
     page.get_by_role("button", name="导入", exact=True).click()
-    page.locator("[data-testid=stMetric]").first.wait_for(timeout=60_000)
+    page.get_by_text("已导入“台账 第1周.csv”", exact=False).wait_for(timeout=90_000)
+    page.locator("[data-testid=stMetric]").first.wait_for(timeout=30_000)
+    settle(page)
     metrics = page.locator("[data-testid=stMetric]").all_inner_texts()
     values = {m.split("\n")[0]: m.split("\n")[-1] for m in metrics}
     assert {k: values[k] for k in ("读取", "新增", "更新", "拒收", "重复")} == {
