@@ -158,10 +158,6 @@ class Workspace(ReadConveniences):
         except FileNotFoundError:
             return 0
 
-    def version(self) -> int:
-        """A cache key that changes with every commit (the generation)."""
-        return self.generation()
-
     def read(self, *parts: str) -> State:
         """The asked-for parts (all by default) of the committed generation, read consistently."""
         wanted = check_parts(parts)

@@ -148,9 +148,6 @@ class PostgisStore(ReadConveniences):
             row = conn.execute("SELECT generation FROM gw_workspaces WHERE name = %s", (self.workspace,)).fetchone()
         return int(row[0]) if row else 0
 
-    def version(self) -> int:
-        return self.generation()
-
     def read(self, *parts: str) -> State:
         wanted = check_parts(parts)
         with self._connect() as conn, conn.transaction():
@@ -222,19 +219,21 @@ def _read_state(conn: Any, workspace: str, wanted: frozenset[str]) -> State:
     return State(generation=generation, **fields)
 
 
-def _frame(rows: list[tuple[Any, ...]], cols: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+def _select_layer(conn: Any, table: str, cols: list[str], workspace: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """A workspace's rows of ``table`` (ordered by its first column) and their geometries; None when empty."""
+    rows = conn.execute(f"SELECT {', '.join(cols)}, ST_AsBinary(geom) FROM {table} WHERE workspace = %s "
+                        f"ORDER BY {cols[0]}", (workspace,)).fetchall()
+    if not rows:
+        return None
     data = {c: [r[i] for r in rows] for i, c in enumerate(cols)}
-    geoms = shapely.from_wkb(np.array([r[len(cols)] for r in rows], dtype=object)) if rows else np.array([], dtype=object)
-    return pd.DataFrame(data, columns=cols), geoms
+    return pd.DataFrame(data, columns=cols), shapely.from_wkb(np.array([r[len(cols)] for r in rows], dtype=object))
 
 
 def _read_issues(conn: Any, workspace: str, tz: str) -> gpd.GeoDataFrame | None:
-    cols = ", ".join(ISSUE_COLS)
-    rows = conn.execute(f"SELECT {cols}, ST_AsBinary(geom) FROM gw_issues WHERE workspace = %s ORDER BY issue_id",
-                        (workspace,)).fetchall()
-    if not rows:
+    found = _select_layer(conn, "gw_issues", ISSUE_COLS, workspace)
+    if found is None:
         return None
-    frame, geoms = _frame(rows, ISSUE_COLS)
+    frame, geoms = found
     for col in ISSUE_COLS:
         kind = s.STORED_ISSUE_DTYPES[col]
         if kind == "tz":
@@ -247,14 +246,11 @@ def _read_issues(conn: Any, workspace: str, tz: str) -> gpd.GeoDataFrame | None:
 
 
 def _read_grids(conn: Any, workspace: str) -> gpd.GeoDataFrame | None:
-    cols = ", ".join(GRID_COLS)
-    rows = conn.execute(f"SELECT {cols}, ST_AsBinary(geom) FROM gw_grids WHERE workspace = %s ORDER BY grid_id",
-                        (workspace,)).fetchall()
-    if not rows:
+    found = _select_layer(conn, "gw_grids", GRID_COLS, workspace)
+    if found is None:
         return None
-    frame, geoms = _frame(rows, GRID_COLS)
-    frame = frame.astype("string")
-    return gpd.GeoDataFrame(frame, geometry=geoms, crs=s.STORAGE_CRS)
+    frame, geoms = found
+    return gpd.GeoDataFrame(frame.astype("string"), geometry=geoms, crs=s.STORAGE_CRS)
 
 
 def _read_history(conn: Any, workspace: str) -> pd.DataFrame:
