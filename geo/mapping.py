@@ -51,7 +51,8 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
 GRID_FIELD_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "id": ("网格编码", "网格编号", "网格代码", "网格id", "grid_id", "gridid", "grid_code", "gridcode", "code", "id",
            "nc_id", "borocd", "precinct", "district", "objectid"),
-    "name": ("网格名称", "网格名", "名称", "grid_name", "gridname", "name", "nc_name", "boroname"),
+    "name": ("网格名称", "网格名", "名称", "grid_name", "gridname", "name", "nc_name", "boroname", "snbname",
+             "neighborhood_name", "nbhd_name"),
     "community": ("所属社区", "社区名称", "社区", "community", "neighborhood", "service_re"),
     "cadres": ("网格员", "包保责任人", "责任人", "网格长", "cadres", "inspectors"),
 }

@@ -161,3 +161,15 @@ def test_gpkg_export_roundtrip(tmp_path: Path) -> None:
             pd.read_csv(out, encoding="utf-8-sig") if suffix == "csv" else pd.read_excel(out))
         assert len(back) == 1 and back["issue_id"].tolist() == ["A"]
         assert {"category", "reported_at", "status", "grid_id"} <= set(back.columns)
+
+
+@pytest.mark.parametrize(("columns", "expected"), [
+    (["OBJECTID", "网格编码", "网格名称", "所属社区", "网格员", "geometry"],
+     {"id": "网格编码", "name": "网格名称", "community": "所属社区", "cadres": "网格员"}),
+    (["name", "waddress", "service_re", "nc_id", "geometry"], {"id": "nc_id", "name": "name", "community": "service_re"}),
+    (["OBJECTID", "POLYID", "SNBNAME", "geometry"], {"id": "OBJECTID", "name": "SNBNAME"}),  # Houston
+])
+def test_grid_fields_are_guessed_from_real_layers(columns: list[str], expected: dict[str, str]) -> None:
+    from geo.mapping import guess_grid_fields
+
+    assert guess_grid_fields(columns) == expected
