@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import pandas as pd
+
 from geo import schema as s
 from geo.errors import one_line
 from geo.export import export_issues
@@ -126,6 +128,57 @@ def _cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _categories(args: argparse.Namespace, dataset_codes: Sequence[str]) -> tuple[str, ...] | None:
+    chosen = tuple(args.category or ())
+    unknown = [c for c in chosen if c not in dataset_codes]
+    if unknown:
+        raise ValueError(f"unknown category {', '.join(unknown)}; known: {', '.join(dataset_codes)}")
+    return chosen or None
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from geo.forecast.report import forecast_units
+    from geo.priority import Names
+
+    dataset = open_workspace(_workspace(args))
+    names = Names.of(dataset.categories)
+    result = forecast_units(dataset.issues, dataset.grids, args.as_of, horizon_days=args.horizon_days,
+                            categories=_categories(args, dataset.categories.codes), units=args.units,
+                            method=args.method, cell_size_m=args.cell_size_m, names=(names.zh, names.en))
+    out = Path(args.out)
+    if out.suffix.lower() not in (".geojson", ".json"):
+        raise ValueError(f"--out must end in .geojson, got {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table = result.table.assign(method=result.method, as_of=str(pd.Timestamp(args.as_of).date()),
+                                horizon_days=args.horizon_days)
+    table.to_file(out, driver="GeoJSON")
+    print(json.dumps({"written": str(out), "units": len(table), "method": result.method,
+                      "cell_size_m": result.units.cell_size_m, "expected_total": round(float(table["expected"].sum()), 1)},
+                     ensure_ascii=False))
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from geo.forecast import run_backtest
+
+    dataset = open_workspace(_workspace(args))
+    shares = tuple(float(x) for x in str(args.area).split(",") if x.strip())
+    if 0.05 not in shares:  # the winner is chosen at 5 %
+        shares = (*shares, 0.05)
+    bt = run_backtest(dataset.issues, dataset.grids, categories=_categories(args, dataset.categories.codes),
+                      horizon_days=args.horizon_days, shares=shares, cell_size_m=args.cell_size_m,
+                      max_origins=args.origins)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        bt.scores.to_csv(args.out, index=False)
+    summary = bt.summary.round(4).to_dict(orient="records")
+    print(json.dumps({"origins": bt.n_origins, "cells": bt.n_units, "cell_size_m": bt.cell_size_m,
+                      "horizon_days": bt.horizon_days, "categories": list(bt.categories), "winner": bt.winner,
+                      "summary": summary, "sentence_zh": bt.sentence("zh"), "sentence_en": bt.sentence("en")},
+                     ensure_ascii=False, indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and ``--help`` docs)."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Gridwatch command line")
@@ -179,6 +232,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", required=True, help="ISO week, e.g. 2026-W45 (Monday to Sunday, local time)")
     p.add_argument("--out", type=Path, required=True, help="folder for bulletin_<week>.xlsx and .html")
     p.set_defaults(func=_cmd_bulletin)
+
+    p = sub.add_parser("forecast", help="expected issues per cell or grid for the next period (GeoJSON, ranked)")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--as-of", required=True, help="origin date (local); nothing reported at or after it is read")
+    p.add_argument("--horizon-days", type=float, default=28.0, help="forecast period in days (28 default; 7 = a week)")
+    p.add_argument("--category", nargs="+", action="extend", help="category codes (default: all)")
+    p.add_argument("--units", choices=["cells", "grids"], default="cells")
+    p.add_argument("--method", choices=["auto", "learned", "recent", "all_history", "kde_recent"], default="auto",
+                   help="auto (default): the backtest winner on the history before --as-of")
+    p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
+    p.add_argument("--out", type=Path, required=True, help=".geojson: one feature per unit, WGS84")
+    p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser("backtest", help="rolling weekly backtest: PAI, hit rate and PEI* of each method")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--category", nargs="+", action="extend", help="category codes (default: all)")
+    p.add_argument("--horizon-days", type=float, default=28.0)
+    p.add_argument("--area", default="0.01,0.05,0.10", help="flagged shares of area, comma separated")
+    p.add_argument("--origins", type=int, default=52, help="weekly origins, the most recent first (default 52)")
+    p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
+    p.add_argument("--out", type=Path, default=None, help="CSV of the score at every origin")
+    p.set_defaults(func=_cmd_backtest)
 
     p = sub.add_parser("counts", help="join a ledger to grids and print counts per grid")
     p.add_argument("--ledger", type=Path, default=None, help="ledger CSV/xlsx (default: sample)")

@@ -137,3 +137,36 @@ def test_hotspots_command_writes_cells_and_choices(tmp_path: Path) -> None:
     assert auto_choices["cell_size_rule"] == "mean_count_5" and auto_choices["cell_size_m"] == 50.0
     bad = run_cli("hotspots", "--workspace", str(ws), "--cells", "hex:wide", "--out", str(grid))
     assert bad.returncode == 2 and "hex[:METRES]" in bad.stderr
+
+
+def test_forecast_and_backtest_commands(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert run_cli("import", "data/sample/ledger.csv", "--workspace", str(ws), "--grids",
+                   "data/sample/grids.geojson").returncode == 0
+    out = tmp_path / "grids.geojson"
+    proc = run_cli("forecast", "--workspace", str(ws), "--as-of", "2026-06-01", "--units", "grids", "--method", "learned",
+                   "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["units"] == 35
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    props = pd.DataFrame([f["properties"] for f in doc["features"]])
+    assert sorted(props["rank"]) == list(range(1, 36)) and props["as_of"].eq("2026-06-01").all()
+    assert {"unit_id", "expected", "lower", "upper", "reasons_zh", "reasons_en", "method"} <= set(props.columns)
+    assert (props["lower"] <= props["expected"]).all() and props["reasons_zh"].nunique() == 35
+    lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0]
+    assert 117 < lon < 118 and 31 < lat < 32  # WGS84
+    week = tmp_path / "cells.geojson"
+    proc = run_cli("forecast", "--workspace", str(ws), "--as-of", "2026-06-01", "--horizon-days", "7", "--category",
+                   "parking", "litter", "--out", str(week))
+    assert proc.returncode == 0, proc.stderr
+    cells = pd.DataFrame([f["properties"] for f in json.loads(week.read_text(encoding="utf-8"))["features"]])
+    assert len(cells) == 654 and set(cells["top_category"]) <= {"parking", "litter", ""}
+    assert cells.sort_values("rank")["expected_per_km2"].is_monotonic_decreasing
+    proc = run_cli("backtest", "--workspace", str(ws), "--origins", "3", "--area", "0.01,0.05", "--category", "parking")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["origins"] == 3 and result["categories"] == ["parking"] and result["cell_size_m"] == 100
+    assert len(result["summary"]) == 8 and result["winner"] in {"learned", "recent", "all_history", "kde_recent"}
+    assert result["sentence_zh"].startswith("过去 3 周")
+    bad = run_cli("forecast", "--workspace", str(ws), "--as-of", "2026-06-01", "--category", "budget", "--out", str(out))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown category budget")
