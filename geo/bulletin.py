@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ import shapely
 
 from geo import schema as s
 from geo.export import to_safe_xlsx
+from geo.forecast.model import Method
 from geo.hotspot_analysis import run_hotspots
 from geo.pipeline import Dataset, IssueFilter
 from geo.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score
@@ -113,8 +114,11 @@ def _hotspot_table(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
 
 
 def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = None,
-                   reopened: set[str] | None = None) -> Bulletin:
+                   reopened: set[str] | None = None, method: Method | Literal["auto"] = "auto") -> Bulletin:
     """Everything the week's bulletin holds.
+
+    ``method`` is the forecast method of the priority ranking (``"auto"``: the backtest winner on the
+    history before the week ends; the dashboard passes the winner its 预测检验 page shows).
 
     Raises
     ------
@@ -135,7 +139,7 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
         "变化": [_round(this[k] - last[k]) for k, _ in SUMMARY_ROWS],
     }, dtype=object)
     names = dataset.grids.set_index(s.GRID_ID)
-    ranked = score(measure_grids(dataset, end, policy=policy), names=Names.of(dataset.categories))
+    ranked = score(measure_grids(dataset, end, policy=policy, method=method), names=Names.of(dataset.categories))
     ranking = pd.DataFrame({"排名": ranked["rank"], "网格": ranked[s.GRID_ID].map(names[s.GRID_NAME]),
                             "社区": ranked[s.GRID_ID].map(names[s.COMMUNITY]), "得分": ranked["score"].round(1),
                             "主要原因": ranked["reasons_zh"], "超期未结": ranked["overdue"], "未结问题": ranked["open"]})

@@ -1,128 +1,111 @@
-"""Grid priorities (整治优先级): an explainable score from five measured reasons, with user weights.
+"""Grid priorities (整治优先级) built on the forecast: where to send inspectors, where the workload is.
 
-``measure_grids`` measures, per management grid and for a period ending ``as_of``:
+``measure_grids`` measures, per management grid at ``as_of`` (reports before it only):
 
-* **hotspot**: the strongest Gi* class of any category on fine cells touching the grid's issues
-  (all categories scored in one sparse product), as the level 0/90/95/99 % and that category;
-* **trend**: the last 8 weeks against the 8 before, as an exact rate ratio (only a rise whose interval
-  lies above 1 counts);
-* **overdue**: open cases past their deadline at ``as_of`` (超期未结);
-* **recurrence**: repeat reports at a place fixed before (30 m, 90 days);
-* **severity**: issues of the last 8 weeks weighted by the category table's severity.
+* **expected**: issues expected in the next 4 weeks with a 90 % interval (geo.forecast, grids as
+  units, the method the backtest chose), and per km²;
+* **past_mean**: the grid's own mean per 4 weeks over the last year, so the forecast can be read as a
+  change against the grid's past;
+* **overdue** and **open**: open cases past their deadline, and all open cases, at ``as_of``;
+* **repeat_places**: places (30 m) with a repeat report in the last 8 weeks;
+* **flagged_cells**: the grid's 100 m cells among the forecast's top 5 % of the street's area (the
+  cells the priority map outlines; a cell belongs to the grid holding its centre).
 
-``score`` turns the measurements into a 0-100 score: each reason scaled to 0..1 (hotspot by level,
-trend by ``log2`` of the ratio capped at a doubling, the others by the largest grid), weighted, summed
-and divided by the weight total. Ranks are deterministic (score, then overdue, then grid id), and each
-grid's leading reasons are worded in Chinese and English.
+``score`` ranks in one of two modes a planner switches between:
+
+``inspect`` (where to send inspectors; the default)
+    Expected issues per km², the ranking the backtest measures (docs/forecast.md). Weights on overdue
+    cases, repeat places and the rise against the grid's past can be added; each part is scaled to
+    0..1 by the largest grid and the score is the weighted mean times 100. With the default weights
+    the order is the forecast's.
+``workload``
+    Expected issues plus open and overdue cases, in cases (each weighted, default 1): where the work
+    of the next four weeks will be.
+
+Ranks are deterministic (score, then overdue, then grid id). Each grid's reasons say the expected
+count with its interval first, then the facts that tell it apart, with their numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 
 from geo import schema as s
-from geo.campaign import rate_ratio
 from geo.categories import CategoryTable
-from geo.cells import SquareLattice, auto_cell_size
-from geo.crs import metric_crs_for
-from geo.hotspots import gi_star
+from geo.forecast.model import Method
+from geo.forecast.report import choose_method, forecast_units
+from geo.forecast.scoring import flagged
 from geo.pipeline import Dataset
-from geo.quality import SUSPECT_POINT
 from geo.rectification import KpiPolicy, deadline_lights
 from geo.recurrence import flag_recurrences
 
-#: Default weights (documented in docs/rectification.md); the page lets users change them.
-DEFAULT_WEIGHTS: Final = {"hotspot": 0.30, "trend": 0.15, "overdue": 0.25, "recurrence": 0.15, "severity": 0.15}
-REASONS: Final = tuple(DEFAULT_WEIGHTS)
+Mode = Literal["inspect", "workload"]
+MODES: Final[tuple[Mode, ...]] = ("inspect", "workload")
+#: Default weights per mode (docs/forecast.md): ``inspect`` is the forecast alone, as backtested.
+DEFAULT_WEIGHTS: Final[dict[Mode, dict[str, float]]] = {
+    "inspect": {"forecast": 1.0, "overdue": 0.0, "repeat": 0.0, "rise": 0.0},
+    "workload": {"forecast": 1.0, "open": 1.0, "overdue": 1.0},
+}
+HORIZON_DAYS: Final = 28.0
 RECENT_WEEKS: Final = 8
-#: A category needs this many issues before its Gi* classes count (ArcGIS's optimized tool: 30).
+#: The share of the street's area the forecast flags (the backtest's decisive share).
+FLAGGED_SHARE: Final = 0.05
+#: A category needs this many issues before its hotspot classes count (the bulletin's rule).
 MIN_CATEGORY_ISSUES: Final = 30
-#: ... and a grid this many of its own issues in significant cells.
-MIN_HOT_ISSUES: Final = 3
-#: Reasons shown per grid.
+#: A rise or fall against the grid's own past is worded from this ratio on.
+NOTABLE_CHANGE: Final = 1.25
 TOP_REASONS: Final = 3
-LEVEL_NAMES: Final = {3: "99%", 2: "95%", 1: "90%"}
 
 
 def measure_grids(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | None = None,
+                  categories: Sequence[str] | None = None, method: Method | Literal["auto"] = "auto",
                   cell_size_m: float | None = None) -> pd.DataFrame:
-    """The five measured reasons per grid (raw values, before scaling).
+    """The measurements per grid (see the module notes), one row per grid in grid-id order.
 
-    Issues are the live, non-suspect ones reported before ``as_of``; suspect piles never drive a
-    priority. Columns: ``grid_id``, ``hot_level`` (0-3), ``hot_category``, ``trend_ratio``,
-    ``trend_rising`` (bool), ``overdue``, ``recurrences``, ``severity``, ``top_severity_category``,
-    ``top_severity_count``, ``open``.
+    Columns: ``grid_id``, ``expected``, ``lower``, ``upper``, ``expected_per_km2``, ``area_km2``,
+    ``past_mean``, ``top_category``, ``overdue``, ``open``, ``repeat_places``, ``flagged_cells``.
+    Issues are the live, non-suspect ones of ``categories`` (all by default). ``method="auto"``
+    (the default) forecasts with the backtest's winner on the history before ``as_of``; the
+    dashboard passes the winner it has already measured.
     """
     policy = policy or KpiPolicy(dataset.categories)
-    grids = dataset.grids
-    issues = dataset.issues
-    keep = (issues[s.STATUS] != "void") & (issues[s.REPORTED_AT] < as_of)
-    if SUSPECT_POINT in issues:
-        keep &= ~issues[SUSPECT_POINT].astype(bool)
-    issues = issues[keep & issues[s.GRID_ID].notna()]
-    ids = list(grids[s.GRID_ID])
-    out = pd.DataFrame({s.GRID_ID: ids}).set_index(s.GRID_ID)
+    grids, issues = dataset.grids, dataset.issues
+    if method == "auto":  # once, for both unit kinds
+        method = choose_method(issues, grids, as_of, categories=categories, horizon_days=HORIZON_DAYS,
+                               cell_size_m=cell_size_m).winner
+    by_grid = forecast_units(issues, grids, as_of, units="grids", categories=categories, method=method,
+                             horizon_days=HORIZON_DAYS).table.set_index("unit_id")
+    cells = forecast_units(issues, grids, as_of, units="cells", categories=categories, method=method,
+                           horizon_days=HORIZON_DAYS, cell_size_m=cell_size_m)
+    ids = [str(g) for g in grids[s.GRID_ID]]
+    out = pd.DataFrame(index=pd.Index(ids, name=s.GRID_ID))
+    for col in ("expected", "lower", "upper", "expected_per_km2", "area_km2", "past_mean", "top_category"):
+        out[col] = by_grid[col].reindex(out.index)
+    top = flagged(np.arange(len(cells.table)), cells.table["area_km2"].to_numpy(), FLAGGED_SHARE)
+    hot = cells.table.iloc[top]
+    hot = hot[hot["expected"] > 0]
+    out["flagged_cells"] = hot[s.GRID_ID].value_counts().reindex(out.index, fill_value=0).astype(int)
 
-    # Hotspots: every category at once on fine cells; each grid takes its issues' strongest class.
-    codes = list(dataset.categories.codes)
-    metric = grids.geometry.to_crs(metric_crs_for(grids.geometry))
-    size = cell_size_m or max(auto_cell_size(float(metric.union_all().area), max(len(issues) // len(codes), 1)), 50.0)
-    lattice = SquareLattice.covering(grids.geometry, size_m=size)
-    cell = lattice.assign(issues.geometry)
-    cat = pd.Categorical(issues[s.CATEGORY].astype(str), categories=codes).codes
-    ok = (cell >= 0) & (cat >= 0)
-    counts = np.zeros((len(lattice.active), len(codes)))
-    np.add.at(counts, (cell[ok], cat[ok]), 1)
-    bins = gi_star(counts, lattice.neighbours()).bins  # (cells, categories)
-    issue_bin = np.where(ok, bins[np.maximum(cell, 0), np.maximum(cat, 0)], 0)
-    frame = pd.DataFrame({s.GRID_ID: issues[s.GRID_ID].astype(str).to_numpy(), "bin": issue_bin,
-                          "category": issues[s.CATEGORY].astype(str).to_numpy()})
-    # Gi* on a rare category is a normal approximation on a handful of points: like ArcGIS's optimized
-    # tool, a category needs 30 issues, and a grid needs 3 of its own issues in significant cells.
-    sizes = frame["category"].value_counts()
-    frame = frame[(frame["bin"] > 0) & frame["category"].map(sizes).ge(MIN_CATEGORY_ISSUES).to_numpy()]
-    per = frame.groupby([s.GRID_ID, "category"]).agg(bin=("bin", "max"), n=("bin", "size")).reset_index()
-    per = per[per["n"] >= MIN_HOT_ISSUES]
-    per = per.sort_values(["bin", "n", "category"], ascending=[False, False, True], kind="stable")
-    strongest = per.drop_duplicates(s.GRID_ID).set_index(s.GRID_ID)
-    out["hot_level"] = strongest["bin"].reindex(out.index).fillna(0).astype(int)
-    out["hot_category"] = strongest["category"].reindex(out.index).fillna("")
-
-    # Trend: last 8 weeks against the 8 before.
-    recent = issues[s.REPORTED_AT] >= as_of - pd.Timedelta(weeks=RECENT_WEEKS)
-    earlier = ~recent & (issues[s.REPORTED_AT] >= as_of - pd.Timedelta(weeks=2 * RECENT_WEEKS))
-    grid = issues[s.GRID_ID].astype(str)
-    now_n = grid[recent].value_counts().reindex(out.index, fill_value=0)
-    then_n = grid[earlier].value_counts().reindex(out.index, fill_value=0)
-    days = 7.0 * RECENT_WEEKS
-    ratios = [rate_ratio(int(b), int(a), days, days) for b, a in zip(then_n, now_n, strict=True)]
-    out["trend_ratio"] = [r.ratio for r in ratios]
-    out["trend_rising"] = [r.verdict == "increase" for r in ratios]
-
-    # Overdue open cases and open problems at as_of.
-    lights = deadline_lights(issues, policy, as_of)
-    out["overdue"] = lights.loc[lights["light"] == "red", s.GRID_ID].astype(str).value_counts().reindex(
-        out.index, fill_value=0)
-    out["open"] = lights[s.GRID_ID].astype(str).value_counts().reindex(out.index, fill_value=0)
-
-    # Repeat reports in the last 8 weeks.
-    repeats = flag_recurrences(issues).notna() & recent
-    out["recurrences"] = grid[repeats].value_counts().reindex(out.index, fill_value=0)
-
-    # Severity-weighted recent issues, and the heaviest category for the sentence.
-    severity = issues[s.CATEGORY].astype(str).map(dataset.categories.table["severity"].astype(float)).fillna(1.0)
-    out["severity"] = severity[recent].groupby(grid[recent]).sum().reindex(out.index, fill_value=0.0)
-    heavy = pd.DataFrame({"grid": grid[recent], "cat": issues.loc[recent, s.CATEGORY].astype(str),
-                          "w": severity[recent]})
-    heavy = heavy.groupby(["grid", "cat"]).agg(n=("w", "size"), w=("w", "sum")).reset_index()
-    heavy = heavy.sort_values(["w", "cat"], ascending=[False, True], kind="stable").drop_duplicates("grid").set_index("grid")
-    out["top_severity_category"] = heavy["cat"].reindex(out.index).fillna("")
-    out["top_severity_count"] = heavy["n"].reindex(out.index).fillna(0).astype(int)
+    live = (issues[s.STATUS] != "void") & (issues[s.REPORTED_AT] < as_of) & issues[s.GRID_ID].notna()
+    if s.SUSPECT_POINT in issues:
+        live &= ~issues[s.SUSPECT_POINT].astype(bool)
+    if categories:
+        live &= issues[s.CATEGORY].isin(list(categories))
+    live_issues = issues[live]
+    lights = deadline_lights(live_issues, policy, as_of)
+    grid = lights[s.GRID_ID].astype(str)
+    out["overdue"] = grid[lights["light"] == "red"].value_counts().reindex(out.index, fill_value=0).astype(int)
+    out["open"] = grid.value_counts().reindex(out.index, fill_value=0).astype(int)
+    recent = live_issues[live_issues[s.REPORTED_AT] >= as_of - pd.Timedelta(weeks=RECENT_WEEKS)]
+    # A place is the first report of a chain of repeats: several repeats there count as one place.
+    chain = flag_recurrences(live_issues).reindex(recent.index)
+    places = pd.DataFrame({"grid": recent[s.GRID_ID].astype(str), "place": chain}).dropna().drop_duplicates()
+    out["repeat_places"] = places["grid"].value_counts().reindex(out.index, fill_value=0).astype(int)
     return out.reset_index()
 
 
@@ -140,66 +123,87 @@ class Names:
         return cls(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict())
 
 
-def _scaled(raw: pd.DataFrame) -> pd.DataFrame:
-    def by_max(col: str) -> pd.Series:
-        top = float(raw[col].max()) if len(raw) else 0.0
-        return raw[col].astype(float) / top if top > 0 else raw[col].astype(float) * 0.0
+def _parts(raw: pd.DataFrame, mode: Mode) -> pd.DataFrame:
+    if mode == "workload":
+        return pd.DataFrame({"forecast": raw["expected"].astype(float), "open": raw["open"].astype(float),
+                             "overdue": raw["overdue"].astype(float)}, index=raw.index)
 
-    ratio = raw["trend_ratio"].astype(float).replace([np.inf], 4.0).fillna(1.0)
+    def by_max(values: pd.Series) -> pd.Series:
+        top = float(values.max()) if len(values) else 0.0
+        return values.astype(float) / top if top > 0 else values.astype(float) * 0.0
+
+    past = raw["past_mean"].astype(float)
+    rise = np.where(past > 0, raw["expected"].astype(float) / past.where(past > 0, 1.0), 1.0)
     return pd.DataFrame({
-        "hotspot": raw["hot_level"].astype(float) / 3.0,
-        "trend": np.where(raw["trend_rising"], np.clip(np.log2(np.maximum(ratio, 1.0)), 0, 1), 0.0),
-        "overdue": by_max("overdue"),
-        "recurrence": by_max("recurrences"),
-        "severity": by_max("severity"),
+        "forecast": by_max(raw["expected_per_km2"]),
+        "overdue": by_max(raw["overdue"]),
+        "repeat": by_max(raw["repeat_places"]),
+        "rise": np.clip(np.log2(np.maximum(rise, 1.0)), 0, 1),  # a doubling or more counts fully
     }, index=raw.index)
 
 
 def _phrases(row: pd.Series, names: Names) -> dict[str, tuple[str, str]]:
-    cat_zh, cat_en = names.zh.get(row["hot_category"], row["hot_category"]), names.en.get(row["hot_category"], "")
-    sev_zh = names.zh.get(row["top_severity_category"], row["top_severity_category"])
-    sev_en = names.en.get(row["top_severity_category"], row["top_severity_category"])
-    level = LEVEL_NAMES.get(int(row["hot_level"]), "")
-    rise = (float(row["trend_ratio"]) - 1) * 100 if np.isfinite(row["trend_ratio"]) else 100.0
-    return {
-        "hotspot": (f"{cat_zh} {level} 热点", f"{cat_en} hot spot at {level}"),
-        "trend": (f"近 {RECENT_WEEKS} 周上升 {rise:.0f}%", f"up {rise:.0f}% in the last {RECENT_WEEKS} weeks"),
+    cat = str(row.get("top_category") or "")
+    cat_zh, cat_en = names.zh.get(cat, cat), names.en.get(cat, cat)
+    exp, lo, hi = float(row["expected"]), int(row["lower"]), int(row["upper"])
+    past = float(row["past_mean"])
+    ratio = exp / past if past > 0 else float("nan")
+    out = {
+        "forecast": (f"预计4周 {exp:.0f} 件（{lo}–{hi}）" + (f"，以{cat_zh}为主" if cat else ""),
+                     f"{exp:.0f} expected in 4 weeks ({lo}–{hi})" + (f", mostly {cat_en}" if cat else "")),
         "overdue": (f"超期未结 {int(row['overdue'])} 件", f"{int(row['overdue'])} overdue open cases"),
-        "recurrence": (f"反复发生 {int(row['recurrences'])} 次", f"{int(row['recurrences'])} repeat reports"),
-        "severity": (f"近 {RECENT_WEEKS} 周{sev_zh} {int(row['top_severity_count'])} 件",
-                     f"{int(row['top_severity_count'])} {sev_en} reports in {RECENT_WEEKS} weeks"),
+        "repeat": (f"反复发生 {int(row['repeat_places'])} 处", f"repeat reports at {int(row['repeat_places'])} places"),
+        "cells": (f"{int(row['flagged_cells'])} 个重点方格", f"{int(row['flagged_cells'])} flagged cells"),
+        "open": (f"未结 {int(row['open'])} 件", f"{int(row['open'])} open cases"),
     }
+    if np.isfinite(ratio) and ratio >= NOTABLE_CHANGE:
+        out["rise"] = (f"比近一年平均多 {(ratio - 1) * 100:.0f}%", f"{(ratio - 1) * 100:.0f}% above its past year")
+    elif np.isfinite(ratio) and ratio <= 1 / NOTABLE_CHANGE:
+        out["rise"] = (f"比近一年平均少 {(1 - ratio) * 100:.0f}%", f"{(1 - ratio) * 100:.0f}% below its past year")
+    return out
 
 
-def score(raw: pd.DataFrame, weights: Mapping[str, float] | None = None, *, names: Names | None = None) -> pd.DataFrame:
+def _reasons(row: pd.Series, names: Names, mode: Mode) -> tuple[str, str]:
+    words = _phrases(row, names)
+    order = ["forecast", "overdue", "rise", "repeat", "cells"] if mode == "inspect" else [
+        "forecast", "overdue", "open", "rise", "repeat"]
+    present = {"overdue": int(row["overdue"]) > 0, "repeat": int(row["repeat_places"]) > 0,
+               "cells": int(row["flagged_cells"]) > 0, "open": int(row["open"]) > 0, "rise": "rise" in words,
+               "forecast": True}
+    keys = [k for k in order if present[k]][:TOP_REASONS]
+    return "，".join(words[k][0] for k in keys), ", ".join(words[k][1] for k in keys)
+
+
+def score(raw: pd.DataFrame, weights: Mapping[str, float] | None = None, *, mode: Mode = "inspect",
+          names: Names | None = None) -> pd.DataFrame:
     """Scores, ranks and reasons from :func:`measure_grids`'s measurements.
 
     Raises
     ------
     ValueError
-        For an unknown reason, a negative weight or weights summing to zero.
+        For an unknown mode or reason, a negative weight or weights summing to zero.
     """
-    weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
-    unknown = set(weights) - set(REASONS)
+    if mode not in MODES:
+        raise ValueError(f"unknown priority mode {mode!r}; choose one of {', '.join(MODES)}")
+    allowed = DEFAULT_WEIGHTS[mode]
+    weights = dict(allowed if weights is None else weights)
+    unknown = set(weights) - set(allowed)
     if unknown or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-        raise ValueError(f"weights must be non-negative over {REASONS} and not all zero, got {weights}")
+        raise ValueError(f"weights must be non-negative over {tuple(allowed)} and not all zero, got {weights}")
     names = names or Names({}, {})
-    parts = _scaled(raw)
-    total = sum(weights.values())
-    contrib = pd.DataFrame({k: parts[k] * weights.get(k, 0.0) / total * 100 for k in REASONS}, index=raw.index)
+    parts = _parts(raw, mode)
+    total = sum(weights.values()) if mode == "inspect" else 1.0
+    scale = 100.0 if mode == "inspect" else 1.0
+    contrib = pd.DataFrame({k: parts[k] * weights.get(k, 0.0) / total * scale for k in allowed}, index=raw.index)
     out = raw.copy()
     out["score"] = contrib.sum(axis=1).round(6)  # rounding keeps float noise from breaking exact ties
-    for k in REASONS:
+    for k in allowed:
         out[f"part_{k}"] = contrib[k]
     out = out.sort_values(["score", "overdue", s.GRID_ID], ascending=[False, False, True], kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
-    reasons_zh, reasons_en = [], []
-    for idx, row in out.iterrows():
-        leading = [k for k in sorted(REASONS, key=lambda k: -contrib.at[idx, k]) if contrib.at[idx, k] > 0][:TOP_REASONS]
-        words = _phrases(row, names)
-        reasons_zh.append("，".join(words[k][0] for k in leading))
-        reasons_en.append(", ".join(words[k][1] for k in leading))
-    out["reasons_zh"], out["reasons_en"] = reasons_zh, reasons_en
+    words = [_reasons(row, names, mode) for _, row in out.iterrows()]
+    out["reasons_zh"] = [w[0] for w in words]
+    out["reasons_en"] = [w[1] for w in words]
     return out.reset_index(drop=True)
 
 
