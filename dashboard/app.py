@@ -44,6 +44,8 @@ pages = [
     st.Page("app_pages/rectification.py", title=t("page_rectification", ctx.lang), icon=":material/task_alt:",
             url_path="rectification"),
     st.Page("app_pages/priority.py", title=t("page_priority", ctx.lang), icon=":material/flag:", url_path="priority"),
+    st.Page("app_pages/forecast.py", title=t("page_forecast", ctx.lang), icon=":material/query_stats:",
+            url_path="forecast"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
     data_page,
     st.Page("app_pages/bigscreen.py", title=t("page_bigscreen", ctx.lang), icon=":material/tv:", url_path="bigscreen"),

@@ -22,6 +22,8 @@ from geo.campaign import CampaignEffect, campaign_effect
 from geo.changes import category_changes
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.excel import READ_PROBLEM
+from geo.forecast import Backtest, Method, flagged, run_backtest
+from geo.forecast.report import forecast_units
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_grid_layer, read_table
 from geo.pipeline import (
@@ -34,7 +36,7 @@ from geo.pipeline import (
     open_workspace,
     run_analysis,
 )
-from geo.priority import measure_grids
+from geo.priority import FLAGGED_SHARE, measure_grids
 from geo.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
 from geo.recurrence import flag_recurrences, recurrence_by_grid
 from geo.store import IssueStore, open_store
@@ -172,10 +174,37 @@ def campaign(source: DataSource, flt: IssueFilter, start: pd.Timestamp, category
     return campaign_effect(_scoped(source, flt), start, category=category)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float = 28.0) -> Backtest:
+    """The rolling backtest of the forecast methods on the workspace (all its history)."""
+    data = dataset(source)
+    return run_backtest(data.issues, data.grids, categories=categories or None, horizon_days=horizon_days)
+
+
+def winner(source: DataSource, categories: tuple[str, ...]) -> Method:
+    """The method the backtest supports for these categories: what every priority uses by default.
+
+    Measured on the whole history (the 预测检验 page shows the same backtest), so 总览, 优先级, 大屏
+    and the bulletin rank with one method.
+    """
+    return backtest(source, categories).winner
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def grid_measures(source: DataSource, as_of: pd.Timestamp) -> pd.DataFrame:
+def grid_measures(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = ()) -> pd.DataFrame:
     """The priority measurements per grid at ``as_of`` (scoring with the user's weights is cheap)."""
-    return measure_grids(dataset(source), as_of)
+    return measure_grids(dataset(source), as_of, categories=categories or None, method=winner(source, categories))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def flagged_cells(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """The forecast's top 5 % of the street's area in 100 m cells (what the priority map outlines)."""
+    data = dataset(source)
+    result = forecast_units(data.issues, data.grids, as_of, categories=categories or None,
+                            method=winner(source, categories))
+    top = flagged(np.arange(len(result.table)), result.table["area_km2"].to_numpy(), FLAGGED_SHARE)
+    cells = result.table.iloc[top]
+    return cells[cells["expected"] > 0].reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -183,7 +212,7 @@ def bulletin(source: DataSource, week: str) -> Bulletin:
     """The weekly bulletin (workbook and HTML) for an ISO week, as the command line writes it."""
     data = dataset(source)
     return build_bulletin(data, week, policy=KpiPolicy(data.categories),
-                          reopened=reopened_ids(store_of(source.workspace).load_history()))
+                          reopened=reopened_ids(store_of(source.workspace).load_history()), method=winner(source, ()))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

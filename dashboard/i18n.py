@@ -281,23 +281,82 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "after": {"zh": "整治后", "en": "After"},
     "verdict_decrease": {"zh": "下降", "en": "Fell"},
     "verdict_increase": {"zh": "上升", "en": "Rose"},
+    "page_forecast": {"zh": "预测检验", "en": "Forecast check"},
+    "forecast_title": {"zh": "预测检验", "en": "Forecast check"},
+    "forecast_scope": {"zh": "标出的区域是否真的出了问题？问题类型：{cats}（跟随侧栏筛选）。每周一作一次预测，只用当时以前的记录，再与随后发生的问题对照。",
+                       "en": "Did the flagged places get the problems? Categories: {cats} (from the sidebar). A forecast every Monday from the records before it, "
+                             "compared with the problems that followed."},
+    "forecast_horizon": {"zh": "预测期", "en": "Forecast period"},
+    "horizon_4w": {"zh": "4 周", "en": "4 weeks"},
+    "horizon_1w": {"zh": "1 周", "en": "1 week"},
+    "forecast_running": {"zh": "正在检验预测（每个数据版本只算一次）…", "en": "Checking the forecast (once per data version)…"},
+    "forecast_table": {"zh": "各方法对比（同一批 100 米方格）", "en": "Methods compared (the same 100 m cells)"},
+    "forecast_area": {"zh": "标出面积", "en": "Area flagged"},
+    "forecast_method": {"zh": "方法", "en": "Method"},
+    "forecast_hit": {"zh": "容纳问题比例", "en": "Share of problems held"},
+    "forecast_pai": {"zh": "是随机的几倍", "en": "Times random"},
+    "forecast_pei": {"zh": "达到最好可能的比例", "en": "Share of the best possible"},
+    "forecast_table_note": {"zh": "过去 {n} 周的平均。★ 为 5% 面积上最好的方法，优先级默认采用它。",
+                            "en": "Means over the last {n} weeks. ★ is the best method at 5% of the area; the priority "
+                                  "list uses it by default."},
+    "forecast_over_time": {"zh": "每周的成绩（5% 面积）", "en": "Week by week (5% of the area)"},
+    "forecast_origin": {"zh": "预测日", "en": "Forecast made on"},
+    "forecast_calibration": {"zh": "预计与实际（按预计高低分十组）", "en": "Expected against actual (ten groups by forecast)"},
+    "forecast_expected": {"zh": "每格预计", "en": "Expected per cell"},
+    "forecast_observed": {"zh": "每格实际", "en": "Actual per cell"},
+    "forecast_calibration_note": {"zh": "点落在虚线上说明预计的件数准确；在虚线上方是低估，下方是高估。",
+                                  "en": "Points on the dashed line mean the expected counts were right; above it the "
+                                        "forecast was too low, below it too high."},
+    "forecast_notes": {"zh": "计算说明", "en": "How this is calculated"},
+    "forecast_notes_body": {
+        "zh": "- 区域切成 {cell} 米方格（共 {cells} 个），按预计问题从多到少标出 {shares} 的面积。\n"
+              "- 「是随机的几倍」即 PAI（Chainey 等 2008）：标出区域容纳问题的比例 ÷ 标出面积比例，随机为 1。\n"
+              "- 「达到最好可能的比例」即 PEI\\*：实际容纳的问题 ÷ 同样面积最多能容纳的问题。\n"
+              "- 预测模型：每类问题一个泊松回归（statsmodels），用近几个月加权的历史、近 4 周、有报告的周数和相邻方格，"
+              "权重由本工作区过去 4 个预测期拟合；区间为 90%。简单办法：近 4 周次数、全部历史次数、近 4 周核密度。\n"
+              "- 共检验 {n} 个每周预测；可疑坐标堆（默认坐标）和作废记录不计。详见 docs/forecast.md。",
+        "en": "- The area is cut into {cell} m cells ({cells} in all); the cells with the most expected problems are "
+              "flagged until they cover {shares} of the area.\n"
+              "- \"Times random\" is the PAI (Chainey et al. 2008): the share of problems in the flagged area divided by "
+              "the share of area flagged; random targeting scores 1.\n"
+              "- \"Share of the best possible\" is PEI\\*: problems captured divided by the most any choice of the same "
+              "area could have captured.\n"
+              "- Forecast model: one Poisson regression per category (statsmodels) on history weighted over months, the "
+              "last 4 weeks, weeks with reports and the neighbouring cells, fitted on this workspace's last 4 forecast "
+              "periods; 90% intervals. Simple methods: last 4 weeks' counts, all-history counts, density of the last 4 weeks.\n"
+              "- {n} weekly forecasts were checked; suspect piles (default coordinates) and void reports are left out. "
+              "See docs/forecast.md."},
     "page_priority": {"zh": "优先级", "en": "Priorities"},
     "priority_title": {"zh": "整治优先级", "en": "Where to act first"},
     "weights": {"zh": "权重", "en": "Weights"},
-    "w_hotspot": {"zh": "热点强度", "en": "Hotspot strength"},
-    "w_trend": {"zh": "上升趋势", "en": "Rising trend"},
+    "w_forecast": {"zh": "预计问题", "en": "Expected problems"},
     "w_overdue": {"zh": "超期积压", "en": "Overdue backlog"},
-    "w_recurrence": {"zh": "反复发生", "en": "Repeat reports"},
-    "w_severity": {"zh": "问题严重度", "en": "Severity"},
+    "w_repeat": {"zh": "反复发生", "en": "Repeat places"},
+    "w_rise": {"zh": "比自身过去增多", "en": "Rise against its own past"},
+    "w_open": {"zh": "未结问题", "en": "Open cases"},
+    "priority_mode": {"zh": "排序方式", "en": "Rank by"},
+    "mode_inspect": {"zh": "派人巡查：每平方公里预计问题", "en": "Where to send inspectors: expected per km²"},
+    "mode_workload": {"zh": "工作量：预计问题 + 未结 + 超期", "en": "Where the workload is: expected + open + overdue"},
+    "weights_custom": {"zh": "权重已改动：此排序不再是预测检验所支持的默认排序。",
+                       "en": "Weights changed: this order is no longer the default the forecast check supports."},
+    "expected_4w": {"zh": "预计4周", "en": "Expected, 4 weeks"},
+    "expected_range": {"zh": "可能范围", "en": "Likely range"},
+    "per_km2": {"zh": "每平方公里", "en": "Per km²"},
+    "flagged_cells": {"zh": "重点方格（前5%面积）", "en": "Flagged cells (top 5% of area)"},
+    "cell_rank": {"zh": "方格排序", "en": "Cell rank"},
+    "priority_method": {"zh": "预测方法：{method}（预测检验中表现最好，见「预测检验」页）。",
+                        "en": "Forecast method: {method} (the best in the forecast check; see the Forecast check page)."},
     "score": {"zh": "得分", "en": "Score"},
     "reasons": {"zh": "主要原因", "en": "Leading reasons"},
     "open_cases": {"zh": "未结问题", "en": "Open cases"},
     "pareto_n": {"zh": "前 N 个网格", "en": "Top N grids"},
     "pareto": {"zh": "前 {n} 个网格集中了 {share:.0%} 的未结问题（共 {grids} 个网格）。",
                "en": "The top {n} grids hold {share:.0%} of open problems ({grids} grids in all)."},
-    "priority_caption": {"zh": "截至 {asof}。得分 0–100：各项按权重加总，热点按置信度、其余按最大网格折算。",
-                         "en": "As of {asof}. Score 0–100: the weighted reasons, hotspots by confidence level and "
-                               "the others relative to the largest grid."},
+    "priority_caption": {"zh": "截至 {asof}。紫色方格是预计问题最密集的 5% 区域（100 米方格），即派人巡查的重点；"
+                               "网格颜色为得分。得分：派人巡查按每平方公里预计问题折算为 0–100，工作量以件计。",
+                         "en": "As of {asof}. Purple cells are the 5% of the area with the most expected problems "
+                               "(100 m cells): where to send inspectors; grid colours are the score. Score: 0–100 of "
+                               "expected problems per km² when sending inspectors, cases for the workload."},
     "priority_legend": {"zh": "优先级得分", "en": "Priority score"},
     "weights_zero": {"zh": "权重不能全为 0，已用默认权重。", "en": "Weights cannot all be 0; the defaults are used."},
     "view": {"zh": "视图", "en": "View"},
@@ -585,5 +644,5 @@ def fmt_week(iso_week: str, lang: Lang) -> str:
 def map_labels(lang: Lang) -> dict[str, str]:
     """The labels the map components need, in ``lang``."""
     keys = ("grids", "grid", "grid_id", "community", "count", "heat", "choropleth",
-            "heat_legend_title", "heat_low", "heat_high", "count_legend_title")
+            "heat_legend_title", "heat_low", "heat_high", "count_legend_title", "flagged_cells", "cell_rank", "reasons")
     return {k: t(k, lang) for k in keys}

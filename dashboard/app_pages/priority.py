@@ -1,4 +1,5 @@
-"""优先级: weight sliders, the ranked grids with their reasons, the Pareto line and a priority map."""
+"""优先级: two rankings on the forecast (send inspectors / workload), weights, the list with its reasons,
+the Pareto line and a map with the flagged cells."""
 
 from __future__ import annotations
 
@@ -6,34 +7,46 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
-from dashboard.data import grid_measures
+from dashboard.data import flagged_cells, grid_measures, winner
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
 from geo.export import to_safe_csv
-from geo.priority import DEFAULT_WEIGHTS, Names, pareto, score
+from geo.forecast import METHOD_NAMES
+from geo.priority import DEFAULT_WEIGHTS, MODES, Names, pareto, score
 
 ctx, data = data_context()
 lang = ctx.lang
 st.title(t("priority_title", lang))
 last_day = last_report_day(ctx, data)
 as_of = last_day.normalize() + pd.Timedelta(days=1)
+categories = tuple(ctx.flt.categories)
 
-st.subheader(t("weights", lang))
-sliders = st.columns(len(DEFAULT_WEIGHTS))
-weights = {k: sliders[i].slider(t(f"w_{k}", lang), 0.0, 1.0, float(v), 0.05, key=f"gw_w_{k}")
-           for i, (k, v) in enumerate(DEFAULT_WEIGHTS.items())}
+mode = st.radio(t("priority_mode", lang), MODES, key="gw_priority_mode", horizontal=True,
+                format_func=lambda m: t(f"mode_{m}", lang))
+defaults = DEFAULT_WEIGHTS[mode]
+with st.expander(t("weights", lang)):
+    sliders = st.columns(len(defaults))
+    weights = {k: sliders[i].slider(t(f"w_{k}", lang), 0.0, 1.0, float(v), 0.05, key=f"gw_w_{mode}_{k}")
+               for i, (k, v) in enumerate(defaults.items())}
 if sum(weights.values()) <= 0:
     st.warning(t("weights_zero", lang))
-    weights = dict(DEFAULT_WEIGHTS)
+    weights = dict(defaults)
+elif weights != defaults:
+    st.info(t("weights_custom", lang))
 
-ranked = score(grid_measures(ctx.source, as_of), weights, names=Names.of(data.categories))
+with st.spinner(t("forecast_running", lang)):
+    measures = grid_measures(ctx.source, as_of, categories)
+    cells = flagged_cells(ctx.source, as_of, categories)
+    method = winner(ctx.source, categories)
+ranked = score(measures, weights, mode=mode, names=Names.of(data.categories))
 grids = data.grids.set_index(s.GRID_ID)
 ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
                        community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))
 if ctx.flt.communities:  # the community filter narrows the list; scores stay street-wide so ranks compare
     ranked = ranked[ranked["community"].isin(ctx.flt.communities)]
+st.caption(t("priority_method", lang, method=METHOD_NAMES[lang][method]))
 
 n = st.slider(t("pareto_n", lang), 1, max(len(ranked), 1), min(5, max(len(ranked), 1)), key="gw_pareto_n")
 st.info(t("pareto", lang, n=n, share=pareto(ranked, n), grids=len(ranked)))
@@ -42,15 +55,17 @@ listing = pd.DataFrame({
     t("rank", lang): ranked["rank"].to_numpy(),
     t("grid", lang): ranked["grid_name"].to_numpy(),
     t("community", lang): ranked["community"].astype("string").fillna("—").to_numpy(),  # a layer without communities
-    t("score", lang): ranked["score"].round(1).to_numpy(),
-    t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),
+    t("expected_4w", lang): ranked["expected"].round(0).astype(int).to_numpy(),
+    t("expected_range", lang): [f"{int(lo)}–{int(hi)}" for lo, hi in zip(ranked["lower"], ranked["upper"], strict=True)],
+    t("per_km2", lang): ranked["expected_per_km2"].round(1).to_numpy(),
     t("kpi_overdue_open", lang): ranked["overdue"].to_numpy(),
     t("open_cases", lang): ranked["open"].to_numpy(),
+    t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),
 })
 # Full width: the reasons are the point of the list and must not be cut off. Selecting a row outlines
 # the grid on the map below and opens its detail.
-event = st.dataframe(listing, hide_index=True, width="stretch", height=420, key="gw_priority_table",
-                     on_select="rerun", selection_mode="single-row",
+event = st.dataframe(listing, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(listing)),
+                     key="gw_priority_table", on_select="rerun", selection_mode="single-row",
                      column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
 rows = event.selection.rows if event is not None else []
 if rows and st.session_state.get("gw_priority_row") != rows[0]:
@@ -60,6 +75,10 @@ st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
 m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
                     highlight=st.session_state.get("gw_detail_grid"))
+row_of = {g: i for i, g in enumerate(data.grids[s.GRID_ID].astype(str))}
+cells = cells.assign(reasons=cells[f"reasons_{lang}"])
+cells = cells.assign(**{maps.UNIT_KEY: cells[s.GRID_ID].map(row_of).fillna(-1)})  # -1: a cell outside every grid
+maps.add_flagged_cells(m, cells.astype({maps.UNIT_KEY: int}), labels, tiles=ctx.tiles)
 clickable_grid_map(m, data.grids, key="priority-map", height=520)
 st.caption(t("priority_caption", lang, asof=fmt_date(last_day, lang)))
 show_grid_detail(ctx, data)

@@ -126,3 +126,42 @@ def rhythm_chart(table: pd.DataFrame, *, weekdays: list[str], hour_label: str, w
         )
         .properties(height=220)
     )
+
+
+def calibration_chart(table: pd.DataFrame, names: Mapping[str, str], *, expected_label: str, observed_label: str,
+                      method_label: str) -> alt.LayerChart:
+    """Forecast against observed per decile (mean per unit and period), one line per method, with the diagonal.
+
+    ``table`` has ``method``, ``decile``, ``expected``, ``observed`` and ``units`` (sums over the origins).
+    """
+    frame = table.assign(method=table["method"].map(names),
+                         expected=table["expected"] / table["units"], observed=table["observed"] / table["units"])
+    top = float(max(frame["expected"].max(), frame["observed"].max(), 1e-6)) if len(frame) else 1.0
+    domain = [names[m] for m in names if m in set(table["method"])]
+    diagonal = alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]})).mark_line(
+        color="#999999", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
+    lines = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("expected:Q", title=expected_label),
+        y=alt.Y("observed:Q", title=observed_label),
+        color=alt.Color("method:N", title=method_label,
+                        scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
+        tooltip=[alt.Tooltip("method:N", title=method_label), alt.Tooltip("decile:O"),
+                 alt.Tooltip("expected:Q", title=expected_label, format=".2f"),
+                 alt.Tooltip("observed:Q", title=observed_label, format=".2f")],
+    )
+    return (diagonal + lines).properties(height=360)
+
+
+def capture_chart(scores: pd.DataFrame, names: Mapping[str, str], *, origin_label: str, value_label: str,
+                  method_label: str, fmt: str) -> alt.Chart:
+    """PAI per origin, one line per method (``scores`` at one share of area)."""
+    frame = scores.assign(method=scores["method"].map(names))
+    domain = [names[m] for m in names if m in set(scores["method"])]
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        x=alt.X("origin:T", title=origin_label, axis=alt.Axis(format=fmt)),
+        y=alt.Y("pai:Q", title=value_label),
+        color=alt.Color("method:N", title=method_label,
+                        scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
+        tooltip=[alt.Tooltip("origin:T", title=origin_label, format=fmt), alt.Tooltip("method:N", title=method_label),
+                 alt.Tooltip("pai:Q", title=value_label, format=".2f")],
+    ).properties(height=320)

@@ -420,6 +420,30 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
     return localize(m)
 
 
+#: The forecast's flagged cells: a dark outline and a light fill, readable over any choropleth class.
+FLAGGED_STYLE: Final = {"color": "#3f007d", "weight": 1.6, "fillColor": "#807dba", "fillOpacity": 0.35}
+
+
+def add_flagged_cells(m: folium.Map, cells: gpd.GeoDataFrame, labels: Mapping[str, str], *,
+                      tiles: Basemap | None = None) -> None:
+    """The forecast's flagged cells (``rank``, ``expected``, ``reasons``) over a grid map, with tooltips.
+
+    With a ``UNIT_KEY`` column (the row of the cell's grid) a click on a cell selects that grid.
+
+    ``cells`` is bounded by the flagged share of the area (5 %), so the payload stays small.
+    """
+    if cells.empty:
+        return
+    keys = ["rank", "expected", "reasons", *([UNIT_KEY] if UNIT_KEY in cells else [])]
+    frame = _display(cells, tiles)[[*keys, "geometry"]]
+    data = escaped_geojson(frame, keys)  # UNIT_KEY: a click on a cell selects the grid it lies in
+    folium.GeoJson(
+        data, name=labels["flagged_cells"],
+        style_function=lambda _f: dict(FLAGGED_STYLE),
+        tooltip=_tooltip(["rank", "reasons"], [labels["cell_rank"], labels["reasons"]]),
+    ).add_to(m)
+
+
 #: Gi* classes: ColorBrewer RdBu (diverging, colour-blind safe), grey for not significant.
 GI_COLOURS: Final = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#f0f0f0",
                      "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}

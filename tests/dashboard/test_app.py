@@ -13,7 +13,8 @@ from geo.pipeline import Dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ("app_pages/overview.py", "app_pages/map.py", "app_pages/hotspots.py", "app_pages/trends.py",
-         "app_pages/rectification.py", "app_pages/priority.py", "app_pages/ranking.py", "app_pages/data.py")
+         "app_pages/rectification.py", "app_pages/priority.py", "app_pages/ranking.py", "app_pages/data.py",
+         "app_pages/forecast.py")
 
 
 def run_app(page: str | None = None, **state: object) -> AppTest:
@@ -40,7 +41,7 @@ def test_map_page_shows_the_map() -> None:
     assert metrics["网格外"] == "0"
 
 
-ZH_TITLES = ("本周总览", "问题分布地图", "热点分析", "趋势", "整改考核", "整治优先级", "网格排名", "数据导入")
+ZH_TITLES = ("本周总览", "问题分布地图", "热点分析", "趋势", "整改考核", "整治优先级", "网格排名", "数据导入", "预测检验")
 
 
 @pytest.mark.parametrize(("page", "title"), zip(PAGES, ZH_TITLES, strict=True))
@@ -50,7 +51,7 @@ def test_every_page_runs_in_chinese(page: str, title: str) -> None:
 
 
 EN_TITLES = ("This week at a glance", "Where problems are", "Hotspot analysis", "Trends", "Rectification performance",
-             "Where to act first", "Grid ranking", "Import data")
+             "Where to act first", "Grid ranking", "Import data", "Forecast check")
 
 
 @pytest.mark.parametrize(("page", "title"), zip(PAGES, EN_TITLES, strict=True))
@@ -248,21 +249,44 @@ def test_rectification_campaign_wording() -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_priority_page_ranks_with_reasons_and_follows_weights(lang: str) -> None:
+def test_priority_page_ranks_on_the_forecast_and_follows_mode_and_weights(lang: str) -> None:
     at = run_app("app_pages/priority.py", gw_lang=lang)
     table = at.dataframe[0].value
     reasons = table[{"zh": "主要原因", "en": "Leading reasons"}[lang]]
     assert table.iloc[:, 0].tolist() == list(range(1, 36))
-    assert ("99% 热点" in reasons.iloc[0]) if lang == "zh" else ("hot spot at 99%" in reasons.iloc[0])
+    assert reasons.str.startswith("预计4周 " if lang == "zh" else "").all() and reasons.nunique() == 35
+    per_km2 = table[{"zh": "每平方公里", "en": "Per km²"}[lang]]
+    assert per_km2.is_monotonic_decreasing  # the default order is the forecast's, per km²
+    caption = " ".join(c.value for c in at.caption)
+    assert ("预测方法：" in caption) if lang == "zh" else ("Forecast method:" in caption)
     assert element_types(at).count("component_instance") == 1  # the priority map
-    # Only the overdue backlog counts: the list follows it exactly.
-    for key in ("hotspot", "trend", "recurrence", "severity"):
-        at.slider(key=f"gw_w_{key}").set_value(0.0).run()
-    table = at.dataframe[0].value
-    overdue = table[{"zh": "超期未结", "en": "Overdue open"}[lang]]
+    # Only the overdue backlog counts: the list follows it exactly, and the page says the order is no longer tested.
+    at.slider(key="gw_w_inspect_forecast").set_value(0.0).run()
+    at.slider(key="gw_w_inspect_overdue").set_value(1.0).run()
+    overdue = at.dataframe[0].value[{"zh": "超期未结", "en": "Overdue open"}[lang]]
     assert overdue.is_monotonic_decreasing
-    at.slider(key="gw_w_overdue").set_value(0.0).run()  # all zero: defaults, with a warning
+    assert any(("不再是" in i.value) if lang == "zh" else ("no longer" in i.value) for i in at.info)
+    at.slider(key="gw_w_inspect_overdue").set_value(0.0).run()  # all zero: defaults, with a warning
     assert len(at.warning) == 1 and not at.exception
+    at.radio(key="gw_priority_mode").set_value("workload").run()
+    listing = at.dataframe[0].value
+    cols = [{"zh": k, "en": v}[lang] for k, v in (("预计4周", "Expected, 4 weeks"), ("未结问题", "Open cases"),
+                                                   ("超期未结", "Overdue open"))]
+    load = listing[cols].sum(axis=1)
+    assert (load.diff().dropna() <= 1).all()  # workload order: expected (rounded) + open + overdue
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_forecast_check_page_compares_methods_in_plain_words(lang: str) -> None:
+    at = run_app("app_pages/forecast.py", gw_lang=lang)
+    assert not at.exception
+    sentence = at.success[0].value
+    assert sentence.startswith("过去 42 周" if lang == "zh" else "Over the last 42 weeks")
+    table = at.dataframe[0].value
+    assert len(table) == 12 and table.iloc[:, 1].str.contains("★").sum() == 3  # 4 methods x 3 shares, one winner
+    assert element_types(at).count("vega_lite_chart") == 2  # PAI week by week, calibration
+    at.radio(key="gw_forecast_horizon").set_value(7).run()
+    assert not at.exception and ("下周" in at.success[0].value if lang == "zh" else "next week" in at.success[0].value)
 
 
 def test_bulletin_downloads_from_the_rectification_page() -> None:

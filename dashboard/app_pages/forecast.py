@@ -1,0 +1,62 @@
+"""预测检验: how well each method's flagged area held the next period's problems, on this workspace."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.charts import calibration_chart, capture_chart
+from dashboard.data import backtest
+from dashboard.i18n import chart_date_format, t
+from dashboard.shell import data_context
+from geo.forecast import AREA_SHARES, METHOD_NAMES, METHODS
+
+ctx, data = data_context()
+lang = ctx.lang
+st.title(t("forecast_title", lang))
+categories = tuple(ctx.flt.categories)
+chosen = "、".join(data.categories.name(c, lang=lang) for c in categories) if lang == "zh" else \
+    ", ".join(data.categories.name(c, lang=lang) for c in categories)
+st.caption(t("forecast_scope", lang, cats=chosen or t("all_placeholder", lang)))
+horizon = st.radio(t("forecast_horizon", lang), [28, 7], key="gw_forecast_horizon", horizontal=True,
+                   format_func=lambda d: t("horizon_4w" if d == 28 else "horizon_1w", lang))
+with st.spinner(t("forecast_running", lang)):
+    bt = backtest(ctx.source, categories, float(horizon))
+names: dict[str, str] = {str(k): v for k, v in METHOD_NAMES[lang].items()}
+if bt.n_origins == 0:
+    st.info(bt.sentence(lang))
+    st.stop()
+st.success(bt.sentence(lang))
+
+summary = bt.summary.copy()
+summary = summary[summary["method"].isin(METHODS)]
+order = {m: i for i, m in enumerate(METHODS)}
+summary = summary.sort_values(["share", "method"], key=lambda c: c.map(order) if c.name == "method" else c)
+table = pd.DataFrame({
+    t("forecast_area", lang): [f"{x:.0%}" for x in summary["share"]],
+    t("forecast_method", lang): [names[str(m)] + (" ★" if m == bt.winner else "") for m in summary["method"]],
+    t("forecast_hit", lang): [f"{x:.0%}" for x in summary["hit_rate"]],
+    t("forecast_pai", lang): summary["pai"].round(1).to_numpy(),
+    t("forecast_pei", lang): [f"{x:.0%}" for x in summary["pei_star"]],
+})
+st.subheader(t("forecast_table", lang))
+st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
+st.caption(t("forecast_table_note", lang, n=bt.n_origins))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("forecast_over_time", lang))
+    at5 = bt.scores[(bt.scores["share"] == 0.05) & (bt.scores["observed"] > 0)]
+    st.altair_chart(capture_chart(at5, names, origin_label=t("forecast_origin", lang), value_label=t("forecast_pai", lang),
+                                  method_label=t("forecast_method", lang), fmt=chart_date_format(lang)),
+                    width="stretch")
+with right:
+    st.subheader(t("forecast_calibration", lang))
+    st.altair_chart(calibration_chart(bt.calibration, names, expected_label=t("forecast_expected", lang),
+                                      observed_label=t("forecast_observed", lang), method_label=t("forecast_method", lang)),
+                    width="stretch")
+    st.caption(t("forecast_calibration_note", lang))
+
+with st.expander(t("forecast_notes", lang)):
+    st.markdown(t("forecast_notes_body", lang, cell=int(bt.cell_size_m or 0), cells=bt.n_units, n=bt.n_origins,
+                  shares=", ".join(f"{x:.0%}" for x in AREA_SHARES)))
