@@ -38,7 +38,12 @@ METHOD_NAMES: Final[dict[str, dict[Method, str]]] = {
 
 
 def weekly_origins(events: Events, horizon_days: float, *, max_origins: int = MAX_ORIGINS) -> list[float]:
-    """The last ``max_origins`` Mondays with ``MIN_HISTORY_DAYS`` before and a full horizon after them."""
+    """The last ``max_origins`` Mondays with ``MIN_HISTORY_DAYS`` before and a full horizon after them,
+    the data covering both: every week of the horizon and of the four weeks before holds a report.
+
+    A ledger of separate extracts (LA's four windows of 3-9 days over two years) has no such Monday:
+    an origin inside a gap would score a forecast against weeks nobody recorded.
+    """
     if len(events) == 0:
         return []
     end = math.floor(events.last_day()) + 1.0  # the day after the last report: the horizon must fit before it
@@ -48,7 +53,17 @@ def weekly_origins(events: Events, horizon_days: float, *, max_origins: int = MA
     if start > last:
         return []
     days = np.arange(start, last + 1e-9, 7.0)
-    return [float(d) for d in days[-max_origins:]]
+    # Weeks (from the first Monday before the data) that hold at least one report.
+    base = MONDAY + 7.0 * math.floor((events.first_day() - MONDAY) / 7.0)
+    held = np.bincount(((events.day - base) // 7).astype(np.int64)) > 0
+    before, after = 4, max(math.ceil(horizon_days / 7.0), 1)
+
+    def covered(origin: float) -> bool:
+        w = round((origin - base) / 7.0)
+        window = held[max(w - before, 0):w + after]
+        return len(window) == before + after and bool(window.all())
+
+    return [float(d) for d in days if covered(float(d))][-max_origins:]
 
 
 @dataclass(frozen=True)
@@ -96,8 +111,9 @@ class Backtest:
         """The result in plain words, in ``lang``."""
         names = METHOD_NAMES[lang]
         if self.n_origins == 0 or not math.isfinite(self.mean(self.winner)):
-            return ("历史太短，还无法检验预测：需要至少 8 周记录，再加一个预测期。" if lang == "zh" else
-                    "The history is too short to test a forecast: it needs 8 weeks of reports and one forecast period more.")
+            return ("历史太短或有中断，还无法检验预测：需要连续至少 8 周有记录，再加一个预测期。" if lang == "zh" else
+                    "The history is too short or has gaps to test a forecast: it needs 8 weeks of reports in a row and "
+                    "one forecast period more.")
         pct, weeks = round(DECISIVE_SHARE * 100), round(self.horizon_days / 7)
         hit, pai = self.mean(self.winner, measure="hit_rate"), self.mean(self.winner)
         base = self.best_baseline()

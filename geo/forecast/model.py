@@ -54,6 +54,8 @@ MIN_TRAINING_REPORTS: Final = 20
 #: ... and this many to get slopes of its own (fewer: the slopes shared by all categories).
 MIN_OWN_FIT: Final = 400
 INTERVAL: Final = 0.90
+#: A fitted weight beyond this (on a log scale) means the fit ran off (quasi-separation): refused.
+MAX_SLOPE: Final = 8.0
 #: Rows a regression is fitted on at most (see ``_fit``).
 MAX_FIT_ROWS: Final = 30_000
 FEATURES: Final = ("history", "recent", "weeks", "neighbours")
@@ -160,10 +162,12 @@ class _Fit:
     dispersion: float
     #: The largest value of each log feature seen in training: forecasts do not extrapolate beyond it.
     ceiling: np.ndarray
+    #: No unit is forecast more than twice the most any unit had in a training window (plus one).
+    cap: float
 
     def mean(self, category: int, features: np.ndarray) -> np.ndarray:
         x = np.minimum(_design(features), self.ceiling)
-        return np.exp(np.clip(self.intercepts[category] + x @ self.slopes, -50, 20))
+        return np.minimum(np.exp(np.clip(self.intercepts[category] + x @ self.slopes, -50, 20)), self.cap)
 
 
 def _training(cache: FeatureCache, category: int, origin: float, horizon: float) -> tuple[np.ndarray, np.ndarray]:
@@ -230,14 +234,18 @@ def _fit(cache: FeatureCache, categories: Sequence[int], origin: float, horizon:
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             return None
     params = np.asarray(result.params, dtype=float)
-    if not np.all(np.isfinite(params)):
+    # A dry season's flooding: a handful of reports in the windows and the fit runs off to weights of
+    # +150 and -120 on collinear terms (measured on Houston, Dec 2019). Such a fit is refused; the
+    # category then takes the weights shared by all categories, or its decayed rate.
+    if not (getattr(result, "converged", True) and np.all(np.isfinite(params))
+            and np.abs(params[len(set(owner.tolist())):]).max(initial=0.0) <= MAX_SLOPE):
         return None
     cache.last_params[key] = params
     df = max(float(w.sum()) - design.shape[1], 1.0)
     dispersion = float(result.pearson_chi2) / df
     k = len(present)
     return _Fit({c: float(params[i]) for i, c in enumerate(present)}, params[k:],
-                max(dispersion if math.isfinite(dispersion) else 1.0, 1.0), x.max(axis=0))
+                max(dispersion if math.isfinite(dispersion) else 1.0, 1.0), x.max(axis=0), 2.0 * float(y.max()) + 1.0)
 
 
 def _rate(events: Events, category: int | None, origin: float, horizon: float) -> np.ndarray:

@@ -32,7 +32,8 @@ def issues_at(points: list[tuple[float, float]], times: list[str], categories: l
     geoms = [shapely.Point(LON0 + fx * DLON, LAT0 + fy * DLAT) for fx, fy in points]
     return gpd.GeoDataFrame({
         s.ISSUE_ID: [f"i{i}" for i in range(len(points))], s.CATEGORY: categories, s.STATUS: ["closed"] * len(points),
-        s.REPORTED_AT: pd.to_datetime(pd.Series(times)).dt.tz_localize(TZ), s.GRID_ID: ["g1"] * len(points),
+        s.REPORTED_AT: pd.to_datetime(pd.Series(times, dtype=object), format="ISO8601").dt.tz_localize(TZ),
+        s.GRID_ID: ["g1"] * len(points),
         s.SUSPECT_POINT: [False] * len(points),
     }, geometry=geoms, crs=4326)
 
@@ -173,6 +174,21 @@ def test_a_short_history_says_so_instead_of_scoring() -> None:
     assert bt.sentence("zh").startswith("历史太短") and bt.sentence("en").startswith("The history is too short")
 
 
+def test_origins_skip_gaps_in_the_record() -> None:
+    """Weeks 0-11 and 20-39 hold reports, 12-19 none: no origin may sit where its horizon or its four
+    weeks before fall in the gap."""
+    issues, _ = _stationary(5, weeks=40)
+    week = ((issues[s.REPORTED_AT].dt.tz_localize(None) - pd.Timestamp("2025-01-06")).dt.days // 7).to_numpy()
+    gappy = issues[(week < 12) | (week >= 20)]
+    units = Units.of_cells(one_grid(), size_m=100)
+    origins = weekly_origins(Events.from_issues(gappy, units), 28)
+    weeks = [int((pd.Timestamp("1970-01-01") + pd.Timedelta(days=o) - pd.Timestamp("2025-01-06")).days // 7)
+             for o in origins]
+    # Before the gap: the first Monday with 56 days of history is week 9, whose horizon (9-12) reaches the
+    # gap. After it: week 24 (history 20-23) to week 36 (horizon 36-39, the data's last week).
+    assert weeks == list(range(24, 37))
+
+
 def test_sample_reasons_differ_between_cells_and_name_facts(sample: Dataset) -> None:
     result = forecast_units(sample.issues, sample.grids, "2026-10-05", method="learned",
                             names=({"parking": "乱停乱放"}, {"parking": "Disorderly parking"}))
@@ -183,3 +199,20 @@ def test_sample_reasons_differ_between_cells_and_name_facts(sample: Dataset) -> 
     assert top["reasons_zh"].iloc[0].startswith("预计4周 ") and "近一年" in top["reasons_zh"].iloc[0]
     assert (result.table["lower"] <= result.table["expected"]).all()
     assert (result.table["upper"] >= np.floor(result.table["expected"])).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.01, 0.99), st.floats(0.01, 0.99), st.floats(0, 119), st.sampled_from(["a", "b"])),
+                min_size=1, max_size=80))
+def test_learned_forecast_stays_finite_and_bounded_on_sparse_histories(rows: list[tuple]) -> None:
+    """Few reports make a Poisson fit run off (weights of +150/-120 on Houston's dry-season flooding):
+    such fits are refused and no unit is forecast more than the data can support."""
+    start = pd.Timestamp("2026-01-01")
+    issues = issues_at([(x, y) for x, y, _, _ in rows], [str(start + pd.Timedelta(days=d)) for _, _, d, _ in rows],
+                       [c for *_, c in rows])
+    units = Units.of_cells(one_grid(), size_m=100)
+    events = Events.from_issues(issues, units)
+    forecast = predict(events, units, day_of("2026-05-01"), method="learned")
+    assert np.isfinite(forecast.expected).all() and (forecast.expected >= 0).all()
+    assert forecast.expected.max() <= 2 * len(rows) + 1
+    assert np.isfinite(forecast.upper).all() and (forecast.lower <= forecast.upper).all()
