@@ -196,15 +196,22 @@ def grid_measures(source: DataSource, as_of: pd.Timestamp, categories: tuple[str
     return measure_grids(dataset(source), as_of, categories=categories or None, method=winner(source, categories))
 
 
+#: The priority map draws at most this many flagged cells (the first by rank; a city's 5 % is thousands).
+MAX_FLAGGED_SHOWN = 1_500
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def flagged_cells(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
-    """The forecast's top 5 % of the street's area in 100 m cells (what the priority map outlines)."""
+def flagged_cells(source: DataSource, as_of: pd.Timestamp,
+                  categories: tuple[str, ...] = ()) -> tuple[gpd.GeoDataFrame, int]:
+    """The forecast's top 5 % of the area in 100 m cells, at most ``MAX_FLAGGED_SHOWN`` of them, and
+    how many there are in all (the page says so when it shows fewer)."""
     data = dataset(source)
     result = forecast_units(data.issues, data.grids, as_of, categories=categories or None,
                             method=winner(source, categories))
     top = flagged(np.arange(len(result.table)), result.table["area_km2"].to_numpy(), FLAGGED_SHARE)
     cells = result.table.iloc[top]
-    return cells[cells["expected"] > 0].reset_index(drop=True)
+    cells = cells[cells["expected"] > 0]
+    return cells.head(MAX_FLAGGED_SHOWN).reset_index(drop=True), len(cells)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

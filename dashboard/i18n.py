@@ -296,9 +296,9 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "forecast_hit": {"zh": "容纳问题比例", "en": "Share of problems held"},
     "forecast_pai": {"zh": "是随机的几倍", "en": "Times random"},
     "forecast_pei": {"zh": "达到最好可能的比例", "en": "Share of the best possible"},
-    "forecast_table_note": {"zh": "过去 {n} 周的平均。★ 为 5% 面积上最好的方法，优先级默认采用它。",
-                            "en": "Means over the last {n} weeks. ★ is the best method at 5% of the area; the priority "
-                                  "list uses it by default."},
+    "forecast_table_note": {"zh": "过去 {n} 周的平均。★ 为标出 5% 面积时最好的方法，优先级默认采用它。",
+                            "en": "Means over the last {n} weeks. ★ is the best method when 5% of the area is flagged; "
+                                  "the priority list uses it by default."},
     "forecast_over_time": {"zh": "每周的成绩（5% 面积）", "en": "Week by week (5% of the area)"},
     "forecast_origin": {"zh": "预测日", "en": "Forecast made on"},
     "forecast_calibration": {"zh": "预计与实际（按预计高低分十组）", "en": "Expected against actual (ten groups by forecast)"},
@@ -344,6 +344,10 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "per_km2": {"zh": "每平方公里", "en": "Per km²"},
     "flagged_cells": {"zh": "重点方格（前5%面积）", "en": "Flagged cells (top 5% of area)"},
     "cell_rank": {"zh": "方格排序", "en": "Cell rank"},
+    "priority_method_unchecked": {"zh": "预测方法：{method}（历史太短或有中断，尚未检验）。",
+                                  "en": "Forecast method: {method} (not yet checked: the history is too short or has gaps)."},
+    "flagged_shown": {"zh": "地图显示排序最前的 {shown:,} 个重点方格（共 {total:,} 个）。",
+                      "en": "The map shows the first {shown:,} of the {total:,} flagged cells."},
     "priority_method": {"zh": "预测方法：{method}（预测检验中表现最好，见「预测检验」页）。",
                         "en": "Forecast method: {method} (the best in the forecast check; see the Forecast check page)."},
     "score": {"zh": "得分", "en": "Score"},

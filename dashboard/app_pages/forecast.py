@@ -28,18 +28,17 @@ if bt.n_origins == 0:
     st.stop()
 st.success(bt.sentence(lang))
 
-summary = bt.summary.copy()
-summary = summary[summary["method"].isin(METHODS)]
-order = {m: i for i, m in enumerate(METHODS)}
-summary = summary.sort_values(["share", "method"], key=lambda c: c.map(order) if c.name == "method" else c)
-table = pd.DataFrame({
-    t("forecast_area", lang): [f"{x:.0%}" for x in summary["share"]],
-    t("forecast_method", lang): [names[str(m)] + (" ★" if m == bt.winner else "") for m in summary["method"]],
-    t("forecast_hit", lang): [f"{x:.0%}" for x in summary["hit_rate"]],
-    t("forecast_pai", lang): summary["pai"].round(1).to_numpy(),
-    t("forecast_pei", lang): [f"{x:.0%}" for x in summary["pei_star"]],
-})
 st.subheader(t("forecast_table", lang))
+share = st.radio(t("forecast_area", lang), list(AREA_SHARES), index=AREA_SHARES.index(0.05), key="gw_forecast_share",
+                 horizontal=True, format_func=lambda x: f"{x:.0%}")
+rows = bt.summary[(bt.summary["share"] == share) & bt.summary["method"].isin(METHODS)]
+rows = rows.set_index("method").reindex([m for m in METHODS if m in set(rows["method"])]).reset_index()
+table = pd.DataFrame({
+    t("forecast_method", lang): [names[str(m)] + (" ★" if m == bt.winner else "") for m in rows["method"]],
+    t("forecast_hit", lang): [f"{x:.0%}" for x in rows["hit_rate"]],
+    t("forecast_pai", lang): [f"{x:.1f}" for x in rows["pai"]],
+    t("forecast_pei", lang): [f"{x:.0%}" for x in rows["pei_star"]],
+})
 st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
 st.caption(t("forecast_table_note", lang, n=bt.n_origins))
 

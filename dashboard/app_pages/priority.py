@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
-from dashboard.data import flagged_cells, grid_measures, winner
+from dashboard.data import backtest, flagged_cells, grid_measures
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day
@@ -38,15 +38,16 @@ elif weights != defaults:
 
 with st.spinner(t("forecast_running", lang)):
     measures = grid_measures(ctx.source, as_of, categories)
-    cells = flagged_cells(ctx.source, as_of, categories)
-    method = winner(ctx.source, categories)
+    cells, n_flagged = flagged_cells(ctx.source, as_of, categories)
+    checked = backtest(ctx.source, categories)
 ranked = score(measures, weights, mode=mode, names=Names.of(data.categories))
 grids = data.grids.set_index(s.GRID_ID)
 ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
                        community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))
 if ctx.flt.communities:  # the community filter narrows the list; scores stay street-wide so ranks compare
     ranked = ranked[ranked["community"].isin(ctx.flt.communities)]
-st.caption(t("priority_method", lang, method=METHOD_NAMES[lang][method]))
+st.caption(t("priority_method" if checked.n_origins else "priority_method_unchecked", lang,
+             method=METHOD_NAMES[lang][checked.winner]))
 
 n = st.slider(t("pareto_n", lang), 1, max(len(ranked), 1), min(5, max(len(ranked), 1)), key="gw_pareto_n")
 st.info(t("pareto", lang, n=n, share=pareto(ranked, n), grids=len(ranked)))
@@ -81,4 +82,6 @@ cells = cells.assign(**{maps.UNIT_KEY: cells[s.GRID_ID].map(row_of).fillna(-1)})
 maps.add_flagged_cells(m, cells.astype({maps.UNIT_KEY: int}), labels, tiles=ctx.tiles)
 clickable_grid_map(m, data.grids, key="priority-map", height=520)
 st.caption(t("priority_caption", lang, asof=fmt_date(last_day, lang)))
+if n_flagged > len(cells):
+    st.caption(t("flagged_shown", lang, shown=len(cells), total=n_flagged))
 show_grid_detail(ctx, data)

@@ -283,7 +283,9 @@ def test_forecast_check_page_compares_methods_in_plain_words(lang: str) -> None:
     sentence = at.success[0].value
     assert sentence.startswith("过去 42 周" if lang == "zh" else "Over the last 42 weeks")
     table = at.dataframe[0].value
-    assert len(table) == 12 and table.iloc[:, 1].str.contains("★").sum() == 3  # 4 methods x 3 shares, one winner
+    assert len(table) == 4 and table.iloc[:, 0].str.contains("★").sum() == 1  # 4 methods at 5 %, one winner
+    at.radio(key="gw_forecast_share").set_value(0.01).run()
+    assert not at.exception and at.dataframe[0].value.iloc[:, 2].tolist() != table.iloc[:, 2].tolist()
     assert element_types(at).count("vega_lite_chart") == 2  # PAI week by week, calibration
     at.radio(key="gw_forecast_horizon").set_value(7).run()
     assert not at.exception and ("下周" in at.success[0].value if lang == "zh" else "next week" in at.success[0].value)
