@@ -305,7 +305,11 @@ def _html(dataset: Dataset, week: str, start: pd.Timestamp, end: pd.Timestamp, t
     top = tables["网格排名"].head(3)
     focus = "；".join(f"{r['网格']}（{r['主要原因']}）" for _, r in top.iterrows())
     hot = tables["新增与加剧热点"]
-    hot_line = (f"本周新增、连续或加剧的热点单元 {len(hot)} 个。" if len(hot) else "本周没有新增、连续或加剧的热点。")
+    # The same analysis as the 热点 page with 100 m squares and the emerging view, one category at a time:
+    # the bulletin says so, so a leader finds these cells there (one meaning of "hotspot" in the product).
+    where = "按问题类别、100 米方格逐周计算，与「热点」页选分析单元「方格」、大小「100 米」、「时空热点趋势」所见相同。"
+    hot_line = (f"本周新增、连续或加剧热点的网格 {len(hot)} 处（每行汇总该网格内的热点方格）；{where}" if len(hot)
+                else f"本周没有新增、连续或加剧的热点；{where}")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>{html.escape(street)}网格治理周报 {html.escape(week)}</title><style>{CSS}</style></head>
