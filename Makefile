@@ -42,6 +42,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.bench_dashboard
 	$(BIN)/python -m benchmarks.bench_gi_star
 	$(BIN)/python -m benchmarks.bench_emerging
+	$(BIN)/python -m benchmarks.bench_forecast
 	$(BIN)/python -m benchmarks.bench_sessions
 
 ## Regenerate the sample street (deterministic: the files must not change)
