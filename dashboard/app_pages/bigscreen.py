@@ -59,7 +59,8 @@ def screen() -> None:
     with left:
         st_folium(m, key="bigscreen-map", height=880, use_container_width=True, returned_objects=[])
     with right:
-        ranked = score(grid_measures(source, end), names=Names.of(data.categories))
+        with st.spinner(t("forecast_running", lang)):
+            ranked = score(grid_measures(source, end), names=Names.of(data.categories))
         names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
         st.markdown(f"#### {t('top_grids', lang)}")
         for _, row in ranked.head(8).iterrows():

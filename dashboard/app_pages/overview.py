@@ -48,7 +48,8 @@ cards[4].metric(t("open_now", lang), f"{len(open_now):,}",
                 fmt_change(len(open_now), len(open_before), lang) if has_before else None, delta_color="inverse")
 st.caption(kpi_basis(now, lang))
 
-ranked = score(grid_measures(ctx.source, end, tuple(ctx.flt.categories)), names=Names.of(data.categories))
+with st.spinner(t("forecast_running", lang)):  # the first open after an import runs the forecast check
+    ranked = score(grid_measures(ctx.source, end, tuple(ctx.flt.categories)), names=Names.of(data.categories))
 names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
 
 st.subheader(t("changes_title", lang))
