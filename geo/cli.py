@@ -7,17 +7,20 @@ exit status when an input cannot be read.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from geo import schema as s
 from geo.errors import one_line
-from geo.export import export_issues
+from geo.export import export_issues, to_safe_csv
 from geo.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.imports import import_grids, import_ledger
 from geo.io import LedgerError
@@ -71,7 +74,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if issues is None:
         raise LedgerError(f"workspace {args.workspace} holds no issues")
     path = export_issues(issues, args.out)
-    print(json.dumps({"written": str(path), "rows": len(issues)}, ensure_ascii=False))
+    from geo.audit import audit_table
+
+    # The audit trail travels with the data: who imported what, with which file.
+    audit = Path(f"{path}.audit.csv")
+    audit.write_bytes(to_safe_csv(audit_table(_workspace(args))))
+    print(json.dumps({"written": str(path), "rows": len(issues), "audit": str(audit)}, ensure_ascii=False))
     return 0
 
 
@@ -179,6 +187,59 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_file(args: argparse.Namespace) -> Any:
+    from geo.access import USERS_ENV, UserFile
+
+    path = args.file or os.environ.get(USERS_ENV)
+    if not path:
+        raise ValueError(f"name the user file with --file or {USERS_ENV}")
+    return UserFile(path)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin with --password-stdin (scripts), else asked twice without echo; never an argument."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    users = _user_file(args)
+    if args.action == "add":
+        users.add(args.name, args.role, _read_password(args), replace=args.replace)
+        print(json.dumps({"added": args.name, "role": args.role, "file": str(users.path)}, ensure_ascii=False))
+    elif args.action == "remove":
+        users.remove(args.name)
+        print(json.dumps({"removed": args.name}, ensure_ascii=False))
+    else:
+        print(json.dumps({name: entry["role"] for name, entry in users.users().items()}, ensure_ascii=False))
+    return 0
+
+
+def _cmd_undo(args: argparse.Namespace) -> int:
+    from geo.undo import undo_import
+
+    record = undo_import(_workspace(args), args.generation)
+    print(json.dumps(record, ensure_ascii=False, default=str))
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from geo.audit import audit_table
+
+    table = audit_table(_workspace(args))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_bytes(to_safe_csv(table))
+        print(json.dumps({"written": str(args.out), "records": len(table)}, ensure_ascii=False))
+    else:
+        print(table.to_json(orient="records", force_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and ``--help`` docs)."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Gridwatch command line")
@@ -255,6 +316,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="CSV of the score at every origin")
     p.set_defaults(func=_cmd_backtest)
 
+    p = sub.add_parser("users", help="the local user file: add NAME --role R, remove NAME, list")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?", default="")
+    p.add_argument("--role", choices=["viewer", "clerk", "admin"], default="viewer")
+    p.add_argument("--file", type=Path, default=None, help="the user file (default: GRIDWATCH_USERS)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    p.add_argument("--replace", action="store_true", help="reset an existing user's password and role")
+    p.set_defaults(func=_cmd_users)
+
+    p = sub.add_parser("undo", help="roll the workspace back to before the change committed as GENERATION")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--generation", type=int, required=True, help="the generation of the import (see audit)")
+    p.set_defaults(func=_cmd_undo)
+
+    p = sub.add_parser("audit", help="the audit trail: who changed what, when, with which file (SHA-256)")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=None, help="CSV (formula injection neutralised); JSON on stdout without")
+    p.set_defaults(func=_cmd_audit)
+
     p = sub.add_parser("counts", help="join a ledger to grids and print counts per grid")
     p.add_argument("--ledger", type=Path, default=None, help="ledger CSV/xlsx (default: sample)")
     p.add_argument("--grids", type=Path, default=None, help="grid polygons (default: sample)")
@@ -270,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (LedgerError, s.SchemaError, StoreError, ValueError, OSError) as exc:
+    except (LedgerError, s.SchemaError, StoreError, ValueError, OSError, PermissionError) as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.access import Actor, require
 from geo.categories import OTHER, CategoryTable, read_categories
 from geo.crs import metric_crs_for
 from geo.export import safe_frame
@@ -112,12 +113,20 @@ def import_grids(
     cadres_field: str = s.CADRES,
     min_area_m2: float = 1.0,
     now: dt.datetime | None = None,
+    actor: Actor | None = None,
 ) -> GridImport:
     """Load management grids into ``store``: repair invalid polygons, report overlaps and gaps.
 
     Overlaps and gaps smaller than ``min_area_m2`` (digitising noise) are not reported. Stored
-    issues are re-joined to the new grids in the same commit.
+    issues are re-joined to the new grids in the same commit. Needs the admin role (``actor``;
+    the command line's when ``None``), recorded in the audit trail.
+
+    Raises
+    ------
+    geo.access.AccessDenied
+        If ``actor`` may not change grids.
     """
+    who = require(actor, "import_grids")
     grids = read_grids(path, id_field=id_field, name_field=name_field, community_field=community_field,
                        cadres_field=cadres_field, repair=True)
     repaired = list(grids.attrs.get("repaired", []))
@@ -150,7 +159,7 @@ def import_grids(
         report = GridImport(grids=len(grids), repaired=repaired, overlaps=overlaps, gaps=len(holes),
                             gap_area_m2=round(float(sum(h.area for h in holes)), 1), moved=moved,
                             now_outside=now_outside, now_inside=now_inside)
-        tx.log({"at": stamp, "kind": "grids", "source": safe_filename(Path(path).name),
+        tx.log({"at": stamp, "kind": "grids", "actor": who.name, "role": who.role, "source": safe_filename(Path(path).name),
                 "sha256": _file_digest(Path(path)), "read": len(grids), "imported": len(grids), "updated": 0,
                 "rejected": 0, "duplicates": 0, "grids": len(grids), "moved": moved, "now_outside": now_outside,
                 "now_inside": now_inside})
@@ -238,19 +247,24 @@ def import_ledger(
     categories: CategoryTable | None = None,
     source_name: str | None = None,
     now: dt.datetime | None = None,
+    actor: Actor | None = None,
 ) -> ImportSummary:
     """Import a ledger into ``store`` (grids must be imported first) as one new generation.
 
     The ledger is read before the store is locked; the merge with what the store holds, the
     quality flags, the history, the rejects and the log record are computed under the writer
     lock and published together, so concurrent imports are serialised and both land, and an
-    import that fails or is killed publishes nothing.
+    import that fails or is killed publishes nothing. Needs the clerk role (``actor``; the command
+    line's when ``None``), recorded in the audit trail with the file's SHA-256.
 
     Raises
     ------
     geo.io.LedgerError
         If the ledger cannot be read, or the store holds no grids.
+    geo.access.AccessDenied
+        If ``actor`` may not import ledgers (checked before the file is read).
     """
+    who = require(actor, "import_ledger")
     mapping = mapping or LedgerMapping()
     # Labels mapped for earlier ledgers apply to this one too (the clerk maps a label once).
     saved = (store.read("mapping").mapping or {}).get("categories", {})
@@ -300,7 +314,8 @@ def import_ledger(
         )
         if summary.read != summary.imported + summary.updated + summary.rejected + summary.duplicates:
             raise AssertionError(f"import accounting failed: {summary}")
-        tx.log({"at": stamp, "kind": "ledger", "source": name, "sha256": digest, **asdict(summary),
+        tx.log({"at": stamp, "kind": "ledger", "actor": who.name, "role": who.role, "source": name, "sha256": digest,
+                **asdict(summary),
                 "columns": ledger.columns})
     return summary
 
@@ -318,7 +333,7 @@ def category_labels(raw: pd.Series, categories: CategoryTable) -> pd.DataFrame:
 
 
 def remap_categories(store: IssueStore, synonyms: dict[str, str], *, categories: CategoryTable | None = None,
-                     now: dt.datetime | None = None) -> int:
+                     now: dt.datetime | None = None, actor: Actor | None = None) -> int:
     """Save ``raw label -> category`` choices to the store's mapping and re-map the stored issues.
 
     One commit: the issues whose category changes (with a history row each), the mapping later
@@ -333,7 +348,10 @@ def remap_categories(store: IssueStore, synonyms: dict[str, str], *, categories:
     ------
     ValueError
         If a choice names an unknown category code.
+    geo.access.AccessDenied
+        If ``actor`` (the command line's when ``None``) is not an admin.
     """
+    who = require(actor, "mapping")
     base = categories or read_categories()
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     with store.transaction() as tx:
@@ -353,7 +371,8 @@ def remap_categories(store: IssueStore, synonyms: dict[str, str], *, categories:
                                              "source": "category mapping"}))
                 tx.put_issues(issues.assign(**{s.CATEGORY: new.to_numpy()}))
         tx.put_mapping({**stored, "categories": merged})
-        tx.log({"at": stamp, "kind": "mapping", "source": "", "read": len(synonyms), "imported": 0,
+        tx.log({"at": stamp, "kind": "mapping", "actor": who.name, "role": who.role, "source": "", "read": len(synonyms),
+                "imported": 0,
                 "updated": changed, "rejected": 0, "duplicates": 0, "labels": synonyms})
     return changed
 

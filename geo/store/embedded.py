@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 from geo import schema as s
 from geo.store.protocol import (
     FORMAT_VERSION,
+    KEEP_GENERATIONS,
     ReadConveniences,
     StagedWrites,
     State,
@@ -109,7 +110,7 @@ class Workspace(ReadConveniences):
     1
     """
 
-    def __init__(self, root: str | Path, *, lock_timeout_s: float = 600.0, keep_generations: int = 20) -> None:
+    def __init__(self, root: str | Path, *, lock_timeout_s: float = 600.0, keep_generations: int = KEEP_GENERATIONS) -> None:
         self.root = Path(root)
         self.lock_timeout_s = lock_timeout_s
         self.keep_generations = max(2, keep_generations)
@@ -254,7 +255,8 @@ class Workspace(ReadConveniences):
         previous = self.generation_dir(tx.base) if tx.base else None
         for part, name in FILES.items():
             if part in tx.staged:
-                _write_part(tmp / name, part, tx.staged[part])
+                if tx.staged[part] is not None:  # None: the part is absent (an undo back before it existed)
+                    _write_part(tmp / name, part, tx.staged[part])
             elif previous is not None and (previous / name).exists():
                 _link_or_copy(previous / name, tmp / name)
         (tmp / REJECTS).mkdir()
@@ -411,3 +413,25 @@ class _Transaction(StagedWrites):
 
     def log(self, record: dict[str, Any]) -> None:
         self.staged["imports"] = [*self._base_part("imports"), {**record, "generation": self.generation}]
+
+    def restore(self, generation: int) -> None:
+        """Stage the issues, grids, history and mapping of an earlier generation (the log is kept).
+
+        Raises
+        ------
+        StoreError
+            If that generation is no longer kept.
+        """
+        if not 0 <= generation < self.generation:
+            raise ValueError(f"can only restore an earlier generation (0 to {self.base}), got {generation}")
+        parts = ("issues", "grids", "history", "mapping")
+        if generation == 0:
+            for part in parts:
+                self.staged[part] = getattr(State(generation=0), part)
+            return
+        folder = self._ws.generation_dir(generation)
+        if not folder.is_dir():
+            raise StoreError(f"{self._ws.label}: generation {generation} is no longer kept "
+                             f"(the store keeps the last {self._ws.keep_generations})")
+        for part in parts:
+            self.staged[part] = _read_part(folder, part)

@@ -1,6 +1,7 @@
 """The PostGIS store for shared deployments: the same protocol, one SQL transaction per commit.
 
-Tables (created on first use; several workspaces share them, keyed by ``workspace``)::
+Tables (created on first use; several workspaces share them, keyed by ``workspace``; ``gw_snapshots``
+holds the last ``KEEP_GENERATIONS`` states of issues, grids and mapping for undo)::
 
     gw_workspaces(name, generation, tz, mapping)   one row per workspace: the generation counter
     gw_issues(workspace, issue_id, <stored issue columns>, geom)   PRIMARY KEY (workspace, issue_id)
@@ -20,6 +21,8 @@ transaction per :meth:`PostgisStore.read`, so the parts they get belong to one g
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +36,7 @@ import shapely
 from geo import schema as s
 from geo.store.protocol import (
     FORMAT_VERSION,
+    KEEP_GENERATIONS,
     ReadConveniences,
     StagedWrites,
     State,
@@ -69,6 +73,12 @@ def _ddl() -> list[str]:
         "PRIMARY KEY (workspace, generation))",
         "CREATE TABLE IF NOT EXISTS gw_rejects (workspace text NOT NULL, ref text NOT NULL, generation bigint NOT NULL, "
         "csv bytea NOT NULL, PRIMARY KEY (workspace, ref))",
+        # What issues, grids and mapping were after each commit that changed them (GeoParquet or JSON;
+        # NULL = absent): the generations an undo restores, as the embedded store keeps them as folders.
+        "CREATE TABLE IF NOT EXISTS gw_snapshots (workspace text NOT NULL, generation bigint NOT NULL, part text NOT NULL, "
+        "payload bytea, PRIMARY KEY (workspace, part, generation))",
+        # The first generation with snapshots (a workspace older than undo starts keeping them later).
+        "ALTER TABLE gw_workspaces ADD COLUMN IF NOT EXISTS snapshots_from bigint",
     ]
 
 
@@ -274,10 +284,12 @@ class _PgTransaction(StagedWrites):
         self.new_rejects: dict[str, bytes] = {}
         self.records: list[dict[str, Any]] = []
         self.history: list[pd.DataFrame] = []
+        #: Set by :meth:`restore`: history rows of later generations are dropped at commit.
+        self.history_upto: int | None = None
 
     @property
     def changed(self) -> bool:
-        return bool(self.staged or self.new_rejects or self.records or self.history)
+        return bool(self.staged or self.new_rejects or self.records or self.history or self.history_upto is not None)
 
     def _tz(self) -> str:
         row = self._conn.execute("SELECT tz FROM gw_workspaces WHERE name = %s", (self._ws,)).fetchone()
@@ -313,6 +325,34 @@ class _PgTransaction(StagedWrites):
     def log(self, record: dict[str, Any]) -> None:
         self.records.append({**record, "generation": self.generation})
 
+    def restore(self, generation: int) -> None:
+        """Stage the issues, grids, history and mapping of an earlier generation (the log is kept).
+
+        Raises
+        ------
+        StoreError
+            If that generation is no longer kept.
+        """
+        if not 0 <= generation < self.generation:
+            raise ValueError(f"can only restore an earlier generation (0 to {self.base}), got {generation}")
+        first = self._conn.execute("SELECT snapshots_from FROM gw_workspaces WHERE name = %s", (self._ws,)).fetchone()
+        first = first[0] if first else None
+        kept_from = max(self.base - KEEP_GENERATIONS + 1, 1 if first is None else int(first))
+        if first is None or (generation and generation < kept_from) or (generation == 0 and int(first) > 1):
+            raise StoreError(f"generation {generation} is no longer kept (the store keeps the last {KEEP_GENERATIONS} "
+                             f"generations{'' if first is None else f', from generation {first} on'})")
+        rows = self._conn.execute(
+            "SELECT DISTINCT ON (part) part, payload FROM gw_snapshots WHERE workspace = %s AND generation <= %s "
+            "ORDER BY part, generation DESC", (self._ws, generation)).fetchall()
+        found = {part: (bytes(payload) if payload is not None else None) for part, payload in rows}
+        for part in ("issues", "grids"):
+            data = found.get(part)
+            self.staged[part] = s.conform_issues(gpd.read_parquet(io.BytesIO(data))) if data and part == "issues" else (
+                gpd.read_parquet(io.BytesIO(data)) if data else None)
+        mapping = found.get("mapping")
+        self.staged["mapping"] = json.loads(mapping) if mapping else None
+        self.history_upto = generation
+
     def commit(self) -> None:
         """Write everything staged; the caller's SQL transaction makes it one commit."""
         from psycopg.types.json import Jsonb
@@ -321,11 +361,14 @@ class _PgTransaction(StagedWrites):
         if "grids" in self.staged:
             grids = self.staged["grids"]
             conn.execute("DELETE FROM gw_grids WHERE workspace = %s", (ws,))
+        if self.staged.get("grids") is not None:
             cols = ", ".join(GRID_COLS)
             with conn.cursor().copy(f"COPY gw_grids (workspace, {cols}, geom) FROM STDIN") as copy:
                 for cells, geom in zip(_cells(grids, GRID_COLS), _ewkb_hex(grids.geometry.to_numpy()), strict=True):
                     copy.write_row([ws, *cells, geom])
-        if "issues" in self.staged:
+        if "issues" in self.staged and self.staged["issues"] is None:
+            conn.execute("DELETE FROM gw_issues WHERE workspace = %s", (ws,))
+        elif "issues" in self.staged:
             issues = self.staged["issues"]
             tz = str(issues[s.REPORTED_AT].dt.tz) if len(issues) else None
             if tz:
@@ -341,13 +384,18 @@ class _PgTransaction(StagedWrites):
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*ISSUE_COLS[1:], "geom"])
             conn.execute(f"INSERT INTO gw_issues (workspace, {cols}, geom) SELECT workspace, {cols}, geom "
                          f"FROM gw_issues_stage ON CONFLICT (workspace, issue_id) DO UPDATE SET {updates}")
+        if self.history_upto is not None:
+            conn.execute("DELETE FROM gw_history WHERE workspace = %s AND generation > %s", (ws, self.history_upto))
         for rows in self.history:
             hcols = ", ".join(s.HISTORY_COLUMNS)
             with conn.cursor().copy(f"COPY gw_history (workspace, generation, {hcols}) FROM STDIN") as copy:
                 for cells in _cells(rows, list(s.HISTORY_COLUMNS)):
                     copy.write_row([ws, gen, *cells])
         if "mapping" in self.staged:
-            conn.execute("UPDATE gw_workspaces SET mapping = %s WHERE name = %s", (Jsonb(self.staged["mapping"]), ws))
+            mapping = self.staged["mapping"]
+            conn.execute("UPDATE gw_workspaces SET mapping = %s WHERE name = %s",
+                         (Jsonb(mapping) if mapping is not None else None, ws))
+        self._snapshot()
         for ref, data in self.new_rejects.items():
             conn.execute("INSERT INTO gw_rejects (workspace, ref, generation, csv) VALUES (%s, %s, %s, %s) "
                          "ON CONFLICT (workspace, ref) DO UPDATE SET csv = EXCLUDED.csv", (ws, ref, gen, data))
@@ -355,6 +403,36 @@ class _PgTransaction(StagedWrites):
             conn.execute("INSERT INTO gw_imports (workspace, generation, record) VALUES (%s, %s, %s)",
                          (ws, gen, Jsonb(_jsonable(record))))
         conn.execute("UPDATE gw_workspaces SET generation = %s WHERE name = %s", (gen, ws))
+
+
+    def _snapshot(self) -> None:
+        """Keep what issues, grids and mapping are after this commit, and prune beyond the kept window."""
+        conn, ws, gen = self._conn, self._ws, self.generation
+        first = conn.execute("SELECT snapshots_from FROM gw_workspaces WHERE name = %s", (ws,)).fetchone()[0]
+        # The first snapshot of a workspace keeps every part, so each later state can be rebuilt.
+        parts = ("issues", "grids", "mapping") if first is None else tuple(p for p in ("issues", "grids", "mapping")
+                                                                           if p in self.staged)
+        if first is None:
+            conn.execute("UPDATE gw_workspaces SET snapshots_from = %s WHERE name = %s", (gen, ws))
+        loaders: dict[str, Any] = {"issues": self.load_issues, "grids": self.load_grids, "mapping": self.load_mapping}
+        for part in parts:
+            value: Any = self.staged[part] if part in self.staged else loaders[part]()
+            if value is None:
+                payload = None
+            elif part == "mapping":
+                payload = json.dumps(value, ensure_ascii=False).encode("utf-8")
+            else:
+                buf = io.BytesIO()
+                value.to_parquet(buf, index=False)
+                payload = buf.getvalue()
+            conn.execute("INSERT INTO gw_snapshots (workspace, generation, part, payload) VALUES (%s, %s, %s, %s) "
+                         "ON CONFLICT (workspace, part, generation) DO UPDATE SET payload = EXCLUDED.payload",
+                         (ws, gen, part, payload))
+        # Older snapshots go, except the newest one at or before the window's start (the state there).
+        cutoff = gen - KEEP_GENERATIONS
+        conn.execute("DELETE FROM gw_snapshots o WHERE o.workspace = %s AND o.generation < %s AND o.generation < "
+                     "(SELECT max(k.generation) FROM gw_snapshots k WHERE k.workspace = o.workspace AND k.part = o.part "
+                     "AND k.generation <= %s)", (ws, cutoff, cutoff))
 
 
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:

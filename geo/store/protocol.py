@@ -18,6 +18,8 @@ from geo import schema as s
 
 #: The store layout this code reads and writes; older ones are migrated on first open.
 FORMAT_VERSION = 2
+#: Generations a store keeps readable (and so restorable by an undo).
+KEEP_GENERATIONS = 20
 
 
 class StoreError(RuntimeError):
@@ -60,6 +62,7 @@ class Transaction(Protocol):
     def put_mapping(self, mapping: dict[str, Any]) -> None: ...
     def add_rejects(self, name: str, csv_bytes: bytes) -> str: ...
     def log(self, record: dict[str, Any]) -> None: ...
+    def restore(self, generation: int) -> None: ...
 
 
 class IssueStore(Protocol):

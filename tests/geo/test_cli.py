@@ -170,3 +170,34 @@ def test_forecast_and_backtest_commands(tmp_path: Path) -> None:
     assert result["sentence_zh"].startswith("过去 3 周")
     bad = run_cli("forecast", "--workspace", str(ws), "--as-of", "2026-06-01", "--category", "budget", "--out", str(out))
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown category budget")
+
+
+def test_users_undo_audit_and_export_commands(tmp_path: Path) -> None:
+    users = tmp_path / "users.json"
+    added = subprocess.run([sys.executable, "-m", "geo", "users", "add", "王芳", "--role", "clerk", "--file", str(users),
+                            "--password-stdin"], input="a long enough secret\n", capture_output=True, text=True,
+                           cwd=ROOT, check=False)
+    assert added.returncode == 0, added.stderr
+    assert "a long enough secret" not in added.stdout + added.stderr + users.read_text(encoding="utf-8")
+    listed = run_cli("users", "list", "--file", str(users))
+    assert json.loads(listed.stdout) == {"王芳": "clerk"}
+    ws = tmp_path / "ws"
+    assert run_cli("import", "data/sample/ledger.csv", "--workspace", str(ws), "--grids",
+                   "data/sample/grids.geojson").returncode == 0
+    audit = json.loads(run_cli("audit", "--workspace", str(ws)).stdout)
+    assert [r["kind"] for r in audit] == ["ledger", "grids"] and audit[0]["actor"].startswith("cli:")
+    assert len(audit[0]["sha256"]) == 64
+    undone = run_cli("undo", "--workspace", str(ws), "--generation", "2")
+    assert undone.returncode == 0, undone.stderr
+    assert json.loads(undone.stdout)["issues_after"] == 0
+    assert json.loads(run_cli("status", "--workspace", str(ws)).stdout)["issues"] == 0
+    bad = run_cli("undo", "--workspace", str(ws), "--generation", "3")
+    assert bad.returncode == 2 and "not an import" in bad.stderr
+    assert run_cli("undo", "--workspace", str(ws), "--generation", "1").returncode == 0  # the grids too
+    assert run_cli("import", "data/sample/ledger.csv", "--workspace", str(ws), "--grids",
+                   "data/sample/grids.geojson").returncode == 0
+    out = tmp_path / "issues.csv"
+    exported = run_cli("export", "--workspace", str(ws), "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    trail = pd.read_csv(tmp_path / "issues.csv.audit.csv", encoding="utf-8-sig")
+    assert trail["kind"].tolist() == ["ledger", "grids", "undo", "undo", "ledger", "grids"]

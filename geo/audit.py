@@ -1,0 +1,39 @@
+"""The audit trail: every import, grid change, mapping change and undo, with who, when and which file.
+
+It is the store's log (one record per commit, written in the same transaction as the change, so a
+change without its record cannot exist). Records from before sign-in existed have no actor; they
+read as ``—``. Passwords never reach it: a record holds names, roles, file names and hashes only.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+from geo.store import IssueStore
+
+COLUMNS: Final = ("generation", "at", "kind", "actor", "role", "source", "sha256", "read", "imported", "updated",
+                  "rejected", "duplicates", "undoes")
+
+
+def audit_table(store: IssueStore) -> pd.DataFrame:
+    """One row per logged change, newest first, in ``COLUMNS`` (``at`` is UTC, ``YYYY-MM-DD HH:MM:SS``).
+
+    >>> from geo.store import Workspace
+    >>> import tempfile
+    >>> audit_table(Workspace(tempfile.mkdtemp())).columns.tolist()[:6]
+    ['generation', 'at', 'kind', 'actor', 'role', 'source']
+    """
+    records = store.imports()
+    frame = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in records], columns=list(COLUMNS))
+    if frame.empty:
+        return frame
+    frame["at"] = pd.to_datetime(frame["at"], format="%Y%m%dT%H%M%S", errors="coerce").dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["actor"] = frame["actor"].fillna("—")
+    frame["role"] = frame["role"].fillna("—")
+    for col in ("read", "imported", "updated", "rejected", "duplicates"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").fillna(0).astype(int)
+    frame["undoes"] = pd.to_numeric(frame["undoes"], errors="coerce").astype("Int64")
+    frame["sha256"] = frame["sha256"].fillna("")
+    return frame.sort_values("generation", ascending=False, kind="stable").reset_index(drop=True)
