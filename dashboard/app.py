@@ -27,6 +27,11 @@ def _to_data_page() -> None:
     st.switch_page(data_page)
 
 
+def _nothing_yet() -> None:
+    """An empty workspace seen by a viewer: say who can fill it."""
+    st.info(t("empty_for_viewer", ctx.lang))
+
+
 def _to_overview() -> None:
     """``/overview`` on a workspace with data: the overview, which as the default page lives at the root."""
     st.switch_page(overview_page)
@@ -47,7 +52,7 @@ pages = [
     st.Page("app_pages/forecast.py", title=t("page_forecast", ctx.lang), icon=":material/query_stats:",
             url_path="forecast"),
     st.Page("app_pages/ranking.py", title=t("page_ranking", ctx.lang), icon=":material/leaderboard:", url_path="ranking"),
-    data_page,
+    *([data_page] if ctx.actor.may("import_ledger") else []),  # a viewer has no route to an upload
     st.Page("app_pages/bigscreen.py", title=t("page_bigscreen", ctx.lang), icon=":material/tv:", url_path="bigscreen"),
     st.Page(_to_overview, title=t("page_overview", ctx.lang), url_path="overview", visibility="hidden"),
 ]
@@ -56,4 +61,6 @@ pages = [
 empty = [st.Page(_to_data_page, title=t("page_data", ctx.lang), url_path="start", default=True, visibility="hidden"),
          st.Page(_to_data_page, title=t("page_overview", ctx.lang), url_path="overview", visibility="hidden"),
          data_page]
+if not ctx.actor.may("import_ledger"):  # an empty workspace and a viewer: nothing to show or do yet
+    empty = [st.Page(_nothing_yet, title=t("page_overview", ctx.lang), url_path="start", default=True)]
 st.navigation(pages if ctx.data is not None else empty).run()

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema as s
+from geo.access import SignInGuard, UserFile
 from geo.aggregate import HeatPayload
 from geo.bulletin import Bulletin, build_bulletin
 from geo.campaign import CampaignEffect, campaign_effect
@@ -72,6 +73,18 @@ class DataSource:
 def store_of(workspace: str) -> IssueStore:
     """The store handle of a workspace (shared across sessions: it holds no data, only where it is)."""
     return open_store(workspace)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def user_file(path: str) -> UserFile:
+    """The local user file (a handle: it reads the file on every check, so a new user counts at once)."""
+    return UserFile(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def sign_in_guard(users_path: str) -> SignInGuard:
+    """The failed-sign-in counter shared by every session, logging beside the user file."""
+    return SignInGuard(Path(users_path).with_name("security.log"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -14,6 +14,12 @@ from geo.errors import one_line
 
 #: (pattern on the library's message, zh template, en template); groups fill the templates.
 KNOWN: list[tuple[str, str, str]] = [
+    (r"may not .*: it needs the admin role", "您的账号没有这项权限（需要管理员角色）：请联系管理员。",
+     "Your account may not do this (it needs the admin role): ask an admin."),
+    (r"may not .*: it needs the clerk role", "您的账号没有这项权限（需要录入员角色）：请联系管理员。",
+     "Your account may not do this (it needs the clerk role): ask an admin."),
+    (r"generation (\d+) is no longer kept", "第 {0} 版已不在保留范围内，无法撤销到它之前。",
+     "Version {0} is no longer kept, so the workspace cannot go back before it."),
     (r"no grids yet", "工作区还没有网格：请先在第一步导入网格边界。", "The workspace has no grids yet: import the grid boundaries in step 1."),
     (r"lacks the required fields \[(.*?)\]", "台账缺少必需的列（{0}）：请在“列对应关系”中指定这些列。",
      "The ledger lacks required columns ({0}): choose them under the column mapping."),

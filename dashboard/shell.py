@@ -16,7 +16,9 @@ import streamlit as st
 from dashboard.components.maps import BASEMAPS, Basemap
 from dashboard.data import DataSource, dataset
 from dashboard.i18n import LANGS, Lang, picker_format, t
+from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
+from geo.access import LOCAL_ADMIN, Actor
 from geo.io import LedgerError
 from geo.pipeline import Dataset, IssueFilter
 from geo.quality import SUSPECT_POINT
@@ -26,13 +28,14 @@ _CONTEXT_KEY = "gw_context"
 
 @dataclass(frozen=True)
 class PageContext:
-    """What every page needs: the language, the data recipe, the loaded data and the filter."""
+    """What every page needs: the language, the person, the data recipe, the loaded data and the filter."""
 
     lang: Lang
     source: DataSource
     data: Dataset | None  # None while the workspace holds no issues yet (only the Data page then)
     flt: IssueFilter
     tiles: Basemap | None
+    actor: Actor = LOCAL_ADMIN
 
 
 def _language() -> Lang:
@@ -80,12 +83,14 @@ def _basemap(lang: Lang) -> Basemap | None:
 def build_sidebar() -> PageContext:
     """Draw the language switch and the filters; store and return the page context."""
     lang = _language()
+    actor = current_actor(lang)  # the sign-in form stops here until someone has signed in
+    sidebar_identity(actor, lang)
     source = DataSource.from_env()
     try:
         data = dataset(source)
     except LedgerError:
         st.sidebar.caption(t("empty_workspace", lang, path=os.path.basename(source.workspace)))
-        ctx = PageContext(lang=lang, source=source, data=None, flt=IssueFilter(), tiles=None)
+        ctx = PageContext(lang=lang, source=source, data=None, flt=IssueFilter(), tiles=None, actor=actor)
         st.session_state[_CONTEXT_KEY] = ctx
         return ctx
     st.sidebar.header(t("filters", lang))
@@ -132,7 +137,7 @@ def build_sidebar() -> PageContext:
     tiles = _basemap(lang)
     st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.workspace),
                          n=len(data.issues), grids=len(data.grids)))
-    ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles)
+    ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles, actor=actor)
     st.session_state[_CONTEXT_KEY] = ctx
     return ctx
 

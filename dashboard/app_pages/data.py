@@ -12,12 +12,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.audit_panel import show_audit
 from dashboard.components.maps import preview_map
 from dashboard.components.text import plain
 from dashboard.data import grid_layer, ledger_column, ledger_preview, store_of
 from dashboard.detail import photo_base
 from dashboard.errors import explain
-from dashboard.i18n import datetime_column, t
+from dashboard.i18n import t
 from dashboard.shell import context
 from geo import schema as s
 from geo.categories import read_categories
@@ -41,6 +42,9 @@ lang = ctx.lang
 ws = store_of(ctx.source.workspace)
 categories = read_categories()
 st.title(t("data_title", lang))
+if not ctx.actor.may("import_ledger"):  # not in a viewer's navigation; and the library refuses too
+    st.warning(t("empty_for_viewer", lang))
+    st.stop()
 
 
 def show_error(exc: BaseException) -> None:
@@ -73,48 +77,52 @@ grids = state.grids
 # --- Step 1: grids -----------------------------------------------------------------------------------
 st.subheader(t("wiz_grids", lang))
 st.caption(t("wiz_grids_have", lang, n=len(grids)) if grids is not None else t("wiz_grids_none", lang))
-grids_file = st.file_uploader(t("wiz_grid_file", lang), type=["geojson", "json", "gpkg", "zip"], key="gw_upload_grids")
-if grids_file is not None and not too_large(grids_file):
-    grid_path = saved_upload(grids_file, "grids")
-    try:
-        layer = grid_layer(str(grid_path), grid_path.stat().st_mtime)
-    except Exception as exc:  # any failure is one sentence, never a traceback
-        show_error(exc)
-        layer = None
-    if layer is not None:
-        columns = [c for c in layer.columns if c != "geometry"]
-        guessed = guess_grid_fields(columns)
-        none = t("not_mapped", lang)
-        c1, c2, c3, c4 = st.columns(4)
-        id_field = c1.selectbox(t("wiz_grid_id", lang), columns, key="gw_grid_id",
-                                index=columns.index(guessed["id"]) if "id" in guessed else 0)
+if not ctx.actor.may("import_grids"):
+    st.caption(t("grids_admin_only", lang, n=0 if grids is None else len(grids)))
+else:
+    grids_file = st.file_uploader(t("wiz_grid_file", lang), type=["geojson", "json", "gpkg", "zip"], key="gw_upload_grids")
+    if grids_file is not None and not too_large(grids_file):
+        grid_path = saved_upload(grids_file, "grids")
+        try:
+            layer = grid_layer(str(grid_path), grid_path.stat().st_mtime)
+        except Exception as exc:  # any failure is one sentence, never a traceback
+            show_error(exc)
+            layer = None
+        if layer is not None:
+            columns = [c for c in layer.columns if c != "geometry"]
+            guessed = guess_grid_fields(columns)
+            none = t("not_mapped", lang)
+            c1, c2, c3, c4 = st.columns(4)
+            id_field = c1.selectbox(t("wiz_grid_id", lang), columns, key="gw_grid_id",
+                                    index=columns.index(guessed["id"]) if "id" in guessed else 0)
 
-        def optional(col: object, label: str, role: str) -> str:
-            options = [none, *columns]
-            pick = col.selectbox(label, options, key=f"gw_grid_{role}",  # type: ignore[attr-defined]
-                                 index=options.index(guessed[role]) if role in guessed else 0)
-            return "" if pick == none else str(pick)
+            def optional(col: object, label: str, role: str) -> str:
+                options = [none, *columns]
+                pick = col.selectbox(label, options, key=f"gw_grid_{role}",  # type: ignore[attr-defined]
+                                     index=options.index(guessed[role]) if role in guessed else 0)
+                return "" if pick == none else str(pick)
 
-        name_field = optional(c2, t("wiz_grid_name", lang), "name")
-        community_field = optional(c3, t("wiz_grid_community", lang), "community")
-        cadres_field = optional(c4, t("wiz_grid_cadres", lang), "cadres")
-        shown = [c for c in (id_field, name_field, community_field) if c]
-        m = preview_map(layer, tooltip_columns=shown)
-        if m is not None:
-            st_folium(m, key=f"gw-grid-preview-{grids_file.file_id}", height=360, use_container_width=True,
-                      returned_objects=[])
-        st.caption(t("wiz_grid_preview", lang, n=len(layer)))
-        st.dataframe(pd.DataFrame(layer[columns].head(5)).astype("string"), hide_index=True, width="stretch")
-        if st.button(t("wiz_import_grids", lang), type="primary", key="gw_import_grids"):
-            try:
-                with st.spinner(t("importing", lang)):
-                    grid_report = import_grids(ws, grid_path, id_field=id_field, name_field=name_field,
-                                          community_field=community_field, cadres_field=cadres_field)
-            except Exception as exc:
-                show_error(exc)
-            else:
-                st.session_state["gw_grid_report"] = asdict(grid_report)
-                st.rerun()  # the sidebar and the other steps read the new grids
+            name_field = optional(c2, t("wiz_grid_name", lang), "name")
+            community_field = optional(c3, t("wiz_grid_community", lang), "community")
+            cadres_field = optional(c4, t("wiz_grid_cadres", lang), "cadres")
+            shown = [c for c in (id_field, name_field, community_field) if c]
+            m = preview_map(layer, tooltip_columns=shown)
+            if m is not None:
+                st_folium(m, key=f"gw-grid-preview-{grids_file.file_id}", height=360, use_container_width=True,
+                          returned_objects=[])
+            st.caption(t("wiz_grid_preview", lang, n=len(layer)))
+            st.dataframe(pd.DataFrame(layer[columns].head(5)).astype("string"), hide_index=True, width="stretch")
+            if st.button(t("wiz_import_grids", lang), type="primary", key="gw_import_grids"):
+                try:
+                    with st.spinner(t("importing", lang)):
+                        grid_report = import_grids(ws, grid_path, id_field=id_field, name_field=name_field,
+                                                   community_field=community_field, cadres_field=cadres_field,
+                                                   actor=ctx.actor)
+                except Exception as exc:
+                    show_error(exc)
+                else:
+                    st.session_state["gw_grid_report"] = asdict(grid_report)
+                    st.rerun()  # the sidebar and the other steps read the new grids
 report = st.session_state.get("gw_grid_report")
 if report:
     st.success(t("wiz_grid_done", lang, n=report["grids"], repaired=len(report["repaired"]),
@@ -209,7 +217,10 @@ if saved is not None and "category" in used:
     rest = labels.iloc[MAX_LABELS:]
     if len(rest):
         st.caption(t("wiz_more_labels", lang, n=len(rest), count=int(rest["count"].sum())))
-    apply_stored = st.checkbox(t("wiz_apply_stored", lang), key="gw_apply_stored")
+    if ctx.actor.may("mapping"):
+        apply_stored = st.checkbox(t("wiz_apply_stored", lang), key="gw_apply_stored")
+    else:
+        st.caption(t("remap_admin_only", lang))
 
 # --- Step 4: import ----------------------------------------------------------------------------------
 if saved is not None:
@@ -218,9 +229,10 @@ if saved is not None:
         progress = st.progress(10, text=t("importing", lang))
         try:
             mapping = LedgerMapping(columns=overrides, crs=crs, categories=choices, tz=tz)
-            summary = import_ledger(ws, saved, mapping=mapping, source_name=ledger_file.name if ledger_file else None)
+            summary = import_ledger(ws, saved, mapping=mapping, source_name=ledger_file.name if ledger_file else None,
+                                    actor=ctx.actor)
             progress.progress(80, text=t("step_saved", lang))
-            remapped = remap_categories(ws, choices) if apply_stored and choices else 0
+            remapped = remap_categories(ws, choices, actor=ctx.actor) if apply_stored and choices else 0
             progress.progress(100, text=t("step_done", lang))
         except Exception as exc:  # any failure is one sentence; the store published nothing
             progress.empty()
@@ -256,21 +268,4 @@ if last:
         st.download_button(t("download_rejects", lang), data=to_safe_csv(rejects),
                            file_name=last["rejects_ref"], mime="text/csv")
 
-history = ws.imports()
-if history:
-    st.subheader(t("history", lang))
-    frame = pd.DataFrame(history)
-    counts = [c for c in ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
-              if c in frame.columns]
-    table_out = pd.DataFrame({
-        t("history_generation", lang): frame.get("generation", pd.Series(range(1, len(frame) + 1))).to_numpy(),
-        t("history_at", lang): pd.to_datetime(frame["at"], format="%Y%m%dT%H%M%S", errors="coerce").to_numpy(),
-        t("history_kind", lang): frame.get("kind", pd.Series(["ledger"] * len(frame)))
-        .fillna("ledger").map(lambda k: t(f"kind_{k}", lang)).to_numpy(),
-        t("history_source", lang): frame["source"].astype("string").to_numpy(),
-        # A grid import has no outside/suspect counts: a dash, not "None".
-        **{t(f"summary_{c}", lang): frame[c].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}").to_numpy()
-           for c in counts},
-    })
-    st.dataframe(table_out.iloc[::-1], hide_index=True, width="stretch",
-                 column_config={t("history_at", lang): datetime_column(t("history_at", lang), lang)})
+show_audit(ctx, ws)

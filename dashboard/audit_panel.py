@@ -1,0 +1,75 @@
+"""The 数据 page's audit trail (every change: who, when, which file and its SHA-256) and, for an
+admin, the undo of an import."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.text import plain
+from dashboard.errors import explain
+from dashboard.i18n import datetime_column, t
+from dashboard.shell import PageContext
+from geo.audit import audit_table
+from geo.export import to_safe_csv
+from geo.store import IssueStore
+from geo.undo import UNDOABLE, plan_undo, undo_import
+
+
+def _kind(value: object, lang: str) -> str:
+    return t(f"kind_{value}", lang) if isinstance(value, str) and value else t("kind_ledger", lang)  # type: ignore[arg-type]
+
+
+def show_audit(ctx: PageContext, store: IssueStore) -> None:
+    """The trail, newest first, with a CSV download; the undo control when the person is an admin."""
+    lang = ctx.lang
+    trail = audit_table(store)
+    if trail.empty:
+        return
+    st.subheader(t("audit_title", lang))
+    counts = ("read", "imported", "updated", "rejected", "duplicates")
+    shown = pd.DataFrame({
+        t("history_generation", lang): trail["generation"].to_numpy(),
+        t("history_at", lang): pd.to_datetime(trail["at"], errors="coerce").to_numpy(),
+        t("history_kind", lang): [_kind(k, lang) for k in trail["kind"]],
+        t("audit_actor", lang): trail["actor"].astype("string").to_numpy(),
+        t("audit_role", lang): [t(f"role_{r}", lang) if r in ("viewer", "clerk", "admin") else "—"
+                                for r in trail["role"]],
+        t("history_source", lang): trail["source"].astype("string").fillna("").to_numpy(),
+        t("audit_sha", lang): trail["sha256"].astype("string").str.slice(0, 12).to_numpy(),
+        **{t(f"summary_{c}", lang): trail[c].to_numpy() for c in counts},
+    })
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)),
+                 column_config={t("history_at", lang): datetime_column(t("history_at", lang), lang)})
+    st.download_button(t("audit_download", lang), data=to_safe_csv(trail), file_name="audit_trail.csv",
+                       mime="text/csv", key="gw_audit_download")
+    if ctx.actor.may("undo"):
+        _undo(ctx, store, trail)
+
+
+def _undo(ctx: PageContext, store: IssueStore, trail: pd.DataFrame) -> None:
+    lang = ctx.lang
+    done = st.session_state.pop("gw_undo_done", None)
+    if done:
+        st.success(t("undo_done", lang, g=done["undoes"], before=done["issues_before"], after=done["issues_after"]))
+    candidates = trail[trail["kind"].isin(UNDOABLE)]
+    if candidates.empty:
+        return
+    st.subheader(t("undo_title", lang))
+    labels = {int(r.generation): t("undo_option", lang, g=int(r.generation), kind=_kind(r.kind, lang),
+                                   source=plain(str(r.source or "—")), actor=plain(str(r.actor)))
+              for r in candidates.itertuples(index=False)}
+    generation = st.selectbox(t("undo_pick", lang), list(labels), format_func=lambda g: labels[g], key="gw_undo_pick")
+    plan = plan_undo(store, int(generation))
+    later = [r for r in plan.undoes if int(r.get("generation", 0)) != plan.generation]
+    listed = "、".join(plain(f"{_kind(r.get('kind'), lang)} {r.get('source') or ''}".strip()) for r in later) or "—"
+    st.warning(t("undo_warn", lang, restores=plan.restores, n=len(later), list=listed))
+    confirmed = st.checkbox(t("undo_confirm", lang), key=f"gw_undo_confirm_{generation}")
+    if st.button(t("undo_button", lang), type="primary", disabled=not confirmed, key="gw_undo_run"):
+        try:
+            record = undo_import(store, int(generation), actor=ctx.actor)
+        except Exception as exc:  # one sentence; nothing was changed
+            st.error(plain(explain(exc, lang)[0]))
+        else:
+            st.session_state["gw_undo_done"] = record
+            st.rerun()

@@ -1,0 +1,91 @@
+"""Who is using the dashboard: the demo's local admin, a trusted proxy header, or a sign-in form.
+
+The person is found before any page draws (``dashboard/shell.py`` calls :func:`current_actor`).
+A signed-in session lives in Streamlit's session state only: it ends when the tab is closed or
+reloaded, and after ``GRIDWATCH_SESSION_MINUTES`` without a page view. Nothing about it is kept in
+a cookie, so there is no token to steal from the browser. The library checks every change again
+(``geo.access.require``); the navigation only hides what a role may not use.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from dashboard.data import sign_in_guard, user_file
+from dashboard.i18n import Lang, t
+from geo.access import LOCAL_ADMIN, Actor, AuthConfig
+
+_SESSION = "gw_session"
+
+
+def _client() -> str:
+    """The client's address for the security log: the proxy's X-Forwarded-For first (behind a proxy the
+    socket's address is the proxy's)."""
+    forwarded = st.context.headers.get("X-Forwarded-For") or ""
+    address = forwarded.split(",")[0].strip() or getattr(st.context, "ip_address", None)
+    return address[:64] if isinstance(address, str) else ""
+
+
+def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
+    """The sign-in form; stops the page until a good sign-in."""
+    assert config.users_path is not None
+    st.title(t("signin_title", lang))
+    if expired:
+        st.info(t("signin_expired", lang, minutes=int(config.session_minutes)))
+    with st.form("gw_signin"):
+        name = st.text_input(t("signin_name", lang), key="gw_signin_name")
+        password = st.text_input(t("signin_password", lang), type="password", key="gw_signin_password")
+        submitted = st.form_submit_button(t("signin_button", lang), type="primary")
+    if submitted:
+        guard = sign_in_guard(str(config.users_path))
+        wait = guard.wait_s(name)
+        if wait > 0:
+            guard.failed(name, _client())  # attempts while locked are logged too
+            st.error(t("signin_locked", lang, minutes=max(int(wait // 60) + 1, 1)))
+        else:
+            actor = user_file(str(config.users_path)).verify(name, password)
+            if actor is None:
+                guard.failed(name, _client())
+                st.error(t("signin_wrong", lang))
+            else:
+                guard.succeeded(actor.name, _client())
+                st.session_state[_SESSION] = (actor, time.monotonic())
+                st.session_state.pop("gw_signin_password", None)
+                st.rerun()
+    st.stop()
+
+
+def current_actor(lang: Lang) -> Actor:
+    """The person using this session (the sign-in form stops the page until there is one)."""
+    config = AuthConfig.from_env()
+    if config.mode == "demo":
+        return LOCAL_ADMIN
+    if config.mode == "header":
+        name = (st.context.headers.get(config.header) or "").strip()
+        if not name:
+            st.error(t("signin_no_header", lang, header=config.header))
+            st.stop()
+        role = user_file(str(config.users_path)).role_of(name) if config.users_path else None
+        return Actor(name[:64], role or "viewer", "header")
+    session = st.session_state.get(_SESSION)
+    now = time.monotonic()
+    if session is not None and now - session[1] <= config.session_minutes * 60:
+        st.session_state[_SESSION] = (session[0], now)  # each page view keeps the session alive
+        return session[0]
+    if session is not None:
+        st.session_state.pop(_SESSION, None)
+    _form(config, lang, expired=session is not None)
+    raise AssertionError("unreachable: the form stops the page")
+
+
+def sidebar_identity(actor: Actor, lang: Lang) -> None:
+    """Who is signed in (or that this is the demo), and the sign-out button."""
+    if actor.via == "demo":
+        st.sidebar.caption(t("signin_demo", lang))
+        return
+    st.sidebar.caption(t("signin_as", lang, name=actor.name, role=t(f"role_{actor.role}", lang)))
+    if actor.via == "users" and st.sidebar.button(t("signout", lang), key="gw_signout"):
+        st.session_state.pop(_SESSION, None)
+        st.rerun()
