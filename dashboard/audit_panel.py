@@ -13,7 +13,7 @@ from dashboard.shell import PageContext
 from geo.audit import audit_table
 from geo.export import to_safe_csv
 from geo.store import IssueStore
-from geo.undo import UNDOABLE, plan_undo, undo_import
+from geo.undo import in_effect, plan_undo, undo_import
 
 
 def _kind(value: object, lang: str) -> str:
@@ -44,26 +44,28 @@ def show_audit(ctx: PageContext, store: IssueStore) -> None:
     st.download_button(t("audit_download", lang), data=to_safe_csv(trail), file_name="audit_trail.csv",
                        mime="text/csv", key="gw_audit_download")
     if ctx.actor.may("undo"):
-        _undo(ctx, store, trail)
+        _undo(ctx, store)
 
 
-def _undo(ctx: PageContext, store: IssueStore, trail: pd.DataFrame) -> None:
+def _undo(ctx: PageContext, store: IssueStore) -> None:
     lang = ctx.lang
     done = st.session_state.pop("gw_undo_done", None)
     if done:
         st.success(t("undo_done", lang, g=done["undoes"], before=done["issues_before"], after=done["issues_after"]))
-    candidates = trail[trail["kind"].isin(UNDOABLE)]
-    if candidates.empty:
+    candidates = in_effect(store)
+    if not candidates:
         return
     st.subheader(t("undo_title", lang))
-    labels = {int(r.generation): t("undo_option", lang, g=int(r.generation), kind=_kind(r.kind, lang),
-                                   source=plain(str(r.source or "—")), actor=plain(str(r.actor)))
-              for r in candidates.itertuples(index=False)}
+    # Option labels are plain text (a select box renders no markdown): no escaping here.
+    labels = {int(r["generation"]): t("undo_option", lang, g=int(r["generation"]), kind=_kind(r.get("kind"), lang),
+                                      source=str(r.get("source") or "—"), actor=str(r.get("actor") or "—"))
+              for r in candidates}
     generation = st.selectbox(t("undo_pick", lang), list(labels), format_func=lambda g: labels[g], key="gw_undo_pick")
     plan = plan_undo(store, int(generation))
     later = [r for r in plan.undoes if int(r.get("generation", 0)) != plan.generation]
     listed = "、".join(plain(f"{_kind(r.get('kind'), lang)} {r.get('source') or ''}".strip()) for r in later) or "—"
-    st.warning(t("undo_warn", lang, restores=plan.restores, n=len(later), list=listed))
+    st.warning(t("undo_warn", lang, restores=plan.restores, n=len(later), list=listed) if later
+               else t("undo_warn_only", lang, restores=plan.restores))
     confirmed = st.checkbox(t("undo_confirm", lang), key=f"gw_undo_confirm_{generation}")
     if st.button(t("undo_button", lang), type="primary", disabled=not confirmed, key="gw_undo_run"):
         try:

@@ -311,6 +311,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "undo_option": {"zh": "第 {g} 版 · {kind} · {source} · {actor}", "en": "Version {g} · {kind} · {source} · {actor}"},
     "undo_warn": {"zh": "撤销后工作区回到第 {restores} 版的状态；这之后的 {n} 次改动也一并撤销：{list}。",
                   "en": "The workspace goes back to version {restores}; the {n} changes after it are undone too: {list}."},
+    "undo_warn_only": {"zh": "撤销后工作区回到第 {restores} 版的状态（问题、网格、修改历史和类型对应都复原）。",
+                       "en": "The workspace goes back to version {restores} (issues, grids, change history and mappings)."},
     "undo_confirm": {"zh": "我确认撤销", "en": "I confirm the undo"},
     "undo_button": {"zh": "撤销", "en": "Undo"},
     "undo_done": {"zh": "已撤销第 {g} 版：问题数 {before:,} → {after:,}。此次撤销已记入操作记录。",

@@ -29,8 +29,29 @@ class UndoPlan:
     undoes: tuple[dict[str, Any], ...]
 
 
+def undone_by(log: list[dict[str, Any]]) -> dict[int, int]:
+    """Generation of each change taken back by an undo -> the generation of that undo.
+
+    An undo at ``u`` that restored ``r`` took back every change committed in ``r + 1 .. u - 1``.
+    """
+    out: dict[int, int] = {}
+    for record in log:
+        if record.get("kind") == "undo":
+            u, r = int(record["generation"]), int(record["restores"])
+            for g in range(r + 1, u):
+                out.setdefault(g, u)
+    return out
+
+
+def in_effect(store: IssueStore) -> list[dict[str, Any]]:
+    """The undoable changes not taken back yet, newest first (what an admin may choose to undo)."""
+    log = store.imports()
+    gone = undone_by(log)
+    return [r for r in reversed(log) if r.get("kind") in UNDOABLE and int(r.get("generation", -1)) not in gone]
+
+
 def plan_undo(store: IssueStore, generation: int) -> UndoPlan:
-    """The changes an undo of ``generation`` takes back (it and every later one, undos included).
+    """The changes an undo of ``generation`` takes back: it and every later change still in effect.
 
     Raises
     ------
@@ -41,7 +62,11 @@ def plan_undo(store: IssueStore, generation: int) -> UndoPlan:
     target = [r for r in log if int(r.get("generation", -1)) == generation and r.get("kind") in UNDOABLE]
     if not target:
         raise ValueError(f"generation {generation} is not an import, grid or mapping change of {store.label}")
-    later = tuple(r for r in log if int(r.get("generation", -1)) >= generation)
+    gone = undone_by(log)
+    if generation in gone:
+        raise ValueError(f"generation {generation} was undone already (by generation {gone[generation]})")
+    later = tuple(r for r in log if int(r.get("generation", -1)) >= generation and r.get("kind") in UNDOABLE
+                  and int(r.get("generation", -1)) not in gone)
     return UndoPlan(generation, generation - 1, later)
 
 

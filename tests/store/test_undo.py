@@ -12,7 +12,7 @@ from geo import schema as s
 from geo.access import AccessDenied, Actor
 from geo.imports import import_grids, import_ledger, remap_categories
 from geo.store import IssueStore, State, StoreError, Workspace
-from geo.undo import plan_undo, undo_import
+from geo.undo import in_effect, plan_undo, undo_import
 from tests.conftest import square_grids
 from tests.store.test_store import write
 
@@ -73,6 +73,9 @@ def test_undoing_the_first_ledger_and_later_changes(make_store: Callable[[], Iss
     assert state.grids is not None and len(state.grids) == 4
     with pytest.raises(ValueError, match="not an import"):
         undo_import(store, 4, actor=ADMIN)  # an undo is not itself undone (import again instead)
+    with pytest.raises(ValueError, match="undone already"):
+        undo_import(store, 3, actor=ADMIN)
+    assert [r["generation"] for r in in_effect(store)] == [1]  # only the grids are still in effect
 
 
 def test_only_an_admin_may_undo_and_a_viewer_may_not_import(make_store: Callable[[], IssueStore],

@@ -1,0 +1,124 @@
+"""Who may change the numbers, in the browser: a viewer finds no upload on any page or URL; a clerk's
+import lands in the audit trail with the name and the file's hash; an admin undoes it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from geo.access import UserFile
+from geo.imports import import_grids, import_ledger
+from geo.store import Workspace
+from tests.browser.conftest import SHOTS, Server
+from tests.browser.test_offline_map import open_page, settle
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+PASSWORD = "a long enough secret"
+URLS = ("", "home", "overview", "map", "hotspots", "trends", "rectification", "priority", "forecast", "ranking",
+        "data", "start", "bigscreen")
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Workspace, Path]]:
+    folder: Path = tmp_path_factory.mktemp("secured")
+    ws = Workspace(folder / "workspace")
+    import_grids(ws, SAMPLE / "grids.geojson")
+    import_ledger(ws, SAMPLE / "ledger.csv")
+    users = folder / "users.json"
+    book = UserFile(users)
+    for name, role in (("赵科长", "viewer"), ("王芳", "clerk"), ("李主任", "admin")):
+        book.add(name, role, PASSWORD)
+    srv = Server({"GRIDWATCH_WORKSPACE": str(ws.root), "GRIDWATCH_AUTH": "users", "GRIDWATCH_USERS": str(users)})
+    yield srv, ws, users
+    srv.stop()
+
+
+def sign_in(page: object, name: str, password: str = PASSWORD) -> None:
+    page.get_by_role("heading", name="登录").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.get_by_label("用户名").fill(name)  # type: ignore[attr-defined]
+    page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
+    settle(page, at_least_s=2.0)
+
+
+def test_a_viewer_reaches_no_upload_or_import_through_any_page_or_url(browser: object,
+                                                                      secured: tuple[Server, Workspace, Path]) -> None:
+    srv, ws, users = secured
+    generation = ws.generation()
+    for path in URLS:
+        page, traffic = open_page(browser, f"{srv.url}/{path}")
+        assert page.locator("input[type=file]").count() == 0  # type: ignore[attr-defined]
+        sign_in(page, "赵科长")
+        page.get_by_text("当前用户：赵科长（查看）").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+        settle(page)
+        assert page.locator("input[type=file]").count() == 0, path  # type: ignore[attr-defined]
+        for word in ("导入", "撤销", "Import", "Undo"):
+            assert page.get_by_role("button", name=word).count() == 0, (path, word)  # type: ignore[attr-defined]
+        assert page.get_by_role("link", name="数据").count() == 0  # type: ignore[attr-defined]
+        assert traffic.external() == []
+        if path == "data":
+            page.screenshot(path=str(SHOTS / "viewer_data_url_zh_1366.png"), full_page=True)  # type: ignore[attr-defined]
+        page.close()  # type: ignore[attr-defined]
+    assert ws.generation() == generation
+    log = (users.parent / "security.log").read_text(encoding="utf-8")
+    assert PASSWORD not in log and log.count('"sign_in"') >= len(URLS)
+
+
+def test_a_wrong_password_is_refused_and_logged(browser: object, secured: tuple[Server, Workspace, Path]) -> None:
+    srv, _, users = secured
+    page, _ = open_page(browser, srv.url)
+    sign_in(page, "王芳", "not the password")
+    page.get_by_text("用户名或密码不对。").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    assert page.locator("input[type=file]").count() == 0  # type: ignore[attr-defined]
+    assert "not the password" not in (users.parent / "security.log").read_text(encoding="utf-8")
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_a_clerks_import_is_audited_and_an_admin_undoes_it(browser: object, secured: tuple[Server, Workspace, Path],
+                                                          tmp_path: Path) -> None:
+    srv, ws, _ = secured
+    before = ws.read()
+    upload = tmp_path / "错误的台账.csv"
+    upload.write_text("问题编号,问题类型,上报时间,经度,纬度\nX1,私搭乱建,2026-11-14 09:00,117.2500,31.8500\n"
+                      "X2,乱停乱放,2026-11-14 10:00,117.2510,31.8510\n", encoding="utf-8")
+    digest = hashlib.sha256(upload.read_bytes()).hexdigest()
+    page, traffic = open_page(browser, srv.url)
+    sign_in(page, "王芳")
+    page.get_by_role("link", name="数据").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="数据导入").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.locator("input[type=file]").first.wait_for(state="attached", timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+    assert page.locator("input[type=file]").count() == 1  # type: ignore[attr-defined]  # the ledger only
+    page.locator("input[type=file]").first.set_input_files(str(upload))  # type: ignore[attr-defined]
+    page.get_by_text("第三步：问题类型对应").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_role("button", name="导入", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("已导入“错误的台账.csv”", exact=False).wait_for(timeout=90_000)  # type: ignore[attr-defined]
+    settle(page)
+    record = ws.imports()[-1]
+    assert (record["actor"], record["role"], record["source"], record["sha256"]) == ("王芳", "clerk", "错误的台账.csv",
+                                                                                      digest)
+    assert len(ws.load_issues()) == len(before.issues) + 2
+    # In the trail (the data grid draws on a canvas; its accessible cells carry the text).
+    page.get_by_text(digest[:12]).first.wait_for(state="attached", timeout=30_000)  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+    page, traffic = open_page(browser, srv.url)
+    sign_in(page, "李主任")
+    page.get_by_role("link", name="数据").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="撤销导入").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.get_by_text("我确认撤销").click()  # type: ignore[attr-defined]  # the newest change is picked by default
+    settle(page)
+    page.get_by_role("button", name="撤销", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("已撤销第", exact=False).wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+    page.screenshot(path=str(SHOTS / "admin_undo_zh_1366.png"), full_page=True)  # type: ignore[attr-defined]
+    after = ws.read()
+    assert len(after.issues) == len(before.issues) and after.issues.equals(before.issues)
+    assert after.imports[-1]["kind"] == "undo" and after.imports[-1]["actor"] == "李主任"
+    assert traffic.external() == [] and traffic.dialogs == []
+    page.close()  # type: ignore[attr-defined]
+
