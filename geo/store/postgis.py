@@ -404,7 +404,6 @@ class _PgTransaction(StagedWrites):
                          (ws, gen, Jsonb(_jsonable(record))))
         conn.execute("UPDATE gw_workspaces SET generation = %s WHERE name = %s", (gen, ws))
 
-
     def _snapshot(self) -> None:
         """Keep what issues, grids and mapping are after this commit, and prune beyond the kept window."""
         conn, ws, gen = self._conn, self._ws, self.generation
