@@ -26,6 +26,7 @@ from geo.join import assign_grids
 from geo.mapping import LedgerMapping
 from geo.pipeline import load_dataset
 
+MAPPING = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real" / "houston_mapping.json"
 HOUSTON = Path(__file__).resolve().parents[2] / "shared" / "data" / "houston-311-2011-2019"
 
 
@@ -51,10 +52,7 @@ def main() -> None:
     fresh, _ = median_time(lambda: _naive_backtest(sample.issues, sample.grids, 52), repeats=1)
     rows.append((f"sample street, backtest of {bt.n_origins} origins x 4 methods (s)", shared, fresh))
     if HOUSTON.exists():
-        mapping = LedgerMapping(
-            columns={"issue_id": "request_id", "category": "category", "reported_at": "created_at",
-                     "closed_at": "closed_at", "status": "status", "lon": "longitude", "lat": "latitude"},
-            categories={"Pothole": "road_damage", "Flooding": "waterlogging"}, tz="America/Chicago")
+        mapping = LedgerMapping.from_json(MAPPING)
         grids = read_grids(HOUSTON / "houston_super_neighborhoods.geojson", id_field="OBJECTID", name_field="SNBNAME")
         issues = assign_grids(read_ledger(HOUSTON / "houston_311_core.csv.gz", mapping=mapping).issues, grids)
         for size in (250.0, 100.0):

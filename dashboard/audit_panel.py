@@ -3,6 +3,8 @@ admin, the undo of an import."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -23,7 +25,8 @@ def _kind(value: object, lang: str) -> str:
 def show_audit(ctx: PageContext, store: IssueStore) -> None:
     """The trail, newest first, with a CSV download; the undo control when the person is an admin."""
     lang = ctx.lang
-    trail = audit_table(store)
+    log = store.imports()  # read once per rerun: the trail and the undo choices come from it
+    trail = audit_table(log)
     if trail.empty:
         return
     st.subheader(t("audit_title", lang))
@@ -44,15 +47,15 @@ def show_audit(ctx: PageContext, store: IssueStore) -> None:
     st.download_button(t("audit_download", lang), data=to_safe_csv(trail), file_name="audit_trail.csv",
                        mime="text/csv", key="gw_audit_download")
     if ctx.actor.may("undo"):
-        _undo(ctx, store)
+        _undo(ctx, store, log)
 
 
-def _undo(ctx: PageContext, store: IssueStore) -> None:
+def _undo(ctx: PageContext, store: IssueStore, log: list[dict[str, Any]]) -> None:
     lang = ctx.lang
     done = st.session_state.pop("gw_undo_done", None)
     if done:
         st.success(t("undo_done", lang, g=done["undoes"], before=done["issues_before"], after=done["issues_after"]))
-    candidates = in_effect(store)
+    candidates = in_effect(log)
     if not candidates:
         return
     st.subheader(t("undo_title", lang))
@@ -61,7 +64,7 @@ def _undo(ctx: PageContext, store: IssueStore) -> None:
                                       source=str(r.get("source") or "—"), actor=str(r.get("actor") or "—"))
               for r in candidates}
     generation = st.selectbox(t("undo_pick", lang), list(labels), format_func=lambda g: labels[g], key="gw_undo_pick")
-    plan = plan_undo(store, int(generation))
+    plan = plan_undo(log, int(generation))
     later = [r for r in plan.undoes if int(r.get("generation", 0)) != plan.generation]
     listed = "、".join(plain(f"{_kind(r.get('kind'), lang)} {r.get('source') or ''}".strip()) for r in later) or "—"
     st.warning(t("undo_warn", lang, restores=plan.restores, n=len(later), list=listed) if later

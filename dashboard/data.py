@@ -23,8 +23,7 @@ from geo.campaign import CampaignEffect, campaign_effect
 from geo.changes import category_changes
 from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.excel import READ_PROBLEM
-from geo.forecast import Backtest, Method, flagged, run_backtest
-from geo.forecast.report import forecast_units
+from geo.forecast import Backtest, Method, run_backtest
 from geo.hotspot_analysis import HotspotResult, run_hotspots
 from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_grid_layer, read_table
 from geo.pipeline import (
@@ -37,7 +36,7 @@ from geo.pipeline import (
     open_workspace,
     run_analysis,
 )
-from geo.priority import FLAGGED_SHARE, measure_grids
+from geo.priority import measure_with_cells
 from geo.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
 from geo.recurrence import flag_recurrences, recurrence_by_grid
 from geo.store import IssueStore, open_store
@@ -203,28 +202,31 @@ def winner(source: DataSource, categories: tuple[str, ...]) -> Method:
     return backtest(source, categories).winner
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def grid_measures(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The priority measurements per grid at ``as_of`` (scoring with the user's weights is cheap)."""
-    return measure_grids(dataset(source), as_of, categories=categories or None, method=winner(source, categories))
-
-
 #: The priority map draws at most this many flagged cells (the first by rank; a city's 5 % is thousands).
 MAX_FLAGGED_SHOWN = 1_500
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _priorities(source: DataSource, as_of: pd.Timestamp,
+                categories: tuple[str, ...]) -> tuple[pd.DataFrame, gpd.GeoDataFrame, int]:
+    """One forecast for the priority measurements and the flagged cells (at most ``MAX_FLAGGED_SHOWN``
+    kept, with the total): 总览, 优先级 and 大屏 share it."""
+    measures, cells = measure_with_cells(dataset(source), as_of, categories=categories or None,
+                                         method=winner(source, categories))
+    return measures, cells.head(MAX_FLAGGED_SHOWN), len(cells)
+
+
+def grid_measures(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The priority measurements per grid at ``as_of`` (scoring with the user's weights is cheap)."""
+    return _priorities(source, as_of, categories)[0]
+
+
 def flagged_cells(source: DataSource, as_of: pd.Timestamp,
                   categories: tuple[str, ...] = ()) -> tuple[gpd.GeoDataFrame, int]:
-    """The forecast's top 5 % of the area in 100 m cells, at most ``MAX_FLAGGED_SHOWN`` of them, and
-    how many there are in all (the page says so when it shows fewer)."""
-    data = dataset(source)
-    result = forecast_units(data.issues, data.grids, as_of, categories=categories or None,
-                            method=winner(source, categories))
-    top = flagged(np.arange(len(result.table)), result.table["area_km2"].to_numpy(), FLAGGED_SHARE)
-    cells = result.table.iloc[top]
-    cells = cells[cells["expected"] > 0]
-    return cells.head(MAX_FLAGGED_SHOWN).reset_index(drop=True), len(cells)
+    """The forecast's top 5 % of the area in 100 m cells (at most ``MAX_FLAGGED_SHOWN``), and how many
+    there are in all (the page says so when it shows fewer)."""
+    _, cells, total = _priorities(source, as_of, categories)
+    return cells, total
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

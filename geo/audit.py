@@ -7,25 +7,22 @@ read as ``—``. Passwords never reach it: a record holds names, roles, file nam
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
-
-from geo.store import IssueStore
 
 COLUMNS: Final = ("generation", "at", "kind", "actor", "role", "source", "sha256", "read", "imported", "updated",
                   "rejected", "duplicates", "undoes")
 
 
-def audit_table(store: IssueStore) -> pd.DataFrame:
-    """One row per logged change, newest first, in ``COLUMNS`` (``at`` is UTC, ``YYYY-MM-DD HH:MM:SS``).
+def audit_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per logged change (``store.imports()``), newest first, in ``COLUMNS`` (``at`` is UTC,
+    ``YYYY-MM-DD HH:MM:SS``).
 
-    >>> from geo.store import Workspace
-    >>> import tempfile
-    >>> audit_table(Workspace(tempfile.mkdtemp())).columns.tolist()[:6]
-    ['generation', 'at', 'kind', 'actor', 'role', 'source']
+    >>> row = audit_table([{"at": "20261201T120000", "kind": "ledger", "generation": 2, "source": "a.csv"}]).iloc[0]
+    >>> row["at"], row["actor"], row["source"]
+    ('2026-12-01 12:00:00', '—', 'a.csv')
     """
-    records = store.imports()
     frame = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in records], columns=list(COLUMNS))
     if frame.empty:
         return frame

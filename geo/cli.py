@@ -78,7 +78,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     # The audit trail travels with the data: who imported what, with which file.
     audit = Path(f"{path}.audit.csv")
-    audit.write_bytes(to_safe_csv(audit_table(_workspace(args))))
+    audit.write_bytes(to_safe_csv(audit_table(_workspace(args).imports())))
     print(json.dumps({"written": str(path), "rows": len(issues), "audit": str(audit)}, ensure_ascii=False))
     return 0
 
@@ -230,7 +230,7 @@ def _cmd_undo(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from geo.audit import audit_table
 
-    table = audit_table(_workspace(args))
+    table = audit_table(_workspace(args).imports())
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_bytes(to_safe_csv(table))

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -67,6 +68,17 @@ def measure_grids(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | 
                   cell_size_m: float | None = None) -> pd.DataFrame:
     """The measurements per grid (see the module notes), one row per grid in grid-id order.
 
+    The first half of :func:`measure_with_cells`, for callers that do not draw the flagged cells.
+    """
+    return measure_with_cells(dataset, as_of, policy=policy, categories=categories, method=method,
+                              cell_size_m=cell_size_m)[0]
+
+
+def measure_with_cells(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | None = None,
+                       categories: Sequence[str] | None = None, method: Method | Literal["auto"] = "auto",
+                       cell_size_m: float | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """The measurements per grid, and the forecast's flagged cells they count (rank order).
+
     Columns: ``grid_id``, ``expected``, ``lower``, ``upper``, ``expected_per_km2``, ``area_km2``,
     ``past_mean``, ``top_category``, ``overdue``, ``open``, ``repeat_places``, ``flagged_cells``.
     Issues are the live, non-suspect ones of ``categories`` (all by default). ``method="auto"``
@@ -88,7 +100,7 @@ def measure_grids(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | 
         out[col] = by_grid[col].reindex(out.index)
     top = flagged(np.arange(len(cells.table)), cells.table["area_km2"].to_numpy(), FLAGGED_SHARE)
     hot = cells.table.iloc[top]
-    hot = hot[hot["expected"] > 0]
+    hot = hot[hot["expected"] > 0].reset_index(drop=True)
     out["flagged_cells"] = hot[s.GRID_ID].value_counts().reindex(out.index, fill_value=0).astype(int)
 
     live = (issues[s.STATUS] != "void") & (issues[s.REPORTED_AT] < as_of) & issues[s.GRID_ID].notna()
@@ -106,7 +118,7 @@ def measure_grids(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | 
     chain = flag_recurrences(live_issues).reindex(recent.index)
     places = pd.DataFrame({"grid": recent[s.GRID_ID].astype(str), "place": chain}).dropna().drop_duplicates()
     out["repeat_places"] = places["grid"].value_counts().reindex(out.index, fill_value=0).astype(int)
-    return out.reset_index()
+    return out.reset_index(), hot
 
 
 @dataclass(frozen=True)

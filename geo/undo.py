@@ -43,14 +43,13 @@ def undone_by(log: list[dict[str, Any]]) -> dict[int, int]:
     return out
 
 
-def in_effect(store: IssueStore) -> list[dict[str, Any]]:
-    """The undoable changes not taken back yet, newest first (what an admin may choose to undo)."""
-    log = store.imports()
+def in_effect(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The undoable changes of a store's log not taken back yet, newest first (what an admin may undo)."""
     gone = undone_by(log)
     return [r for r in reversed(log) if r.get("kind") in UNDOABLE and int(r.get("generation", -1)) not in gone]
 
 
-def plan_undo(store: IssueStore, generation: int) -> UndoPlan:
+def plan_undo(log: list[dict[str, Any]], generation: int) -> UndoPlan:
     """The changes an undo of ``generation`` takes back: it and every later change still in effect.
 
     Raises
@@ -58,10 +57,9 @@ def plan_undo(store: IssueStore, generation: int) -> UndoPlan:
     ValueError
         If no import, grid or mapping change was committed as ``generation``.
     """
-    log = store.imports()
     target = [r for r in log if int(r.get("generation", -1)) == generation and r.get("kind") in UNDOABLE]
     if not target:
-        raise ValueError(f"generation {generation} is not an import, grid or mapping change of {store.label}")
+        raise ValueError(f"generation {generation} is not an import, grid or mapping change")
     gone = undone_by(log)
     if generation in gone:
         raise ValueError(f"generation {generation} was undone already (by generation {gone[generation]})")
@@ -88,7 +86,7 @@ def undo_import(store: IssueStore, generation: int, *, actor: Actor | None = Non
     who = require(actor, "undo")
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     with store.transaction() as tx:
-        plan = plan_undo(store, generation)
+        plan = plan_undo(store.imports(), generation)  # under the writer's lock: the log cannot move
         before = tx.load_issues()
         tx.restore(plan.restores)
         after = tx.load_issues()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo.forecast.events import Events
-from geo.forecast.model import METHODS, FeatureCache, Method, predict, ranking
+from geo.forecast.model import BASELINES, METHODS, FeatureCache, Method, predict, ranking
 from geo.forecast.scoring import AREA_SHARES, calibration_bins, capture
 from geo.forecast.units import Units
 
@@ -104,7 +104,7 @@ class Backtest:
 
     def best_baseline(self, share: float = DECISIVE_SHARE) -> Method:
         """The naive baseline with the highest mean PAI at ``share``."""
-        baselines = [m for m in METHODS if m != "learned" and m in set(self.summary["method"])]
+        baselines = [m for m in BASELINES if m in set(self.summary["method"])]
         return max(baselines, key=lambda m: (np.nan_to_num(self.mean(m, share), nan=-1.0), -METHODS.index(m)))
 
     def sentence(self, lang: Literal["zh", "en"] = "zh") -> str:

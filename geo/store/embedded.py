@@ -49,6 +49,7 @@ from geo.store.protocol import (
     State,
     StoreError,
     check_parts,
+    check_restorable,
     empty_history,
 )
 
@@ -422,8 +423,7 @@ class _Transaction(StagedWrites):
         StoreError
             If that generation is no longer kept.
         """
-        if not 0 <= generation < self.generation:
-            raise ValueError(f"can only restore an earlier generation (0 to {self.base}), got {generation}")
+        check_restorable(generation, self.base)
         parts = ("issues", "grids", "history", "mapping")
         if generation == 0:
             for part in parts:

@@ -42,6 +42,7 @@ from geo.store.protocol import (
     State,
     StoreError,
     check_parts,
+    check_restorable,
     empty_history,
 )
 
@@ -333,8 +334,7 @@ class _PgTransaction(StagedWrites):
         StoreError
             If that generation is no longer kept.
         """
-        if not 0 <= generation < self.generation:
-            raise ValueError(f"can only restore an earlier generation (0 to {self.base}), got {generation}")
+        check_restorable(generation, self.base)
         first = self._conn.execute("SELECT snapshots_from FROM gw_workspaces WHERE name = %s", (self._ws,)).fetchone()
         first = first[0] if first else None
         kept_from = max(self.base - KEEP_GENERATIONS + 1, 1 if first is None else int(first))

@@ -118,6 +118,18 @@ class StagedWrites:
         self.staged["mapping"] = dict(mapping)
 
 
+def check_restorable(generation: int, current: int) -> None:
+    """Refuse a restore target that is not ``current`` or earlier (the transaction publishes ``current + 1``).
+
+    Raises
+    ------
+    ValueError
+        Unless ``0 <= generation <= current``.
+    """
+    if not 0 <= generation <= current:
+        raise ValueError(f"can only restore an earlier generation (0 to {current}), got {generation}")
+
+
 def check_parts(parts: tuple[str, ...]) -> frozenset[str]:
     """The requested parts (all when none are named), refusing unknown names."""
     unknown = sorted(set(parts) - PARTS)

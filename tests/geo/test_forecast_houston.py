@@ -11,15 +11,13 @@ from geo.io import read_grids, read_ledger
 from geo.join import assign_grids
 from geo.mapping import LedgerMapping
 
+MAPPING = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "real" / "houston_mapping.json"
 HOUSTON = Path(__file__).resolve().parents[3] / "shared" / "data" / "houston-311-2011-2019"
 
 
 @pytest.mark.skipif(not HOUSTON.exists(), reason="../shared/data is not beside this checkout")
 def test_houston_last_quarter_every_method_beats_chance_and_the_model_keeps_up() -> None:
-    mapping = LedgerMapping(
-        columns={"issue_id": "request_id", "category": "category", "reported_at": "created_at",
-                 "closed_at": "closed_at", "status": "status", "lon": "longitude", "lat": "latitude"},
-        categories={"Pothole": "road_damage", "Flooding": "waterlogging"}, tz="America/Chicago")
+    mapping = LedgerMapping.from_json(MAPPING)
     grids = read_grids(HOUSTON / "houston_super_neighborhoods.geojson", id_field="OBJECTID", name_field="SNBNAME")
     issues = assign_grids(read_ledger(HOUSTON / "houston_311_core.csv.gz", mapping=mapping).issues, grids)
     bt = run_backtest(issues, grids, cell_size_m=250.0, max_origins=13)

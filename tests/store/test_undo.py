@@ -66,7 +66,7 @@ def test_undo_brings_the_rows_back_exactly_and_is_logged(make_store: Callable[[]
 def test_undoing_the_first_ledger_and_later_changes(make_store: Callable[[], IssueStore], tmp_path: Path) -> None:
     store = _store(make_store, tmp_path)
     remap_categories(store, {"垃圾袋": "litter"}, actor=ADMIN)  # generation 3: a mapping change
-    assert [r["generation"] for r in plan_undo(store, 2).undoes] == [2, 3]
+    assert [r["generation"] for r in plan_undo(store.imports(), 2).undoes] == [2, 3]
     undo_import(store, 2, actor=ADMIN)
     state = store.read()
     assert state.issues is None and state.mapping is None and state.history.empty
@@ -75,7 +75,7 @@ def test_undoing_the_first_ledger_and_later_changes(make_store: Callable[[], Iss
         undo_import(store, 4, actor=ADMIN)  # an undo is not itself undone (import again instead)
     with pytest.raises(ValueError, match="undone already"):
         undo_import(store, 3, actor=ADMIN)
-    assert [r["generation"] for r in in_effect(store)] == [1]  # only the grids are still in effect
+    assert [r["generation"] for r in in_effect(store.imports())] == [1]  # only the grids are still in effect
 
 
 def test_only_an_admin_may_undo_and_a_viewer_may_not_import(make_store: Callable[[], IssueStore],
