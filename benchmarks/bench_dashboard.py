@@ -15,7 +15,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.common import report
-from geo.pipeline import SAMPLE_DIR, IssueFilter, load_dataset, run_analysis
+from geo.cube.analysis import run_analysis
+from geo.cube.dataset import SAMPLE_DIR, IssueFilter, load_dataset
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 

@@ -15,11 +15,11 @@ import numpy as np
 
 from benchmarks.bench_gi_star import lattice
 from benchmarks.common import report
-from geo.emerging import classify, emerging_hotspots, mann_kendall, space_time_gi_star
+from geo.stats.emerging import classify, emerging_hotspots, mann_kendall, space_time_gi_star
 
 
 def naive(counts: np.ndarray, nb: object) -> np.ndarray:
-    from geo.hotspots import bh_cutoff
+    from geo.stats.gi_star import bh_cutoff
 
     z, p = space_time_gi_star(counts, nb)  # type: ignore[arg-type]
     cut = bh_cutoff(p.ravel(), 0.10)

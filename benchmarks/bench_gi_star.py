@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.common import median_time, report
-from geo.cells import SquareLattice
-from geo.esda_oracle import esda_gi_star_z, esda_graph
-from geo.hotspots import Neighbours, gi_star
+from geo.stats.cells import SquareLattice
+from geo.stats.esda_oracle import esda_gi_star_z, esda_graph
+from geo.stats.gi_star import gi_star
+from geo.stats.weights import Neighbours
 
 
 def lattice(n: int) -> Neighbours:

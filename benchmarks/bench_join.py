@@ -1,6 +1,6 @@
 """Join and heat payload on the sample grids, against the naive routes, in one run.
 
-- join: ``geo.join.assign_grids`` (STRtree, vectorised tie rule) vs ``geopandas.sjoin(predicate="within")``
+- join: ``geo.ingest.join.assign_grids`` (STRtree, vectorised tie rule) vs ``geopandas.sjoin(predicate="within")``
 - heat payload: bytes of the rendered map with the server-side aggregate vs raw points in a HeatMap
 
 Run: ``.venv/bin/python benchmarks/bench_join.py [N_POINTS]``
@@ -20,10 +20,10 @@ from benchmarks.common import median_time, report
 from dashboard.components.maps import heatmap
 from dashboard.i18n import map_labels
 from geo import schema as s
-from geo.aggregate import heat_payload
-from geo.io import read_grids
-from geo.join import assign_grids
-from geo.pipeline import SAMPLE_DIR
+from geo.cube.aggregate import heat_payload
+from geo.cube.dataset import SAMPLE_DIR
+from geo.ingest.grid_layers import read_grids
+from geo.ingest.join import assign_grids
 
 
 def main(n: int) -> None:

@@ -12,10 +12,10 @@ from dashboard.components.text import plain
 from dashboard.errors import explain
 from dashboard.i18n import datetime_column, t
 from dashboard.shell import PageContext
-from geo.audit import audit_table
-from geo.export import to_safe_csv
+from geo.admin.audit import audit_table
+from geo.admin.undo import in_effect, plan_undo, undo_import
+from geo.report.export import to_safe_csv
 from geo.store import IssueStore
-from geo.undo import in_effect, plan_undo, undo_import
 
 
 def _kind(value: object, lang: str) -> str:

@@ -16,31 +16,24 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema as s
-from geo.access import SignInGuard, UserFile
-from geo.aggregate import HeatPayload
-from geo.bulletin import Bulletin, build_bulletin
-from geo.campaign import CampaignEffect, campaign_effect
-from geo.changes import category_changes
-from geo.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
-from geo.excel import READ_PROBLEM
+from geo.admin.access import SignInGuard, UserFile
+from geo.cube.aggregate import HeatPayload
+from geo.cube.analysis import AnalysisResult, run_analysis
+from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, IssueFilter, ensure_sample_store, filter_issues, open_workspace
 from geo.forecast import Backtest, Method, run_backtest
-from geo.hotspot_analysis import HotspotResult, run_hotspots
-from geo.io import GEOM_X, GEOM_Y, SOURCE_ROW, read_grid_layer, read_table
-from geo.pipeline import (
-    SAMPLE_WORKSPACE,
-    AnalysisResult,
-    Dataset,
-    IssueFilter,
-    ensure_sample_store,
-    filter_issues,
-    open_workspace,
-    run_analysis,
-)
-from geo.priority import measure_with_cells
-from geo.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
-from geo.recurrence import flag_recurrences, recurrence_by_grid
+from geo.ingest.excel import READ_PROBLEM
+from geo.ingest.grid_layers import read_grid_layer
+from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
+from geo.ops.changes import category_changes
+from geo.ops.priority import measure_with_cells
+from geo.ops.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
+from geo.ops.recurrence import flag_recurrences, recurrence_by_grid
+from geo.report.bulletin import Bulletin, build_bulletin
+from geo.stats.campaign import CampaignEffect, campaign_effect
+from geo.stats.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
+from geo.stats.hotspot_analysis import HotspotResult, run_hotspots
+from geo.stats.trends import compare_periods, hour_weekday, series, trend_table
 from geo.store import IssueStore, open_store
-from geo.trends import compare_periods, hour_weekday, series, trend_table
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
@@ -110,7 +103,7 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
 
     Raises
     ------
-    geo.io.LedgerError
+    geo.ingest.tables.LedgerError
         If the file cannot be read (not cached: the next run tries again).
     """
     raw = read_table(path)

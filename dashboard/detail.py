@@ -20,8 +20,8 @@ from dashboard.data import grid_detail
 from dashboard.i18n import Lang, chart_date_format, datetime_column, fmt_date, local_naive, t
 from dashboard.shell import PageContext
 from geo import schema as s
-from geo.photos import cells_without_links, photo_links
-from geo.pipeline import Dataset
+from geo.cube.dataset import Dataset
+from geo.ingest.photos import cells_without_links, photo_links
 
 #: Issues listed in the panel (newest first); the 数据 page exports them all.
 MAX_ROWS = 200
@@ -103,7 +103,7 @@ def _markdown_url(url: str) -> str:
 def _show_photos(listing: pd.DataFrame, data: Dataset, lang: Lang) -> None:
     """Before/after photo links of the listed issues that have any, in an expander; nothing without photos.
 
-    Only http(s) links are made (``geo.photos``); the issue's id and category are ledger text and are
+    Only http(s) links are made (``geo.ingest.photos``); the issue's id and category are ledger text and are
     escaped, the link texts are ours.
     """
     base = photo_base()

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from geo.times import MONTHS_EN, written_date
+from geo.ingest.times import MONTHS_EN, written_date
 
 Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")

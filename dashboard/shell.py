@@ -18,10 +18,10 @@ from dashboard.data import DataSource, dataset
 from dashboard.i18n import LANGS, Lang, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
-from geo.access import LOCAL_ADMIN, Actor
-from geo.io import LedgerError
-from geo.pipeline import Dataset, IssueFilter
-from geo.quality import SUSPECT_POINT
+from geo.admin.access import LOCAL_ADMIN, Actor
+from geo.cube.dataset import Dataset, IssueFilter
+from geo.ingest.quality import SUSPECT_POINT
+from geo.ingest.tables import LedgerError
 
 _CONTEXT_KEY = "gw_context"
 

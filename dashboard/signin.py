@@ -4,7 +4,7 @@ The person is found before any page draws (``dashboard/shell.py`` calls :func:`c
 A signed-in session lives in Streamlit's session state only: it ends when the tab is closed or
 reloaded, and after ``GRIDWATCH_SESSION_MINUTES`` without a page view. Nothing about it is kept in
 a cookie, so there is no token to steal from the browser. The library checks every change again
-(``geo.access.require``); the navigation only hides what a role may not use.
+(``geo.admin.access.require``); the navigation only hides what a role may not use.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard.data import sign_in_guard, user_file
 from dashboard.i18n import Lang, t
-from geo.access import LOCAL_ADMIN, Actor, AuthConfig
+from geo.admin.access import LOCAL_ADMIN, Actor, AuthConfig
 
 _SESSION = "gw_session"
 

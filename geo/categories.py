@@ -108,9 +108,9 @@ class CategoryTable:
 
     def unmatched(self, labels: pd.Series) -> pd.Series:
         """Counts of raw labels that no synonym knows, most frequent first."""
-        raw = labels.astype("string").fillna("")
-        known = raw.map(lambda s: self.match(s) is not None)
-        return raw[~known.astype(bool)].value_counts()
+        counts = labels.astype("string").fillna("").value_counts()  # one lookup per distinct label
+        known = np.array([self.match(label) is not None for label in counts.index], dtype=bool)
+        return counts[~known]
 
     def with_synonyms(self, extra: dict[str, str]) -> CategoryTable:
         """A copy with extra ``raw label -> code`` synonyms (for example from a mapping file).

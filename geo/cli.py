@@ -19,13 +19,14 @@ from typing import Any
 import pandas as pd
 
 from geo import schema as s
+from geo.cube.analysis import run_analysis
+from geo.cube.dataset import IssueFilter, load_dataset, open_workspace
 from geo.errors import one_line
-from geo.export import export_issues, to_safe_csv
-from geo.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
-from geo.imports import import_grids, import_ledger
-from geo.io import LedgerError
-from geo.mapping import LedgerMapping
-from geo.pipeline import IssueFilter, load_dataset, open_workspace, run_analysis
+from geo.ingest.imports import import_grids, import_ledger
+from geo.ingest.mapping import LedgerMapping
+from geo.ingest.tables import LedgerError
+from geo.report.export import export_issues, to_safe_csv
+from geo.stats.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.store import IssueStore, StoreError, open_store
 from geo.synthetic import DEFAULT_SEED, write_sample
 
@@ -74,7 +75,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if issues is None:
         raise LedgerError(f"workspace {args.workspace} holds no issues")
     path = export_issues(issues, args.out)
-    from geo.audit import audit_table
+    from geo.admin.audit import audit_table
 
     # The audit trail travels with the data: who imported what, with which file.
     audit = Path(f"{path}.audit.csv")
@@ -110,8 +111,8 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def _cmd_bulletin(args: argparse.Namespace) -> int:
-    from geo.bulletin import build_bulletin
-    from geo.rectification import KpiPolicy, reopened_ids
+    from geo.ops.rectification import KpiPolicy, reopened_ids
+    from geo.report.bulletin import build_bulletin
 
     workspace = _workspace(args)
     dataset = open_workspace(workspace)
@@ -146,7 +147,7 @@ def _categories(args: argparse.Namespace, dataset_codes: Sequence[str]) -> tuple
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from geo.forecast.report import forecast_units
-    from geo.priority import Names
+    from geo.ops.priority import Names
 
     dataset = open_workspace(_workspace(args))
     names = Names.of(dataset.categories)
@@ -188,7 +189,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _user_file(args: argparse.Namespace) -> Any:
-    from geo.access import USERS_ENV, UserFile
+    from geo.admin.access import USERS_ENV, UserFile
 
     path = args.file or os.environ.get(USERS_ENV)
     if not path:
@@ -220,7 +221,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
 
 
 def _cmd_undo(args: argparse.Namespace) -> int:
-    from geo.undo import undo_import
+    from geo.admin.undo import undo_import
 
     record = undo_import(_workspace(args), args.generation)
     print(json.dumps(record, ensure_ascii=False, default=str))
@@ -228,7 +229,7 @@ def _cmd_undo(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from geo.audit import audit_table
+    from geo.admin.audit import audit_table
 
     table = audit_table(_workspace(args).imports())
     if args.out:

@@ -1,7 +1,7 @@
 """The canonical issue and grid records: column names, allowed values, validation.
 
 Every module of ``geo`` speaks these names; the ledger's own headers are mapped onto them by
-:mod:`geo.io`. Times are tz-aware, geometries are WGS84 points (EPSG:4326).
+:mod:`geo.ingest.ledger`. Times are tz-aware, geometries are WGS84 points (EPSG:4326).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ OUTSIDE_GRIDS: Final = "outside_grids"
 GEOMETRY: Final = "geometry"
 #: The grid the clerk wrote in the ledger (compared with the join), kept as text.
 GRID_RAW: Final = "grid_raw"
-#: Quality flags recomputed over the whole workspace at every import (see :mod:`geo.quality`).
+#: Quality flags recomputed over the whole workspace at every import (see :mod:`geo.ingest.quality`).
 SUSPECT_POINT: Final = "suspect_point"
 LIKELY_DUPLICATE_OF: Final = "likely_duplicate_of"
 
@@ -169,7 +169,7 @@ def validate_issues(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Parameters
     ----------
     issues
-        A table as produced by :func:`geo.io.read_ledger` and :func:`geo.join.assign_grids`.
+        A table as produced by :func:`geo.ingest.ledger.read_ledger` and :func:`geo.ingest.join.assign_grids`.
 
     Returns
     -------
@@ -190,10 +190,10 @@ def validate_issues(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         dtype = issues[col].dtype
         if not isinstance(dtype, pd.DatetimeTZDtype):
             raise SchemaError(f"column {col!r} must hold tz-aware timestamps, got dtype {dtype}")
-    bad_status = sorted(set(issues[STATUS].dropna()) - set(STATUSES))
+    bad_status = sorted(set(issues[STATUS].dropna().unique()) - set(STATUSES))  # unique first: a set of 1M is slow
     if bad_status:
         raise SchemaError(f"unknown status values {bad_status}; allowed: {list(STATUSES)}")
-    bad_handling = sorted(set(issues[HANDLING].dropna()) - set(HANDLINGS))
+    bad_handling = sorted(set(issues[HANDLING].dropna().unique()) - set(HANDLINGS))
     if bad_handling:
         raise SchemaError(f"unknown handling values {bad_handling}; allowed: {list(HANDLINGS)}")
     if issues[ISSUE_ID].duplicated().any():

@@ -17,9 +17,9 @@ from dashboard.data import DataSource, dataset, grid_measures, kpis, open_cases
 from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
-from geo.pipeline import IssueFilter, filter_issues
-from geo.priority import Names, score
-from geo.rectification import period_bounds
+from geo.cube.dataset import IssueFilter, filter_issues
+from geo.ops.priority import Names, score
+from geo.ops.rectification import period_bounds
 
 REFRESH = dt.timedelta(minutes=5)
 

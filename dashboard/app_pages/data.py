@@ -22,10 +22,10 @@ from dashboard.i18n import t
 from dashboard.shell import context
 from geo import schema as s
 from geo.categories import read_categories
-from geo.export import to_safe_csv
-from geo.imports import category_labels, import_grids, import_ledger, remap_categories, store_upload
-from geo.mapping import LedgerMapping, guess_columns, guess_grid_fields
-from geo.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
+from geo.ingest.imports import category_labels, import_grids, import_ledger, remap_categories, store_upload
+from geo.ingest.mapping import LedgerMapping, guess_columns, guess_grid_fields
+from geo.ingest.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
+from geo.report.export import to_safe_csv
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",

@@ -10,7 +10,7 @@ from dashboard.data import MAX_HEAT_POINTS, analysis, heat
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
-from geo.pipeline import ALL
+from geo.cube.dataset import ALL
 
 ctx, data = data_context()
 lang = ctx.lang

@@ -12,9 +12,9 @@ from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
-from geo.pipeline import filter_issues
-from geo.priority import Names, score
-from geo.rectification import period_bounds
+from geo.cube.dataset import filter_issues
+from geo.ops.priority import Names, score
+from geo.ops.rectification import period_bounds
 
 ctx, data = data_context()
 lang = ctx.lang

@@ -12,9 +12,9 @@ from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
-from geo.export import to_safe_csv
 from geo.forecast import METHOD_NAMES
-from geo.priority import DEFAULT_WEIGHTS, MODES, Names, pareto, score
+from geo.ops.priority import DEFAULT_WEIGHTS, MODES, Names, pareto, score
+from geo.report.export import to_safe_csv
 
 ctx, data = data_context()
 lang = ctx.lang

@@ -12,7 +12,7 @@ from dashboard.data import period_comparison, trends, weekly_rhythm
 from dashboard.i18n import chart_date_format, picker_format, t
 from dashboard.shell import data_context
 from geo import schema as s
-from geo.trends import default_periods
+from geo.stats.trends import default_periods
 
 BREAKDOWNS = {"category": s.CATEGORY, "community": s.COMMUNITY, "grid": s.GRID_ID}
 

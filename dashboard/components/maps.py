@@ -24,9 +24,9 @@ from jinja2 import Template
 
 from dashboard.assets import localize
 from geo import schema as s
-from geo.aggregate import HeatPayload
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
-from geo.density import MercatorImage
+from geo.cube.aggregate import HeatPayload
+from geo.stats.density import MercatorImage
 
 #: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
 PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -354,7 +354,7 @@ def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, 
             tiles: Basemap | None = None, highlight: str | None = None) -> folium.Map:
     """Heatmap of a weighted payload under the grid outlines.
 
-    The payload is already aggregated server-side (:func:`geo.aggregate.heat_payload`), so the
+    The payload is already aggregated server-side (:func:`geo.cube.aggregate.heat_payload`), so the
     browser never receives more points than its cap.
     """
     grids = _display(grids, tiles)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from geo import schema as s
-from geo.aggregate import COUNT
-from geo.pipeline import AnalysisResult
+from geo.cube.aggregate import COUNT
+from geo.cube.analysis import AnalysisResult
 
 
 def ranking_table(result: AnalysisResult, category_name: Callable[[str], str],

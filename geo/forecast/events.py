@@ -2,7 +2,7 @@
 
 Times are the ledger's local wall clock in days since 1970-01-01 (a report at 08:00 on a day is
 ``day + 1/3``), so "before the origin" is a comparison of floats and weekly bins are floors. Void
-reports and suspect piles (default geocodes, see geo.quality) are left out: a default geocode is not
+reports and suspect piles (default geocodes, see geo.ingest.quality) are left out: a default geocode is not
 a place to send anyone, and a pile that recurs there would teach the forecast to point at it.
 """
 

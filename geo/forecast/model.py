@@ -36,9 +36,9 @@ import statsmodels.api as sm
 from scipy import stats
 from scipy.signal import fftconvolve
 
-from geo.density import default_bandwidth_m, quartic_kernel
 from geo.forecast.events import Events
 from geo.forecast.units import Units
+from geo.stats.density import default_bandwidth_m, quartic_kernel
 
 Method = Literal["learned", "recent", "all_history", "kde_recent"]
 METHODS: Final[tuple[Method, ...]] = ("learned", "recent", "all_history", "kde_recent")

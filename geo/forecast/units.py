@@ -18,9 +18,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo import schema as s
-from geo.cells import SIZE_LADDER_M, SquareLattice
 from geo.crs import metric_crs_for
-from geo.hotspots import build_contiguity
+from geo.stats.cells import SIZE_LADDER_M, SquareLattice
+from geo.stats.weights import build_contiguity
 
 UnitKind = Literal["cells", "grids"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.imports import import_grids, import_ledger
+from geo.ingest.imports import import_grids, import_ledger
 from geo.store import Workspace
 from tests.browser.conftest import SHOTS, Server, Traffic
 

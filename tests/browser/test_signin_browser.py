@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.access import UserFile
-from geo.imports import import_grids, import_ledger
+from geo.admin.access import UserFile
+from geo.ingest.imports import import_grids, import_ledger
 from geo.store import Workspace
 from tests.browser.conftest import SHOTS, Server
 from tests.browser.test_offline_map import open_page, settle

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
-from geo.pipeline import Dataset
+from geo.cube.dataset import Dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ("app_pages/overview.py", "app_pages/map.py", "app_pages/hotspots.py", "app_pages/trends.py",
@@ -161,7 +161,7 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     picker = at.selectbox(key="gw_hot_unit")
     # Strongest z first, shown by grid name (the options themselves are grid ids).
     from dashboard.data import DataSource, hotspots
-    from geo.pipeline import IssueFilter
+    from geo.cube.dataset import IssueFilter
 
     result = hotspots(DataSource.from_env(), IssueFilter(categories=("parking",)), "grid", None, False)
     top = result.units.sort_values("z", ascending=False)["unit_id"].iloc[0]
@@ -196,7 +196,7 @@ def test_hotspot_page_density_and_recurrence(lang: str) -> None:
 def _ledger_rows() -> list[dict[str, str]]:
     import csv
 
-    from geo.pipeline import SAMPLE_DIR
+    from geo.cube.dataset import SAMPLE_DIR
 
     with open(SAMPLE_DIR / "ledger.csv", encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -209,7 +209,7 @@ def test_rectification_page_cards_leagues_and_overdue_list(lang: str) -> None:
     # Independent count from the raw CSV: live rows reported 2026-11-09..15 (the last 7 days), off the pile.
     import json
 
-    from geo.pipeline import SAMPLE_DIR
+    from geo.cube.dataset import SAMPLE_DIR
 
     pile = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))["suspect_pile"]
     reported = sum(1 for r in _ledger_rows() if "2026-11-09" <= r["上报时间"][:10] <= "2026-11-15"
@@ -379,7 +379,7 @@ def test_big_screen(lang: str) -> None:
 def test_grid_detail_links_photos_and_only_safe_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    from geo.imports import import_grids, import_ledger
+    from geo.ingest.imports import import_grids, import_ledger
     from geo.store import Workspace
 
     ring = [[117.25, 31.85], [117.26, 31.85], [117.26, 31.86], [117.25, 31.86], [117.25, 31.85]]
@@ -486,7 +486,7 @@ def test_trends_page_opens_on_a_workspace_of_ten_days(tmp_path: Path, monkeypatc
     """The period comparison proposes dates inside the data (it used to ask for 56 days and crash)."""
     import datetime as dt
 
-    from geo.imports import import_grids, import_ledger
+    from geo.ingest.imports import import_grids, import_ledger
     from geo.store import Workspace
 
     rows = "".join(f"T{d}{k},垃圾,2026-03-{d:02d} 0{k}:00,117.2506,31.8565\n" for d in range(1, 11) for k in range(3))
@@ -503,7 +503,7 @@ def test_trends_page_opens_on_a_workspace_of_ten_days(tmp_path: Path, monkeypatc
 
 
 def _workspace_with(tmp_path: Path, days: list[str]) -> str:
-    from geo.imports import import_grids, import_ledger
+    from geo.ingest.imports import import_grids, import_ledger
     from geo.store import Workspace
 
     rows = "".join(f"D{i}{k},垃圾,{d} 0{k}:00,117.2506,31.8565\n" for i, d in enumerate(days) for k in range(3))

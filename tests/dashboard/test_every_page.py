@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.imports import import_grids, import_ledger
-from geo.mapping import LedgerMapping
+from geo.ingest.imports import import_grids, import_ledger
+from geo.ingest.mapping import LedgerMapping
 from geo.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,8 @@ from dashboard import assets
 from dashboard.components import maps
 from dashboard.i18n import map_labels
 from geo import schema as s
-from geo.pipeline import ALL, Dataset, run_analysis
+from geo.cube.analysis import run_analysis
+from geo.cube.dataset import ALL, Dataset
 from tests.conftest import square_grids
 
 EVIL = '<img src=x onerror=alert(1)>'

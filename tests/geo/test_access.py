@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.access import (
+from geo.admin.access import (
     FAILURE_WINDOW_S,
     MAX_FAILURES,
     AccessDenied,

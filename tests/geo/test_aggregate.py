@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.aggregate import count_cube, heat_payload, period_starts
+from geo.cube.aggregate import count_cube, heat_payload, period_starts
 
 TZ = "Asia/Shanghai"
 END = pd.Timestamp("2026-01-08", tz=TZ)  # exclusive end: the last week is Jan 1..7

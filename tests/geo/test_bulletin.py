@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.bulletin import build_bulletin
-from geo.pipeline import SAMPLE_DIR, Dataset
+from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.report.bulletin import build_bulletin
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,8 @@ import pytest
 from scipy.stats import beta
 
 from geo import schema as s
-from geo.campaign import campaign_effect, describe, rate_ratio, segmented_poisson
-from geo.pipeline import SAMPLE_DIR, Dataset
+from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.stats.campaign import campaign_effect, describe, rate_ratio, segmented_poisson
 
 
 def test_rate_ratio_is_exact_clopper_pearson() -> None:
@@ -70,7 +70,7 @@ def test_planted_posters_street_halves_after_the_campaign(sample: Dataset, truth
 
 def test_nothing_before_the_campaign_is_said_in_words_not_nan() -> None:
     """LA's ledger: no reports in the window before the date; "上升 nan%（率比 inf）" used to appear."""
-    from geo.campaign import CampaignEffect, rate_ratio
+    from geo.stats.campaign import CampaignEffect, rate_ratio
 
     effect = CampaignEffect(pd.Timestamp("2019-12-28", tz="Asia/Shanghai"), None, rate_ratio(0, 9745, 28.0, 28.0),
                             None, pd.DataFrame())

@@ -11,8 +11,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.cells import MAX_CELLS, MIN_CELLS, HexLattice, SquareLattice, auto_cell_size
-from geo.pipeline import Dataset
+from geo.cube.dataset import Dataset
+from geo.stats.cells import MAX_CELLS, MIN_CELLS, HexLattice, SquareLattice, auto_cell_size
 
 UTM = "EPSG:32650"
 

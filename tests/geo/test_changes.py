@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo import schema as s
-from geo.changes import category_changes
+from geo.ops.changes import category_changes
 
 TZ = "Asia/Shanghai"
 END = pd.Timestamp("2026-03-30", tz=TZ)

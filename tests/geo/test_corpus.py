@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.io import LedgerError, read_ledger
-from geo.mapping import LedgerMapping
+from geo.ingest.ledger import read_ledger
+from geo.ingest.mapping import LedgerMapping
+from geo.ingest.tables import LedgerError
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "ledgers"
 EXPECTED = {k: v for k, v in json.loads((CORPUS / "expected.json").read_text(encoding="utf-8")).items()

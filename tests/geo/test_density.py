@@ -7,8 +7,8 @@ import pytest
 from pyproj import Transformer
 
 from geo import schema as s
-from geo.density import default_bandwidth_m, kernel_density, quartic_kernel
-from geo.pipeline import Dataset, IssueFilter, filter_issues
+from geo.cube.dataset import Dataset, IssueFilter, filter_issues
+from geo.stats.density import default_bandwidth_m, kernel_density, quartic_kernel
 
 TO_WGS = Transformer.from_crs(32650, 4326, always_xy=True)
 
@@ -52,14 +52,14 @@ def test_peak_sits_on_the_planted_parking_block(sample: Dataset) -> None:
     x, y = surface.x0 + (c + 0.5) * 20, surface.y0 + (r + 0.5) * 20
     lon, lat = Transformer.from_crs(surface.crs, 4326, always_xy=True).transform(x, y)
     peak = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=4326)
-    from geo.join import assign_grids
+    from geo.ingest.join import assign_grids
 
     grid = assign_grids(gpd.GeoDataFrame(geometry=peak), sample.grids)[s.GRID_ID].iloc[0]
     assert grid in {"340104012006002", "340104012001004"}  # residential block or metro exit
 
 
 def test_web_mercator_image_is_bounded_and_keeps_the_peak_in_place() -> None:
-    from geo.density import to_web_mercator_image
+    from geo.stats.density import to_web_mercator_image
 
     rng = np.random.default_rng(7)
     # A blob of 2,000 points around a known spot in Hefei, plus 300 spread over 3 km.

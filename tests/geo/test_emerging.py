@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import kendalltau
 
-from geo.emerging import CLASSES, NO_PATTERN, MannKendall, classify, mann_kendall
+from geo.stats.emerging import CLASSES, NO_PATTERN, MannKendall, classify, mann_kendall
 
 T = 10
 UP, DOWN, FLAT = MannKendall(40, 3.0, 0.003), MannKendall(-40, -3.0, 0.003), MannKendall(2, 0.1, 0.9)
@@ -93,10 +93,10 @@ def test_planted_hotspots_on_the_sample_street(sample) -> None:
     import shapely
 
     from geo import schema as s
-    from geo.aggregate import period_starts
-    from geo.cells import SquareLattice
-    from geo.emerging import emerging_hotspots
-    from geo.pipeline import SAMPLE_DIR, IssueFilter, filter_issues
+    from geo.cube.aggregate import period_starts
+    from geo.cube.dataset import SAMPLE_DIR, IssueFilter, filter_issues
+    from geo.stats.cells import SquareLattice
+    from geo.stats.emerging import emerging_hotspots
 
     truth = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))
     lattice = SquareLattice.covering(sample.grids.geometry, size_m=100)
@@ -125,7 +125,7 @@ def test_planted_hotspots_on_the_sample_street(sample) -> None:
 
 
 def test_vectorised_mann_kendall_equals_the_scalar_one() -> None:
-    from geo.emerging import mann_kendall_rows
+    from geo.stats.emerging import mann_kendall_rows
 
     rng = np.random.default_rng(5)
     rows = np.vstack([rng.integers(0, 4, size=(50, 20)).astype(float), rng.normal(size=(50, 20)), np.zeros((1, 20))])

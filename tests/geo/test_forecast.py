@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
+from geo.cube.dataset import Dataset
 from geo.forecast import Events, Units, capture, day_of, flagged, predict, ranking, run_backtest, weekly_origins
 from geo.forecast.report import forecast_units
 from geo.forecast.scoring import calibration_bins
-from geo.pipeline import Dataset
 
 TZ = "Asia/Shanghai"
 #: A 1 km x 1 km street near Hefei, as one grid (and its 100 m cells).

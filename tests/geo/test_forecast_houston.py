@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from geo.forecast import run_backtest
-from geo.io import read_grids, read_ledger
-from geo.join import assign_grids
-from geo.mapping import LedgerMapping
+from geo.ingest.grid_layers import read_grids
+from geo.ingest.join import assign_grids
+from geo.ingest.ledger import read_ledger
+from geo.ingest.mapping import LedgerMapping
 
 MAPPING = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "real" / "houston_mapping.json"
 HOUSTON = Path(__file__).resolve().parents[3] / "shared" / "data" / "houston-311-2011-2019"

@@ -23,9 +23,11 @@ import shapely
 from openpyxl import Workbook
 
 from geo import schema as s
-from geo.imports import import_grids, import_ledger, safe_filename, store_upload
-from geo.io import LedgerError, read_grids, read_ledger
-from geo.mapping import LedgerMapping
+from geo.ingest.grid_layers import read_grids
+from geo.ingest.imports import import_grids, import_ledger, safe_filename, store_upload
+from geo.ingest.ledger import read_ledger
+from geo.ingest.mapping import LedgerMapping
+from geo.ingest.tables import LedgerError
 from geo.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

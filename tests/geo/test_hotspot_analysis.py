@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.hotspot_analysis import parse_cells, run_hotspots
-from geo.pipeline import SAMPLE_DIR, Dataset, IssueFilter
+from geo.cube.dataset import SAMPLE_DIR, Dataset, IssueFilter
+from geo.stats.hotspot_analysis import parse_cells, run_hotspots
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.cells import SquareLattice
-from geo.esda_oracle import esda_gi_star_z
-from geo.hotspots import Neighbours, bh_cutoff, build_contiguity, build_distance_band, gi_star
-from geo.pipeline import SAMPLE_DIR, Dataset, IssueFilter, filter_issues, run_analysis
+from geo.cube.analysis import run_analysis
+from geo.cube.dataset import SAMPLE_DIR, Dataset, IssueFilter, filter_issues
+from geo.stats.cells import SquareLattice
+from geo.stats.esda_oracle import esda_gi_star_z
+from geo.stats.gi_star import bh_cutoff, gi_star
+from geo.stats.weights import Neighbours, build_contiguity, build_distance_band
 
 
 def grid3x3() -> tuple[gpd.GeoSeries, list[str]]:

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.imports import import_grids, import_ledger, safe_filename, store_upload
-from geo.io import LedgerError, read_ledger
-from geo.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT
+from geo.ingest.imports import import_grids, import_ledger, safe_filename, store_upload
+from geo.ingest.ledger import read_ledger
+from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT
+from geo.ingest.tables import LedgerError
 from geo.store import Workspace
 from tests.conftest import square_grids
 
@@ -151,7 +152,7 @@ def test_no_row_is_ever_lost(rows: list[tuple[str, str, str, str, str]]) -> None
 
 
 def test_gpkg_export_roundtrip(tmp_path: Path) -> None:
-    from geo.export import export_issues
+    from geo.report.export import export_issues
 
     ws = workspace(tmp_path)
     import_ledger(ws, ledger(tmp_path, "l.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"), now=NOW)
@@ -170,6 +171,6 @@ def test_gpkg_export_roundtrip(tmp_path: Path) -> None:
     (["OBJECTID", "POLYID", "SNBNAME", "geometry"], {"id": "OBJECTID", "name": "SNBNAME"}),  # Houston
 ])
 def test_grid_fields_are_guessed_from_real_layers(columns: list[str], expected: dict[str, str]) -> None:
-    from geo.mapping import guess_grid_fields
+    from geo.ingest.mapping import guess_grid_fields
 
     assert guess_grid_fields(columns) == expected

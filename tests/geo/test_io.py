@@ -5,9 +5,11 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.io import LedgerError, read_grids, read_ledger
-from geo.mapping import LedgerMapping
-from geo.pipeline import SAMPLE_DIR
+from geo.cube.dataset import SAMPLE_DIR
+from geo.ingest.grid_layers import read_grids
+from geo.ingest.ledger import read_ledger
+from geo.ingest.mapping import LedgerMapping
+from geo.ingest.tables import LedgerError
 
 HEADER = "问题编号,问题类型,上报时间,经度,纬度,地址,问题描述,处置状态,办结时间\n"
 
@@ -137,7 +139,7 @@ def test_grid_layer_without_the_id_field_is_rejected(tmp_path: Path) -> None:
 
 
 def test_open311_georeport_v2_fields_are_recognised() -> None:
-    from geo.mapping import guess_columns
+    from geo.ingest.mapping import guess_columns
 
     headers = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime", "address", "lat",

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.join import assign_grids
-from geo.pipeline import Dataset
+from geo.cube.dataset import Dataset
+from geo.ingest.join import assign_grids
 from tests.conftest import square_grids
 
 

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from geo.cells import SquareLattice
-from geo.esda_oracle import esda_local_moran_is
-from geo.hotspots import build_contiguity
-from geo.outliers import local_moran
-from geo.pipeline import Dataset, IssueFilter, filter_issues
+from geo.cube.dataset import Dataset, IssueFilter, filter_issues
+from geo.stats.cells import SquareLattice
+from geo.stats.esda_oracle import esda_local_moran_is
+from geo.stats.outliers import local_moran
+from geo.stats.weights import build_contiguity
 from tests.geo.test_hotspots import grid3x3
 
 

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.imports import import_ledger
-from geo.io import read_ledger
-from geo.photos import cells_without_links, photo_links, split_photo_cell
+from geo.ingest.imports import import_ledger
+from geo.ingest.ledger import read_ledger
+from geo.ingest.photos import cells_without_links, photo_links, split_photo_cell
 from geo.store import Workspace
 from tests.geo.test_imports import workspace
 

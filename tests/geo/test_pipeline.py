@@ -3,7 +3,8 @@ import datetime as dt
 import numpy as np
 
 from geo import schema as s
-from geo.pipeline import ALL, Dataset, IssueFilter, filter_issues, run_analysis
+from geo.cube.analysis import run_analysis
+from geo.cube.dataset import ALL, Dataset, IssueFilter, filter_issues
 
 
 def test_default_analysis_counts_every_non_void_non_suspect_issue(sample: Dataset) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.quality import flag_suspect_points
+from geo.ingest.quality import flag_suspect_points
 
 HOUSTON = Path(__file__).resolve().parents[3] / "shared" / "data" / "houston-311-2011-2019" / "houston_311_core.csv.gz"
 

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from geo import schema as s
-from geo.imports import import_grids, import_ledger
-from geo.io import read_grids, read_ledger
-from geo.join import assign_grids
-from geo.mapping import LedgerMapping
+from geo.ingest.grid_layers import read_grids
+from geo.ingest.imports import import_grids, import_ledger
+from geo.ingest.join import assign_grids
+from geo.ingest.ledger import read_ledger
+from geo.ingest.mapping import LedgerMapping
 from geo.store import Workspace
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
@@ -133,7 +134,7 @@ def test_nyc_2013_date_only_times_and_import_reconcile(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def la_dataset(tmp_path_factory: pytest.TempPathFactory) -> object:
-    from geo.pipeline import open_workspace
+    from geo.cube.dataset import open_workspace
 
     ws = Workspace(tmp_path_factory.mktemp("la"))
     import_grids(ws, REAL / "la_neighborhood_councils_2019.geojson.gz", id_field="nc_id", name_field="name")
@@ -147,9 +148,9 @@ def la_dataset(tmp_path_factory: pytest.TempPathFactory) -> object:
 ])
 def test_la_hotspot_classes_match_an_independent_esda_computation(la_dataset, cells, size, category) -> None:
     """Classes on a real ledger nobody on the team made: our Gi* bins equal esda's z + esda's FDR cut-off."""
-    from geo.esda_oracle import esda_gi_star_bins
-    from geo.hotspot_analysis import run_hotspots
-    from geo.pipeline import IssueFilter
+    from geo.cube.dataset import IssueFilter
+    from geo.stats.esda_oracle import esda_gi_star_bins
+    from geo.stats.hotspot_analysis import run_hotspots
 
     flt = IssueFilter(categories=(category,) if category else ())
     result = run_hotspots(la_dataset, flt, cells=cells, cell_size_m=size)
@@ -167,7 +168,7 @@ def test_nyc_kpis_equal_an_independent_computation_from_the_raw_ledger() -> None
     import pandas as pd
 
     from geo.categories import read_categories
-    from geo.rectification import KpiPolicy, kpi_table
+    from geo.ops.rectification import KpiPolicy, kpi_table
 
     mapping = LedgerMapping(tz="America/New_York", categories=US_CATEGORIES)
     issues = read_ledger(NYC_2013, mapping=mapping).issues

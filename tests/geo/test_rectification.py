@@ -8,7 +8,7 @@ import pytest
 
 from geo import schema as s
 from geo.categories import read_categories
-from geo.rectification import KpiPolicy, deadline_lights, deadlines, grade, kpi_table, reopened_ids
+from geo.ops.rectification import KpiPolicy, deadline_lights, deadlines, grade, kpi_table, reopened_ids
 
 TZ = "Asia/Shanghai"
 START, END = pd.Timestamp("2026-03-01", tz=TZ), pd.Timestamp("2026-04-01", tz=TZ)
@@ -69,7 +69,7 @@ def test_overall_kpis_by_hand(policy: KpiPolicy) -> None:
 
 
 def test_a_large_backlog_never_grades_a() -> None:
-    from geo.rectification import capped_grade
+    from geo.ops.rectification import capped_grade
 
     # The sample street's week: 97.5 % closed, 90.3 % on time, but 291 overdue of about 650 due.
     assert capped_grade(95.0, 291 / 650 * 100) == "D"
@@ -144,7 +144,7 @@ def test_grades(score: float, letter: str) -> None:
 
 
 def test_league_reads_by_grade_then_score() -> None:
-    from geo.rectification import league_order
+    from geo.ops.rectification import league_order
 
     table = pd.DataFrame({"community": ["甲", "乙", "丙", "丁"], "score": [87.2, 87.0, 95.0, float("nan")],
                           "grade": ["D", "C", "A", ""]})

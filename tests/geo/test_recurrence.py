@@ -3,7 +3,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from geo import schema as s
-from geo.recurrence import flag_recurrences, recurrence_by_grid
+from geo.ops.recurrence import flag_recurrences, recurrence_by_grid
 
 TO_WGS = Transformer.from_crs(32650, 4326, always_xy=True)
 T = "Asia/Shanghai"

@@ -6,7 +6,8 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.pipeline import SAMPLE_DIR, Dataset, IssueFilter, run_analysis
+from geo.cube.analysis import run_analysis
+from geo.cube.dataset import SAMPLE_DIR, Dataset, IssueFilter
 from geo.synthetic import COMMUNITY_NAMES, LEDGER_HEADERS, write_sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +113,27 @@ def test_emerging_and_fading_hotspots_change_over_time(sample: Dataset, truth: d
     assert 0.4 < after / before < 0.65
     # The metro exit's grid has background parking before the opening; the planted exit adds ~420 after.
     assert counts("metro_exit", before=False) > 3 * counts("metro_exit", before=True)
+
+
+def test_district_tiles_exactly_and_the_join_finds_the_generators_grid(tmp_path) -> None:
+    from geo.ingest.join import assign_grids
+    from geo.ingest.ledger import read_ledger
+    from geo.synthetic import generate_district, write_district
+
+    district = generate_district(30_000, n_streets=3)
+    grids = district.grids
+    assert len(grids) == 300 and grids[s.GRID_ID].is_unique
+    assert grids[s.STREET].nunique() == 3 and grids[s.COMMUNITY].nunique() == 12
+    metric = grids.to_crs(32650)
+    # Gapless and without overlaps: the grids' areas add up to their union's.
+    assert abs(metric.area.sum() - metric.union_all().area) < 1.0
+    assert len(district.ledger) == 30_000  # exact, whatever the monthly draws
+    # Uneven like a real district: the busiest tenth of grids logs far more than the quietest tenth.
+    per_grid = district.ledger["所属网格"].value_counts()
+    assert per_grid.quantile(0.9) > 5 * per_grid.quantile(0.1)
+    paths = write_district(tmp_path, 30_000, n_streets=3)
+    again = pd.read_csv(paths["ledger"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert again.equals(district.ledger)  # the streamed file is the in-memory ledger
+    issues = assign_grids(read_ledger(paths["ledger"]).issues, grids)
+    names = grids.set_index(s.GRID_ID)[s.GRID_NAME]
+    assert (issues[s.GRID_ID].map(names).to_numpy() == again["所属网格"].to_numpy()).all()

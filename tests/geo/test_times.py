@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from geo.times import parse_local_times
+from geo.ingest.times import parse_local_times
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.pipeline import Dataset
-from geo.trends import compare_periods, hour_weekday, series, trend_table
+from geo.cube.dataset import Dataset
+from geo.stats.trends import compare_periods, hour_weekday, series, trend_table
 
 TZ = "Asia/Shanghai"
 

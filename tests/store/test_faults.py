@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.imports import import_grids, import_ledger
+from geo.ingest.imports import import_grids, import_ledger
 from geo.store import DATABASE_URL_ENV, IssueStore, Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ import pytest
 
 from geo import schema as s
 from geo.cli import main
-from geo.imports import import_grids, import_ledger
-from geo.io import LedgerError
+from geo.ingest.imports import import_grids, import_ledger
+from geo.ingest.tables import LedgerError
 from geo.store import IssueStore, StoreError, Workspace
 from tests.conftest import square_grids
 
@@ -220,7 +220,7 @@ def test_a_busy_lock_is_a_clear_error(tmp_path: Path) -> None:
 def test_category_choices_remap_stored_issues_and_later_imports(make_store: Callable[[], IssueStore],
                                                                  tmp_path: Path) -> None:
     from geo.categories import read_categories
-    from geo.imports import category_labels, remap_categories
+    from geo.ingest.imports import category_labels, remap_categories
 
     store = with_grids(make_store(), tmp_path)
     import_ledger(store, write(tmp_path, "w1.csv", "A,Graffiti,2026-03-02 09:00,0.5,0.5,待处置,\n"

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.access import AccessDenied, Actor
-from geo.imports import import_grids, import_ledger, remap_categories
+from geo.admin.access import AccessDenied, Actor
+from geo.admin.undo import in_effect, plan_undo, undo_import
+from geo.ingest.imports import import_grids, import_ledger, remap_categories
 from geo.store import IssueStore, State, StoreError, Workspace
-from geo.undo import in_effect, plan_undo, undo_import
 from tests.conftest import square_grids
 from tests.store.test_store import write
 

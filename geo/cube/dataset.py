@@ -1,0 +1,194 @@
+"""The joined data every analysis starts from (:class:`Dataset`) and what the user selected (:class:`IssueFilter`).
+
+``load_dataset`` reads a ledger and grids and joins them once; ``open_workspace`` reads one store
+generation. Both return small frozen dataclasses.
+"""
+
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import filelock
+import geopandas as gpd
+import numpy as np
+
+from geo import schema as s
+from geo.categories import CategoryTable, read_categories
+from geo.ingest.grid_layers import read_grids
+from geo.ingest.imports import import_grids, import_ledger
+from geo.ingest.join import assign_grids
+from geo.ingest.ledger import LedgerImport, read_ledger
+from geo.ingest.quality import SUSPECT_POINT, flag_suspect_points
+from geo.ingest.tables import LedgerError
+from geo.store import IssueStore, Workspace, open_store
+
+ALL = "all"
+ROOT = Path(__file__).resolve().parents[2]
+#: The bundled sample street, relative to the repository root.
+SAMPLE_DIR = ROOT / "data" / "sample"
+#: Where the sample street's workspace is built on first use (git-ignored).
+SAMPLE_WORKSPACE = ROOT / ".workspace" / "sample"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Joined issues and grids, as held after import."""
+
+    issues: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    categories: CategoryTable
+    ledger: LedgerImport | None = None
+    #: The store generation it was read from (0 when read from files).
+    generation: int = 0
+
+    @functools.cached_property
+    def present_categories(self) -> tuple[str, ...]:
+        """The category codes that occur in the issues, in the table's order (what pages offer)."""
+        seen = set(self.issues[s.CATEGORY].dropna().astype(str).unique())
+        return tuple(c for c in self.categories.codes if c in seen)
+
+
+def load_dataset(
+    ledger_path: str | Path | None = None,
+    grids_path: str | Path | None = None,
+    *,
+    categories: CategoryTable | None = None,
+) -> Dataset:
+    """Read a ledger and its grids and join them (the sample street by default).
+
+    Raises
+    ------
+    geo.ingest.tables.LedgerError
+        If either file cannot be read.
+    """
+    categories = categories or read_categories()
+    ledger = read_ledger(ledger_path or SAMPLE_DIR / "ledger.csv", categories=categories)
+    grids = read_grids(grids_path or SAMPLE_DIR / "grids.geojson").sort_values(s.GRID_ID)
+    issues = assign_grids(ledger.issues, grids)
+    issues[SUSPECT_POINT] = flag_suspect_points(issues).to_numpy()
+    return Dataset(issues=issues, grids=grids.reset_index(drop=True), categories=categories, ledger=ledger)
+
+
+def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
+    """The sample street as a workspace, imported from ``data/sample`` on first use.
+
+    Cheap when it exists (a few ``stat`` calls: it runs on every dashboard rerun); rebuilt when the
+    sample files are newer than the workspace (after ``make sample``). Several sessions starting
+    at once build it once: the build runs under a lock beside the folder and into a fresh folder
+    that is renamed into place, so nobody sees a half-built sample.
+    """
+    sources = [SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv"]
+
+    def fresh() -> bool:
+        pointer = path / "CURRENT"
+        return pointer.exists() and all(p.stat().st_mtime <= pointer.stat().st_mtime for p in sources)
+
+    if not fresh():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with filelock.FileLock(str(path.with_name(path.name + ".build.lock")), timeout=600):
+            if not fresh():
+                staging = path.with_name(f"{path.name}.build-{os.getpid()}")
+                shutil.rmtree(staging, ignore_errors=True)
+                import_grids(Workspace(staging), sources[0])
+                import_ledger(Workspace(staging), sources[1])
+                old = path.with_name(f"{path.name}.old-{os.getpid()}")
+                if path.exists():
+                    path.rename(old)
+                staging.rename(path)
+                shutil.rmtree(old, ignore_errors=True)
+    return Workspace(path)
+
+
+def ensure_sample_store() -> IssueStore:
+    """The sample street in the configured store: the embedded workspace, or PostGIS when
+    ``GRIDWATCH_DATABASE_URL`` is set (imported there on first use, as workspace ``sample``)."""
+    store = open_store(SAMPLE_WORKSPACE)
+    if isinstance(store, Workspace):
+        return ensure_sample_workspace()
+    if store.generation() == 0:
+        with filelock.FileLock(str(SAMPLE_WORKSPACE.with_name("sample.pg.lock")), timeout=600):
+            if store.generation() == 0:  # another process may have imported it meanwhile
+                import_grids(store, SAMPLE_DIR / "grids.geojson")
+                import_ledger(store, SAMPLE_DIR / "ledger.csv")
+    return store
+
+
+def open_workspace(store: IssueStore, *, categories: CategoryTable | None = None) -> Dataset:
+    """The joined issues and grids held by ``store``, both from one generation.
+
+    Raises
+    ------
+    geo.ingest.tables.LedgerError
+        If the store holds no grids or no issues yet.
+    """
+    state = store.read("issues", "grids")
+    if state.grids is None or state.issues is None:
+        raise LedgerError(f"{store.label} is empty: import grids and a ledger first")
+    grids = state.grids.assign(**{s.COMMUNITY: state.grids[s.COMMUNITY].astype("string").fillna(s.NO_COMMUNITY)})
+    return Dataset(issues=state.issues, grids=grids.sort_values(s.GRID_ID).reset_index(drop=True),
+                   categories=categories or read_categories(), generation=state.generation)
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    """What the user selected; hashable so it can key a cache.
+
+    Attributes
+    ----------
+    start, end
+        Inclusive local dates; ``None`` means open-ended.
+    categories
+        Category codes to keep; empty keeps all.
+    communities
+        Community names to keep; empty keeps all (issues outside every grid are then kept too).
+    grids
+        Grid ids to keep; empty keeps all.
+    statuses
+        Canonical statuses to keep (``open``, ``assigned``, ``rectified``, ``closed``); empty keeps all.
+    include_void
+        Keep voided (作废) cases; off by default because they are not real problems.
+    include_suspect
+        Keep records on suspect piles (one identical coordinate used as a fallback); off by default
+        because they make false hotspots.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    communities: tuple[str, ...] = ()
+    grids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    include_void: bool = False
+    include_suspect: bool = False
+
+
+def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueFilter) -> gpd.GeoDataFrame:
+    """Rows of ``issues`` that pass ``flt`` (a view-like copy; the join is not redone)."""
+    keep = np.ones(len(issues), dtype=bool)
+    local_day = issues[s.REPORTED_AT].dt.date  # in the ledger's own zone
+    if flt.start is not None:
+        keep &= (local_day >= flt.start).to_numpy()
+    if flt.end is not None:
+        keep &= (local_day <= flt.end).to_numpy()
+    if flt.categories:
+        keep &= issues[s.CATEGORY].isin(flt.categories).to_numpy()
+    if flt.communities:
+        in_comm = grids.loc[grids[s.COMMUNITY].isin(flt.communities), s.GRID_ID]
+        keep &= issues[s.GRID_ID].isin(in_comm).fillna(False).to_numpy(dtype=bool)
+    if flt.grids:
+        keep &= issues[s.GRID_ID].isin(flt.grids).fillna(False).to_numpy(dtype=bool)
+    if flt.statuses:
+        keep &= issues[s.STATUS].isin(flt.statuses).fillna(False).to_numpy(dtype=bool)
+    if not flt.include_void:
+        keep &= (issues[s.STATUS] != "void").to_numpy(dtype=bool)
+    if not flt.include_suspect and SUSPECT_POINT in issues.columns:
+        keep &= ~issues[SUSPECT_POINT].fillna(False).to_numpy(dtype=bool)
+    return issues[keep]
+
+

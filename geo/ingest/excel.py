@@ -1,0 +1,215 @@
+"""Excel ledgers read within bounded memory: only the cells that hold values, as they stream.
+
+A 5 KB workbook can claim a million rows (a stray cell at ``XFD1048576``, a merged range over
+the whole sheet); loading it the ordinary way takes gigabytes. Here the sheet is streamed by
+openpyxl's read-only reader with the declared dimensions reset, every row is cut after its last
+value, and the block the values span is checked against :class:`~geo.ingest.limits.InputLimits` as it
+grows. Merged ranges are clipped to that block and filled only into rows that hold values.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.ingest.limits import InputLimits, InputTooLarge, scan_archive
+
+#: Column of the raw frame telling why a row cannot be read as it stands (empty when it can).
+READ_PROBLEM = "__read_problem"
+#: 1-based row number in the source file, counting the header as row 1.
+SOURCE_ROW = "source_row"
+
+
+class SheetError(ValueError):
+    """An Excel file cannot be read (broken, empty, or over a limit); the message is one line."""
+
+
+def column_letter(index: int) -> str:
+    """``1 -> 'A'``, ``16384 -> 'XFD'``."""
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(digits or 0), col
+
+
+def header_row(rows: list[list[object]], *, scan: int = 20) -> int:
+    """Index of the header row: the first of the top ``scan`` rows naming at least two known fields.
+
+    Clerks put a title (``青石街道问题台账（2026年11月）``) and notes above the table.
+    """
+    from geo.ingest.mapping import guess_columns
+
+    for i, row in enumerate(rows[:scan]):
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        if len(guess_columns(cells)) >= 2:
+            return i
+    return 0
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _stream_rows(path: Path, *, data_only: bool, limits: InputLimits) -> dict[int, list[Any]]:
+    """``row number -> values up to its last value`` for the rows of the first sheet that hold one."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions, not our concern
+        wb = load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        ws = wb.worksheets[_sheet_index(wb)]
+        ws.reset_dimensions()  # never trust the sheet's <dimension>
+        rows: dict[int, list[Any]] = {}
+        width = 0
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            last = len(row)
+            while last and not _filled(row[last - 1]):
+                last -= 1
+            if not last:
+                continue
+            width = max(width, last)
+            rows[number] = list(row[:last])
+            if len(rows) > limits.max_rows:
+                raise InputTooLarge(f"{path.name} has more than {limits.max_rows:,} rows; split it by month")
+            if number * width > limits.max_cells:
+                raise InputTooLarge(
+                    f"{path.name}: the cells with values span A1:{column_letter(width)}{number} "
+                    f"(over {limits.max_cells:,} cells); delete the stray cells beyond the table "
+                    f"(one is in row {number}, up to column {column_letter(last)})")
+        return rows
+    finally:
+        wb.close()
+
+
+def _sheet_index(wb: Any) -> int:
+    """The first sheet holding any cell (a blank cover sheet before the ledger is common)."""
+    for i, ws in enumerate(wb.worksheets):
+        ws.reset_dimensions()
+        if any(any(_filled(v) for v in row) for row in itertools.islice(ws.iter_rows(values_only=True), 50)):
+            return i
+    return 0
+
+
+def _merged_ranges(path: Path, sheet_member: str) -> list[tuple[int, int, int, int]]:
+    """The first sheet's merged ranges as (min_row, min_col, max_row, max_col), parsed as a stream."""
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    out = []
+    with zipfile.ZipFile(path) as archive, archive.open(sheet_member) as src:
+        for _event, elem in iterparse(src, events=("end",)):
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "mergeCell" and ":" in elem.get("ref", ""):
+                a, b = elem.get("ref").split(":", 1)
+                (r1, c1), (r2, c2) = _cell_index(a), _cell_index(b)
+                out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+            elif tag == "row":
+                elem.clear()  # keep memory flat while passing over the cells
+    return out
+
+
+def _first_sheet_member(path: Path) -> str | None:
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path, read_only=True)
+    try:
+        return getattr(wb.worksheets[_sheet_index(wb)], "_worksheet_path", None)
+    finally:
+        wb.close()
+
+
+def read_excel(path: str | Path, *, limits: InputLimits | None = None) -> pd.DataFrame:
+    """The first sheet with values, as strings: header found below any title rows, merged cells filled.
+
+    Rows made only of formulas that Excel never calculated (no cached value) are kept and marked
+    in :data:`READ_PROBLEM`, so they are rejected with a reason instead of vanishing.
+
+    Raises
+    ------
+    SheetError
+        If the file is not a readable workbook, holds no table, or exceeds a limit.
+    """
+    path = Path(path)
+    limits = limits or InputLimits.from_env()
+    try:
+        scan = scan_archive(path, limits=limits, markers=(b"<f", b"<mergeCell "))
+        sheet = _first_sheet_member(path)
+        values = _stream_rows(path, data_only=True, limits=limits)
+        has_formulas = sheet is not None and sheet in scan.markers[b"<f"]
+        formulas = _stream_rows(path, data_only=False, limits=limits) if has_formulas else {}
+        merges = _merged_ranges(path, sheet) if sheet and sheet in scan.markers[b"<mergeCell "] else []
+    except InputTooLarge as exc:
+        raise SheetError(str(exc)) from exc
+    except SheetError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many types for broken files
+        first = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise SheetError(f"cannot read Excel file {path.name}: {first}") from exc
+
+    problems: dict[int, str] = {}
+    for number, row in formulas.items():
+        cached = values.get(number, [])
+        blank = [j for j, v in enumerate(row) if isinstance(v, str) and v.startswith("=")
+                 and (j >= len(cached) or not _filled(cached[j]))]
+        if blank:
+            cols = ", ".join(f"{column_letter(j + 1)}{number}" for j in blank[:5])
+            problems[number] = (f"formula cells without a saved value ({cols}): open the file in Excel, "
+                                "let it calculate, and save it again")
+            values.setdefault(number, [None] * len(row))
+    if not values:
+        raise SheetError(f"Excel file {path.name} is empty")
+    numbers = sorted(values)
+    width = max(len(r) for r in values.values())
+    last_row = numbers[-1]
+    # A merged block shows its value in every cell it covers (a community merged over its rows),
+    # clipped to the block that holds values and filled only into rows that exist.
+    for r1, c1, r2, c2 in merges:
+        top = values.get(r1, [])
+        value = top[c1 - 1] if c1 - 1 < len(top) else None
+        if value is None or c1 > width:
+            continue
+        for number in numbers[bisect.bisect_left(numbers, r1):bisect.bisect_right(numbers, min(r2, last_row))]:
+            row = values[number]
+            hi = min(c2, width)
+            if len(row) < hi:
+                row.extend([None] * (hi - len(row)))
+            for j in range(c1 - 1, hi):
+                if not _filled(row[j]):
+                    row[j] = value
+    ordered = [values[n] for n in numbers]
+    h = header_row(ordered)
+    header_cells = ordered[h] + [None] * (width - len(ordered[h]))
+    header = [str(c).strip() if _filled(c) else f"column_{j + 1}" for j, c in enumerate(header_cells)]
+
+    def text(c: object) -> str:
+        if c is None:
+            return ""
+        if isinstance(c, float) and c.is_integer():
+            return str(int(c))
+        return str(c)
+
+    body = [(n, values[n]) for n in numbers[h + 1:]]
+    frame = pd.DataFrame([[text(c) for c in r] + [""] * (width - len(r)) for _, r in body], columns=header,
+                         dtype="string")
+    frame[SOURCE_ROW] = pd.array([n for n, _ in body], dtype="int64")
+    frame[READ_PROBLEM] = pd.array([problems.get(n, "") for n, _ in body], dtype="string")
+    return frame

@@ -1,0 +1,302 @@
+"""Reading ledgers and grid layers into canonical GeoDataFrames.
+
+Every ledger row ends in exactly one of three places: the issues, the rejects (with the source row
+number and a reason), or the duplicate count. ``read == imported + rejected + duplicates`` holds for
+every call and is checked before returning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import schema as s
+from geo.categories import CategoryTable, read_categories
+from geo.crs import guess_projected_crs, parse_crs, to_wgs84
+from geo.ingest.excel import READ_PROBLEM
+from geo.ingest.mapping import HANDLING_VALUES, SOURCE_VALUES, STATUS_VALUES, LedgerMapping, guess_columns, map_series
+from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, LedgerError, check_headers, read_table
+from geo.ingest.times import parse_local_times
+
+REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
+#: Extra column kept from the ledger: the grid the clerk wrote down (compared with the join later).
+GRID_RAW = s.GRID_RAW
+#: Reported times before this are typos or placeholders (1900-01-01), never real ledger entries.
+EARLIEST_REPORT = dt.date(2000, 1, 1)
+REASON = "reason"
+
+
+@dataclass(frozen=True)
+class LedgerImport:
+    """The outcome of reading one ledger.
+
+    Attributes
+    ----------
+    issues
+        Canonical issues (WGS84 points, tz-aware times); ``grid_id`` is still empty.
+    rejects
+        One row per rejected ledger row: ``source_row``, ``reason`` and the raw cells.
+    duplicates
+        Rows that repeat an earlier row exactly (every cell equal); counted, not imported.
+    columns
+        ``canonical field -> ledger header`` as used.
+    unmapped_categories, unmapped_statuses
+        Raw labels no vocabulary knew, with their counts (imported as ``other`` / by closing time).
+    swapped
+        Imported rows whose latitude and longitude were swapped in the ledger (fixed).
+    """
+
+    issues: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    duplicates: int
+    columns: dict[str, str]
+    unmapped_categories: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    unmapped_statuses: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    swapped: int = 0
+
+    @property
+    def read(self) -> int:
+        """Rows read from the source (header excluded)."""
+        return len(self.issues) + len(self.rejects) + self.duplicates
+
+    def summary(self) -> dict[str, int]:
+        """Counts for a report: read, imported, rejected, duplicates."""
+        return {
+            "read": self.read,
+            "imported": len(self.issues),
+            "rejected": len(self.rejects),
+            "duplicates": self.duplicates,
+        }
+
+
+
+def _row_ids(raw: pd.DataFrame) -> pd.Series:
+    """Deterministic ids for rows without one: a hash of every cell, stable across runs.
+
+    ``hash_pandas_object`` uses a fixed key, so the same cells give the same id on any machine.
+    """
+    hashed = pd.util.hash_pandas_object(raw.astype("string").fillna(""), index=False)
+    return pd.Series([f"GW{h:016X}" for h in hashed.to_numpy()], index=raw.index, dtype="string")
+
+
+def read_ledger(
+    source: str | Path | pd.DataFrame,
+    *,
+    categories: CategoryTable | None = None,
+    mapping: LedgerMapping | None = None,
+    today: dt.date | None = None,
+) -> LedgerImport:
+    """Read a ledger into canonical issues, rejects and a duplicate count.
+
+    Parameters
+    ----------
+    source
+        A ledger file (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile) or a frame of raw cells.
+    categories
+        Category table for label mapping and time limits (default: the bundled table).
+    mapping
+        Column overrides, extra category synonyms, the coordinates' CRS and the time zone.
+    today
+        The local date that "in the future" is judged against (default: today in the ledger's zone).
+
+    Raises
+    ------
+    LedgerError
+        If the file cannot be read or a required column cannot be found; the message lists the
+        headers that were seen.
+
+    Notes
+    -----
+    Coordinates: a row whose latitude is beyond +-90 while its longitude would be a valid latitude
+    is taken as swapped, fixed, and counted. Coordinates that are clearly projected (metres or
+    feet) while the ledger is declared WGS84 are rejected with the likely CRS named; Gridwatch never
+    converts with a guessed CRS.
+    """
+    mapping = mapping or LedgerMapping()
+    categories = (categories or read_categories()).with_synonyms(mapping.categories)
+    tz = mapping.tz or s.DEFAULT_TZ
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise LedgerError(f"unknown time zone {tz!r} in the mapping; use an IANA name such as Asia/Shanghai") from exc
+    try:
+        crs = parse_crs(mapping.crs)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
+    raw = read_table(source) if not isinstance(source, pd.DataFrame) else source.astype("string")
+    raw = raw.reset_index(drop=True)
+    if SOURCE_ROW in raw.columns:
+        source_row = raw.pop(SOURCE_ROW).astype("int64")
+    else:
+        source_row = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
+    check_headers(list(raw.columns), name=getattr(source, "name", "the ledger"))
+    raw.columns = [str(c).strip() for c in raw.columns]
+    problem = raw.pop(READ_PROBLEM).fillna("") if READ_PROBLEM in raw.columns else None
+    try:
+        used = guess_columns([c for c in raw.columns if c not in (GEOM_X, GEOM_Y)], overrides=mapping.columns)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
+    if GEOM_X in raw.columns and ("lon" not in used or "lat" not in used):
+        used["lon"], used["lat"] = GEOM_X, GEOM_Y  # a point layer: its geometry is the location
+    missing = [f for f in REQUIRED_FIELDS if f not in used]
+    if missing:
+        raise LedgerError(
+            f"the ledger lacks the required fields {missing}; headers seen: {list(raw.columns)}. "
+            "Name them with a column mapping."
+        )
+
+    # Exact duplicate rows (an export run twice, a copy-paste) are counted, not imported.
+    dup_mask = raw.astype("string").fillna("").duplicated(keep="first")
+    duplicates = int(dup_mask.sum())
+    raw, source_row = raw[~dup_mask], source_row[~dup_mask]
+
+    def col(name: str) -> pd.Series:
+        if name in used:
+            return raw[used[name]].astype("string").str.strip().replace("", pd.NA)
+        return pd.Series(pd.NA, index=raw.index, dtype="string")
+
+    reason = pd.Series(pd.NA, index=raw.index, dtype="string")
+
+    def reject(mask: pd.Series | np.ndarray, why: str | pd.Series) -> None:
+        fresh = pd.Series(np.asarray(mask, dtype=bool), index=raw.index) & reason.isna()
+        reason[fresh] = why if isinstance(why, str) else why[fresh]
+
+    if problem is not None:  # the reader could not take the row as it stands (see geo.ingest.excel)
+        problem = problem[raw.index]
+        reject(problem != "", problem)
+
+    # Coordinates
+    x_txt, y_txt = col("lon"), col("lat")
+    # Thousands separators and full-width digits (１１７.２５) appear in hand-kept sheets.
+    def number(text: pd.Series) -> pd.Series:
+        folded = text.str.normalize("NFKC").str.replace(",", "", regex=False).str.strip()
+        return pd.to_numeric(folded, errors="coerce").astype("float64")
+
+    x, y = number(x_txt), number(y_txt)
+    reject(x_txt.isna() | y_txt.isna(), "missing coordinates")
+    reject(x.isna() | y.isna(), "coordinates are not numbers")
+    reject((x == 0) & (y == 0), "coordinates are (0, 0), a placeholder")
+    swapped = np.zeros(len(raw), dtype=bool)
+    # Degrees of any kind (WGS84, CGCS2000, GCJ-02, BD-09): a row whose "latitude" is beyond 90 while
+    # its "longitude" would be a valid latitude was typed the wrong way round; fixed per row, counted.
+    in_degrees = isinstance(crs, str) or crs.is_geographic
+    if in_degrees:
+        guess = guess_projected_crs(x.to_numpy(), y.to_numpy())
+        if guess is not None:
+            reject((x.abs() > 180) | (y.abs() > 180),
+                   f"coordinates look projected (metres or feet), likely {guess}; declare the CRS")
+        swapped = ((y.abs() > 90) & (y.abs() <= 180) & (x.abs() <= 90)).to_numpy(dtype=bool) & reason.isna().to_numpy()
+        x, y = x.where(~swapped, y), y.where(~swapped, x)
+    lon_arr, lat_arr = to_wgs84(x.to_numpy(), y.to_numpy(), crs)
+    lon, lat = pd.Series(lon_arr, index=raw.index), pd.Series(lat_arr, index=raw.index)
+    reject(~lon.between(-180, 180) | ~lat.between(-90, 90), "coordinates out of range for WGS84")
+
+    # Times
+    reported_txt = col("reported_at")
+    reported = parse_local_times(reported_txt, tz=tz)
+    reject(reported_txt.isna(), "missing reported time")
+    closed_txt = col("closed_at")
+    closed = parse_local_times(closed_txt, tz=tz)
+    deadline = parse_local_times(col("deadline_at"), tz=tz)
+    _reject_implausible_times(reject, reported_txt, reported, closed_txt, closed, tz=tz, today=today)
+    reject(reported.isna(), "unparseable reported time: " + reported_txt.fillna(""))
+
+    # Ids: the ledger's own, else a deterministic hash of the row.
+    ids = col("issue_id")
+    if ids.isna().any():
+        ids = ids.fillna(_row_ids(raw[ids.isna()]))
+    first_row = source_row.groupby(ids.to_numpy()).transform("min")
+    dup_id = ids.duplicated(keep="first") & reason.isna()
+    reject(dup_id, "duplicate issue_id (first seen at row " + first_row.astype(str) + ")")
+
+    # Vocabularies
+    cat_raw = col("category")
+    category = categories.map_labels(cat_raw)
+    unmapped_categories = categories.unmatched(cat_raw.dropna())
+    status_raw = col("status")
+    status = map_series(status_raw, STATUS_VALUES)
+    unknown_status = status.isna() & status_raw.notna()
+    unmapped_statuses = status_raw[unknown_status].value_counts()
+    # With no usable status the closing time is the best evidence of the case's state.
+    status = status.fillna(pd.Series(np.where(closed.notna(), "closed", "open"), index=raw.index))
+    # Codes always exist in the table (unknown labels became "other"), so a plain map is safe.
+    limit_days = category.map(categories.table["limit_days"]).astype(float)
+    deadline = deadline.fillna(reported + pd.to_timedelta(limit_days, unit="D"))
+    handling = map_series(col("handling"), HANDLING_VALUES)
+    handling = handling.fillna(category.map(categories.table["handling"]).astype("string"))
+
+    keep = reason.isna()
+    issues = gpd.GeoDataFrame(
+        {
+            s.ISSUE_ID: ids[keep],
+            s.CATEGORY: category[keep],
+            s.CATEGORY_RAW: cat_raw[keep],
+            s.REPORTED_AT: reported[keep],
+            s.STATUS: status[keep],
+            s.STATUS_RAW: status_raw[keep],
+            s.CLOSED_AT: closed[keep],
+            s.DEADLINE_AT: deadline[keep],
+            s.HANDLING: handling[keep],
+            s.DEPARTMENT: col("department")[keep],
+            s.SOURCE: map_series(col("source"), SOURCE_VALUES)[keep],
+            s.DESCRIPTION: col("description")[keep],
+            s.ADDRESS: col("address")[keep],
+            s.PHOTO_BEFORE: col("photo_before")[keep],
+            s.PHOTO_AFTER: col("photo_after")[keep],
+            s.GRID_ID: pd.Series(pd.NA, index=raw.index, dtype="string")[keep],
+            s.OUTSIDE_GRIDS: pd.Series(False, index=raw.index)[keep],
+            GRID_RAW: col("grid_raw")[keep],
+        },
+        geometry=gpd.points_from_xy(lon[keep], lat[keep]),
+        crs=s.STORAGE_CRS,
+    ).reset_index(drop=True)
+
+    rejects = raw[~keep].copy()
+    rejects.insert(0, REASON, reason[~keep])
+    rejects.insert(0, SOURCE_ROW, source_row[~keep])
+    result = LedgerImport(
+        issues=s.validate_issues(issues),
+        rejects=rejects.reset_index(drop=True),
+        duplicates=duplicates,
+        columns=used,
+        unmapped_categories=unmapped_categories,
+        unmapped_statuses=unmapped_statuses,
+        swapped=int(swapped[keep.to_numpy()].sum()),
+    )
+    if result.read != len(source_row) + duplicates:  # the accounting invariant, never violated
+        raise AssertionError("ledger row accounting failed: rows went missing")
+    return result
+
+
+#: A date with no day: a bare year (``2026``, ``2026年``) or a year and month (``2026-03``, ``2026年3月``).
+_NO_DAY = r"^\s*\d{4}\s*(?:年|[-/.]\s*\d{1,2}\s*月?|年\s*\d{1,2}\s*月)?\s*$"
+
+
+def _reject_implausible_times(reject: Any, reported_txt: pd.Series, reported: pd.Series, closed_txt: pd.Series,
+                              closed: pd.Series, *, tz: str, today: dt.date | None) -> None:
+    """Reject times no real ledger holds: no day, before 2000, or later than tomorrow.
+
+    A bare ``2026`` would otherwise read as 1 January; ``1900-01-01`` is a spreadsheet's
+    placeholder (and in Asia/Shanghai it carries the +08:05:43 local mean time offset).
+    """
+    local_today = today or pd.Timestamp.now(tz=tz).date()
+    latest = pd.Timestamp(local_today, tz=tz) + pd.Timedelta(days=2)  # end of tomorrow
+    earliest = pd.Timestamp(EARLIEST_REPORT, tz=tz)
+    for label, text, parsed in (("reported", reported_txt, reported), ("closing", closed_txt, closed)):
+        shown = text.fillna("")
+        short = text.str.len().le(12).fillna(False).astype(bool)  # a date without a day is short: test only those
+        reject(short & text.where(short).str.match(_NO_DAY, na=False).fillna(False).astype(bool),
+               f"{label} time has no day: " + shown)
+        reject((parsed < earliest).fillna(False).astype(bool),
+               f"{label} time before {EARLIEST_REPORT.year}: " + shown + "; check the year")
+        reject((parsed >= latest).fillna(False).astype(bool),
+               f"{label} time in the future: " + shown + "; check the date")
+
+

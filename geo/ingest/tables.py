@@ -1,0 +1,288 @@
+"""Reading a ledger file as strings: CSV (detected encoding), Excel, point layers; header and CRS checks."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import itertools
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from geo import schema as s
+from geo.crs import guess_projected_crs
+from geo.ingest.excel import READ_PROBLEM, SheetError, read_excel
+from geo.ingest.limits import InputLimits, InputTooLarge, scan_archive
+from geo.ingest.mapping import guess_columns
+
+#: 1-based row number in the source file, counting the header as row 1.
+SOURCE_ROW = "source_row"
+
+
+class LedgerError(ValueError):
+    """A ledger cannot be read at all (unknown format, missing required columns, bad encoding)."""
+
+
+
+#: Formats a ledger may come in (by file extension).
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+#: Columns added when a ledger comes as a point layer: the coordinates of its geometry.
+GEOM_X, GEOM_Y = "__geometry_x", "__geometry_y"
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    """An Excel sheet as strings, read within bounded memory (see :mod:`geo.ingest.excel`)."""
+    try:
+        return read_excel(path)
+    except SheetError as exc:
+        raise LedgerError(str(exc)) from exc
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The text encoding of a CSV from its first bytes: BOMs, UTF-8, else charset-normalizer.
+
+    UTF-8 is tried strictly first (a cut multi-byte character at the end of the sample is
+    allowed); otherwise charset-normalizer chooses among the encodings Chinese ledgers come in
+    (GB18030, which covers GBK and GB2312; Big5 from Taiwan or Hong Kong; UTF-16 from some
+    exports; Windows-1252 from English-language systems). GB18030 decodes almost any bytes, so
+    guessing it blindly turns Big5 into mojibake.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(sample, cp_isolation=list(CSV_ENCODINGS)).best()
+    return best.encoding if best is not None else "gb18030"
+
+
+#: Encodings charset-normalizer may choose for a CSV that is not UTF-8.
+CSV_ENCODINGS = ("gb18030", "big5", "utf_16_le", "utf_16_be", "cp1252")
+
+
+def _read_csv(path: Path, *, limits: InputLimits) -> pd.DataFrame:
+    """A CSV as strings: encoding detected, rows longer than the header kept and explained."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            sample = fh.read(256 * 1024)
+    except (OSError, EOFError) as exc:
+        raise LedgerError(f"cannot read {path.name}: {exc}") from exc
+    encoding = detect_encoding(sample)
+    try:
+        first_line = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[:1]
+    except LookupError:
+        first_line = []
+    sep = detect_separator(first_line[0]) if first_line else ","
+    if first_line:
+        check_headers(next(csv.reader(first_line, delimiter=sep), []), name=path.name)
+    try:
+        frame = _parse_csv(path, encoding=encoding, limits=limits, sep=sep)
+    except UnicodeDecodeError as exc:
+        raise LedgerError(f"cannot decode {path.name} as {encoding}: save it as UTF-8 and try again") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LedgerError(f"cannot parse CSV {path.name}: {' '.join(str(exc).split())}") from exc
+    if len(frame) > limits.max_rows:
+        raise LedgerError(f"{path.name} has more than {limits.max_rows:,} rows; split it by month")
+    return frame
+
+
+#: Field separators a ledger export may use; the header line decides which.
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def detect_separator(header: str) -> str:
+    """The separator that splits the header line into the most recognised fields (``,`` on a tie).
+
+    Exports from European-locale Excel use ``;``; some platforms write tab-separated text.
+
+    Examples
+    --------
+    >>> detect_separator("问题编号;问题类型;上报时间;经度;纬度")
+    ';'
+    """
+
+    def known(sep: str) -> int:
+        cells = [c.strip() for c in next(csv.reader([header], delimiter=sep), [])]
+        try:
+            return len(guess_columns([c for c in cells if c]))
+        except ValueError:
+            return 0
+
+    return max(SEPARATORS, key=lambda sep: (known(sep), sep == ","))
+
+
+def _parse_csv(path: Path, *, encoding: str, limits: InputLimits, sep: str = ",") -> pd.DataFrame:
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": encoding,
+                               "nrows": limits.max_rows + 1, "sep": sep}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        # index_col=False: a row with one field more than the header (a trailing comma) must not
+        # turn its first cell into the index and shift every column.
+        frame = pd.read_csv(path, index_col=False, **options)
+    if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        return frame
+    # Some rows are longer than the header: read every field, keep the empty extras silent, and
+    # mark rows whose extra cells hold values (their columns are shifted or unnamed).
+    header = list(frame.columns)
+    width = _max_fields(path, encoding=encoding, limit=limits.max_rows + 1, sep=sep)
+    names = [*header, *[f"__extra_{j}" for j in range(width - len(header))]]
+    full = pd.read_csv(path, header=None, skiprows=1, names=names, **options)
+    extras = full[names[len(header):]]
+    loaded = extras.fillna("").astype(str).apply(lambda c: c.str.strip()).ne("").any(axis=1)
+    out = full[header].copy()
+    out[READ_PROBLEM] = pd.array(np.where(loaded, f"the row has more cells than the header's {len(header)}: "
+                                          "values beyond the last column (a shifted row?)", ""), dtype="string")
+    return out
+
+
+def _max_fields(path: Path, *, encoding: str, limit: int, sep: str) -> int:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        return max((len(r) for r in itertools.islice(csv.reader(fh, delimiter=sep), limit + 1)), default=0)
+
+
+def check_headers(names: Sequence[object], *, name: str) -> None:
+    """Refuse a header row in which two columns read the same once blanks are stripped.
+
+    A repeated header (two 问题类型 columns, or ``地址`` and ``地址 ``) leaves it unclear which
+    column is meant; pandas would silently rename one of them.
+
+    Raises
+    ------
+    LedgerError
+        Naming the repeated header and both column positions.
+    """
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        key = "" if raw is None else str(raw).strip()
+        if not key:
+            continue
+        if key in seen:
+            raise LedgerError(f"{name}: the header {key!r} appears twice (columns {seen[key] + 1} and {i + 1}); "
+                              "rename or delete one of them")
+        seen[key] = i
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:limit]
+
+
+def check_archive(path: Path) -> None:
+    """Measure a zip by decompressing it in bounded chunks before GDAL opens it."""
+    try:
+        scan_archive(path)
+    except InputTooLarge as exc:
+        raise LedgerError(str(exc)) from exc
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from exc
+
+
+def check_declared_crs(layer: gpd.GeoDataFrame, *, name: str) -> None:
+    """Refuse a layer whose coordinates contradict its declared CRS, naming the likely one.
+
+    A ``.prj`` copied from another layer is common: metres declared while the numbers are degrees
+    (the points land in the Gulf of Guinea, near 0, 0), or degrees declared for metres.
+
+    Raises
+    ------
+    LedgerError
+        With the declared CRS and the CRS the numbers suggest.
+    """
+    if layer.crs is None or not len(layer) or layer.geometry.isna().all():
+        return
+    bounds = layer.geometry.dropna().bounds
+    if bounds.empty:
+        return
+    xs = np.concatenate([bounds["minx"].to_numpy(), bounds["maxx"].to_numpy()])
+    ys = np.concatenate([bounds["miny"].to_numpy(), bounds["maxy"].to_numpy()])
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if not ok.any():
+        return
+    xs, ys = xs[ok], ys[ok]
+    crs = CRS(layer.crs)
+    declared = crs.to_string()
+    if crs.is_projected:
+        looks_degrees = (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all() and \
+            float(xs.max() - xs.min()) < 5 and float(ys.max() - ys.min()) < 5
+        if looks_degrees:
+            raise LedgerError(f"{name} declares {declared} (metres or feet) but its coordinates look like degrees "
+                              "(longitude, latitude): likely EPSG:4326 (WGS84) or EPSG:4490 (CGCS2000); fix its .prj")
+    elif crs.is_geographic and ((np.abs(xs) > 180).any() or (np.abs(ys) > 90).any()):
+        guess = guess_projected_crs(xs, ys) or "a projected CRS"
+        raise LedgerError(f"{name} declares {declared} (degrees) but its coordinates are metres or feet: "
+                          f"likely {guess}; fix its .prj")
+
+
+def _read_spatial(path: Path) -> pd.DataFrame:
+    """A point layer's attributes as strings, with its geometry's coordinates in two columns."""
+    import pyogrio
+
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    if path.suffix.lower() == ".zip":
+        check_archive(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's warnings about a broken file: the error says enough
+            layer = pyogrio.read_dataframe(source)
+    except Exception as exc:  # pyogrio's DataSourceError and friends
+        raise LedgerError(f"cannot read {path.name} as a spatial layer: {one_line(exc)}") from exc
+    check_declared_crs(layer, name=path.name)
+    geoms = layer.geometry
+    kinds = set(geoms.dropna().geom_type)
+    if not kinds <= {"Point"}:
+        raise LedgerError(f"{path.name} must hold points, found {sorted(kinds)}")
+    if layer.crs is not None and CRS(layer.crs) != CRS(s.STORAGE_CRS):
+        geoms = geoms.to_crs(s.STORAGE_CRS)
+    frame = pd.DataFrame(layer.drop(columns="geometry")).astype("string").fillna("")
+    frame[GEOM_X] = pd.array([f"{g.x!r}" if g is not None and not g.is_empty else "" for g in geoms], dtype="string")
+    frame[GEOM_Y] = pd.array([f"{g.y!r}" if g is not None and not g.is_empty else "" for g in geoms], dtype="string")
+    frame[SOURCE_ROW] = np.arange(1, len(frame) + 1)  # feature number: a layer has no header row
+    return frame
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a ledger file as strings, keeping every cell's raw text.
+
+    CSV encodings: UTF-8 (with or without BOM) and UTF-16 by their marks, else detected
+    (GB18030, a superset of GBK and GB2312, or Big5). Excel: the first sheet, read only as far as
+    its values reach, header found below title rows, merged cells filled. GeoJSON, GeoPackage and
+    zipped Shapefile point layers: attributes plus the point coordinates (converted to WGS84).
+
+    Raises
+    ------
+    LedgerError
+        If the file does not exist, the format is unknown, or it cannot be decoded.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerError(f"ledger file not found: {path.name}")
+    suffix = path.suffix.lower()
+    if path.name.lower().endswith((".csv.gz", ".txt.gz")):
+        suffix = ".csv"  # pandas decompresses by the name
+    if suffix in {".xlsx", ".xlsm"}:
+        return _read_excel(path)
+    if suffix in SPATIAL_SUFFIXES:
+        return _read_spatial(path)
+    if suffix in {".csv", ".txt"}:
+        return _read_csv(path, limits=InputLimits.from_env())
+    raise LedgerError(
+        f"unsupported ledger format {suffix!r} ({path.name}); use one of {', '.join(TABLE_SUFFIXES + SPATIAL_SUFFIXES)}"
+    )
+
+

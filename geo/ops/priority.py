@@ -1,0 +1,225 @@
+"""Grid priorities (整治优先级) built on the forecast: where to send inspectors, where the workload is.
+
+``measure_grids`` measures, per management grid at ``as_of`` (reports before it only):
+
+* **expected**: issues expected in the next 4 weeks with a 90 % interval (geo.forecast, grids as
+  units, the method the backtest chose), and per km²;
+* **past_mean**: the grid's own mean per 4 weeks over the last year, so the forecast can be read as a
+  change against the grid's past;
+* **overdue** and **open**: open cases past their deadline, and all open cases, at ``as_of``;
+* **repeat_places**: places (30 m) with a repeat report in the last 8 weeks;
+* **flagged_cells**: the grid's 100 m cells among the forecast's top 5 % of the street's area (the
+  cells the priority map outlines; a cell belongs to the grid holding its centre).
+
+``score`` ranks in one of two modes a planner switches between:
+
+``inspect`` (where to send inspectors; the default)
+    Expected issues per km², the ranking the backtest measures (docs/forecast.md). Weights on overdue
+    cases, repeat places and the rise against the grid's past can be added; each part is scaled to
+    0..1 by the largest grid and the score is the weighted mean times 100. With the default weights
+    the order is the forecast's.
+``workload``
+    Expected issues plus open and overdue cases, in cases (each weighted, default 1): where the work
+    of the next four weeks will be.
+
+Ranks are deterministic (score, then overdue, then grid id). Each grid's reasons say the expected
+count with its interval first, then the facts that tell it apart, with their numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import schema as s
+from geo.categories import CategoryTable
+from geo.cube.dataset import Dataset
+from geo.forecast.model import Method
+from geo.forecast.report import choose_method, forecast_units
+from geo.forecast.scoring import flagged
+from geo.ops.rectification import KpiPolicy, deadline_lights
+from geo.ops.recurrence import flag_recurrences
+
+Mode = Literal["inspect", "workload"]
+MODES: Final[tuple[Mode, ...]] = ("inspect", "workload")
+#: Default weights per mode (docs/forecast.md): ``inspect`` is the forecast alone, as backtested.
+DEFAULT_WEIGHTS: Final[dict[Mode, dict[str, float]]] = {
+    "inspect": {"forecast": 1.0, "overdue": 0.0, "repeat": 0.0, "rise": 0.0},
+    "workload": {"forecast": 1.0, "open": 1.0, "overdue": 1.0},
+}
+HORIZON_DAYS: Final = 28.0
+RECENT_WEEKS: Final = 8
+#: The share of the street's area the forecast flags (the backtest's decisive share).
+FLAGGED_SHARE: Final = 0.05
+#: A category needs this many issues before its hotspot classes count (the bulletin's rule).
+MIN_CATEGORY_ISSUES: Final = 30
+#: A rise or fall against the grid's own past is worded from this ratio on.
+NOTABLE_CHANGE: Final = 1.25
+TOP_REASONS: Final = 3
+
+
+def measure_grids(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | None = None,
+                  categories: Sequence[str] | None = None, method: Method | Literal["auto"] = "auto",
+                  cell_size_m: float | None = None) -> pd.DataFrame:
+    """The measurements per grid (see the module notes), one row per grid in grid-id order.
+
+    The first half of :func:`measure_with_cells`, for callers that do not draw the flagged cells.
+    """
+    return measure_with_cells(dataset, as_of, policy=policy, categories=categories, method=method,
+                              cell_size_m=cell_size_m)[0]
+
+
+def measure_with_cells(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | None = None,
+                       categories: Sequence[str] | None = None, method: Method | Literal["auto"] = "auto",
+                       cell_size_m: float | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """The measurements per grid, and the forecast's flagged cells they count (rank order).
+
+    Columns: ``grid_id``, ``expected``, ``lower``, ``upper``, ``expected_per_km2``, ``area_km2``,
+    ``past_mean``, ``top_category``, ``overdue``, ``open``, ``repeat_places``, ``flagged_cells``.
+    Issues are the live, non-suspect ones of ``categories`` (all by default). ``method="auto"``
+    (the default) forecasts with the backtest's winner on the history before ``as_of``; the
+    dashboard passes the winner it has already measured.
+    """
+    policy = policy or KpiPolicy(dataset.categories)
+    grids, issues = dataset.grids, dataset.issues
+    if method == "auto":  # once, for both unit kinds
+        method = choose_method(issues, grids, as_of, categories=categories, horizon_days=HORIZON_DAYS,
+                               cell_size_m=cell_size_m).winner
+    by_grid = forecast_units(issues, grids, as_of, units="grids", categories=categories, method=method,
+                             horizon_days=HORIZON_DAYS).table.set_index("unit_id")
+    cells = forecast_units(issues, grids, as_of, units="cells", categories=categories, method=method,
+                           horizon_days=HORIZON_DAYS, cell_size_m=cell_size_m)
+    ids = [str(g) for g in grids[s.GRID_ID]]
+    out = pd.DataFrame(index=pd.Index(ids, name=s.GRID_ID))
+    for col in ("expected", "lower", "upper", "expected_per_km2", "area_km2", "past_mean", "top_category"):
+        out[col] = by_grid[col].reindex(out.index)
+    top = flagged(np.arange(len(cells.table)), cells.table["area_km2"].to_numpy(), FLAGGED_SHARE)
+    hot = cells.table.iloc[top]
+    hot = hot[hot["expected"] > 0].reset_index(drop=True)
+    out["flagged_cells"] = hot[s.GRID_ID].value_counts().reindex(out.index, fill_value=0).astype(int)
+
+    live = (issues[s.STATUS] != "void") & (issues[s.REPORTED_AT] < as_of) & issues[s.GRID_ID].notna()
+    if s.SUSPECT_POINT in issues:
+        live &= ~issues[s.SUSPECT_POINT].astype(bool)
+    if categories:
+        live &= issues[s.CATEGORY].isin(list(categories))
+    live_issues = issues[live]
+    lights = deadline_lights(live_issues, policy, as_of)
+    grid = lights[s.GRID_ID].astype(str)
+    out["overdue"] = grid[lights["light"] == "red"].value_counts().reindex(out.index, fill_value=0).astype(int)
+    out["open"] = grid.value_counts().reindex(out.index, fill_value=0).astype(int)
+    recent = live_issues[live_issues[s.REPORTED_AT] >= as_of - pd.Timedelta(weeks=RECENT_WEEKS)]
+    # A place is the first report of a chain of repeats: several repeats there count as one place.
+    chain = flag_recurrences(live_issues).reindex(recent.index)
+    places = pd.DataFrame({"grid": recent[s.GRID_ID].astype(str), "place": chain}).dropna().drop_duplicates()
+    out["repeat_places"] = places["grid"].value_counts().reindex(out.index, fill_value=0).astype(int)
+    return out.reset_index(), hot
+
+
+@dataclass(frozen=True)
+class Names:
+    """Category display names for the sentences."""
+
+    zh: Mapping[str, str]
+    en: Mapping[str, str]
+
+    @classmethod
+    def of(cls, categories: CategoryTable) -> Names:
+        """The Chinese and English names of every category in ``categories``."""
+        table = categories.table
+        return cls(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict())
+
+
+def _parts(raw: pd.DataFrame, mode: Mode) -> pd.DataFrame:
+    if mode == "workload":
+        return pd.DataFrame({"forecast": raw["expected"].astype(float), "open": raw["open"].astype(float),
+                             "overdue": raw["overdue"].astype(float)}, index=raw.index)
+
+    def by_max(values: pd.Series) -> pd.Series:
+        top = float(values.max()) if len(values) else 0.0
+        return values.astype(float) / top if top > 0 else values.astype(float) * 0.0
+
+    past = raw["past_mean"].astype(float)
+    rise = np.where(past > 0, raw["expected"].astype(float) / past.where(past > 0, 1.0), 1.0)
+    return pd.DataFrame({
+        "forecast": by_max(raw["expected_per_km2"]),
+        "overdue": by_max(raw["overdue"]),
+        "repeat": by_max(raw["repeat_places"]),
+        "rise": np.clip(np.log2(np.maximum(rise, 1.0)), 0, 1),  # a doubling or more counts fully
+    }, index=raw.index)
+
+
+def _phrases(row: pd.Series, names: Names) -> dict[str, tuple[str, str]]:
+    cat = str(row.get("top_category") or "")
+    cat_zh, cat_en = names.zh.get(cat, cat), names.en.get(cat, cat)
+    exp, lo, hi = float(row["expected"]), int(row["lower"]), int(row["upper"])
+    past = float(row["past_mean"])
+    ratio = exp / past if past > 0 else float("nan")
+    out = {
+        "forecast": (f"预计4周 {exp:.0f} 件（{lo}–{hi}）" + (f"，以{cat_zh}为主" if cat else ""),
+                     f"{exp:.0f} expected in 4 weeks ({lo}–{hi})" + (f", mostly {cat_en}" if cat else "")),
+        "overdue": (f"超期未结 {int(row['overdue'])} 件", f"{int(row['overdue'])} overdue open cases"),
+        "repeat": (f"反复发生 {int(row['repeat_places'])} 处", f"repeat reports at {int(row['repeat_places'])} places"),
+        "cells": (f"{int(row['flagged_cells'])} 个重点方格", f"{int(row['flagged_cells'])} flagged cells"),
+        "open": (f"未结 {int(row['open'])} 件", f"{int(row['open'])} open cases"),
+    }
+    if np.isfinite(ratio) and ratio >= NOTABLE_CHANGE:
+        out["rise"] = (f"比近一年平均多 {(ratio - 1) * 100:.0f}%", f"{(ratio - 1) * 100:.0f}% above its past year")
+    elif np.isfinite(ratio) and ratio <= 1 / NOTABLE_CHANGE:
+        out["rise"] = (f"比近一年平均少 {(1 - ratio) * 100:.0f}%", f"{(1 - ratio) * 100:.0f}% below its past year")
+    return out
+
+
+def _reasons(row: pd.Series, names: Names, mode: Mode) -> tuple[str, str]:
+    words = _phrases(row, names)
+    order = ["forecast", "overdue", "rise", "repeat", "cells"] if mode == "inspect" else [
+        "forecast", "overdue", "open", "rise", "repeat"]
+    present = {"overdue": int(row["overdue"]) > 0, "repeat": int(row["repeat_places"]) > 0,
+               "cells": int(row["flagged_cells"]) > 0, "open": int(row["open"]) > 0, "rise": "rise" in words,
+               "forecast": True}
+    keys = [k for k in order if present[k]][:TOP_REASONS]
+    return "，".join(words[k][0] for k in keys), ", ".join(words[k][1] for k in keys)
+
+
+def score(raw: pd.DataFrame, weights: Mapping[str, float] | None = None, *, mode: Mode = "inspect",
+          names: Names | None = None) -> pd.DataFrame:
+    """Scores, ranks and reasons from :func:`measure_grids`'s measurements.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode or reason, a negative weight or weights summing to zero.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown priority mode {mode!r}; choose one of {', '.join(MODES)}")
+    allowed = DEFAULT_WEIGHTS[mode]
+    weights = dict(allowed if weights is None else weights)
+    unknown = set(weights) - set(allowed)
+    if unknown or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise ValueError(f"weights must be non-negative over {tuple(allowed)} and not all zero, got {weights}")
+    names = names or Names({}, {})
+    parts = _parts(raw, mode)
+    total = sum(weights.values()) if mode == "inspect" else 1.0
+    scale = 100.0 if mode == "inspect" else 1.0
+    contrib = pd.DataFrame({k: parts[k] * weights.get(k, 0.0) / total * scale for k in allowed}, index=raw.index)
+    out = raw.copy()
+    out["score"] = contrib.sum(axis=1).round(6)  # rounding keeps float noise from breaking exact ties
+    for k in allowed:
+        out[f"part_{k}"] = contrib[k]
+    out = out.sort_values(["score", "overdue", s.GRID_ID], ascending=[False, False, True], kind="stable")
+    out["rank"] = np.arange(1, len(out) + 1)
+    words = [_reasons(row, names, mode) for _, row in out.iterrows()]
+    out["reasons_zh"] = [w[0] for w in words]
+    out["reasons_en"] = [w[1] for w in words]
+    return out.reset_index(drop=True)
+
+
+def pareto(ranked: pd.DataFrame, n: int) -> float:
+    """Share (0..1) of open problems held by the top ``n`` grids of a ranked table."""
+    total = float(ranked["open"].sum())
+    return float(ranked.nsmallest(n, "rank")["open"].sum()) / total if total else 0.0
