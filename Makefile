@@ -44,6 +44,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.bench_emerging
 	$(BIN)/python -m benchmarks.bench_forecast
 	$(BIN)/python -m benchmarks.bench_sessions
+	$(BIN)/python -m benchmarks.bench_scale
 
 ## Regenerate the sample street (deterministic: the files must not change)
 sample: $(VENV)/.runtime

@@ -7,6 +7,7 @@ dataclasses), never on GeoDataFrames, so a key costs microseconds to hash.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,9 +19,11 @@ import streamlit as st
 from geo import schema as s
 from geo.admin.access import SignInGuard, UserFile
 from geo.cube.aggregate import HeatPayload
-from geo.cube.analysis import AnalysisResult, run_analysis
-from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, IssueFilter, ensure_sample_store, filter_issues, open_workspace
+from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
+from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, ensure_sample_store, open_workspace
+from geo.cube.filter import IssueFilter
 from geo.forecast import Backtest, Method, run_backtest
+from geo.forecast.stored import backtest_key, derived_dir, load_backtest, save_backtest
 from geo.ingest.excel import READ_PROBLEM
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
@@ -88,13 +91,13 @@ def dataset(source: DataSource) -> Dataset:
 @st.cache_data(show_spinner=False, max_entries=64)
 def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
     """Counts, rankings, weekly series and heat payloads for one filter."""
-    return run_analysis(dataset(source), flt, max_heat_points=MAX_HEAT_POINTS)
+    return run_analysis(dataset(source), flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def heat(source: DataSource, flt: IssueFilter, category: str) -> HeatPayload:
     """The heat payload of one category for one filter (computed only when a page shows it)."""
-    return analysis(source, flt).heat(category)
+    return heat_of(dataset(source), flt, category, max_points=MAX_HEAT_POINTS)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -136,7 +139,7 @@ def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: floa
 @st.cache_data(show_spinner=False, max_entries=16)
 def density(source: DataSource, flt: IssueFilter, bandwidth_m: float | None) -> tuple[MercatorImage, DensitySurface]:
     """Quartic kernel density for one filter, resampled to a bounded web-map image."""
-    issues = filter_issues(dataset(source).issues, dataset(source).grids, flt)
+    issues = dataset(source).select(flt)
     surface = kernel_density(issues.geometry, bandwidth_m=bandwidth_m)
     # The raster itself is not sent: only the image (at most MAX_DENSITY_PX square).
     return to_web_mercator_image(surface, max_px=MAX_DENSITY_PX), replace(surface, values=np.empty((0, 0)))
@@ -145,7 +148,7 @@ def density(source: DataSource, flt: IssueFilter, bandwidth_m: float | None) -> 
 @st.cache_data(show_spinner=False, max_entries=16)
 def recurrences(source: DataSource, flt: IssueFilter, radius_m: float, window_days: float) -> pd.DataFrame:
     """Per grid: issues, repeat reports and the repeat rate for one filter and rule."""
-    issues = filter_issues(dataset(source).issues, dataset(source).grids, flt)
+    issues = dataset(source).select(flt)
     return recurrence_by_grid(issues, flag_recurrences(issues, radius_m=radius_m, window_days=window_days))
 
 
@@ -156,7 +159,7 @@ def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     """
     data = dataset(source)
     undated = replace(flt, start=None, end=None, statuses=())
-    return with_community(filter_issues(data.issues, data.grids, undated), data.grids)
+    return with_community(data.select(undated), data.grids)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -179,20 +182,68 @@ def campaign(source: DataSource, flt: IssueFilter, start: pd.Timestamp, category
     return campaign_effect(_scoped(source, flt), start, category=category)
 
 
+#: Up to this many issues the backtest runs in the request, behind a spinner (a street: seconds);
+#: above it runs in a background thread and pages rank provisionally until it is kept.
+INLINE_BACKTEST_MAX = 200_000
+#: The method pages rank with while a large workspace's backtest is still running: the cheapest (8 s on a
+#: million issues, the learned model 40 s), and the winner on the generated district and the sample street.
+PROVISIONAL_METHOD: Method = "all_history"
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _kept_backtest(folder: str, key: str) -> Backtest | None:
+    return load_backtest(Path(folder), key)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float = 28.0) -> Backtest:
-    """The rolling backtest of the forecast methods on the workspace (all its history)."""
+def _inline_backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float) -> Backtest:
     data = dataset(source)
-    return run_backtest(data.issues, data.grids, categories=categories or None, horizon_days=horizon_days)
+    bt = run_backtest(data.issues, data.grids, categories=categories or None, horizon_days=horizon_days)
+    save_backtest(bt, derived_dir(source.workspace), backtest_key(source.version, categories, horizon_days))
+    return bt
+
+
+@st.cache_resource(show_spinner=False)
+def _backtest_jobs() -> dict[str, threading.Thread]:
+    """Background backtests by file key, shared by every session (one run per generation and recipe)."""
+    return {}
+
+
+def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float = 28.0) -> Backtest | None:
+    """The rolling backtest of the forecast methods on the workspace, kept with its store generation.
+
+    Read from ``derived/`` when kept (any process may have run it: the command line, another
+    session); run in the request for a street-sized workspace; for a larger one started in a
+    background thread, returning ``None`` until it is kept (the pages say so and rank provisionally).
+    """
+    folder, key = derived_dir(source.workspace), backtest_key(source.version, categories, horizon_days)
+    if (folder / f"{key}.json").is_file():
+        kept = _kept_backtest(str(folder), key)
+        if kept is not None:
+            return kept
+    data = dataset(source)
+    if len(data.issues) <= INLINE_BACKTEST_MAX:
+        return _inline_backtest(source, categories, horizon_days)
+    jobs = _backtest_jobs()
+    if key not in jobs:
+        def run() -> None:  # no st.* calls here: this thread has no script context
+            bt = run_backtest(data.issues, data.grids, categories=categories or None, horizon_days=horizon_days)
+            save_backtest(bt, folder, key)
+
+        jobs[key] = threading.Thread(target=run, name=f"gridwatch-{key}", daemon=True)
+        jobs[key].start()
+    return None
 
 
 def winner(source: DataSource, categories: tuple[str, ...]) -> Method:
     """The method the backtest supports for these categories: what every priority uses by default.
 
     Measured on the whole history (the 预测检验 page shows the same backtest), so 总览, 优先级, 大屏
-    and the bulletin rank with one method.
+    and the bulletin rank with one method; while a large workspace's backtest runs, all of them use
+    :data:`PROVISIONAL_METHOD` (and say so).
     """
-    return backtest(source, categories).winner
+    bt = backtest(source, categories)
+    return bt.winner if bt is not None else PROVISIONAL_METHOD
 
 
 #: The priority map draws at most this many flagged cells (the first by rank; a city's 5 % is thousands).
@@ -238,7 +289,7 @@ def week_changes(source: DataSource, flt: IssueFilter, end: pd.Timestamp) -> pd.
 
 def _trend_scope(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     data = dataset(source)
-    return with_community(filter_issues(data.issues, data.grids, flt), data.grids)
+    return with_community(data.select(flt), data.grids)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

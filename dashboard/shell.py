@@ -19,7 +19,8 @@ from dashboard.i18n import LANGS, Lang, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
 from geo.admin.access import LOCAL_ADMIN, Actor
-from geo.cube.dataset import Dataset, IssueFilter
+from geo.cube.dataset import Dataset
+from geo.cube.filter import IssueFilter
 from geo.ingest.quality import SUSPECT_POINT
 from geo.ingest.tables import LedgerError
 

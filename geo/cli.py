@@ -20,7 +20,8 @@ import pandas as pd
 
 from geo import schema as s
 from geo.cube.analysis import run_analysis
-from geo.cube.dataset import IssueFilter, load_dataset, open_workspace
+from geo.cube.dataset import load_dataset, open_workspace
+from geo.cube.filter import IssueFilter
 from geo.errors import one_line
 from geo.ingest.imports import import_grids, import_ledger
 from geo.ingest.mapping import LedgerMapping
@@ -168,7 +169,9 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from geo.forecast import run_backtest
+    from geo.forecast import AREA_SHARES, run_backtest
+    from geo.forecast.backtest import MAX_ORIGINS
+    from geo.forecast.stored import backtest_key, derived_dir, save_backtest
 
     dataset = open_workspace(_workspace(args))
     shares = tuple(float(x) for x in str(args.area).split(",") if x.strip())
@@ -177,6 +180,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     bt = run_backtest(dataset.issues, dataset.grids, categories=_categories(args, dataset.categories.codes),
                       horizon_days=args.horizon_days, shares=shares, cell_size_m=args.cell_size_m,
                       max_origins=args.origins)
+    if args.cell_size_m is None and args.origins == MAX_ORIGINS and tuple(sorted(shares)) == tuple(sorted(AREA_SHARES)):
+        # The dashboard's recipe: keep it with the generation, so the first open reads it (run after an import).
+        save_backtest(bt, derived_dir(str(args.workspace)), backtest_key(
+            dataset.generation, tuple(_categories(args, dataset.categories.codes) or ()), float(args.horizon_days)))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         bt.scores.to_csv(args.out, index=False)

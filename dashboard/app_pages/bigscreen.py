@@ -17,7 +17,7 @@ from dashboard.data import DataSource, dataset, grid_measures, kpis, open_cases
 from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
-from geo.cube.dataset import IssueFilter, filter_issues
+from geo.cube.filter import IssueFilter
 from geo.ops.priority import Names, score
 from geo.ops.rectification import period_bounds
 
@@ -46,7 +46,7 @@ def screen() -> None:
     st.caption(t("bigscreen_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang),
                  time=dt.datetime.now().strftime("%H:%M")))
     left, right = st.columns([3, 1])
-    week = filter_issues(data.issues, data.grids, flt)
+    week = data.select(flt)
     week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
     m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang))
     maps.KpiOverlay(t("bigscreen_kpis", lang), [

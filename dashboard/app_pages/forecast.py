@@ -23,6 +23,9 @@ horizon = st.radio(t("forecast_horizon", lang), [28, 7], key="gw_forecast_horizo
 with st.spinner(t("forecast_running", lang)):
     bt = backtest(ctx.source, categories, float(horizon))
 names: dict[str, str] = {str(k): v for k, v in METHOD_NAMES[lang].items()}
+if bt is None:
+    st.info(t("forecast_background", lang))
+    st.stop()
 if bt.n_origins == 0:
     st.info(bt.sentence(lang))
     st.stop()

@@ -18,7 +18,7 @@ from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import STRINGS, chart_date_format, class_labels, map_labels, t
 from dashboard.shell import data_context
 from geo import schema as s
-from geo.cube.dataset import ALL
+from geo.cube.filter import ALL
 from geo.stats.hotspot_analysis import STEP_DAYS
 
 UNIT_KINDS = ("grid", "square", "hex")

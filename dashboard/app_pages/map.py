@@ -10,7 +10,7 @@ from dashboard.data import MAX_HEAT_POINTS, analysis, heat
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context
-from geo.cube.dataset import ALL
+from geo.cube.filter import ALL
 
 ctx, data = data_context()
 lang = ctx.lang
@@ -39,7 +39,7 @@ else:
     c2.metric(t("grids", lang), f"{len(result.grids):,}")
 c3.metric(t("outside_grids", lang), f"{result.outside:,}")
 
-if len(result.issues) == 0:
+if result.n_issues == 0:
     st.info(t("no_issues", lang))
 # Built fresh on every run (about 0.1 s): a cached folium Map shared between sessions renders as
 # a blank frame in the second session, because streamlit-folium re-renders the same object.

@@ -12,7 +12,6 @@ from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
-from geo.cube.dataset import filter_issues
 from geo.ops.priority import Names, score
 from geo.ops.rectification import period_bounds
 
@@ -82,7 +81,7 @@ st.markdown("\n".join(f"- {plain(sentence)}" for sentence in sentences))
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("this_week_map", lang))
-    week = filter_issues(data.issues, data.grids, ctx.flt)
+    week = data.select(ctx.flt)
     week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
     m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang), tiles=ctx.tiles,
                         highlight=st.session_state.get("gw_detail_grid"))

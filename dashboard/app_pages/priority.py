@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
-from dashboard.data import backtest, flagged_cells, grid_measures
+from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_measures
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day
@@ -46,8 +46,11 @@ ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
                        community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))
 if ctx.flt.communities:  # the community filter narrows the list; scores stay street-wide so ranks compare
     ranked = ranked[ranked["community"].isin(ctx.flt.communities)]
-st.caption(t("priority_method" if checked.n_origins else "priority_method_unchecked", lang,
-             method=METHOD_NAMES[lang][checked.winner]))
+if checked is None:
+    st.caption(t("priority_method_pending", lang, method=METHOD_NAMES[lang][PROVISIONAL_METHOD]))
+else:
+    st.caption(t("priority_method" if checked.n_origins else "priority_method_unchecked", lang,
+                 method=METHOD_NAMES[lang][checked.winner]))
 
 n = st.slider(t("pareto_n", lang), 1, max(len(ranked), 1), min(5, max(len(ranked), 1)), key="gw_pareto_n")
 st.info(t("pareto", lang, n=n, share=pareto(ranked, n), grids=len(ranked)))

@@ -21,7 +21,7 @@ from dashboard.i18n import (
 )
 from dashboard.shell import data_context, last_report_day
 from geo import schema as s
-from geo.cube.dataset import ALL
+from geo.cube.filter import ALL
 from geo.ops.rectification import league_order, period_bounds
 from geo.report.export import to_safe_csv, to_safe_xlsx
 from geo.stats.campaign import describe

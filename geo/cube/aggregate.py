@@ -15,6 +15,7 @@ import shapely
 
 from geo import schema as s
 from geo.crs import metric_crs_for
+from geo.cube.index import IssueIndex
 
 COUNT = "count"
 PERIOD_START = "period_start"
@@ -157,6 +158,18 @@ def heat_payload(
     metric = geoms.to_crs(metric_crs_for(geoms))
     x, y = shapely.get_x(metric.to_numpy()), shapely.get_y(metric.to_numpy())
     lon, lat = shapely.get_x(geoms.to_numpy()), shapely.get_y(geoms.to_numpy())
+    return heat_from_xy(x, y, lon, lat, cell_size_m=cell_size_m, max_points=max_points)
+
+
+def heat_from_xy(x: np.ndarray, y: np.ndarray, lon: np.ndarray, lat: np.ndarray, *, cell_size_m: float = 15.0,
+                 max_points: int = 50_000) -> HeatPayload:
+    """:func:`heat_payload` from coordinate arrays (metric ``x, y`` for the cells, ``lon, lat`` for the points)."""
+    if max_points < 1:
+        raise ValueError(f"max_points must be >= 1, got {max_points}")
+    if cell_size_m <= 0:
+        raise ValueError(f"cell_size_m must be > 0, got {cell_size_m}")
+    if len(x) == 0:
+        return HeatPayload(np.empty((0, 3)), cell_size_m, 0)
     size = float(cell_size_m)
     while True:
         ix = np.floor((x - x.min()) / size).astype(np.int64)
@@ -170,3 +183,26 @@ def heat_payload(
     mean_lon = np.bincount(inverse, weights=lon) / weight
     points = np.column_stack([mean_lat, mean_lon, weight.astype(float)])
     return HeatPayload(points, size, int(weight.sum()))
+
+
+def cube_from_codes(index: IssueIndex, mask: np.ndarray, *, grid_ids: list[str], categories: list[str],
+                    end: pd.Timestamp, n_periods: int, period_days: int = 7) -> pd.DataFrame:
+    """:func:`count_cube` of the rows ``mask`` selects, from the coded index (no frame is taken).
+
+    The same periods (``ceil((end - t) / step)`` on the same nanoseconds) and the same table.
+    """
+    if n_periods < 1:
+        raise ValueError(f"n_periods must be >= 1, got {n_periods}")
+    step = period_days * 86_400 * 10**9
+    starts = pd.DatetimeIndex([end - pd.Timedelta(days=period_days * (n_periods - i)) for i in range(n_periods)])
+    rows = np.flatnonzero(mask & (index.grid >= 0) & (index.category >= 0))
+    grid_pos = pd.Index(grid_ids).get_indexer(list(index.grid_ids))[index.grid[rows]]
+    cat_pos = pd.Index(categories).get_indexer(list(index.categories))[index.category[rows]]
+    back = (end.value - index.t_ns[rows]) / step
+    per_pos = n_periods - np.ceil(back).astype(np.int64)
+    ok = (grid_pos >= 0) & (cat_pos >= 0) & (back > 0) & (per_pos >= 0)
+    shape = (len(grid_ids), len(categories), n_periods)
+    flat = np.ravel_multi_index((grid_pos[ok], cat_pos[ok], per_pos[ok]), shape)
+    counts = np.bincount(flat, minlength=int(np.prod(shape)))
+    idx = pd.MultiIndex.from_product([grid_ids, categories, starts], names=[s.GRID_ID, s.CATEGORY, PERIOD_START])
+    return pd.DataFrame({COUNT: counts.astype("int64")}, index=idx).reset_index()

@@ -1,5 +1,8 @@
-"""``run_analysis``: the filtered issues reduced to the cube and the small tables a page shows."""
+"""``run_analysis``: the filtered issues reduced to the cube and the small tables a page shows.
 
+Everything here reads the dataset's coded index (:mod:`geo.cube.index`), never a filtered copy of
+the issues: the result is a few small tables whatever the ledger's size, so a cache can hold many.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from geo import schema as s
-from geo.cube.aggregate import COUNT, HeatPayload, count_cube, heat_payload
-from geo.cube.dataset import ALL, Dataset, IssueFilter, filter_issues
+from geo.cube.aggregate import COUNT, HeatPayload, cube_from_codes, heat_from_xy
+from geo.cube.dataset import Dataset
+from geo.cube.filter import ALL, IssueFilter
+from geo.cube.index import day_number
 
 
 @dataclass(frozen=True)
@@ -21,8 +26,6 @@ class AnalysisResult:
 
     Attributes
     ----------
-    issues
-        Filtered issues.
     grids
         Grids in the selected communities.
     cube
@@ -31,70 +34,70 @@ class AnalysisResult:
         One row per grid: id, name, community, count (all selected categories), rank (1 = most).
     weekly
         Counts per week (rows) x category (columns), zeros kept.
-    max_heat_points
-        Cap on the points of a heat payload (see :meth:`heat`).
     period_end
         Exclusive end of the last week.
     outside
         Filtered issues that lie in no grid (shown, never dropped).
+    n_issues
+        Issues passing the filter (inside or outside the grids, any date of the data).
     """
 
-    issues: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
     cube: pd.DataFrame
     grid_counts: pd.DataFrame
     weekly: pd.DataFrame
     period_end: pd.Timestamp
     outside: int
+    n_issues: int
     categories: tuple[str, ...] = field(default=())
-    max_heat_points: int = 50_000
-
-    def heat(self, category: str = ALL) -> HeatPayload:
-        """The bounded heat payload of one category code, or of every category (``"all"``).
-
-        Computed on demand: a page shows one category at a time, so computing all of them on every
-        new filter would double the analysis time (the dashboard caches each one it shows).
-
-        Raises
-        ------
-        KeyError
-            For a category that is not among this result's categories.
-        """
-        if category == ALL:
-            return heat_payload(self.issues, max_points=self.max_heat_points)
-        if category not in self.categories:
-            raise KeyError(f"category {category!r} is not in this analysis; categories: {list(self.categories)}")
-        return heat_payload(self.issues[self.issues[s.CATEGORY] == category], max_points=self.max_heat_points)
 
 
-def _week_window(issues: pd.DataFrame, flt: IssueFilter) -> tuple[pd.Timestamp, int]:
+def heat_of(dataset: Dataset, flt: IssueFilter, category: str = ALL, *, max_points: int = 50_000) -> HeatPayload:
+    """The bounded heat payload of one category code (or ``"all"``) under ``flt``.
+
+    Raises
+    ------
+    KeyError
+        For a category code the category table does not know.
+    """
+    index = dataset.index
+    keep = dataset.mask(flt) & np.isfinite(index.x)
+    if category != ALL:
+        if category not in dataset.categories.codes:
+            raise KeyError(f"unknown category {category!r}; known: {list(dataset.categories.codes)}")
+        code = index.codes((category,), index.categories)
+        keep &= np.isin(index.category, code)
+    return heat_from_xy(index.x[keep], index.y[keep], index.lon[keep], index.lat[keep], max_points=max_points)
+
+
+def _week_window(dataset: Dataset, mask: np.ndarray | None, flt: IssueFilter) -> tuple[pd.Timestamp, int]:
     """End (exclusive, local midnight after the last day) and number of whole weeks to cover."""
-    times = issues[s.REPORTED_AT]
-    last_day = flt.end or (times.max().date() if len(times) else dt.date.today())
-    first_day = flt.start or (times.min().date() if len(times) else last_day)
-    end = pd.Timestamp(last_day + dt.timedelta(days=1), tz=times.dt.tz)
-    n_weeks = max(1, int(np.ceil(((last_day - first_day).days + 1) / 7)))
+    days = dataset.index.day if mask is None else dataset.index.day[mask]
+    zone = dataset.issues[s.REPORTED_AT].dt.tz
+    epoch = dt.date(1970, 1, 1)
+    last_day = flt.end or (epoch + dt.timedelta(days=int(days.max())) if len(days) else dt.date.today())
+    first_day = flt.start or (epoch + dt.timedelta(days=int(days.min())) if len(days) else last_day)
+    end = pd.Timestamp(last_day + dt.timedelta(days=1), tz=zone)
+    n_weeks = max(1, int(np.ceil((day_number(last_day) - day_number(first_day) + 1) / 7)))
     return end, n_weeks
 
 
-def run_analysis(
-    dataset: Dataset, flt: IssueFilter = IssueFilter(), *, max_heat_points: int = 50_000
-) -> AnalysisResult:
-    """Filter the joined issues and compute counts, rankings and weekly series (heat on demand).
+def run_analysis(dataset: Dataset, flt: IssueFilter = IssueFilter()) -> AnalysisResult:
+    """Filter the joined issues and compute counts, rankings and weekly series.
 
     Notes
     -----
     Weeks are aligned to the end of the selected range (the newest week is the last seven days),
     so the chart's last point is never a partial week.
     """
-    issues = filter_issues(dataset.issues, dataset.grids, flt)
+    mask = dataset.mask(flt)
     grids = dataset.grids
     if flt.communities:
         grids = grids[grids[s.COMMUNITY].isin(flt.communities)]
     cats = tuple(flt.categories) if flt.categories else dataset.present_categories
-    end, n_weeks = _week_window(dataset.issues if flt.start is None else issues, flt)
-    cube = count_cube(issues, grid_ids=list(grids[s.GRID_ID]), categories=list(cats), end=end,
-                      n_periods=n_weeks)
+    end, n_weeks = _week_window(dataset, None if flt.start is None else mask, flt)
+    cube = cube_from_codes(dataset.index, mask, grid_ids=list(grids[s.GRID_ID]), categories=list(cats), end=end,
+                           n_periods=n_weeks)
 
     per_grid = cube.groupby(s.GRID_ID, sort=False)[COUNT].sum()
     grid_counts = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY]].copy()
@@ -105,15 +108,13 @@ def run_analysis(
 
     weekly = cube.pivot_table(index="period_start", columns=s.CATEGORY, values=COUNT, aggfunc="sum",
                               observed=True).reindex(columns=list(cats))
-
     return AnalysisResult(
-        issues=issues,
         grids=grids,
         cube=cube,
         grid_counts=grid_counts,
         weekly=weekly,
-        max_heat_points=max_heat_points,
         period_end=end,
-        outside=int(issues[s.OUTSIDE_GRIDS].sum()),
+        outside=int((mask & (dataset.index.grid < 0)).sum()),
+        n_issues=int(mask.sum()),
         categories=cats,
     )

@@ -7,7 +7,6 @@ generation. Both return small frozen dataclasses.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import shutil
@@ -20,6 +19,8 @@ import numpy as np
 
 from geo import schema as s
 from geo.categories import CategoryTable, read_categories
+from geo.cube.filter import IssueFilter
+from geo.cube.index import IssueIndex
 from geo.ingest.grid_layers import read_grids
 from geo.ingest.imports import import_grids, import_ledger
 from geo.ingest.join import assign_grids
@@ -28,7 +29,6 @@ from geo.ingest.quality import SUSPECT_POINT, flag_suspect_points
 from geo.ingest.tables import LedgerError
 from geo.store import IssueStore, Workspace, open_store
 
-ALL = "all"
 ROOT = Path(__file__).resolve().parents[2]
 #: The bundled sample street, relative to the repository root.
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -46,6 +46,19 @@ class Dataset:
     ledger: LedgerImport | None = None
     #: The store generation it was read from (0 when read from files).
     generation: int = 0
+
+    @functools.cached_property
+    def index(self) -> IssueIndex:
+        """The filter columns coded as arrays (built once; a filter is then milliseconds, see :mod:`geo.cube.index`)."""
+        return IssueIndex.of(self.issues, self.grids)
+
+    def mask(self, flt: IssueFilter) -> np.ndarray:
+        """Which issues pass ``flt`` (boolean, aligned with ``issues``)."""
+        return self.index.mask(flt)
+
+    def select(self, flt: IssueFilter) -> gpd.GeoDataFrame:
+        """The issues passing ``flt``: the same rows as :func:`filter_issues`, found through the index."""
+        return self.issues.iloc[np.flatnonzero(self.mask(flt))]
 
     @functools.cached_property
     def present_categories(self) -> tuple[str, ...]:
@@ -133,39 +146,6 @@ def open_workspace(store: IssueStore, *, categories: CategoryTable | None = None
     grids = state.grids.assign(**{s.COMMUNITY: state.grids[s.COMMUNITY].astype("string").fillna(s.NO_COMMUNITY)})
     return Dataset(issues=state.issues, grids=grids.sort_values(s.GRID_ID).reset_index(drop=True),
                    categories=categories or read_categories(), generation=state.generation)
-
-
-@dataclass(frozen=True)
-class IssueFilter:
-    """What the user selected; hashable so it can key a cache.
-
-    Attributes
-    ----------
-    start, end
-        Inclusive local dates; ``None`` means open-ended.
-    categories
-        Category codes to keep; empty keeps all.
-    communities
-        Community names to keep; empty keeps all (issues outside every grid are then kept too).
-    grids
-        Grid ids to keep; empty keeps all.
-    statuses
-        Canonical statuses to keep (``open``, ``assigned``, ``rectified``, ``closed``); empty keeps all.
-    include_void
-        Keep voided (作废) cases; off by default because they are not real problems.
-    include_suspect
-        Keep records on suspect piles (one identical coordinate used as a fallback); off by default
-        because they make false hotspots.
-    """
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-    categories: tuple[str, ...] = ()
-    communities: tuple[str, ...] = ()
-    grids: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    include_void: bool = False
-    include_suspect: bool = False
 
 
 def filter_issues(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, flt: IssueFilter) -> gpd.GeoDataFrame:

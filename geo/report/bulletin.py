@@ -20,7 +20,8 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.cube.dataset import Dataset, IssueFilter
+from geo.cube.dataset import Dataset
+from geo.cube.filter import IssueFilter
 from geo.forecast.model import Method
 from geo.ingest.quality import SUSPECT_POINT
 from geo.ops.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score

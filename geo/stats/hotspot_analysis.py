@@ -19,7 +19,8 @@ import shapely
 from geo import schema as s
 from geo.crs import metric_crs_for
 from geo.cube.aggregate import period_starts
-from geo.cube.dataset import Dataset, IssueFilter, filter_issues
+from geo.cube.dataset import Dataset
+from geo.cube.filter import IssueFilter
 from geo.ingest.quality import SUSPECT_POINT
 from geo.stats.cells import LATTICES, auto_cell_size
 from geo.stats.emerging import EmergingResult, emerging_hotspots
@@ -129,7 +130,7 @@ def run_hotspots(
         For an unknown ``cells`` value or too few units.
     """
     flt = flt or IssueFilter()
-    issues = filter_issues(dataset.issues, dataset.grids, flt)
+    issues = dataset.select(flt)
     grids = dataset.grids
     size_rule = None
     if cells == GRID:
@@ -174,7 +175,7 @@ def run_hotspots(
         "issues_outside_units": int((~inside).sum()),
         # Those the filter would otherwise have kept (a posters-only run excludes the pile's posters).
         "suspect_points_excluded": 0 if flt.include_suspect or SUSPECT_POINT not in dataset.issues
-        else int(filter_issues(dataset.issues, grids, replace(flt, include_suspect=True))[SUSPECT_POINT].sum()),
+        else int((dataset.mask(replace(flt, include_suspect=True)) & dataset.index.suspect).sum()),
     }
     moran = None
     if outliers:

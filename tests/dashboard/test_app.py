@@ -161,7 +161,7 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     picker = at.selectbox(key="gw_hot_unit")
     # Strongest z first, shown by grid name (the options themselves are grid ids).
     from dashboard.data import DataSource, hotspots
-    from geo.cube.dataset import IssueFilter
+    from geo.cube.filter import IssueFilter
 
     result = hotspots(DataSource.from_env(), IssueFilter(categories=("parking",)), "grid", None, False)
     top = result.units.sort_values("z", ascending=False)["unit_id"].iloc[0]

@@ -16,8 +16,9 @@ from dashboard import assets
 from dashboard.components import maps
 from dashboard.i18n import map_labels
 from geo import schema as s
-from geo.cube.analysis import run_analysis
-from geo.cube.dataset import ALL, Dataset
+from geo.cube.analysis import heat_of, run_analysis
+from geo.cube.dataset import Dataset
+from geo.cube.filter import ALL, IssueFilter
 from tests.conftest import square_grids
 
 EVIL = '<img src=x onerror=alert(1)>'
@@ -30,7 +31,7 @@ def rendered(m: folium.Map) -> str:
 
 def test_heatmap_loads_only_local_assets(sample: Dataset) -> None:
     result = run_analysis(sample)
-    html = rendered(maps.heatmap(result.grids, result.heat(ALL), map_labels("zh")))
+    html = rendered(maps.heatmap(result.grids, heat_of(sample, IssueFilter(), ALL), map_labels("zh")))
     assert "/app/static/vendor/leaflet/leaflet.js" in html
     assert "/app/static/vendor/leaflet-heat/leaflet_heat.min.js" in html
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
@@ -99,7 +100,7 @@ def test_escaped_geojson_keeps_numbers_and_blanks_missing_text() -> None:
 
 
 def test_heat_intensity_is_scaled_to_one_and_rounded(sample: Dataset) -> None:
-    payload = run_analysis(sample).heat(ALL)
+    payload = heat_of(sample, IssueFilter(), ALL)
     rows = np.array(maps.heat_intensity(payload))
     assert rows.shape == payload.points.shape
     assert rows[:, 2].max() == 1.0 and rows[:, 2].min() > 0

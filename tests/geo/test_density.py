@@ -7,7 +7,8 @@ import pytest
 from pyproj import Transformer
 
 from geo import schema as s
-from geo.cube.dataset import Dataset, IssueFilter, filter_issues
+from geo.cube.dataset import Dataset, filter_issues
+from geo.cube.filter import IssueFilter
 from geo.stats.density import default_bandwidth_m, kernel_density, quartic_kernel
 
 TO_WGS = Transformer.from_crs(32650, 4326, always_xy=True)

@@ -10,7 +10,8 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.cube.dataset import SAMPLE_DIR, Dataset, IssueFilter
+from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.cube.filter import IssueFilter
 from geo.stats.hotspot_analysis import parse_cells, run_hotspots
 
 

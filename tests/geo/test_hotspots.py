@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from geo import schema as s
 from geo.cube.analysis import run_analysis
-from geo.cube.dataset import SAMPLE_DIR, Dataset, IssueFilter, filter_issues
+from geo.cube.dataset import SAMPLE_DIR, Dataset, filter_issues
+from geo.cube.filter import IssueFilter
 from geo.stats.cells import SquareLattice
 from geo.stats.esda_oracle import esda_gi_star_z
 from geo.stats.gi_star import bh_cutoff, gi_star

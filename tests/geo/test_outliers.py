@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from geo.cube.dataset import Dataset, IssueFilter, filter_issues
+from geo.cube.dataset import Dataset, filter_issues
+from geo.cube.filter import IssueFilter
 from geo.stats.cells import SquareLattice
 from geo.stats.esda_oracle import esda_local_moran_is
 from geo.stats.outliers import local_moran

@@ -1,22 +1,26 @@
 import datetime as dt
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from geo import schema as s
-from geo.cube.analysis import run_analysis
-from geo.cube.dataset import ALL, Dataset, IssueFilter, filter_issues
+from geo.cube.aggregate import count_cube
+from geo.cube.analysis import heat_of, run_analysis
+from geo.cube.dataset import Dataset, filter_issues
+from geo.cube.filter import ALL, IssueFilter
 
 
 def test_default_analysis_counts_every_non_void_non_suspect_issue(sample: Dataset) -> None:
     result = run_analysis(sample)
     non_void = int(((sample.issues[s.STATUS] != "void") & ~sample.issues["suspect_point"]).sum())
     assert non_void == 21_470 - 271 - 89  # 271 voided; 89 non-void records on the office pile
-    assert len(result.issues) == non_void
+    assert result.n_issues == non_void
     assert result.cube["count"].sum() == non_void  # no sample issue lies outside the grids
     assert result.grid_counts["count"].sum() == non_void
     assert int(result.weekly.to_numpy().sum()) == non_void
     assert sorted(result.grid_counts["rank"]) == list(range(1, 36))
-    assert result.heat(ALL).n_issues == non_void
+    assert heat_of(sample, IssueFilter(), ALL).n_issues == non_void
     # Weeks are aligned to the end: the last period ends the day after the last report.
     assert result.period_end.date() == dt.date(2026, 11, 16)
     assert len(result.weekly) == 54
@@ -60,10 +64,10 @@ def test_void_cases_only_on_request(sample: Dataset) -> None:
 
 
 def test_heat_payloads_are_bounded(sample: Dataset) -> None:
-    result = run_analysis(sample, max_heat_points=500)
-    for payload in (result.heat(c) for c in (ALL, *result.categories)):
+    result = run_analysis(sample)
+    for payload in (heat_of(sample, IssueFilter(), c, max_points=500) for c in (ALL, *result.categories)):
         assert len(payload.points) <= 500
-    assert np.isclose(result.heat(ALL).points[:, 2].sum(), len(result.issues))
+    assert np.isclose(heat_of(sample, IssueFilter(), ALL, max_points=500).points[:, 2].sum(), result.n_issues)
 
 
 def test_grid_and_status_filters(sample: Dataset) -> None:
@@ -76,3 +80,23 @@ def test_grid_and_status_filters(sample: Dataset) -> None:
     assert set(open_only[s.STATUS]) == {"open", "assigned"}
     both = filter_issues(sample.issues, sample.grids, IssueFilter(grids=(grid,), statuses=("closed",)))
     assert len(both) == (by_grid[s.STATUS] == "closed").sum()
+
+
+@pytest.mark.parametrize("flt", [
+    IssueFilter(), IssueFilter(include_void=True, include_suspect=True), IssueFilter(categories=("parking", "litter")),
+    IssueFilter(communities=("望江社区", "新华社区")), IssueFilter(statuses=("open", "assigned"), include_void=True),
+    IssueFilter(start=dt.date(2026, 3, 1), end=dt.date(2026, 5, 31), grids=("340104012001004", "340104012003002")),
+    IssueFilter(categories=("no_such_code",)), IssueFilter(communities=("不存在的社区",)),
+])
+def test_the_index_selects_the_rows_filter_issues_selects(sample: Dataset, flt: IssueFilter) -> None:
+    by_frame = filter_issues(sample.issues, sample.grids, flt)
+    assert sample.select(flt).index.equals(by_frame.index)
+    # ... and the cube from codes is the cube from the filtered frame.
+    result = run_analysis(sample, flt)
+    cats = list(result.categories)
+    if result.cube.empty:  # no grid in the chosen communities: nothing to count on either route
+        assert len(result.grids) == 0 and len(by_frame) == 0
+        return
+    expected = count_cube(by_frame, grid_ids=list(result.grids[s.GRID_ID]), categories=cats, end=result.period_end,
+                          n_periods=result.cube["period_start"].nunique())
+    pd.testing.assert_frame_equal(result.cube, expected)

@@ -148,7 +148,7 @@ def la_dataset(tmp_path_factory: pytest.TempPathFactory) -> object:
 ])
 def test_la_hotspot_classes_match_an_independent_esda_computation(la_dataset, cells, size, category) -> None:
     """Classes on a real ledger nobody on the team made: our Gi* bins equal esda's z + esda's FDR cut-off."""
-    from geo.cube.dataset import IssueFilter
+    from geo.cube.filter import IssueFilter
     from geo.stats.esda_oracle import esda_gi_star_bins
     from geo.stats.hotspot_analysis import run_hotspots
 

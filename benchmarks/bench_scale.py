@@ -1,0 +1,154 @@
+"""City scale: import, flags and every page at 100k, 300k and 1M generated issues, with growth exponents.
+
+A district is generated with :func:`geo.synthetic.write_district` (12 streets, 1,200 grids; never
+committed), imported through the command line in a fresh process (wall time and peak memory of that
+process), then every dashboard page is opened and given a filter change with Streamlit's AppTest in
+another fresh process (server side; the process's peak memory is the app's). Beside it, in the same
+run, the naive route the import used before: an all-pairs ``STRtree.query(dwithin)`` search for
+double submissions and recurrences (measured up to 300k issues: at 1M it needs more than 12 GB).
+
+The growth exponent ``b`` of ``time ~ N^b`` is fitted over the sizes measured: 1 is linear, 2 is
+all pairs.
+
+Run: ``.venv/bin/python -m benchmarks.bench_scale [--sizes 100000,300000,1000000] [--import-only 5000000]``
+Figures and commands are recorded in ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("overview", "map", "hotspots", "trends", "rectification", "priority", "forecast", "ranking", "bigscreen")
+
+_IMPORT = """
+import json, resource, sys, time
+from geo.ingest.imports import import_grids, import_ledger
+from geo.store import Workspace
+ws = Workspace(sys.argv[1])
+import_grids(ws, sys.argv[2])
+t = time.perf_counter()
+summary = import_ledger(ws, sys.argv[3])
+print(json.dumps({"seconds": time.perf_counter() - t, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+                  "imported": summary.imported}))
+"""
+
+_PAGES = """
+import json, resource, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=1800)
+def timed(fn):
+    t = time.perf_counter(); fn(); return time.perf_counter() - t
+out = {"first_open": timed(at.run)}
+comms = at.sidebar.multiselect(key="gw_communities").options
+for page in sys.argv[2:]:
+    opened = timed(lambda: at.switch_page(f"app_pages/{page}.py").run())
+    change = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value([comms[1]]).run())
+    back = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value([]).run())
+    out[page] = [opened, max(change, back), [str(e.value)[:120] for e in at.exception]]
+out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+print(json.dumps(out))
+"""
+
+
+def _child(code: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    import os
+
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def naive_pairs(issues, radius_m: float) -> float:
+    """The all-pairs route: every pair within ``radius_m`` whatever their times (what the import did)."""
+    from geo.crs import metric_crs_for
+
+    pts = issues.geometry.to_crs(metric_crs_for(issues.geometry)).to_numpy()
+    t = time.perf_counter()
+    a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
+    del a, b
+    return time.perf_counter() - t
+
+
+def windowed(issues) -> float:
+    from geo.ingest.quality import flag_likely_duplicates
+    from geo.ops.recurrence import flag_recurrences
+
+    t = time.perf_counter()
+    flag_likely_duplicates(issues)
+    flag_recurrences(issues)
+    return time.perf_counter() - t
+
+
+def exponent(ns: list[int], ts: list[float]) -> float:
+    """Least-squares slope of log t on log N."""
+    if len(ns) < 2:
+        return math.nan
+    return float(np.polyfit(np.log(ns), np.log(np.maximum(ts, 1e-9)), 1)[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--import-only", default="", help="larger sizes to import only (e.g. 5000000)")
+    parser.add_argument("--naive-max", type=int, default=300_000)
+    parser.add_argument("--no-pages", action="store_true")
+    args = parser.parse_args()
+    from geo.store import Workspace
+    from geo.synthetic import write_district
+
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    big = [int(x) for x in args.import_only.split(",") if x]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="gw-scale-") as tmp:
+        for n in [*sizes, *big]:
+            files = write_district(Path(tmp) / f"d{n}", n)
+            ws = Path(tmp) / f"ws{n}"
+            imp = _child(_IMPORT, str(ws), str(files["grids"]), str(files["ledger"]))
+            row = {"n": n, "import_s": imp["seconds"], "import_gb": imp["peak_gb"]}
+            if n in sizes:
+                issues = Workspace(ws).load_issues()
+                row["flags_s"] = windowed(issues)
+                if n <= args.naive_max:
+                    row["naive_pairs_s"] = naive_pairs(issues, 30.0)
+                del issues
+                if not args.no_pages:
+                    pages = _child(_PAGES, str(ROOT / "dashboard" / "app.py"), *PAGES,
+                                   env={"GRIDWATCH_WORKSPACE": str(ws)})
+                    row["pages"] = pages
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    print("\n| issues | import (s) | import peak (GB) | flags, windowed (s) | flags' pair search, naive (s) |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        pairs = f"{r['naive_pairs_s']:.2f}" if "naive_pairs_s" in r else "—"
+        flags = f"{r['flags_s']:.2f}" if "flags_s" in r else "—"
+        print(f"| {r['n']:,} | {r['import_s']:.1f} | {r['import_gb']:.2f} | {flags} | {pairs} |")
+    measured = [r for r in rows if "flags_s" in r]
+    naive = [r for r in measured if "naive_pairs_s" in r]
+    print(f"\ngrowth exponent: import {exponent([r['n'] for r in rows], [r['import_s'] for r in rows]):.2f}, "
+          f"windowed flags {exponent([r['n'] for r in measured], [r['flags_s'] for r in measured]):.2f}, "
+          f"naive pair search {exponent([r['n'] for r in naive], [r['naive_pairs_s'] for r in naive]):.2f}")
+    paged = [r for r in rows if "pages" in r]
+    if paged:
+        print("\n| page | " + " | ".join(f"{r['n']:,}: open / change (s)" for r in paged) + " |")
+        print("| --- |" + " --- |" * len(paged))
+        print("| first open (cold process) | " + " | ".join(f"{r['pages']['first_open']:.1f}" for r in paged) + " |")
+        for page in PAGES:
+            cells = [f"{r['pages'][page][0]:.1f} / {r['pages'][page][1]:.1f}" for r in paged]
+            print(f"| {page} | " + " | ".join(cells) + " |")
+        print("| process peak (GB) | " + " | ".join(f"{r['pages']['peak_gb']:.2f}" for r in paged) + " |")
+
+
+if __name__ == "__main__":
+    main()

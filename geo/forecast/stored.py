@@ -1,0 +1,105 @@
+"""The backtest kept with the store generation it scored, so it is computed once, not on every first open.
+
+The rolling backtest replays a year of weekly forecasts: seconds on a street, about two minutes on a
+district's million issues. Its result depends only on the stored issues (one generation) and the
+recipe (categories, horizon), so it is written once beside the workspace as three small Parquet
+tables and a JSON header, keyed by both, and read back by every process: the dashboard, the bulletin
+and ``python -m geo backtest`` agree on the winner because they read the same file.
+
+Files are written to a temporary name and renamed, so a reader never sees half a result; a later
+generation simply has other file names (old ones are pruned to the newest :data:`KEEP`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from geo.forecast.backtest import Backtest, run_backtest
+from geo.store import IssueStore
+
+KEEP: Final = 8
+#: Where derived results live when the workspace is not a local folder (a PostGIS store).
+CACHE_ENV: Final = "GRIDWATCH_CACHE_DIR"
+
+
+def derived_dir(workspace: str) -> Path:
+    """``<workspace>/derived`` for a workspace folder, else a per-workspace folder in the cache directory."""
+    root = Path(workspace)
+    if root.is_dir():
+        return root / "derived"
+    base = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gridwatch")
+    return base / hashlib.sha256(workspace.encode()).hexdigest()[:16]
+
+
+def backtest_key(generation: int, categories: tuple[str, ...], horizon_days: float) -> str:
+    """File stem of one recipe on one generation (categories sorted: the same set is the same file)."""
+    cats = ",".join(sorted(categories)) or "all"
+    digest = hashlib.sha256(f"{cats}|{horizon_days:g}".encode()).hexdigest()[:12]
+    return f"backtest-g{generation:06d}-{digest}"
+
+
+def save_backtest(bt: Backtest, folder: Path, key: str) -> None:
+    """Write ``bt`` under ``folder/key`` atomically (tables first, the header last: its presence means done)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in ("scores", "summary", "calibration"):
+        frame: pd.DataFrame = getattr(bt, part)
+        _atomic(folder / f"{key}.{part}.parquet", lambda p, f=frame: f.reset_index(drop=True).to_parquet(p))
+    header = {"winner": bt.winner, "horizon_days": bt.horizon_days, "categories": list(bt.categories),
+              "cell_size_m": bt.cell_size_m, "n_units": bt.n_units}
+    _atomic(folder / f"{key}.json", lambda p: Path(p).write_text(json.dumps(header), encoding="utf-8"))
+    _prune(folder)
+
+
+def load_backtest(folder: Path, key: str) -> Backtest | None:
+    """The stored result, or ``None`` when it is not there (or unreadable: it is then computed again)."""
+    head = folder / f"{key}.json"
+    if not head.is_file():
+        return None
+    try:
+        meta = json.loads(head.read_text(encoding="utf-8"))
+        parts = {p: pd.read_parquet(folder / f"{key}.{p}.parquet") for p in ("scores", "summary", "calibration")}
+    except (OSError, ValueError):
+        return None
+    return Backtest(parts["scores"], parts["summary"], parts["calibration"], meta["winner"],
+                    float(meta["horizon_days"]), tuple(meta["categories"]), meta["cell_size_m"], int(meta["n_units"]))
+
+
+def stored_backtest(store: IssueStore, workspace: str, *, categories: tuple[str, ...] = (),
+                    horizon_days: float = 28.0) -> Backtest:
+    """The backtest of the store's current generation for this recipe: read when kept, else run and kept."""
+    state = store.read("issues", "grids")
+    folder, key = derived_dir(workspace), backtest_key(state.generation, categories, horizon_days)
+    found = load_backtest(folder, key)
+    if found is not None:
+        return found
+    if state.issues is None or state.grids is None:
+        raise ValueError(f"{store.label} is empty: import grids and a ledger first")
+    bt = run_backtest(state.issues, state.grids, categories=categories or None, horizon_days=horizon_days)
+    save_backtest(bt, folder, key)
+    return bt
+
+
+def _atomic(path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the results of the newest :data:`KEEP` generations."""
+    gens = sorted({p.name.split("-")[1] for p in folder.glob("backtest-g*.json")}, reverse=True)
+    for old in gens[KEEP:]:
+        for p in folder.glob(f"backtest-{old}-*"):
+            p.unlink(missing_ok=True)
