@@ -7,7 +7,8 @@ dataclasses), never on GeoDataFrames, so a key costs microseconds to hash.
 from __future__ import annotations
 
 import os
-import threading
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -204,7 +205,7 @@ def _inline_backtest(source: DataSource, categories: tuple[str, ...], horizon_da
 
 
 @st.cache_resource(show_spinner=False)
-def _backtest_jobs() -> dict[str, threading.Thread]:
+def _backtest_jobs() -> dict[str, subprocess.Popen[bytes]]:
     """Background backtests by file key, shared by every session (one run per generation and recipe)."""
     return {}
 
@@ -213,25 +214,24 @@ def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: floa
     """The rolling backtest of the forecast methods on the workspace, kept with its store generation.
 
     Read from ``derived/`` when kept (any process may have run it: the command line, another
-    session); run in the request for a street-sized workspace; for a larger one started in a
-    background thread, returning ``None`` until it is kept (the pages say so and rank provisionally).
+    session); run in the request for a street-sized workspace; for a larger one started as
+    ``python -m geo backtest`` in a separate process (a thread would hold the GIL against every
+    page for the two minutes a million issues take), returning ``None`` until it is kept: the pages
+    say so and rank provisionally.
     """
     folder, key = derived_dir(source.workspace), backtest_key(source.version, categories, horizon_days)
     if (folder / f"{key}.json").is_file():
         kept = _kept_backtest(str(folder), key)
         if kept is not None:
             return kept
-    data = dataset(source)
-    if len(data.issues) <= INLINE_BACKTEST_MAX:
+    if len(dataset(source).issues) <= INLINE_BACKTEST_MAX:
         return _inline_backtest(source, categories, horizon_days)
     jobs = _backtest_jobs()
     if key not in jobs:
-        def run() -> None:  # no st.* calls here: this thread has no script context
-            bt = run_backtest(data.issues, data.grids, categories=categories or None, horizon_days=horizon_days)
-            save_backtest(bt, folder, key)
-
-        jobs[key] = threading.Thread(target=run, name=f"gridwatch-{key}", daemon=True)
-        jobs[key].start()
+        command = [sys.executable, "-m", "geo", "backtest", "--workspace", source.workspace,
+                   "--horizon-days", f"{horizon_days:g}", *[a for c in categories for a in ("--category", c)]]
+        jobs[key] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     cwd=Path(__file__).resolve().parents[1])
     return None
 
 

@@ -384,6 +384,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "cell_rank": {"zh": "方格排序", "en": "Cell rank"},
     "priority_method_pending": {"zh": "预测方法：{method}（预测检验正在后台计算，完成后自动改用检验最好的方法）。",
                                 "en": "Forecast method: {method} (the forecast check is running in the background; the best-checked method is used once it is done)."},
+    "listed_first": {"zh": "表中显示最逾期的 {shown:,} 条（共 {total:,} 条）；下载的文件包含全部。",
+                     "en": "The table shows the {shown:,} most overdue of {total:,}; the downloads hold them all."},
     "forecast_background": {"zh": "预测检验正在后台计算（每个数据版本只算一次，百万条记录约需两分钟）。其他页面可以照常使用，稍后刷新本页查看结果。",
                             "en": "The forecast check is running in the background (once per data version; about two minutes for a million issues). Other pages work meanwhile; reload this page later for the result."},
     "priority_method_unchecked": {"zh": "预测方法：{method}（历史太短或有中断，尚未检验）。",

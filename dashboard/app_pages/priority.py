@@ -75,7 +75,8 @@ rows = event.selection.rows if event is not None else []
 if rows and st.session_state.get("gw_priority_row") != rows[0]:
     st.session_state["gw_priority_row"] = rows[0]
     select_grid(str(ranked[s.GRID_ID].iloc[rows[0]]))
-st.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="grid_priorities.csv", mime="text/csv")
+st.download_button(t("download_csv", lang), data=lambda: to_safe_csv(listing), file_name="grid_priorities.csv",
+                   mime="text/csv")
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
 m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
                     highlight=st.session_state.get("gw_detail_grid"))

@@ -20,5 +20,5 @@ share = t("share", lang)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={share: st.column_config.NumberColumn(share, format="percent")})
 st.caption(t("ranking_caption", lang))
-st.download_button(t("download_csv", lang), data=to_safe_csv(table), file_name="grid_ranking.csv",
+st.download_button(t("download_csv", lang), data=lambda: to_safe_csv(table), file_name="grid_ranking.csv",
                    mime="text/csv")

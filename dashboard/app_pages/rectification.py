@@ -104,6 +104,7 @@ st.caption(t("lights_caption", lang, n=len(cases), red=int(counts.get("red", 0))
              green=int(counts.get("green", 0))))
 # Overdue (red) first, then those past 80 % of their time limit (yellow): 督办 before they turn red.
 overdue = cases[cases["light"].isin(["red", "yellow"])]
+MAX_LISTED = 2_000
 if overdue.empty:
     st.info(t("overdue_none", lang))
 else:
@@ -121,12 +122,16 @@ else:
         t("address", lang): overdue[s.ADDRESS].fillna("").to_numpy(),
         t("description", lang): overdue[s.DESCRIPTION].fillna("").to_numpy(),
     })
-    st.dataframe(listing, hide_index=True, width="stretch", height=360,
+    # The browser gets the most overdue MAX_LISTED rows; the files (built when clicked) hold them all.
+    st.dataframe(listing.head(MAX_LISTED), hide_index=True, width="stretch", height=360,
                  column_config={k: datetime_column(k, lang) for k in (t("reported_at", lang), t("deadline", lang))})
+    if len(listing) > MAX_LISTED:
+        st.caption(t("listed_first", lang, shown=MAX_LISTED, total=len(listing)))
     d1, d2 = st.columns(2)
-    d1.download_button(t("download_csv", lang), data=to_safe_csv(listing), file_name="overdue_list.csv", mime="text/csv")
+    d1.download_button(t("download_csv", lang), data=lambda: to_safe_csv(listing), file_name="overdue_list.csv",
+                       mime="text/csv")
     sheet = "督办清单" if lang == "zh" else "Overdue"
-    d2.download_button(t("download_xlsx", lang), data=to_safe_xlsx({sheet: listing}), file_name="overdue_list.xlsx",
+    d2.download_button(t("download_xlsx", lang), data=lambda: to_safe_xlsx({sheet: listing}), file_name="overdue_list.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(t("bulletin_title", lang))

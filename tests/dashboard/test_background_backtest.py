@@ -18,6 +18,7 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 def test_pages_do_not_wait_for_a_large_backtest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "ws"
     shutil.copytree(ensure_sample_workspace().root, copy)
+    shutil.rmtree(copy / "derived", ignore_errors=True)  # nothing kept yet: a fresh import
     monkeypatch.setenv("GRIDWATCH_WORKSPACE", str(copy))
     monkeypatch.setattr(data, "INLINE_BACKTEST_MAX", 0)  # the sample counts as large here
     at = AppTest.from_file(APP, default_timeout=180)
@@ -30,5 +31,5 @@ def test_pages_do_not_wait_for_a_large_backtest(tmp_path: Path, monkeypatch: pyt
     deadline = time.monotonic() + 240
     while not list((copy / "derived").glob("backtest-*.json")) and time.monotonic() < deadline:
         time.sleep(0.5)
-    at.run()  # the kept result is read: the page shows the check, the priority names the winner
+    at.run()  # the kept result (written by the `python -m geo backtest` process) is read: the page shows the check, the priority names the winner
     assert not at.exception and at.success and "倍" in at.success[0].value
