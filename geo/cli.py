@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -195,6 +196,33 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cube(args: argparse.Namespace) -> int:
+    from geo.cube.daily import daily_counts, empty_cube
+    from geo.cube.dask_cube import dask_daily_cube, workspace_files
+    from geo.store import Workspace
+
+    store = _workspace(args)
+    started = time.perf_counter()
+    if args.engine == "dask":
+        if not isinstance(store, Workspace):
+            raise ValueError("the Dask engine reads an embedded workspace's GeoParquet months; "
+                             "export the PostGIS workspace to one first")
+        run = dask_daily_cube(workspace_files(store.generation_dir(store.generation())), scheduler=args.scheduler,
+                              n_workers=args.workers)
+        cube, extra = run.cube, {"partitions": run.partitions, "workers": run.workers,
+                                 "peak_worker_gb": round(run.peak_worker_gb, 3)}
+    else:
+        issues = store.load_issues()
+        cube, extra = (daily_counts(issues) if issues is not None else empty_cube()), {}
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        cube.to_parquet(args.out, index=False)
+    print(json.dumps({"engine": args.engine, "generation": store.generation(), "rows": len(cube),
+                      "issues_counted": int(cube["count"].sum()), "seconds": round(time.perf_counter() - started, 2),
+                      **extra}, ensure_ascii=False))
+    return 0
+
+
 def _user_file(args: argparse.Namespace) -> Any:
     from geo.admin.access import USERS_ENV, UserFile
 
@@ -323,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
     p.add_argument("--out", type=Path, default=None, help="CSV of the score at every origin")
     p.set_defaults(func=_cmd_backtest)
+
+    p = sub.add_parser("cube", help="counts per grid x category x local day (in memory, or out of core on Dask)")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--engine", choices=["memory", "dask"], default="memory")
+    p.add_argument("--scheduler", default=None, help="a dask.distributed scheduler address (default: a local cluster)")
+    p.add_argument("--workers", type=int, default=2, help="local cluster workers (without --scheduler)")
+    p.add_argument("--out", type=Path, default=None, help="write the cube as Parquet")
+    p.set_defaults(func=_cmd_cube)
 
     p = sub.add_parser("users", help="the local user file: add NAME --role R, remove NAME, list")
     p.add_argument("action", choices=["add", "remove", "list"])

@@ -1,11 +1,13 @@
 """The embedded store: a workspace folder of GeoParquet generations, no server needed.
 
-Layout (format 2)::
+Layout (format 3)::
 
-    FORMAT                 {"format_version": 2}
+    FORMAT                 {"format_version": 3}
     CURRENT                the committed generation number: the atomic pointer readers follow
     generations/000007/    one folder per generation, complete in itself
-        issues.parquet     canonical issues (GeoParquet, WGS84), grid_id joined at import
+        issues/            canonical issues by local month (GeoParquet 1.1, WGS84, bbox covering), grid_id
+                           joined at import, with _manifest.json (geo.store.partitions); format 2 kept
+                           them in one issues.parquet, still read
         grids.parquet      management grids (GeoParquet, WGS84)
         history.parquet    status changes seen across re-imports
         imports.jsonl      one JSON record per import, oldest first
@@ -15,9 +17,10 @@ Layout (format 2)::
     .lock                  the writers' lock (filelock)
 
 A writer takes the lock, stages its changes, writes them into ``generations/NNNNNN.tmp-<uuid>/``
-(files it did not change are hard-linked from the previous generation, so a generation costs only
-what changed), renames the folder into place and then replaces ``CURRENT``. A reader resolves
-``CURRENT`` once and reads that folder, so it sees the old generation or the new one, never a mix.
+(files it did not change, and months of issues whose content is unchanged, are hard-linked from the
+previous generation, so a generation costs only what changed), renames the folder into place and
+then replaces ``CURRENT``. A reader resolves ``CURRENT`` once and reads that folder, so it sees
+the old generation or the new one, never a mix.
 A writer killed at any point leaves ``CURRENT`` on the previous generation; its leftovers (a
 ``.tmp-`` folder, or a renamed folder beyond ``CURRENT``) are removed by the next writer. The last
 ``keep_generations`` generations are kept (undo builds on them).
@@ -41,8 +44,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from geo import schema as s
+from geo.store.partitions import ISSUES_DIR, read_issue_months, read_manifest, write_issue_months
 from geo.store.protocol import (
-    FORMAT_VERSION,
     KEEP_GENERATIONS,
     ReadConveniences,
     StagedWrites,
@@ -56,6 +59,8 @@ from geo.store.protocol import (
 FILES = {"issues": "issues.parquet", "grids": "grids.parquet", "history": "history.parquet",
          "imports": "imports.jsonl", "mapping": "mapping.json"}
 REJECTS = "rejects"
+#: This store's layout version (3: issues by month). Older Gridwatch versions refuse a newer one.
+FORMAT_VERSION = 3
 #: Files of a format-1 workspace (flat, no generations), moved into generation 1 on first open.
 LEGACY = (*FILES.values(), REJECTS)
 
@@ -201,7 +206,9 @@ class Workspace(ReadConveniences):
             if generation and log.exists() else 0
         return {"backend": "embedded", "workspace": str(self.root), "generation": generation,
                 "format_version": FORMAT_VERSION if generation else self.format_version(),
-                "issues": rows(FILES["issues"]), "grids": rows(FILES["grids"]),
+                "issues": sum(m["rows"] for m in read_manifest(folder).values()) if generation and
+                (folder / ISSUES_DIR).is_dir() else rows(FILES["issues"]),
+                "grids": rows(FILES["grids"]),
                 "history_rows": rows(FILES["history"]), "imports_logged": logged}
 
     # --- writing -------------------------------------------------------------------------
@@ -255,7 +262,9 @@ class Workspace(ReadConveniences):
         tmp.mkdir()
         previous = self.generation_dir(tx.base) if tx.base else None
         for part, name in FILES.items():
-            if part in tx.staged:
+            if part == "issues":
+                self._commit_issues(tx, tmp, previous)
+            elif part in tx.staged:
                 if tx.staged[part] is not None:  # None: the part is absent (an undo back before it existed)
                     _write_part(tmp / name, part, tx.staged[part])
             elif previous is not None and (previous / name).exists():
@@ -272,6 +281,18 @@ class Workspace(ReadConveniences):
         _fsync_dir(self.generations_dir)
         self._write_pointer(new)
         self._prune_locked(new)
+
+    def _commit_issues(self, tx: _Transaction, tmp: Path, previous: Path | None) -> None:
+        """Issues by month: staged ones written (unchanged months linked), else the previous ones linked."""
+        if "issues" in tx.staged:
+            if tx.staged["issues"] is not None:
+                write_issue_months(tx.staged["issues"], tmp, previous, _write_bytes, _link_or_copy)
+        elif previous is not None and (previous / ISSUES_DIR).is_dir():
+            (tmp / ISSUES_DIR).mkdir()
+            for f in (previous / ISSUES_DIR).iterdir():
+                _link_or_copy(f, tmp / ISSUES_DIR / f.name)
+        elif previous is not None and (previous / FILES["issues"]).exists():
+            _link_or_copy(previous / FILES["issues"], tmp / FILES["issues"])  # a format-2 generation
 
     def _write_pointer(self, generation: int) -> None:
         tmp = self.root / f"CURRENT.tmp-{uuid.uuid4().hex}"
@@ -339,14 +360,23 @@ def _migrate_1_to_2(ws: Workspace) -> None:
         stray.unlink()
 
 
+def _migrate_2_to_3(ws: Workspace) -> None:
+    """Format 2 -> 3: nothing to move. Old generations keep their ``issues.parquet`` (still read); the
+    next commit writes issues by month. The new number keeps older Gridwatch versions out."""
+    _write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 3}).encode() + b"\n")
+
+
 #: ``version -> function`` turning that version into the next; applied in order under the lock.
-MIGRATIONS = {1: _migrate_1_to_2}
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _read_part(folder: Path, part: str) -> Any:
     path = folder / FILES[part]
     if part == "issues":
-        return s.conform_issues(gpd.read_parquet(path)) if path.exists() else None
+        if (folder / ISSUES_DIR).is_dir():
+            months = read_issue_months(folder)
+            return s.conform_issues(months) if months is not None else None
+        return s.conform_issues(gpd.read_parquet(path)) if path.exists() else None  # format 2
     if part == "grids":
         return gpd.read_parquet(path) if path.exists() else None
     if part == "history":

@@ -134,11 +134,13 @@ def _month_edges(start: pd.Timestamp, days: int) -> list[tuple[pd.Timestamp, pd.
 
 
 def iter_district_ledger(grids: gpd.GeoDataFrame, n_issues: int, *, seed: int = DISTRICT_SEED, days: int = 364,
-                         export_at: pd.Timestamp | None = None) -> Iterator[pd.DataFrame]:
+                         export_at: pd.Timestamp | None = None, start: pd.Timestamp = START,
+                         id_prefix: str = "D") -> Iterator[pd.DataFrame]:
     """The district's ledger month by month (raw strings as a clerk's export shows them).
 
-    ``n_issues`` over ``days`` days from :data:`START`; each month is one frame, so memory follows
-    the month, not the year. ``export_at`` (default: the end) decides which cases are still open.
+    ``n_issues`` over ``days`` days from ``start``; each month is one frame, so memory follows
+    the month, not the year. ``export_at`` (default: the end) decides which cases are still open;
+    ``id_prefix`` keeps the ids of a later ledger (a new week) apart from the history's.
     """
     rng = np.random.default_rng(seed)
     categories = read_categories()
@@ -154,22 +156,22 @@ def iter_district_ledger(grids: gpd.GeoDataFrame, n_issues: int, *, seed: int = 
     hot_cat = rng.choice(len(mix_names), size=len(busy), p=mix_p)
     limit = np.array([categories.limit_days(c) for c in mix_names], dtype=float)
     on_site_p = np.array([v.ON_SITE_P[c] for c in mix_names])
-    end = START + pd.Timedelta(days=days)
+    end = start + pd.Timedelta(days=days)
     export_at = export_at or end
     to_wgs = Transformer.from_crs(DISTRICT_EPSG, 4326, always_xy=True)
     office = corners[n_grids // 2, :4].mean(axis=0)
-    months = _month_edges(START, days)
-    shares = np.array([(m1 - m0) / (end - START) for m0, m1 in months])
+    months = _month_edges(start, days)
+    shares = np.array([(m1 - m0) / (end - start) for m0, m1 in months])
     counts = rng.multinomial(n_issues, shares / shares.sum())  # the total is exact
     for k, ((m0, m1), n) in enumerate(zip(months, counts, strict=True)):
         yield _month(rng, grids, corners, rate, busy, hot_uv, hot_cat, mix_names, mix_p, limit, on_site_p,
-                     m0, m1, int(n), export_at, to_wgs, office, k)
+                     m0, m1, int(n), export_at, to_wgs, office, f"{id_prefix}{k:02d}")
 
 
 def _month(rng: np.random.Generator, grids: gpd.GeoDataFrame, corners: np.ndarray, rate: np.ndarray,
            busy: np.ndarray, hot_uv: np.ndarray, hot_cat: np.ndarray, mix_names: np.ndarray, mix_p: np.ndarray,
            limit: np.ndarray, on_site_p: np.ndarray, m0: pd.Timestamp, m1: pd.Timestamp, n: int,
-           export_at: pd.Timestamp, to_wgs: Transformer, office: np.ndarray, month_no: int) -> pd.DataFrame:
+           export_at: pd.Timestamp, to_wgs: Transformer, office: np.ndarray, id_stem: str) -> pd.DataFrame:
     n_double = int(n * DOUBLE_SHARE)
     n_pile = min(n - n_double, max(1, n // 5000))
     n_base = n - n_double - n_pile
@@ -215,7 +217,7 @@ def _month(rng: np.random.Generator, grids: gpd.GeoDataFrame, corners: np.ndarra
     source = rng.choice(np.array([v.SOURCE_RAW[k] for k in v.SOURCE_P]), size=n, p=np.array(list(v.SOURCE_P.values())))
     local = reported.tz_localize(None)
     deadline = local + pd.to_timedelta(limit[cat], unit="D")
-    ids = np.char.add(f"D{month_no:02d}", np.char.zfill(np.arange(n).astype(str), 7))
+    ids = np.char.add(id_stem, np.char.zfill(np.arange(n).astype(str), 7))
     closed_txt = _stamp(closed_at.tz_localize(None))
     return pd.DataFrame({
         "问题编号": ids,
@@ -262,7 +264,7 @@ def generate_district(n_issues: int = 1_000_000, *, seed: int = DISTRICT_SEED, n
 
 
 def write_district(out_dir: str | Path, n_issues: int = 1_000_000, *, seed: int = DISTRICT_SEED, n_streets: int = 12,
-                   days: int = 364) -> dict[str, Path]:
+                   days: int = 364, start: pd.Timestamp = START, id_prefix: str = "D") -> dict[str, Path]:
     """Write ``grids.geojson`` and ``ledger.csv`` (UTF-8 with BOM), month by month: memory follows a month."""
     from geo.synthetic.files import grids_geojson
 
@@ -275,6 +277,7 @@ def write_district(out_dir: str | Path, n_issues: int = 1_000_000, *, seed: int 
     grids.attrs.pop("corners", None)
     paths["grids"].write_text(grids_geojson(grids.drop(columns="land_use")), encoding="utf-8")
     with paths["ledger"].open("w", encoding="utf-8-sig", newline="") as fh:
-        for k, month in enumerate(iter_district_ledger(grids_m, n_issues, seed=seed + 1, days=days)):
+        months = iter_district_ledger(grids_m, n_issues, seed=seed + 1, days=days, start=start, id_prefix=id_prefix)
+        for k, month in enumerate(months):
             month.drop(columns="_category").to_csv(fh, index=False, header=k == 0, lineterminator="\n")
     return paths

@@ -31,5 +31,5 @@ def test_pages_do_not_wait_for_a_large_backtest(tmp_path: Path, monkeypatch: pyt
     deadline = time.monotonic() + 240
     while not list((copy / "derived").glob("backtest-*.json")) and time.monotonic() < deadline:
         time.sleep(0.5)
-    at.run()  # the kept result (written by the `python -m geo backtest` process) is read: the page shows the check, the priority names the winner
+    at.run()  # the kept result, written by the `python -m geo backtest` process: the page shows the check
     assert not at.exception and at.success and "倍" in at.success[0].value

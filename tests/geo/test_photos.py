@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -127,6 +128,8 @@ def test_a_workspace_from_before_photo_columns_still_opens(tmp_path: Path) -> No
     path.write_text("问题编号,问题类型,上报时间,经度,纬度\nA,垃圾,2026-03-02 09:00,0.5,0.5\n", encoding="utf-8")
     import_ledger(ws, path, now=NOW)
     stored = ws.load_issues().drop(columns=list(s.LATER_ISSUE_COLUMNS))
-    stored.to_parquet(ws.generation_dir(ws.generation()) / "issues.parquet")  # as an older Gridwatch wrote it
+    folder = ws.generation_dir(ws.generation())
+    shutil.rmtree(folder / "issues")  # as an older Gridwatch wrote it: one file (format 2), no photo columns
+    stored.to_parquet(folder / "issues.parquet")
     issues = Workspace(ws.root).load_issues()
     assert issues[s.PHOTO_BEFORE].isna().all() and issues[s.PHOTO_AFTER].dtype == "string"

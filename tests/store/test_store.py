@@ -60,8 +60,11 @@ def test_imports_round_trip_the_same_on_both_backends(make_store: Callable[[], I
     assert [r["kind"] for r in state.imports] == ["grids", "ledger", "ledger"]
     assert [r["generation"] for r in state.imports] == [1, 2, 3]
     assert all(len(r["sha256"]) == 64 for r in state.imports)
-    assert store.status() | {"workspace": None, "backend": None} == {
-        "backend": None, "workspace": None, "generation": 3, "format_version": 2, "issues": 3, "grids": 4,
+    status = store.status()
+    # Each backend has its own layout version (embedded 3: issues by month; PostGIS 2).
+    assert status["format_version"] == (3 if status["backend"] == "embedded" else 2)
+    assert status | {"workspace": None, "backend": None, "format_version": None} == {
+        "backend": None, "workspace": None, "generation": 3, "format_version": None, "issues": 3, "grids": 4,
         "history_rows": 3, "imports_logged": 3}  # status, status_raw, closed_at of A
 
 
@@ -145,7 +148,7 @@ def test_status_command_prints_one_json_object(tmp_path: Path, capsys: pytest.Ca
     ws = with_grids(Workspace(tmp_path / "ws"), tmp_path)
     assert main(["status", "--workspace", str(ws.root)]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc == {"backend": "embedded", "workspace": str(ws.root), "generation": 1, "format_version": 2,
+    assert doc == {"backend": "embedded", "workspace": str(ws.root), "generation": 1, "format_version": 3,
                    "issues": 0, "grids": 4, "history_rows": 0, "imports_logged": 1}
 
 
@@ -167,7 +170,7 @@ def test_a_format_1_workspace_is_migrated_on_first_open(tmp_path: Path) -> None:
     migrated = Workspace(old)
     assert migrated.format_version() == 1
     got = migrated.read()
-    assert migrated.format_version() == 2 and got.generation == 1
+    assert migrated.format_version() == 3 and got.generation == 1  # 1 -> 2 -> 3
     pd.testing.assert_frame_equal(got.issues, state.issues)
     assert got.imports[-1]["rejects_ref"] == "x_rejects.csv" and migrated.rejects("x_rejects.csv").startswith(b"source")
     assert sorted(p.name for p in old.iterdir()) == [".lock", "CURRENT", "FORMAT", "generations"]
@@ -239,3 +242,21 @@ def test_category_choices_remap_stored_issues_and_later_imports(make_store: Call
     assert store.load_issues().set_index(s.ISSUE_ID).at["D", s.CATEGORY] == "street_vending"
     with pytest.raises(ValueError, match="unknown category codes"):
         remap_categories(store, {"x": "nonsense"})
+
+
+def test_issues_are_kept_by_month_and_an_unchanged_month_is_linked(tmp_path: Path) -> None:
+    """A new week's ledger rewrites its own month; the history's months are hard links to the last generation."""
+    ws = with_grids(Workspace(tmp_path / "ws"), tmp_path)
+    import_ledger(ws, write(tmp_path, "w1.csv", "A,垃圾,2026-02-27 09:00,0.5,0.5,待处置,\n"
+                                                "B,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    g2 = ws.generation_dir(ws.generation()) / "issues"
+    assert sorted(p.name for p in g2.iterdir()) == ["2026-02.parquet", "2026-03.parquet", "_manifest.json"]
+    import_ledger(ws, write(tmp_path, "w2.csv", "C,垃圾,2026-03-09 09:00,1.5,0.5,待处置,\n"))
+    g3 = ws.generation_dir(ws.generation()) / "issues"
+    assert (g3 / "2026-02.parquet").stat().st_ino == (g2 / "2026-02.parquet").stat().st_ino  # linked
+    assert (g3 / "2026-03.parquet").stat().st_ino != (g2 / "2026-03.parquet").stat().st_ino  # rewritten
+    assert ws.load_issues()[s.ISSUE_ID].tolist() == ["A", "B", "C"]
+    assert ws.status()["issues"] == 3
+    import pyarrow.parquet as pq
+    meta = json.loads(pq.read_schema(g3 / "2026-03.parquet").metadata[b"geo"])
+    assert meta["version"].startswith("1.1") and "covering" in meta["columns"]["geometry"]  # GeoParquet 1.1 bbox

@@ -1,0 +1,121 @@
+"""Issues stored by month: GeoParquet 1.1 files with bbox covering, unchanged months shared between generations.
+
+A generation's issues are the folder ``issues/`` with one file per local month of the report
+(``2026-03.parquet``) and ``_manifest.json`` naming each month's file, row count and content digest.
+Three things follow:
+
+- a new week's ledger rewrites the months it touched; every other month is hard-linked from the
+  previous generation (its digest is unchanged), so publishing costs the new rows, not the history;
+- engines that do not fit a city's history in memory (``geo.cube.dask_cube``) read the months as
+  partitions, and the ``bbox`` covering column (GeoParquet 1.1) lets a reader skip row groups by
+  area;
+- a month is the unit a reader can ask for (``months=``) without reading the rest.
+
+Row order: months in order, and inside a month the order the writer gave (stable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+
+ISSUES_DIR = "issues"
+MANIFEST = "_manifest.json"  # pyarrow's dataset reader skips names starting with "_"
+NO_MONTH = "none"
+
+
+def month_keys(issues: pd.DataFrame) -> np.ndarray:
+    """``YYYY-MM`` of each report in the ledger's own zone (``none`` for a missing time)."""
+    local = issues[s.REPORTED_AT].dt.tz_localize(None).to_numpy().astype("datetime64[M]")
+    text = np.datetime_as_string(local, unit="M").astype(object)  # strftime is 20x slower at a million rows
+    text[np.isnat(local)] = NO_MONTH
+    return text
+
+
+def _digest(frame: gpd.GeoDataFrame) -> str:
+    """Content digest of a month: every attribute cell and the point coordinates."""
+    attrs = pd.util.hash_pandas_object(pd.DataFrame(frame.drop(columns=s.GEOMETRY)), index=False).to_numpy()
+    geoms = frame.geometry.to_numpy()
+    xy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)]) if len(frame) else np.empty((0, 2))
+    h = hashlib.sha256(attrs.tobytes())
+    h.update(np.ascontiguousarray(xy, dtype=np.float64).tobytes())
+    h.update(",".join(frame.columns).encode())
+    return h.hexdigest()[:32]
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / ISSUES_DIR / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Path | None,
+                       write_bytes: Any, link: Any) -> dict[str, int]:
+    """Write ``issues`` into ``generation/issues/`` by month; returns ``{"written": n, "linked": m}``.
+
+    ``write_bytes(path, data)`` and ``link(src, dst)`` are the store's durable file primitives.
+    """
+    out = generation / ISSUES_DIR
+    out.mkdir()
+    before = read_manifest(previous) if previous is not None else {}
+    months = month_keys(issues)
+    order = np.argsort(months, kind="stable")
+    sorted_months = months[order]
+    # Month boundaries; an empty table is kept as one empty part (its columns and types survive).
+    bounds = (np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1], True]) if len(issues)
+              else np.array([0, 0]))
+    manifest: dict[str, Any] = {}
+    counts = {"written": 0, "linked": 0}
+    for a, b in itertools.pairwise(bounds):
+        month = str(sorted_months[a]) if len(issues) else NO_MONTH
+        part = issues.iloc[order[a:b]]
+        digest = _digest(part)
+        name = f"{month}.parquet"
+        old = before.get(month)
+        if old and old["digest"] == digest and previous is not None and (previous / ISSUES_DIR / old["file"]).exists():
+            link(previous / ISSUES_DIR / old["file"], out / name)
+            counts["linked"] += 1
+        else:
+            tmp = out / f".{name}.tmp"
+            part.to_parquet(tmp, index=False, write_covering_bbox=True)
+            with open(tmp, "rb") as fh:
+                write_bytes(out / name, fh.read())
+            os.unlink(tmp)
+            counts["written"] += 1
+        manifest[month] = {"file": name, "rows": int(b - a), "digest": digest}
+    write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+    return counts
+
+
+def read_issue_months(generation: Path, months: Sequence[str] | None = None) -> gpd.GeoDataFrame | None:
+    """The issues of a generation (all months, or the ``months`` named), months in order."""
+    manifest = read_manifest(generation)
+    if not manifest and not (generation / ISSUES_DIR).is_dir():
+        return None
+    chosen = sorted(manifest) if months is None else [m for m in sorted(manifest) if m in set(months)]
+    files = [generation / ISSUES_DIR / manifest[m]["file"] for m in chosen]
+    if not files:
+        return None
+    parts = [gpd.read_parquet(f) for f in files]
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry=s.GEOMETRY, crs=parts[0].crs)
+    if "bbox" in frame.columns:  # the covering column serves readers that filter; the table has no such field
+        frame = frame.drop(columns="bbox")
+    return frame.reset_index(drop=True)
+
+
+def month_files(generation: Path) -> list[Path]:
+    """The month files of a generation, in month order (what a partitioned reader takes)."""
+    manifest = read_manifest(generation)
+    return [generation / ISSUES_DIR / manifest[m]["file"] for m in sorted(manifest)]
