@@ -44,6 +44,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from geo import schema as s
+from geo.store.files import FILES, LEGACY, REJECTS, _fsync_dir, _link_or_copy, _write_bytes, safe_ref
+from geo.store.migrations import MIGRATIONS
 from geo.store.partitions import ISSUES_DIR, read_issue_months, read_manifest, write_issue_months
 from geo.store.protocol import (
     KEEP_GENERATIONS,
@@ -56,43 +58,8 @@ from geo.store.protocol import (
     empty_history,
 )
 
-FILES = {"issues": "issues.parquet", "grids": "grids.parquet", "history": "history.parquet",
-         "imports": "imports.jsonl", "mapping": "mapping.json"}
-REJECTS = "rejects"
 #: This store's layout version (3: issues by month). Older Gridwatch versions refuse a newer one.
 FORMAT_VERSION = 3
-#: Files of a format-1 workspace (flat, no generations), moved into generation 1 on first open.
-LEGACY = (*FILES.values(), REJECTS)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:  # a file system without hard links
-        shutil.copy2(src, dst)
-
-
-def safe_ref(ref: str) -> str:
-    """A rejects reference as a bare file name (never a path that could leave the folder)."""
-    name = Path(str(ref).replace("\\", "/")).name
-    if not name or name in {".", ".."} or name != str(ref).replace("\\", "/").split("/")[-1]:
-        raise ValueError(f"not a rejects file name: {ref!r}")
-    return name
 
 
 class Workspace(ReadConveniences):
@@ -324,50 +291,6 @@ class Workspace(ReadConveniences):
             version += 1
         if version == 0:
             _write_bytes(self.root / "FORMAT", json.dumps({"format_version": FORMAT_VERSION}).encode() + b"\n")
-
-
-def _migrate_1_to_2(ws: Workspace) -> None:
-    """Format 1 (flat files, rewritten in place) -> format 2: the flat files become generation 1."""
-    target = ws.generation_dir(1)
-    shutil.rmtree(target, ignore_errors=True)  # a migration killed half-way starts again
-    target.mkdir(parents=True)
-    for name in LEGACY:
-        src = ws.root / name
-        if src.is_dir():
-            shutil.copytree(src, target / name)
-        elif src.exists():
-            shutil.copy2(src, target / name)
-    (target / REJECTS).mkdir(exist_ok=True)
-    log = target / FILES["imports"]
-    if log.exists():  # format 1 logged an absolute rejects path; format 2 a name in the generation
-        records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for rec in records:
-            if rec.get("rejects_file"):
-                rec["rejects_ref"] = Path(rec["rejects_file"]).name
-            rec.setdefault("kind", "ledger")
-            rec.setdefault("generation", 1)
-        log.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records), encoding="utf-8")
-    _fsync_dir(target)
-    _write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 2}).encode() + b"\n")
-    ws._write_pointer(1)
-    for name in LEGACY:
-        src = ws.root / name
-        if src.is_dir():
-            shutil.rmtree(src)
-        else:
-            src.unlink(missing_ok=True)
-    for stray in ws.root.glob("*.parquet.tmp"):
-        stray.unlink()
-
-
-def _migrate_2_to_3(ws: Workspace) -> None:
-    """Format 2 -> 3: nothing to move. Old generations keep their ``issues.parquet`` (still read); the
-    next commit writes issues by month. The new number keeps older Gridwatch versions out."""
-    _write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 3}).encode() + b"\n")
-
-
-#: ``version -> function`` turning that version into the next; applied in order under the lock.
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _read_part(folder: Path, part: str) -> Any:
