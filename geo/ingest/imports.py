@@ -33,7 +33,7 @@ from geo.ingest.ledger import read_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.merge import merge_ledger
 from geo.ingest.photos import cells_without_links
-from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_likely_duplicates, flag_suspect_points
+from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_suspect_points, refresh_likely_duplicates
 from geo.ingest.tables import LedgerError
 from geo.report.export import safe_frame
 from geo.store import IssueStore, uploads_folder
@@ -238,7 +238,7 @@ def import_ledger(
         stored = tx.load_mapping() or {}
         points = {tuple(p) for p in [*stored.get("default_points", []), *mapping.default_points]}
         merged[SUSPECT_POINT] = flag_suspect_points(merged, default_points=sorted(points)).to_numpy()
-        merged[LIKELY_DUPLICATE_OF] = flag_likely_duplicates(merged).to_numpy()
+        merged[LIKELY_DUPLICATE_OF] = refresh_likely_duplicates(merged, touched).to_numpy()
         tx.put_issues(merged)  # validates: a bad value fails here, before anything is published
         tx.add_history(history)
         tx.put_mapping(json.loads(mapping.to_json()) | {"default_points": [list(p) for p in sorted(points)]})

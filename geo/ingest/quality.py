@@ -167,3 +167,30 @@ def flag_likely_duplicates(
     partner = window_partners(x, y, group, t, t, np.ones(rows.size, dtype=bool), radius=radius_m,
                               window_ns=int(window_minutes * 60 * 1e9), pick="earliest")
     return partner_ids(issues, rows, partner)
+
+
+def refresh_likely_duplicates(issues: gpd.GeoDataFrame, touched: np.ndarray, *, radius_m: float = 10.0,
+                              window_minutes: float = 10.0) -> pd.Series:
+    """:func:`flag_likely_duplicates` recomputed only where the rows ``touched`` by an import can change it.
+
+    A report's partner lies at most one window before it, so new reports can change the flags of
+    reports from the earliest new one to one window after the latest; those are searched again
+    (with the candidates one window earlier), every other row keeps its stored flag. A new week's
+    ledger on a district's years costs its week, not the history; the result equals a full run.
+    """
+    if LIKELY_DUPLICATE_OF not in issues.columns or touched.all():
+        return flag_likely_duplicates(issues, radius_m=radius_m, window_minutes=window_minutes)
+    stored = issues[LIKELY_DUPLICATE_OF].astype("string")
+    if not touched.any():
+        return stored
+    t = epoch_ns(issues[s.REPORTED_AT])
+    window = int(window_minutes * 60 * 1e9)
+    first, last = int(t[touched].min()), int(t[touched].max())
+    redo = (t >= first) & (t <= last + window)
+    near = (t >= first - window) & (t <= last + window)
+    rows = np.flatnonzero(near)
+    fresh = flag_likely_duplicates(issues.iloc[rows], radius_m=radius_m, window_minutes=window_minutes)
+    out = stored.copy()
+    keep = redo[rows]
+    out.iloc[rows[keep]] = fresh.to_numpy()[keep]
+    return out
