@@ -41,6 +41,8 @@ from geo.store import IssueStore, open_store
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
+#: ... nor more hotspot cells than this: at about 360 bytes a cell, a map of at most 1.8 MB.
+MAX_MAP_CELLS = 5_000
 #: ... nor a density image larger than this many pixels on its longer side.
 MAX_DENSITY_PX = 480
 
@@ -134,7 +136,7 @@ def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: floa
              outliers: bool = False, outlier_fdr: bool = False, step_days: int = 7) -> HotspotResult:
     """Gi*, emerging classes (with each unit's history per step) and optionally local Moran."""
     return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, outliers=outliers,
-                        outlier_fdr=outlier_fdr, emerging=True, period_days=step_days)
+                        outlier_fdr=outlier_fdr, emerging=True, period_days=step_days, max_cells=MAX_MAP_CELLS)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

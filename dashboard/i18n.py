@@ -430,6 +430,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "choice_cell_size_rule": {"zh": "单元大小的确定", "en": "How the cell size was chosen"},
     "value_mean_count_5": {"zh": "自动：平均每单元约 5 件，取整到常用尺寸", "en": "automatic: about 5 issues per cell, "
                                                                             "rounded to a usual size"},
+    "value_capped": {"zh": "所选尺寸的单元过多，地图放大到下一个常用尺寸（地图数据不超过 2 MB）",
+                     "en": "too many cells at the chosen size: the next usual size up (the map stays under 2 MB)"},
     "value_hex_cells": {"zh": "六边形", "en": "hexagon cells"},
     "value_hex_contiguity": {"zh": "共边的六个六边形", "en": "the six hexagons sharing an edge"},
     "choice_outlier_method": {"zh": "异常检测方法", "en": "Outlier method"},

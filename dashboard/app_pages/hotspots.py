@@ -132,7 +132,9 @@ map_key = f"hot-{view}-{kind}-{size}-{category}-{step}-{outlier_fdr}"
 # Only a click on a unit comes back (never pan or zoom), and it selects that unit's history below.
 returned = st_folium(m, key=map_key, height=600, use_container_width=True, returned_objects=["last_active_drawing"])
 if "cell_size_m" in result.choices:
-    rule = t("value_mean_count_5" if result.choices.get("cell_size_rule") else "bandwidth_rule_user", lang)
+    chosen_by = result.choices.get("cell_size_rule")
+    rule = t({"mean_count_5": "value_mean_count_5", "capped": "value_capped"}.get(str(chosen_by), "bandwidth_rule_user"),
+             lang)
     st.caption(t("cell_size_used", lang, size=f"{result.choices['cell_size_m']:g}", rule=rule))
 
 clicked = maps.clicked_unit(returned, len(units))

@@ -35,14 +35,15 @@ MAX_CELLS: Final = 40_000
 MAX_SLOTS: Final = 1_000_000
 
 
-def auto_cell_size(area_m2: float, n_points: int) -> float:
+def auto_cell_size(area_m2: float, n_points: int, *, max_cells: int = MAX_CELLS) -> float:
     """The cell size chosen from the data: about ``TARGET_MEAN_COUNT`` points per cell, snapped to the ladder.
 
     ArcGIS's optimized hot spot tool derives its fishnet from nearest-neighbour distances; on ledgers that
     is misleading, because many reports share a door number (NN distance 0) and the rest are metres apart,
     which gives cells of a few metres holding 0 or 1 issue. Gi* on counts needs cells that hold several
     issues, so the rule is ``sqrt(area * 5 / n)`` (a mean of five per cell), rounded to the nearest ladder
-    size, then bounded so the area holds between 30 and 40,000 cells.
+    size, then bounded so the area holds between 30 and ``max_cells`` cells (40,000 by default; a map
+    that must stay under a payload budget passes its own cap).
 
     Parameters
     ----------
@@ -56,7 +57,7 @@ def auto_cell_size(area_m2: float, n_points: int) -> float:
     raw = math.sqrt(area_m2 * TARGET_MEAN_COUNT / max(n_points, 1))
     # Bounds on the number of cells -> bounds on the size (cells ~ area / size^2).
     largest = math.sqrt(area_m2 / MIN_CELLS)
-    smallest = math.sqrt(area_m2 / MAX_CELLS)
+    smallest = math.sqrt(area_m2 / max_cells)
     raw = min(max(raw, smallest), largest)
     ladder = np.array(SIZE_LADDER_M)
     fitting = ladder[(ladder >= smallest) & (ladder <= largest)]

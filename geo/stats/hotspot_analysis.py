@@ -22,7 +22,7 @@ from geo.cube.aggregate import period_starts
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.ingest.quality import SUSPECT_POINT
-from geo.stats.cells import LATTICES, auto_cell_size
+from geo.stats.cells import LATTICES, MAX_CELLS, SIZE_LADDER_M, auto_cell_size
 from geo.stats.emerging import EmergingResult, emerging_hotspots
 from geo.stats.gi_star import CLASS_NAMES, GiResult, gi_star
 from geo.stats.outliers import LocalMoranResult, local_moran
@@ -104,6 +104,7 @@ def run_hotspots(
     outlier_fdr: bool = False,
     emerging: bool = False,
     period_days: int = 7,
+    max_cells: int = MAX_CELLS,
 ) -> HotspotResult:
     """Gi* (and optionally local Moran and emerging classes) for the filtered issues.
 
@@ -123,6 +124,10 @@ def run_hotspots(
         leaves almost nothing significant.
     emerging
         Also classify each unit over ``period_days`` steps aligned to the end of the data.
+    max_cells
+        At most this many cells: the automatic size respects it, and a chosen size that would exceed
+        it is raised to the next round size (``cell_size_rule = "capped"``). The dashboard passes its
+        map payload budget.
 
     Raises
     ------
@@ -141,9 +146,16 @@ def run_hotspots(
     elif cells in CELL_KINDS:
         if cell_size_m is None:
             metric = grids.geometry.to_crs(metric_crs_for(grids.geometry))
-            cell_size_m = auto_cell_size(float(shapely.union_all(metric.to_numpy()).area), len(issues))
+            cell_size_m = auto_cell_size(float(shapely.union_all(metric.to_numpy()).area), len(issues),
+                                         max_cells=max_cells)
             size_rule = "mean_count_5"
         lattice = LATTICES[cells].covering(grids.geometry, size_m=cell_size_m)
+        # More cells than the cap (a chosen size too fine for a district, or the edges' partial cells):
+        # the next round size up, said in the choices, so a map's payload stays bounded at any N.
+        larger = [x for x in SIZE_LADDER_M if x > cell_size_m]
+        while len(lattice.ids) > max_cells and larger:
+            cell_size_m, size_rule = larger.pop(0), "capped"
+            lattice = LATTICES[cells].covering(grids.geometry, size_m=cell_size_m)
         units = lattice.cells(s.STORAGE_CRS)
         neighbours = lattice.neighbours()
         position = lattice.assign(issues.geometry)

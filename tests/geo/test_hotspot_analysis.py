@@ -97,3 +97,13 @@ def test_history_of_a_unit(sample: Dataset, truth: dict) -> None:
     assert history["z"].iloc[-8:].mean() > history["z"].iloc[:8].mean()  # the exit opened mid-year
     with pytest.raises(ValueError, match="emerging=True"):
         run_hotspots(sample, cells="grid").history(metro["grid_id"])
+
+
+def test_a_cell_cap_bounds_the_map_whatever_the_size_asked(sample: Dataset) -> None:
+    auto = run_hotspots(sample, IssueFilter(), cells="square", max_cells=300)
+    # The automatic size aims under the cap by area; the edge cells may push it one size up.
+    assert len(auto.units) <= 300 and auto.choices["cell_size_rule"] in ("mean_count_5", "capped")
+    fine = run_hotspots(sample, IssueFilter(), cells="square", cell_size_m=25.0, max_cells=300)
+    assert len(fine.units) <= 300 and fine.choices["cell_size_rule"] == "capped" and fine.choices["cell_size_m"] > 25
+    free = run_hotspots(sample, IssueFilter(), cells="square", cell_size_m=100.0)  # the default cap: as asked
+    assert free.choices["cell_size_m"] == 100.0 and "cell_size_rule" not in free.choices
