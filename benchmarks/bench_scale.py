@@ -49,13 +49,20 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(sys.argv[1], default_timeout=1800)
 def timed(fn):
     t = time.perf_counter(); fn(); return time.perf_counter() - t
+def payload(node):
+    # What the browser receives for the page: the serialised size of every element (maps included).
+    own = node.proto.ByteSize() if type(node).__name__ not in ("Block", "SpecialBlock", "ElementTree") and \
+        hasattr(getattr(node, "proto", None), "ByteSize") else 0
+    kids = getattr(node, "children", None) or {}
+    return own + sum(payload(c) for c in (kids.values() if isinstance(kids, dict) else kids))
 out = {"first_open": timed(at.run)}
 comms = at.sidebar.multiselect(key="gw_communities").options
 for page in sys.argv[2:]:
     opened = timed(lambda: at.switch_page(f"app_pages/{page}.py").run())
+    size = payload(at._tree) / 1e6
     change = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value([comms[1]]).run())
     back = timed(lambda: at.sidebar.multiselect(key="gw_communities").set_value([]).run())
-    out[page] = [opened, max(change, back), [str(e.value)[:120] for e in at.exception]]
+    out[page] = [opened, max(change, back), [str(e.value)[:120] for e in at.exception], size]
 out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 print(json.dumps(out))
 """
@@ -141,11 +148,11 @@ def main() -> None:
           f"naive pair search {exponent([r['n'] for r in naive], [r['naive_pairs_s'] for r in naive]):.2f}")
     paged = [r for r in rows if "pages" in r]
     if paged:
-        print("\n| page | " + " | ".join(f"{r['n']:,}: open / change (s)" for r in paged) + " |")
+        print("\n| page | " + " | ".join(f"{r['n']:,}: open / change (s), payload (MB)" for r in paged) + " |")
         print("| --- |" + " --- |" * len(paged))
         print("| first open (cold process) | " + " | ".join(f"{r['pages']['first_open']:.1f}" for r in paged) + " |")
         for page in PAGES:
-            cells = [f"{r['pages'][page][0]:.1f} / {r['pages'][page][1]:.1f}" for r in paged]
+            cells = [f"{r['pages'][page][0]:.2f} / {r['pages'][page][1]:.2f}, {r['pages'][page][3]:.2f}" for r in paged]
             print(f"| {page} | " + " | ".join(cells) + " |")
         print("| process peak (GB) | " + " | ".join(f"{r['pages']['peak_gb']:.2f}" for r in paged) + " |")
 

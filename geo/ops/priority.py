@@ -54,6 +54,8 @@ DEFAULT_WEIGHTS: Final[dict[Mode, dict[str, float]]] = {
 }
 HORIZON_DAYS: Final = 28.0
 RECENT_WEEKS: Final = 8
+#: The recurrence rule's window (a report within this many days after a close-out repeats it).
+RECURRENCE_DAYS: Final = 90.0
 #: The share of the street's area the forecast flags (the backtest's decisive share).
 FLAGGED_SHARE: Final = 0.05
 #: A category needs this many issues before its hotspot classes count (the bulletin's rule).
@@ -113,9 +115,15 @@ def measure_with_cells(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPoli
     grid = lights[s.GRID_ID].astype(str)
     out["overdue"] = grid[lights["light"] == "red"].value_counts().reindex(out.index, fill_value=0).astype(int)
     out["open"] = grid.value_counts().reindex(out.index, fill_value=0).astype(int)
-    recent = live_issues[live_issues[s.REPORTED_AT] >= as_of - pd.Timedelta(weeks=RECENT_WEEKS)]
+    since = as_of - pd.Timedelta(weeks=RECENT_WEEKS)
+    recent = live_issues[live_issues[s.REPORTED_AT] >= since]
     # A place is the first report of a chain of repeats: several repeats there count as one place.
-    chain = flag_recurrences(live_issues).reindex(recent.index)
+    # A recent report's earlier case was closed at most RECURRENCE_DAYS before it: the search needs the
+    # recent reports and the cases closed since then, not a city's years (exact, and 10x less work).
+    start = since - pd.Timedelta(days=RECURRENCE_DAYS)
+    window = (live_issues[s.REPORTED_AT] >= since) | (live_issues[s.CLOSED_AT] >= start).fillna(False)
+    chain = flag_recurrences(live_issues[window.to_numpy(dtype=bool)],
+                             window_days=RECURRENCE_DAYS).reindex(recent.index)
     places = pd.DataFrame({"grid": recent[s.GRID_ID].astype(str), "place": chain}).dropna().drop_duplicates()
     out["repeat_places"] = places["grid"].value_counts().reindex(out.index, fill_value=0).astype(int)
     return out.reset_index(), hot

@@ -47,3 +47,16 @@ def test_settable_radius_and_window() -> None:
     assert flag_recurrences(issues).isna().all()
     assert flag_recurrences(issues, radius_m=60).tolist()[1] == "A"
     assert flag_recurrences(issues, radius_m=60, window_days=10).isna().all()
+
+
+def test_recent_repeats_need_only_the_cases_closed_in_the_window(sample) -> None:
+    """The priority's repeat places search the recent reports and the cases closed since: the same answer."""
+    issues = sample.issues[sample.issues[s.STATUS] != "void"]
+    as_of = issues[s.REPORTED_AT].max().normalize()
+    since = as_of - pd.Timedelta(weeks=8)
+    recent = issues[issues[s.REPORTED_AT] >= since]
+    full = flag_recurrences(issues).reindex(recent.index)
+    window = (issues[s.REPORTED_AT] >= since) | (issues[s.CLOSED_AT] >= since - pd.Timedelta(days=90)).fillna(False)
+    part = flag_recurrences(issues[window.to_numpy(dtype=bool)]).reindex(recent.index)
+    pd.testing.assert_series_equal(part, full)
+    assert full.notna().sum() > 20
