@@ -41,8 +41,8 @@ from geo.store import IssueStore, open_store
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
-#: ... nor more hotspot cells than this: at about 360 bytes a cell, a map of at most 1.8 MB.
-MAX_MAP_CELLS = 5_000
+#: ... nor more hotspot cells than this: about 400 bytes a cell with the page, at most about 1.7 MB.
+MAX_MAP_CELLS = 4_000
 #: ... nor a density image larger than this many pixels on its longer side.
 MAX_DENSITY_PX = 480
 
@@ -155,6 +155,11 @@ def recurrences(source: DataSource, flt: IssueFilter, radius_m: float, window_da
     return recurrence_by_grid(issues, flag_recurrences(issues, radius_m=radius_m, window_days=window_days))
 
 
+#: What the KPIs, deadline lights, campaign effect and weekly changes read (and the overdue list shows).
+SCOPED_COLUMNS = (s.ISSUE_ID, s.CATEGORY, s.GRID_ID, s.REPORTED_AT, s.CLOSED_AT, s.DEADLINE_AT, s.STATUS,
+                  s.HANDLING, s.DEPARTMENT, s.ADDRESS, s.DESCRIPTION)
+
+
 def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     """Issues in the filter's categories, communities and grids, every date and status.
 
@@ -162,7 +167,7 @@ def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     """
     data = dataset(source)
     undated = replace(flt, start=None, end=None, statuses=())
-    return with_community(data.select(undated), data.grids)
+    return with_community(data.select(undated, columns=SCOPED_COLUMNS), data.grids)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -176,7 +181,8 @@ def kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp, end: pd.Time
 def open_cases(source: DataSource, flt: IssueFilter, as_of: pd.Timestamp) -> pd.DataFrame:
     """Open cases at ``as_of`` with their deadline lights, most overdue first."""
     issues = _scoped(source, flt)
-    return pd.DataFrame(deadline_lights(issues, KpiPolicy(dataset(source).categories), as_of).drop(columns="geometry"))
+    lights = deadline_lights(issues, KpiPolicy(dataset(source).categories), as_of)
+    return pd.DataFrame(lights.drop(columns="geometry", errors="ignore"))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -186,8 +192,8 @@ def campaign(source: DataSource, flt: IssueFilter, start: pd.Timestamp, category
 
 
 #: Up to this many issues the backtest runs in the request, behind a spinner (a street: seconds);
-#: above it runs in a background thread and pages rank provisionally until it is kept.
-INLINE_BACKTEST_MAX = 200_000
+#: above it runs in a background process and pages rank provisionally until it is kept.
+INLINE_BACKTEST_MAX = 50_000
 #: The method pages rank with while a large workspace's backtest is still running: the cheapest (8 s on a
 #: million issues, the learned model 40 s), and the winner on the generated district and the sample street.
 PROVISIONAL_METHOD: Method = "all_history"

@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geo import schema as s
 from geo.categories import CategoryTable, read_categories
@@ -56,9 +58,16 @@ class Dataset:
         """Which issues pass ``flt`` (boolean, aligned with ``issues``)."""
         return self.index.mask(flt)
 
-    def select(self, flt: IssueFilter) -> gpd.GeoDataFrame:
-        """The issues passing ``flt``: the same rows as :func:`filter_issues`, found through the index."""
-        return self.issues.take(np.flatnonzero(self.mask(flt)))  # take: 2x faster than iloc at 1M rows
+    def select(self, flt: IssueFilter, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The issues passing ``flt``: the same rows as :func:`filter_issues`, found through the index.
+
+        ``columns`` takes only those (a plain DataFrame without the geometry): taking a million rows of
+        every column costs about a second, of the few a KPI reads a tenth of that.
+        """
+        rows = np.flatnonzero(self.mask(flt))
+        if columns is not None:
+            return pd.DataFrame({c: self.issues[c].take(rows) for c in columns})
+        return self.issues.take(rows)  # take: 2x faster than iloc at 1M rows
 
     @functools.cached_property
     def present_categories(self) -> tuple[str, ...]:

@@ -60,19 +60,30 @@ class Events:
 
     @classmethod
     def from_issues(cls, issues: gpd.GeoDataFrame, units: Units, *,
-                    categories: tuple[str, ...] | None = None) -> Events:
-        """The live, non-suspect issues of ``categories`` (all present by default) inside ``units``."""
-        keep = (issues[s.STATUS] != "void").to_numpy(copy=True)
+                    categories: tuple[str, ...] | None = None, before: float | None = None) -> Events:
+        """The live, non-suspect issues of ``categories`` (all present by default) inside ``units``.
+
+        ``before`` keeps the reports before that local day only. Masks are built on the columns and
+        only the kept rows' positions are assigned to units: filtering a million-row frame first (twice
+        per priority list) cost seconds.
+        """
+        keep = (issues[s.STATUS] != "void").to_numpy(dtype=bool, na_value=True).copy()
         if s.SUSPECT_POINT in issues:
             keep &= ~issues[s.SUSPECT_POINT].fillna(False).astype(bool).to_numpy()
-        cats = issues[s.CATEGORY].astype("string")
-        present = tuple(sorted(set(cats[keep].dropna())))
+        day_all = local_days(issues[s.REPORTED_AT])
+        if before is not None:
+            keep &= day_all < before
+        codes, uniques = pd.factorize(issues[s.CATEGORY].astype("string"))
+        uniques = np.asarray(uniques, dtype=object)
+        present = tuple(sorted({str(uniques[c]) for c in np.unique(codes[keep & (codes >= 0)])}))
         chosen = present if categories is None else tuple(c for c in categories if c in set(present))
-        keep &= cats.isin(chosen).fillna(False).to_numpy(dtype=bool)
-        sub = issues[keep]
-        unit = units.assign(sub)
-        day = local_days(sub[s.REPORTED_AT])
-        code = pd.Categorical(sub[s.CATEGORY].astype(str), categories=list(chosen)).codes.astype(np.int64)
+        wanted = np.array([str(u) in set(chosen) for u in uniques], dtype=bool)
+        keep &= (codes >= 0) & wanted[np.maximum(codes, 0)]
+        rows = np.flatnonzero(keep)
+        unit = units.assign(issues.iloc[rows])
+        day = day_all[rows]
+        remap = np.array([chosen.index(str(u)) if str(u) in set(chosen) else -1 for u in uniques], dtype=np.int64)
+        code = remap[codes[rows]] if len(uniques) else np.empty(0, dtype=np.int64)
         ok = (unit >= 0) & np.isfinite(day) & (code >= 0)
         order = np.argsort(day[ok], kind="stable")
         return cls(unit[ok][order], day[ok][order], code[ok][order], chosen, len(units))

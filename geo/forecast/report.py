@@ -117,14 +117,14 @@ def forecast_units(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, as_of: pd.
     if method != "auto" and method not in METHODS:
         raise ValueError(f"unknown forecast method {method!r}; choose auto or one of {', '.join(METHODS)}")
     origin = _origin(as_of)
-    before = issues[local_days(issues[s.REPORTED_AT]) < origin]
     backtest = None
     if method == "auto":
+        before = issues[local_days(issues[s.REPORTED_AT]) < origin]
         backtest = choose_method(before, grids, as_of, categories=categories, horizon_days=horizon_days,
                                  cell_size_m=cell_size_m)
         method = backtest.winner
     where = Units.of_cells(grids, size_m=cell_size_m) if units == "cells" else Units.of_grids(grids)
-    events = Events.from_issues(before, where, categories=tuple(categories) if categories else None)
+    events = Events.from_issues(issues, where, categories=tuple(categories) if categories else None, before=origin)
     result = predict(events, where, origin, horizon_days=horizon_days, method=method)
     history = events.counts(-math.inf, origin)
     order = ranking(result, where, tie_break=history)

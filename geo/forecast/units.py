@@ -88,8 +88,8 @@ class Units:
         """Unit index of each issue, -1 where it falls in no unit (outside the grids or the lattice)."""
         if self.lattice is not None:
             return self.lattice.assign(issues.geometry)
-        pos = pd.Series(np.arange(len(self.ids)), index=pd.Index(self.ids))
-        return issues[s.GRID_ID].astype("string").map(pos).fillna(-1).astype(np.int64).to_numpy()
+        grid = issues[s.GRID_ID]
+        return pd.Index(self.ids).get_indexer(grid.astype(object).where(grid.notna(), None)).astype(np.int64)
 
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of ``values`` over each unit's neighbours (0 for a unit without neighbours)."""
