@@ -87,11 +87,14 @@ def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Pat
             link(previous / ISSUES_DIR / old["file"], out / name)
             counts["linked"] += 1
         else:
-            tmp = out / f".{name}.tmp"
-            part.to_parquet(tmp, index=False, write_covering_bbox=True)
-            with open(tmp, "rb") as fh:
-                write_bytes(out / name, fh.read())
-            os.unlink(tmp)
+            # Straight into the generation's temporary folder (the folder is renamed into place only
+            # when complete), then fsync'd like every other file of a commit.
+            part.to_parquet(out / name, index=False, write_covering_bbox=True)
+            fd = os.open(out / name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             counts["written"] += 1
         manifest[month] = {"file": name, "rows": int(b - a), "digest": digest}
     write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
