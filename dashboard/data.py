@@ -240,6 +240,9 @@ def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: floa
                    "--horizon-days", f"{horizon_days:g}", *[a for c in categories for a in ("--category", c)]]
         jobs[key] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      cwd=Path(__file__).resolve().parents[1])
+    # Reap a finished job (no zombie). One that failed is not restarted on every rerun: the pages keep
+    # the provisional ranking, and `python -m geo backtest` run by hand shows the error.
+    jobs[key].poll()
     return None
 
 
