@@ -88,7 +88,10 @@ def build_sidebar() -> PageContext:
     sidebar_identity(actor, lang)
     source = DataSource.from_env()
     try:
-        data = dataset(source)
+        # A district's million issues take seconds to read on first use: say so instead of a blank page.
+        with st.spinner(t("loading_workspace", lang)):
+            data = dataset(source)
+            data.index  # noqa: B018 - coded once per generation; every filter below reads it
     except LedgerError:
         st.sidebar.caption(t("empty_workspace", lang, path=os.path.basename(source.workspace)))
         ctx = PageContext(lang=lang, source=source, data=None, flt=IssueFilter(), tiles=None, actor=actor)
