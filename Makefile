@@ -45,6 +45,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.bench_forecast
 	$(BIN)/python -m benchmarks.bench_sessions
 	$(BIN)/python -m benchmarks.bench_scale
+	$(BIN)/python -m benchmarks.bench_dask_cube
 
 ## Regenerate the sample street (deterministic: the files must not change)
 sample: $(VENV)/.runtime
