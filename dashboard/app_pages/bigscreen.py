@@ -46,9 +46,7 @@ def screen() -> None:
     st.caption(t("bigscreen_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang),
                  time=dt.datetime.now().strftime("%H:%M")))
     left, right = st.columns([3, 1])
-    week = data.select(flt)
-    week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
-    m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang))
+    m = maps.choropleth(data.grids, data.counts_by_grid(flt, start, end), map_labels(lang))
     maps.KpiOverlay(t("bigscreen_kpis", lang), [
         (t("kpi_reported", lang), f"{int(now['reported']):,}"),
         (t("kpi_close_rate", lang), fmt_pct(float(now["close_rate"]))),

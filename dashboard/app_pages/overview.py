@@ -81,9 +81,7 @@ st.markdown("\n".join(f"- {plain(sentence)}" for sentence in sentences))
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("this_week_map", lang))
-    week = data.select(ctx.flt)
-    week = week[(week[s.REPORTED_AT] >= start) & (week[s.REPORTED_AT] < end)]
-    m = maps.choropleth(data.grids, week[s.GRID_ID].value_counts(), map_labels(lang), tiles=ctx.tiles,
+    m = maps.choropleth(data.grids, data.counts_by_grid(ctx.flt, start, end), map_labels(lang), tiles=ctx.tiles,
                         highlight=st.session_state.get("gw_detail_grid"))
     clickable_grid_map(m, data.grids, key="overview-map", height=420)
 with right:

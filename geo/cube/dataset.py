@@ -69,6 +69,22 @@ class Dataset:
             return pd.DataFrame({c: self.issues[c].take(rows) for c in columns})
         return self.issues.take(rows)  # take: 2x faster than iloc at 1M rows
 
+    def counts_by_grid(self, flt: IssueFilter, start: pd.Timestamp | None = None,
+                       end: pd.Timestamp | None = None) -> pd.Series:
+        """Issues per grid passing ``flt`` and reported in ``[start, end)``, from the index (no rows taken).
+
+        The same numbers as ``select(flt)`` cut to the period and ``value_counts`` of ``grid_id``, with
+        zeros for the grids without issues.
+        """
+        index = self.index
+        keep = self.mask(flt) & (index.grid >= 0)
+        if start is not None:
+            keep &= index.t_ns >= pd.Timestamp(start).value
+        if end is not None:
+            keep &= index.t_ns < pd.Timestamp(end).value
+        counts = np.bincount(index.grid[keep], minlength=len(index.grid_ids))
+        return pd.Series(counts, index=pd.Index(index.grid_ids, name=s.GRID_ID), name="count")
+
     @functools.cached_property
     def present_categories(self) -> tuple[str, ...]:
         """The category codes that occur in the issues, in the table's order (what pages offer)."""

@@ -100,3 +100,15 @@ def test_the_index_selects_the_rows_filter_issues_selects(sample: Dataset, flt: 
     expected = count_cube(by_frame, grid_ids=list(result.grids[s.GRID_ID]), categories=cats, end=result.period_end,
                           n_periods=result.cube["period_start"].nunique())
     pd.testing.assert_frame_equal(result.cube, expected)
+
+
+def test_counts_by_grid_from_the_index_equal_the_rows(sample: Dataset) -> None:
+    flt = IssueFilter(categories=("parking",), communities=("望江社区",))
+    end = sample.issues[s.REPORTED_AT].max().normalize()
+    start = end - pd.Timedelta(days=7)
+    rows = sample.select(flt)
+    rows = rows[(rows[s.REPORTED_AT] >= start) & (rows[s.REPORTED_AT] < end)]
+    expected = rows[s.GRID_ID].value_counts()
+    got = sample.counts_by_grid(flt, start, end)
+    assert got.sum() == len(rows.dropna(subset=[s.GRID_ID])) > 0
+    assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
