@@ -86,30 +86,28 @@ def count_cube(
         Columns ``grid_id``, ``category``, ``period_start``, ``count``; exactly
         ``len(grid_ids) * len(categories) * n_periods`` rows.
     """
+    grid_pos = pd.Index(grid_ids).get_indexer(issues[s.GRID_ID].astype(object).where(issues[s.GRID_ID].notna(), None))
+    cat_pos = pd.Index(categories).get_indexer(issues[s.CATEGORY].astype(object).where(issues[s.CATEGORY].notna(), None))
+    t_ns = issues[s.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    return _cube(grid_pos, cat_pos, t_ns.astype(np.int64), grid_ids, categories, end, n_periods, period_days)
+
+
+def _cube(grid_pos: np.ndarray, cat_pos: np.ndarray, t_ns: np.ndarray, grid_ids: list[str], categories: list[str],
+          end: pd.Timestamp, n_periods: int, period_days: int) -> pd.DataFrame:
+    """The cube from each issue's grid and category position (-1: not counted) and UTC nanoseconds.
+
+    A time's period is ``ceil((end - t) / step)`` steps back from ``end`` (:func:`period_starts`).
+    """
     if n_periods < 1:
         raise ValueError(f"n_periods must be >= 1, got {n_periods}")
-    starts = pd.DatetimeIndex(
-        [end - pd.Timedelta(days=period_days * (n_periods - i)) for i in range(n_periods)]
-    )
-    period = period_starts(issues[s.REPORTED_AT], end=end, period_days=period_days)
-    frame = pd.DataFrame(
-        {
-            s.GRID_ID: issues[s.GRID_ID].astype("string"),
-            s.CATEGORY: issues[s.CATEGORY].astype("string"),
-            PERIOD_START: period,
-        }
-    )
-    frame = frame[frame[PERIOD_START] >= starts[0]].dropna()
-    grid_pos = pd.Index(grid_ids).get_indexer(frame[s.GRID_ID])
-    cat_pos = pd.Index(categories).get_indexer(frame[s.CATEGORY])
-    per_pos = starts.get_indexer(pd.DatetimeIndex(frame[PERIOD_START]))
-    ok = (grid_pos >= 0) & (cat_pos >= 0) & (per_pos >= 0)
+    starts = pd.DatetimeIndex([end - pd.Timedelta(days=period_days * (n_periods - i)) for i in range(n_periods)])
+    back = (end.value - t_ns) / (period_days * 86_400 * 10**9)
+    per_pos = n_periods - np.ceil(back).astype(np.int64)
+    ok = (grid_pos >= 0) & (cat_pos >= 0) & (back > 0) & (per_pos >= 0)
     shape = (len(grid_ids), len(categories), n_periods)
     flat = np.ravel_multi_index((grid_pos[ok], cat_pos[ok], per_pos[ok]), shape)
     counts = np.bincount(flat, minlength=int(np.prod(shape)))
-    index = pd.MultiIndex.from_product(
-        [grid_ids, categories, starts], names=[s.GRID_ID, s.CATEGORY, PERIOD_START]
-    )
+    index = pd.MultiIndex.from_product([grid_ids, categories, starts], names=[s.GRID_ID, s.CATEGORY, PERIOD_START])
     return pd.DataFrame({COUNT: counts.astype("int64")}, index=index).reset_index()
 
 
@@ -187,22 +185,8 @@ def heat_from_xy(x: np.ndarray, y: np.ndarray, lon: np.ndarray, lat: np.ndarray,
 
 def cube_from_codes(index: IssueIndex, mask: np.ndarray, *, grid_ids: list[str], categories: list[str],
                     end: pd.Timestamp, n_periods: int, period_days: int = 7) -> pd.DataFrame:
-    """:func:`count_cube` of the rows ``mask`` selects, from the coded index (no frame is taken).
-
-    The same periods (``ceil((end - t) / step)`` on the same nanoseconds) and the same table.
-    """
-    if n_periods < 1:
-        raise ValueError(f"n_periods must be >= 1, got {n_periods}")
-    step = period_days * 86_400 * 10**9
-    starts = pd.DatetimeIndex([end - pd.Timedelta(days=period_days * (n_periods - i)) for i in range(n_periods)])
+    """:func:`count_cube` of the rows ``mask`` selects, from the coded index (no frame is taken)."""
     rows = np.flatnonzero(mask & (index.grid >= 0) & (index.category >= 0))
     grid_pos = pd.Index(grid_ids).get_indexer(list(index.grid_ids))[index.grid[rows]]
     cat_pos = pd.Index(categories).get_indexer(list(index.categories))[index.category[rows]]
-    back = (end.value - index.t_ns[rows]) / step
-    per_pos = n_periods - np.ceil(back).astype(np.int64)
-    ok = (grid_pos >= 0) & (cat_pos >= 0) & (back > 0) & (per_pos >= 0)
-    shape = (len(grid_ids), len(categories), n_periods)
-    flat = np.ravel_multi_index((grid_pos[ok], cat_pos[ok], per_pos[ok]), shape)
-    counts = np.bincount(flat, minlength=int(np.prod(shape)))
-    idx = pd.MultiIndex.from_product([grid_ids, categories, starts], names=[s.GRID_ID, s.CATEGORY, PERIOD_START])
-    return pd.DataFrame({COUNT: counts.astype("int64")}, index=idx).reset_index()
+    return _cube(grid_pos, cat_pos, index.t_ns[rows], grid_ids, categories, end, n_periods, period_days)

@@ -60,14 +60,14 @@ def heat_of(dataset: Dataset, flt: IssueFilter, category: str = ALL, *, max_poin
     KeyError
         For a category code the category table does not know.
     """
-    index = dataset.index
-    keep = dataset.mask(flt) & np.isfinite(index.x)
+    index, points = dataset.index, dataset.points
+    keep = dataset.mask(flt) & np.isfinite(points.x)
     if category != ALL:
         if category not in dataset.categories.codes:
             raise KeyError(f"unknown category {category!r}; known: {list(dataset.categories.codes)}")
         code = index.codes((category,), index.categories)
         keep &= np.isin(index.category, code)
-    return heat_from_xy(index.x[keep], index.y[keep], index.lon[keep], index.lat[keep], max_points=max_points)
+    return heat_from_xy(points.x[keep], points.y[keep], points.lon[keep], points.lat[keep], max_points=max_points)
 
 
 def _week_window(dataset: Dataset, mask: np.ndarray | None, flt: IssueFilter) -> tuple[pd.Timestamp, int]:

@@ -1,5 +1,8 @@
 """The filter columns of one generation's issues as plain numpy arrays: filters and counts without the frame.
 
+This is the one filter rule: :func:`geo.cube.dataset.filter_issues` (any frame) and
+:meth:`geo.cube.dataset.Dataset.select` (a generation, coded once) both apply :meth:`IssueIndex.mask`.
+
 A filter over a million issues through pandas (``.dt.date`` on tz-aware times, ``isin`` on Arrow
 strings) costs about a second, and materialising the filtered GeoDataFrame another. Every page
 filters on every rerun, so the columns a filter or a count needs are coded once per generation
@@ -50,8 +53,6 @@ class IssueIndex:
         Status code per row into ``statuses``.
     suspect
         True on a suspect pile.
-    x, y, lon, lat
-        Metric (local UTM) and WGS84 coordinates; NaN without a location.
     """
 
     t_ns: np.ndarray
@@ -65,10 +66,6 @@ class IssueIndex:
     status: np.ndarray
     statuses: tuple[str, ...]
     suspect: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
 
     @classmethod
     def of(cls, issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> IssueIndex:
@@ -82,23 +79,12 @@ class IssueIndex:
         grid_ids = grids[s.GRID_ID].astype(str).tolist()
         grid = pd.Index(grid_ids).get_indexer(issues[s.GRID_ID].astype(object).where(issues[s.GRID_ID].notna(), None))
         comm_codes, comms = pd.factorize(grids[s.COMMUNITY].astype("string").fillna(s.NO_COMMUNITY))
-        geoms = issues.geometry
-        ok = ~(geoms.isna() | geoms.is_empty).to_numpy()
-        lon = np.full(len(issues), np.nan)
-        lat = np.full(len(issues), np.nan)
-        x = np.full(len(issues), np.nan)
-        y = np.full(len(issues), np.nan)
-        if ok.any():
-            located = geoms[ok]
-            lon[ok], lat[ok] = shapely.get_x(located.to_numpy()), shapely.get_y(located.to_numpy())
-            metric = located.to_crs(metric_crs_for(located)).to_numpy()
-            x[ok], y[ok] = shapely.get_x(metric), shapely.get_y(metric)
         suspect = (issues[s.SUSPECT_POINT].fillna(False).to_numpy(dtype=bool) if s.SUSPECT_POINT in issues
                    else np.zeros(len(issues), dtype=bool))
         return cls(t_ns=utc, day=day, category=cat_codes.astype(np.int16), categories=tuple(map(str, cats)),
                    grid=grid.astype(np.int32), grid_ids=tuple(grid_ids), grid_community=comm_codes.astype(np.int32),
                    communities=tuple(map(str, comms)), status=status_codes.astype(np.int8),
-                   statuses=tuple(map(str, statuses)), suspect=suspect, x=x, y=y, lon=lon, lat=lat)
+                   statuses=tuple(map(str, statuses)), suspect=suspect)
 
     def __len__(self) -> int:
         return len(self.t_ns)
@@ -109,7 +95,11 @@ class IssueIndex:
         return np.array([where[v] for v in values if v in where], dtype=np.int64)
 
     def mask(self, flt: IssueFilter) -> np.ndarray:
-        """Rows passing an :class:`geo.cube.dataset.IssueFilter` (the same rule as ``filter_issues``)."""
+        """Rows passing ``flt``.
+
+        Dates are the ledger's local days, both ends inclusive; communities keep only issues in a grid of
+        those communities; void cases and suspect piles are left out unless asked for.
+        """
         keep = np.ones(len(self), dtype=bool)
         if flt.start is not None:
             keep &= self.day >= day_number(flt.start)
@@ -132,3 +122,29 @@ class IssueIndex:
         if not flt.include_suspect:
             keep &= ~self.suspect
         return keep
+
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    """The issues' coordinates as arrays: metric (local UTM) ``x, y`` and WGS84 ``lon, lat``; NaN without a location.
+
+    Apart from :class:`IssueIndex` because only maps need them, and projecting a million points costs
+    half a second that a filter should not pay.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+    @classmethod
+    def of(cls, issues: gpd.GeoDataFrame) -> Points:
+        geoms = issues.geometry
+        ok = ~(geoms.isna() | geoms.is_empty).to_numpy()
+        lon, lat, x, y = (np.full(len(issues), np.nan) for _ in range(4))
+        if ok.any():
+            located = geoms[ok]
+            lon[ok], lat[ok] = shapely.get_x(located.to_numpy()), shapely.get_y(located.to_numpy())
+            metric = located.to_crs(metric_crs_for(located)).to_numpy()
+            x[ok], y[ok] = shapely.get_x(metric), shapely.get_y(metric)
+        return cls(x=x, y=y, lon=lon, lat=lat)
