@@ -23,8 +23,8 @@ from geo.cube.aggregate import HeatPayload
 from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, ensure_sample_store, open_workspace
 from geo.cube.filter import IssueFilter
-from geo.forecast import Backtest, Method, run_backtest
-from geo.forecast.stored import backtest_key, derived_dir, load_backtest, save_backtest
+from geo.forecast import Backtest, Method
+from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
 from geo.ingest.excel import READ_PROBLEM
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
@@ -207,9 +207,8 @@ def _kept_backtest(folder: str, key: str) -> Backtest | None:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _inline_backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float) -> Backtest:
     data = dataset(source)
-    bt = run_backtest(data.issues, data.grids, categories=categories or None, horizon_days=horizon_days)
-    save_backtest(bt, derived_dir(source.workspace), backtest_key(source.version, categories, horizon_days))
-    return bt
+    return stored_backtest(source.workspace, source.version, data.issues, data.grids, categories=categories,
+                           horizon_days=horizon_days)
 
 
 @st.cache_resource(show_spinner=False)

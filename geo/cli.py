@@ -113,13 +113,16 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def _cmd_bulletin(args: argparse.Namespace) -> int:
+    from geo.forecast.stored import stored_backtest
     from geo.ops.rectification import KpiPolicy, reopened_ids
     from geo.report.bulletin import build_bulletin
 
     workspace = _workspace(args)
     dataset = open_workspace(workspace)
+    # The dashboard's backtest (kept with the generation): the file and the page rank with one method.
+    method = stored_backtest(str(args.workspace), dataset.generation, dataset.issues, dataset.grids).winner
     bulletin = build_bulletin(dataset, args.week, policy=KpiPolicy(dataset.categories),
-                              reopened=reopened_ids(workspace.load_history()))
+                              reopened=reopened_ids(workspace.load_history()), method=method)
     paths = bulletin.write(args.out)
     rows = {name: len(frame) for name, frame in bulletin.tables.items()}
     print(json.dumps({"written": {k: str(v) for k, v in paths.items()}, "rows": rows}, ensure_ascii=False))
@@ -172,19 +175,21 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from geo.forecast import AREA_SHARES, run_backtest
     from geo.forecast.backtest import MAX_ORIGINS
-    from geo.forecast.stored import backtest_key, derived_dir, save_backtest
+    from geo.forecast.stored import stored_backtest
 
     dataset = open_workspace(_workspace(args))
     shares = tuple(float(x) for x in str(args.area).split(",") if x.strip())
     if 0.05 not in shares:  # the winner is chosen at 5 %
         shares = (*shares, 0.05)
-    bt = run_backtest(dataset.issues, dataset.grids, categories=_categories(args, dataset.categories.codes),
-                      horizon_days=args.horizon_days, shares=shares, cell_size_m=args.cell_size_m,
-                      max_origins=args.origins)
-    if args.cell_size_m is None and args.origins == MAX_ORIGINS and tuple(sorted(shares)) == tuple(sorted(AREA_SHARES)):
-        # The dashboard's recipe: keep it with the generation, so the first open reads it (run after an import).
-        save_backtest(bt, derived_dir(str(args.workspace)), backtest_key(
-            dataset.generation, tuple(_categories(args, dataset.categories.codes) or ()), float(args.horizon_days)))
+    categories = _categories(args, dataset.categories.codes)
+    if args.cell_size_m is None and args.origins == MAX_ORIGINS and sorted(shares) == sorted(AREA_SHARES):
+        # The dashboard's recipe: read it when kept, else run it and keep it with the generation, so the
+        # first open reads it (run this after a nightly import).
+        bt = stored_backtest(str(args.workspace), dataset.generation, dataset.issues, dataset.grids,
+                             categories=categories or (), horizon_days=float(args.horizon_days))
+    else:
+        bt = run_backtest(dataset.issues, dataset.grids, categories=categories, horizon_days=args.horizon_days,
+                          shares=shares, cell_size_m=args.cell_size_m, max_origins=args.origins)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         bt.scores.to_csv(args.out, index=False)

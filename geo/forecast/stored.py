@@ -19,10 +19,10 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
+import geopandas as gpd
 import pandas as pd
 
 from geo.forecast.backtest import Backtest, run_backtest
-from geo.store import IssueStore
 
 KEEP: Final = 8
 #: Where derived results live when the workspace is not a local folder (a PostGIS store).
@@ -71,17 +71,16 @@ def load_backtest(folder: Path, key: str) -> Backtest | None:
                     float(meta["horizon_days"]), tuple(meta["categories"]), meta["cell_size_m"], int(meta["n_units"]))
 
 
-def stored_backtest(store: IssueStore, workspace: str, *, categories: tuple[str, ...] = (),
-                    horizon_days: float = 28.0) -> Backtest:
-    """The backtest of the store's current generation for this recipe: read when kept, else run and kept."""
-    state = store.read("issues", "grids")
-    folder, key = derived_dir(workspace), backtest_key(state.generation, categories, horizon_days)
+def stored_backtest(workspace: str, generation: int, issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *,
+                    categories: tuple[str, ...] = (), horizon_days: float = 28.0) -> Backtest:
+    """The backtest of generation ``generation`` (its ``issues`` and ``grids``) for this recipe: read when
+    kept, else run and kept. The dashboard, ``python -m geo backtest`` and the bulletin call this, so
+    they agree on the winner and compute it once."""
+    folder, key = derived_dir(workspace), backtest_key(generation, categories, horizon_days)
     found = load_backtest(folder, key)
     if found is not None:
         return found
-    if state.issues is None or state.grids is None:
-        raise ValueError(f"{store.label} is empty: import grids and a ledger first")
-    bt = run_backtest(state.issues, state.grids, categories=categories or None, horizon_days=horizon_days)
+    bt = run_backtest(issues, grids, categories=categories or None, horizon_days=horizon_days)
     save_backtest(bt, folder, key)
     return bt
 

@@ -6,10 +6,8 @@ import pandas as pd
 import pytest
 
 import geo.forecast.stored as stored
-from geo.cube.dataset import ensure_sample_workspace
 from geo.forecast import run_backtest
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, save_backtest, stored_backtest
-from geo.store import open_store
 
 
 def test_kept_result_reads_back_equal_and_is_not_recomputed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -23,13 +21,7 @@ def test_kept_result_reads_back_equal_and_is_not_recomputed(tmp_path: Path, monk
     assert load_backtest(tmp_path, "backtest-g000008-x") is None
 
 
-def test_stored_backtest_runs_once_per_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import shutil
-
-    ws = ensure_sample_workspace()
-    copy = tmp_path / "ws"
-    shutil.copytree(ws.root, copy)
-    store = open_store(str(copy))
+def test_stored_backtest_runs_once_per_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample) -> None:
     calls = []
     real = stored.run_backtest
 
@@ -38,11 +30,14 @@ def test_stored_backtest_runs_once_per_generation(tmp_path: Path, monkeypatch: p
         return real(*args, **{**kwargs, "max_origins": 2})
 
     monkeypatch.setattr(stored, "run_backtest", counted)
-    first = stored_backtest(store, str(copy), categories=("parking",))
-    again = stored_backtest(store, str(copy), categories=("parking",))
+    ws = str(tmp_path)  # a folder: kept in tmp_path/derived
+    first = stored_backtest(ws, 5, sample.issues, sample.grids, categories=("parking",))
+    again = stored_backtest(ws, 5, sample.issues, sample.grids, categories=("parking",))
     assert len(calls) == 1 and again.winner == first.winner
-    key = backtest_key(store.generation(), ("parking",), 28.0)
-    assert (derived_dir(str(copy)) / f"{key}.json").is_file()
+    stored_backtest(ws, 6, sample.issues, sample.grids, categories=("parking",))  # a new generation: run again
+    assert len(calls) == 2
+    key = backtest_key(5, ("parking",), 28.0)
+    assert (derived_dir(ws) / f"{key}.json").is_file()
     assert backtest_key(3, ("b", "a"), 28.0) == backtest_key(3, ("a", "b"), 28.0) != backtest_key(4, ("a", "b"), 28.0)
 
 
