@@ -93,7 +93,7 @@ def dataset(source: DataSource) -> Dataset:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
-    """Counts, rankings, weekly series and heat payloads for one filter."""
+    """Counts, rankings and weekly series for one filter (small tables: heat payloads are `heat`)."""
     return run_analysis(dataset(source), flt)
 
 

@@ -1,6 +1,6 @@
 """The stored cube: counts per grid x category x local day, one rule for every engine.
 
-This is the table a city's years reduce to (a district's million issues a year become about 300,000
+This is the table a city's years reduce to (a district's million issues a year become about 630,000
 non-zero rows), and the one rule both engines apply: in memory to a workspace's issues, and on a
 Dask cluster to each month of a workspace too large for one machine (:mod:`geo.cube.dask_cube`).
 Because the rule is applied per month and the months' sums are added, the two results are equal

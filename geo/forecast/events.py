@@ -77,12 +77,12 @@ class Events:
         uniques = np.asarray(uniques, dtype=object)
         present = tuple(sorted({str(uniques[c]) for c in np.unique(codes[keep & (codes >= 0)])}))
         chosen = present if categories is None else tuple(c for c in categories if c in set(present))
-        wanted = np.array([str(u) in set(chosen) for u in uniques], dtype=bool)
-        keep &= (codes >= 0) & wanted[np.maximum(codes, 0)]
+        position = {c: i for i, c in enumerate(chosen)}
+        remap = np.array([position.get(str(u), -1) for u in uniques], dtype=np.int64)  # raw code -> chosen
+        keep &= (codes >= 0) & (remap[np.maximum(codes, 0)] >= 0 if len(uniques) else False)
         rows = np.flatnonzero(keep)
         unit = units.assign(issues.iloc[rows])
         day = day_all[rows]
-        remap = np.array([chosen.index(str(u)) if str(u) in set(chosen) else -1 for u in uniques], dtype=np.int64)
         code = remap[codes[rows]] if len(uniques) else np.empty(0, dtype=np.int64)
         ok = (unit >= 0) & np.isfinite(day) & (code >= 0)
         order = np.argsort(day[ok], kind="stable")

@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from geo import schema as s
-from geo.store.files import FILES, LEGACY, REJECTS, _fsync_dir, _link_or_copy, _write_bytes, safe_ref
+from geo.store.files import FILES, LEGACY, REJECTS, fsync_dir, link_or_copy, safe_ref, write_bytes
 from geo.store.migrations import MIGRATIONS
 from geo.store.partitions import ISSUES_DIR, read_issue_months, read_manifest, write_issue_months
 from geo.store.protocol import (
@@ -235,17 +235,17 @@ class Workspace(ReadConveniences):
                 if tx.staged[part] is not None:  # None: the part is absent (an undo back before it existed)
                     _write_part(tmp / name, part, tx.staged[part])
             elif previous is not None and (previous / name).exists():
-                _link_or_copy(previous / name, tmp / name)
+                link_or_copy(previous / name, tmp / name)
         (tmp / REJECTS).mkdir()
         if previous is not None and (previous / REJECTS).is_dir():
             for old in (previous / REJECTS).iterdir():
-                _link_or_copy(old, tmp / REJECTS / old.name)
+                link_or_copy(old, tmp / REJECTS / old.name)
         for ref, data in tx.new_rejects.items():
-            _write_bytes(tmp / REJECTS / ref, data)
-        _fsync_dir(tmp / REJECTS)
-        _fsync_dir(tmp)
+            write_bytes(tmp / REJECTS / ref, data)
+        fsync_dir(tmp / REJECTS)
+        fsync_dir(tmp)
         os.rename(tmp, self.generation_dir(new))
-        _fsync_dir(self.generations_dir)
+        fsync_dir(self.generations_dir)
         self._write_pointer(new)
         self._prune_locked(new)
 
@@ -253,19 +253,19 @@ class Workspace(ReadConveniences):
         """Issues by month: staged ones written (unchanged months linked), else the previous ones linked."""
         if "issues" in tx.staged:
             if tx.staged["issues"] is not None:
-                write_issue_months(tx.staged["issues"], tmp, previous, _write_bytes, _link_or_copy)
+                write_issue_months(tx.staged["issues"], tmp, previous)
         elif previous is not None and (previous / ISSUES_DIR).is_dir():
             (tmp / ISSUES_DIR).mkdir()
             for f in (previous / ISSUES_DIR).iterdir():
-                _link_or_copy(f, tmp / ISSUES_DIR / f.name)
+                link_or_copy(f, tmp / ISSUES_DIR / f.name)
         elif previous is not None and (previous / FILES["issues"]).exists():
-            _link_or_copy(previous / FILES["issues"], tmp / FILES["issues"])  # a format-2 generation
+            link_or_copy(previous / FILES["issues"], tmp / FILES["issues"])  # a format-2 generation
 
     def _write_pointer(self, generation: int) -> None:
         tmp = self.root / f"CURRENT.tmp-{uuid.uuid4().hex}"
-        _write_bytes(tmp, f"{generation}\n".encode("ascii"))
+        write_bytes(tmp, f"{generation}\n".encode("ascii"))
         os.replace(tmp, self.root / "CURRENT")
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def _prune_locked(self, current: int) -> None:
         for folder in self.generations_dir.iterdir():
@@ -290,7 +290,7 @@ class Workspace(ReadConveniences):
             MIGRATIONS[version](self)
             version += 1
         if version == 0:
-            _write_bytes(self.root / "FORMAT", json.dumps({"format_version": FORMAT_VERSION}).encode() + b"\n")
+            write_bytes(self.root / "FORMAT", json.dumps({"format_version": FORMAT_VERSION}).encode() + b"\n")
 
 
 def _read_part(folder: Path, part: str) -> Any:
@@ -316,11 +316,11 @@ def _write_part(path: Path, part: str, value: Any) -> None:
     if part in ("issues", "grids", "history"):
         buf = io.BytesIO()
         value.to_parquet(buf, index=False)
-        _write_bytes(path, buf.getvalue())
+        write_bytes(path, buf.getvalue())
     elif part == "imports":
-        _write_bytes(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in value).encode())
+        write_bytes(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in value).encode())
     else:
-        _write_bytes(path, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode())
+        write_bytes(path, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode())
 
 
 class _Transaction(StagedWrites):

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.store.files import FILES, LEGACY, REJECTS, _fsync_dir, _write_bytes
+from geo.store.files import FILES, LEGACY, REJECTS, fsync_dir, write_bytes
 
 if TYPE_CHECKING:
     from geo.store.embedded import Workspace
@@ -34,8 +34,8 @@ def _migrate_1_to_2(ws: Workspace) -> None:
             rec.setdefault("kind", "ledger")
             rec.setdefault("generation", 1)
         log.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records), encoding="utf-8")
-    _fsync_dir(target)
-    _write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 2}).encode() + b"\n")
+    fsync_dir(target)
+    write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 2}).encode() + b"\n")
     ws._write_pointer(1)
     for name in LEGACY:
         src = ws.root / name
@@ -50,7 +50,7 @@ def _migrate_1_to_2(ws: Workspace) -> None:
 def _migrate_2_to_3(ws: Workspace) -> None:
     """Format 2 -> 3: nothing to move. Old generations keep their ``issues.parquet`` (still read); the
     next commit writes issues by month. The new number keeps older Gridwatch versions out."""
-    _write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 3}).encode() + b"\n")
+    write_bytes(ws.root / "FORMAT", json.dumps({"format_version": 3}).encode() + b"\n")
 
 
 #: ``version -> function`` turning that version into the next; applied in order under the lock.

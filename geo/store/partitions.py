@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.store.files import fsync_file, link_or_copy, write_bytes
 
 ISSUES_DIR = "issues"
 MANIFEST = "_manifest.json"  # pyarrow's dataset reader skips names starting with "_"
@@ -60,12 +60,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Path | None,
-                       write_bytes: Any, link: Any) -> dict[str, int]:
-    """Write ``issues`` into ``generation/issues/`` by month; returns ``{"written": n, "linked": m}``.
-
-    ``write_bytes(path, data)`` and ``link(src, dst)`` are the store's durable file primitives.
-    """
+def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Path | None) -> dict[str, int]:
+    """Write ``issues`` into ``generation/issues/`` by month; returns ``{"written": n, "linked": m}``."""
     out = generation / ISSUES_DIR
     out.mkdir()
     before = read_manifest(previous) if previous is not None else {}
@@ -84,17 +80,13 @@ def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Pat
         name = f"{month}.parquet"
         old = before.get(month)
         if old and old["digest"] == digest and previous is not None and (previous / ISSUES_DIR / old["file"]).exists():
-            link(previous / ISSUES_DIR / old["file"], out / name)
+            link_or_copy(previous / ISSUES_DIR / old["file"], out / name)
             counts["linked"] += 1
         else:
             # Straight into the generation's temporary folder (the folder is renamed into place only
             # when complete), then fsync'd like every other file of a commit.
             part.to_parquet(out / name, index=False, write_covering_bbox=True)
-            fd = os.open(out / name, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_file(out / name)
             counts["written"] += 1
         manifest[month] = {"file": name, "rows": int(b - a), "digest": digest}
     write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
