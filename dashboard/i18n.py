@@ -384,6 +384,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "cell_rank": {"zh": "方格排序", "en": "Cell rank"},
     "priority_method_pending": {"zh": "预测方法：{method}（预测检验正在后台计算，完成后自动改用检验最好的方法）。",
                                 "en": "Forecast method: {method} (the forecast check is running in the background; the best-checked method is used once it is done)."},
+    "hotspots_running": {"zh": "正在计算热点（每种设置只算一次；多年的逐周记录需要十几秒）…",
+                         "en": "Finding hotspots (once per setting; years of weekly steps take ten seconds or more)…"},
     "loading_workspace": {"zh": "正在读取工作区数据（每个数据版本只读一次；百万条记录约需十秒）…",
                           "en": "Reading the workspace (once per data version; a million issues take about ten seconds)…"},
     "listed_first": {"zh": "表中显示最逾期的 {shown:,} 条（共 {total:,} 条）；下载的文件包含全部。",

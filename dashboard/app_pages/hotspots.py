@@ -105,8 +105,9 @@ if view == "emerging":
 if view == "outliers":
     outlier_fdr = st.toggle(t("outlier_fdr", lang), key="gw_hot_outlier_fdr")
 cells = "grid" if kind == "grid" else kind
-result = hotspots(ctx.source, flt, cells, None if kind == "grid" or size == 0 else float(size), view == "outliers",
-                  outlier_fdr, STEP_DAYS[step])
+with st.spinner(t("hotspots_running", lang)):  # years of weekly steps take seconds the first time
+    result = hotspots(ctx.source, flt, cells, None if kind == "grid" or size == 0 else float(size), view == "outliers",
+                      outlier_fdr, STEP_DAYS[step])
 units = result.units.copy()
 ids = units["unit_id"].to_numpy()
 units["unit_id"] = _grid_names(units["unit_id"]) if kind == "grid" else units["unit_id"]
