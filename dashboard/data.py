@@ -291,6 +291,12 @@ def bulletin(source: DataSource, week: str) -> Bulletin:
                           reopened=reopened_ids(store_of(source.workspace).load_history()), method=winner(source, ()))
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def bulletin_pdf(source: DataSource, week: str) -> bytes:
+    """The bulletin's PDF (A4, Chinese font embedded): built when the download is clicked, then kept."""
+    return bulletin(source, week).pdf()
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def week_changes(source: DataSource, flt: IssueFilter, end: pd.Timestamp) -> pd.DataFrame:
     """Each category's week ending at ``end`` against its four weeks before."""

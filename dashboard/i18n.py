@@ -269,10 +269,12 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "bulletin_week": {"zh": "周次（周一至周日）", "en": "Week (Monday to Sunday)"},
     "bulletin_make": {"zh": "生成通报", "en": "Make the bulletin"},
     "bulletin_html": {"zh": "下载通报（HTML，可打印）", "en": "Download the bulletin (HTML, printable)"},
-    "bulletin_caption": {"zh": "通报为中文，含汇总、重点网格地图、近 12 周走势、社区考核、新增热点和督办清单；"
-                               "与命令行 python -m geo bulletin 生成的文件相同。",
+    "bulletin_pdf": {"zh": "下载通报（PDF）", "en": "Download the bulletin (PDF)"},
+    "bulletin_pdf_missing_font": {"zh": "本机没有中文字体，无法生成 PDF（{reason}）。", "en": "No Chinese font on this server, so no PDF ({reason})."},
+    "bulletin_caption": {"zh": "通报为中文，含汇总、重点网格地图、近 12 周走势、社区考核、新增热点和督办清单，"
+                               "可下载 Excel、HTML 或 PDF。",
                          "en": "The bulletin is in Chinese: summary, priority map, 12-week trend, community league, new "
-                               "hot spots and the supervision list; the same files as python -m geo bulletin."},
+                               "hot spots and the supervision list, as Excel, HTML or PDF."},
     "campaign_start": {"zh": "整治开始日期", "en": "Campaign start"},
     "campaign_grids": {"zh": "变化可确认的网格", "en": "Grids with a confirmed change"},
     "ratio": {"zh": "率比", "en": "Rate ratio"},

@@ -329,10 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help=".geojson or .csv; choices go to OUT.choices.json")
     p.set_defaults(func=_cmd_hotspots)
 
-    p = sub.add_parser("bulletin", help="the weekly bulletin: an Excel workbook and a printable Chinese HTML page")
+    p = sub.add_parser("bulletin", help="the weekly bulletin: an Excel workbook, a printable Chinese HTML page and its PDF")
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--week", required=True, help="ISO week, e.g. 2026-W45 (Monday to Sunday, local time)")
-    p.add_argument("--out", type=Path, required=True, help="folder for bulletin_<week>.xlsx and .html")
+    p.add_argument("--out", type=Path, required=True, help="folder for bulletin_<week>.xlsx, .html and .pdf")
     p.set_defaults(func=_cmd_bulletin)
 
     p = sub.add_parser("forecast", help="expected issues per cell or grid for the next period (GeoJSON, ranked)")

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import bulletin, campaign, kpis, open_cases
+from dashboard.data import bulletin, bulletin_pdf, campaign, kpis, open_cases
 from dashboard.i18n import (
     datetime_column,
     fmt_change,
@@ -24,6 +24,7 @@ from geo import schema as s
 from geo.cube.filter import ALL
 from geo.ops.rectification import league_order, period_bounds
 from geo.report.export import to_safe_csv, to_safe_xlsx
+from geo.report.pdf import FontMissing, chinese_font
 from geo.stats.campaign import describe
 
 ctx, data = data_context()
@@ -144,7 +145,7 @@ while monday >= first_monday - pd.Timedelta(days=6) and len(weeks) < 26:
     iso = monday.isocalendar()
     weeks.append(f"{iso.year}-W{iso.week:02d}")
     monday -= pd.Timedelta(days=7)
-b1, b2, b3 = st.columns([2, 1, 1])
+b1, b2, b3, b4 = st.columns([2, 1, 1, 1])
 week = b1.selectbox(t("bulletin_week", lang), weeks, key="gw_bulletin_week", format_func=lambda w: fmt_week(w, lang))
 if week is None:  # the data do not hold one whole Monday-to-Sunday week yet
     b1.info(t("bulletin_no_week", lang))
@@ -155,6 +156,13 @@ elif b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_s
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     b3.download_button(t("bulletin_html", lang), data=made.html.encode("utf-8"), file_name=f"bulletin_{week}.html",
                        mime="text/html")
+    try:
+        chinese_font()  # a PDF without a Chinese font would print empty boxes: say so instead
+    except FontMissing as missing:
+        b4.caption(t("bulletin_pdf_missing_font", lang, reason=str(missing)))
+    else:
+        b4.download_button(t("bulletin_pdf", lang), data=lambda: bulletin_pdf(ctx.source, week),
+                           file_name=f"bulletin_{week}.pdf", mime="application/pdf")
 st.caption(t("bulletin_caption", lang))
 
 with st.expander(t("campaign_title", lang), expanded=False):

@@ -1,4 +1,4 @@
-"""The weekly bulletin (每周通报): an Excel workbook and a printable Chinese HTML page.
+"""The weekly bulletin (每周通报): an Excel workbook, a printable Chinese HTML page and its PDF.
 
 ``build_bulletin(dataset, "2026-W45")`` computes, for the ISO week (Monday to Sunday, local time) and
 as of the following Monday 00:00: summary KPIs against the week before, the grid priority ranking
@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
+import jinja2
 import numpy as np
 import pandas as pd
 import shapely
+from markupsafe import Markup
 
 from geo import schema as s
 from geo.cube.dataset import Dataset
@@ -52,13 +54,22 @@ class Bulletin:
     workbook: bytes
     html: str
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``bulletin_<week>.xlsx`` and ``.html`` into ``out_dir``; returns their paths."""
+    def pdf(self) -> bytes:
+        """The HTML page as an A4 PDF with its Chinese font embedded (about a second; see ``geo.report.pdf``)."""
+        from geo.report.pdf import html_to_pdf
+
+        return html_to_pdf(self.html)
+
+    def write(self, out_dir: str | Path, *, pdf: bool = True) -> dict[str, Path]:
+        """Write ``bulletin_<week>.xlsx``, ``.html`` and (unless ``pdf=False``) ``.pdf`` into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"xlsx": out / f"bulletin_{self.week}.xlsx", "html": out / f"bulletin_{self.week}.html"}
         paths["xlsx"].write_bytes(self.workbook)
         paths["html"].write_text(self.html, encoding="utf-8")
+        if pdf:
+            paths["pdf"] = out / f"bulletin_{self.week}.pdf"
+            paths["pdf"].write_bytes(self.pdf())
         return paths
 
 
@@ -264,17 +275,18 @@ def _svg_trend(weekly: pd.DataFrame, width: int = 640, height: int = 240) -> str
             f'aria-label="近 12 周问题数">{"".join(parts)}</svg>')
 
 
-def _table_html(frame: pd.DataFrame, limit: int | None = None) -> str:
-    shown = frame if limit is None else frame.head(limit)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
-                   for row in shown.itertuples(index=False))
-    more = f'<p class="note">另有 {len(frame) - limit} 条，见 Excel 附表。</p>' if limit and len(frame) > limit else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+def _cells(frame: pd.DataFrame) -> list[list[str]]:
+    """The table's cells as text, missing values empty (the template escapes them)."""
+    return [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+#: The page template: Jinja2 with autoescape, so ledger text can only ever be text.
+_TEMPLATES: Final = jinja2.Environment(loader=jinja2.PackageLoader("geo.report", "templates"),
+                                       autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 GRADE_NOTE: Final = ("综合得分 = 0.35×结案率 + 0.45×按期结案率 + 0.20×(100−返工率)；"
-                     "A ≥ 90，B 75–90，C 60–75，D 40–60，E &lt; 40。")
+                     "A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40。")
 CSS: Final = """
 @page { size: A4; margin: 14mm 12mm; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -288,7 +300,10 @@ th, td { border: 1px solid #bbb; padding: 3px 5px; text-align: left; vertical-al
 th { background: #f2f2f2; }
 .note { color: #666; font-size: 11px; }
 .lead { font-size: 13px; }
-section { page-break-inside: avoid; }
+/* Sections run on across pages (a long league table must not leave a blank page behind it);
+   a heading stays with what follows, and a figure is never cut. */
+h2 { break-after: avoid; }
+svg, .lead { break-inside: avoid; }
 """
 
 
@@ -311,21 +326,9 @@ def _html(dataset: Dataset, week: str, start: pd.Timestamp, end: pd.Timestamp, t
     where = "按问题类别、100 米方格逐周计算，与「热点」页选分析单元「方格」、大小「100 米」、「时空热点趋势」所见相同。"
     hot_line = (f"本周新增、连续或加剧热点的网格 {len(hot)} 处（每行汇总该网格内的热点方格）；{where}" if len(hot)
                 else f"本周没有新增、连续或加剧的热点；{where}")
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>{html.escape(street)}网格治理周报 {html.escape(week)}</title><style>{CSS}</style></head>
-<body>
-<h1>{html.escape(street)}网格治理周报</h1>
-<div class="sub">{html.escape(week)}（{start.date()} 至 {last_day}） · 数据截至 {end.date()} 0 时</div>
-<section><h2>一、总体情况</h2><p class="lead">{html.escape(lead)}</p>{_table_html(tables["汇总"])}</section>
-<section><h2>二、重点网格</h2><p class="lead">建议优先整治：{html.escape(focus)}。</p>
-{_svg_map(dataset, ranked)}<p class="note">颜色为优先级得分（五分位），圆圈数字为排名前五的网格。</p>
-{_table_html(tables["网格排名"], TOP_GRIDS)}</section>
-<section><h2>三、近 12 周走势</h2>{_svg_trend(weekly)}</section>
-<section><h2>四、社区考核</h2>{_table_html(tables["社区排名"])}
-<p class="note">{GRADE_NOTE}</p></section>
-<section><h2>五、新增与加剧热点</h2><p class="lead">{html.escape(hot_line)}</p>{_table_html(hot, 15)}</section>
-<section><h2>六、督办清单（超期未结）</h2>{_table_html(tables["督办清单"].drop(columns=["问题描述"]), 25)}</section>
-<p class="note">由 Gridwatch 生成。可疑坐标堆积点与已作废问题不计入。</p>
-</body></html>
-"""
+    return _TEMPLATES.get_template("bulletin.html").render(
+        street=street, week=week, first_day=start.date(), last_day=last_day, as_of=end.date(), css=Markup(CSS),
+        lead=lead, focus=focus, hot_line=hot_line, tables=tables, overdue=tables["督办清单"].drop(columns=["问题描述"]),
+        top_grids=TOP_GRIDS, grade_note=GRADE_NOTE, cells=_cells,
+        # Built here from escaped text (see _svg_map, _svg_trend): the only markup the template does not escape.
+        map_svg=Markup(_svg_map(dataset, ranked)), trend_svg=Markup(_svg_trend(weekly)))

@@ -299,7 +299,8 @@ def test_bulletin_downloads_from_the_rectification_page() -> None:
     assert len(at.get("download_button")) == 2  # nothing is built before the user asks
     at.button(key="gw_bulletin_make").click().run()
     assert not at.exception
-    assert len(at.get("download_button")) == 4  # overdue CSV + Excel, bulletin Excel + HTML
+    # Overdue CSV + Excel, bulletin Excel + HTML + PDF (the PDF is built when clicked).
+    assert len(at.get("download_button")) == 5
 
 
 def test_grid_list_follows_the_community_and_filters_every_page() -> None:
