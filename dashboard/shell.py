@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
 from dashboard.data import DataSource, dataset
-from dashboard.i18n import LANGS, Lang, picker_format, t
+from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
 from geo.admin.access import LOCAL_ADMIN, Actor
@@ -162,6 +162,30 @@ def data_context() -> tuple[PageContext, Dataset]:
         st.stop()
     assert ctx.data is not None
     return ctx, ctx.data
+
+
+def scope_caption(ctx: PageContext, data: Dataset, *, start: dt.date | None = None, end: dt.date | None = None) -> None:
+    """One line under a page's title: the window it counts, the categories, the count and what it leaves out.
+
+    The window is the sidebar's date range unless the page reports on a part of it (总览: its last
+    week), given as ``start``/``end`` (both inclusive). Every page says it the same way, so two pages
+    that count differently say why, with the numbers.
+    """
+    lang = ctx.lang
+    flt = ctx.flt
+    if start is not None or end is not None:
+        flt = replace(flt, start=start or flt.start, end=end or flt.end)
+    scope = data.scope(flt)
+    first = flt.start or data.issues[s.REPORTED_AT].min().date()
+    last = flt.end or data.issues[s.REPORTED_AT].max().date()
+    cats = (t("scope_join", lang).join(data.categories.name(c, lang=lang) for c in flt.categories) if flt.categories
+            else t("scope_all_categories", lang))
+    parts = [t("scope_void", lang, n=scope.void)] if scope.void else []
+    if scope.suspect:
+        parts.append(t("scope_suspect", lang, n=scope.suspect))
+    left_out = t("scope_left_out", lang, parts=t("scope_join", lang).join(parts)) if parts else ""
+    window = t("scope_window", lang, start=fmt_date(first, lang), end=fmt_date(last, lang))
+    st.caption(t("scope_line", lang, window=window, cats=cats, n=scope.counted, left_out=left_out))
 
 
 def last_report_day(ctx: PageContext, data: Dataset) -> pd.Timestamp:

@@ -6,8 +6,6 @@ cells), a density image of at most ``MAX_DENSITY_PX`` pixels, or grid polygons w
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -16,7 +14,7 @@ from dashboard.components import charts, maps
 from dashboard.data import density, hotspots, recurrences
 from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import STRINGS, chart_date_format, class_labels, map_labels, t
-from dashboard.shell import data_context
+from dashboard.shell import data_context, scope_caption
 from geo import schema as s
 from geo.cube.filter import ALL
 from geo.stats.hotspot_analysis import STEP_DAYS
@@ -31,18 +29,18 @@ ctx, data = data_context()
 lang = ctx.lang
 labels = map_labels(lang)
 st.title(t("hotspots_title", lang))
-codes = [ALL, *ctx.flt.categories] if ctx.flt.categories else [ALL, *data.present_categories]
-c1, c2, c3 = st.columns([3, 3, 2])
-category = c1.selectbox(t("category", lang), codes, key="gw_hot_category",
-                        format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))
+# The categories are the sidebar's (the one place a filter lives); the scope line below names them.
+c2, c3 = st.columns([3, 2])
 kind = c2.radio(t("units", lang), UNIT_KINDS, key="gw_hot_units", horizontal=True, index=1,
                 format_func=lambda k: t({"grid": "units_grid", "square": "units_square_kind", "hex": "units_hex_kind"}[k],
                                         lang))
 size = c3.selectbox(t("cell_size_pick", lang), SIZES, key="gw_hot_size", disabled=kind == "grid",
                     format_func=lambda v: t("cell_size_auto", lang) if v == 0 else t("cell_size_value", lang, size=v))
 view = st.radio(t("view", lang), VIEWS, key="gw_hot_view", horizontal=True, format_func=lambda v: t(f"view_{v}", lang))
+scope_caption(ctx, data)
 
-flt = ctx.flt if category == ALL else replace(ctx.flt, categories=(category,))
+flt = ctx.flt
+category = "-".join(flt.categories) or ALL  # part of the map keys: a new category choice is a new map
 
 
 def _grid_names(ids: pd.Series) -> pd.Series:

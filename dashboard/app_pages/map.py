@@ -9,7 +9,7 @@ from dashboard.components import maps
 from dashboard.data import MAX_HEAT_POINTS, analysis, heat
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
-from dashboard.shell import data_context
+from dashboard.shell import data_context, scope_caption
 from geo.cube.filter import ALL
 
 ctx, data = data_context()
@@ -17,20 +17,14 @@ lang = ctx.lang
 st.title(t("map_title", lang))
 result = analysis(ctx.source, ctx.flt)
 
-codes = [ALL, *result.categories]
-left, right = st.columns([3, 2])
-category = left.radio(
-    t("category", lang), options=codes, horizontal=True, key="gw_map_category",
-    format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang),
-)
-layer = right.radio(
+# The categories are the sidebar's (the one place a filter lives): the layer is the only choice here.
+layer = st.radio(
     t("layer", lang), options=["heat", "choropleth", "playback"], horizontal=True, key="gw_map_layer",
     format_func=lambda v: t(f"layer_{v}", lang),
 )
-if category not in codes:  # the category left the filter: fall back to all
-    category = ALL
+scope_caption(ctx, data)
 
-payload = heat(ctx.source, ctx.flt, category)
+payload = heat(ctx.source, ctx.flt, ALL)
 c1, c2, c3 = st.columns(3)
 c1.metric(t("issues", lang), f"{payload.n_issues:,}")
 if layer == "heat":
@@ -45,7 +39,7 @@ if result.n_issues == 0:
 # a blank frame in the second session, because streamlit-folium re-renders the same object.
 labels = map_labels(lang)
 selected = st.session_state.get("gw_detail_grid")
-cube = result.cube if category == ALL else result.cube[result.cube["category"] == category]
+cube = result.cube
 if layer == "heat":
     m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles, highlight=selected)
 elif layer == "playback":
@@ -56,6 +50,6 @@ elif layer == "playback":
 else:
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,
                         highlight=selected)
-clickable_grid_map(m, result.grids, key=f"map-{layer}-{category}", height=620)
+clickable_grid_map(m, result.grids, key=f"map-{layer}", height=620)
 st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))
 show_grid_detail(ctx, data)

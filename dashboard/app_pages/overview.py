@@ -10,7 +10,7 @@ from dashboard.components.text import plain
 from dashboard.data import grid_measures, kpis, open_cases, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
-from dashboard.shell import data_context, last_report_day
+from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
 from geo.ops.priority import Names, score
 from geo.ops.rectification import period_bounds
@@ -21,6 +21,7 @@ st.title(t("overview_title", lang))
 last_day = last_report_day(ctx, data)
 start, end = period_bounds(last_day, 7)
 st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
+scope_caption(ctx, data, start=start.date(), end=last_day.date())
 
 now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
 before = kpis(ctx.source, ctx.flt, start - pd.Timedelta(days=7), start, None).iloc[0]

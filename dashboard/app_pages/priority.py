@@ -10,7 +10,7 @@ from dashboard.components import maps
 from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_measures
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
-from dashboard.shell import data_context, last_report_day
+from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
 from geo.forecast import METHOD_NAMES
 from geo.ops.priority import DEFAULT_WEIGHTS, MODES, Names, pareto, score
@@ -22,6 +22,8 @@ st.title(t("priority_title", lang))
 last_day = last_report_day(ctx, data)
 as_of = last_day.normalize() + pd.Timedelta(days=1)
 categories = tuple(ctx.flt.categories)
+# The forecast reads the whole record up to the range's end (a year of history, not the range alone).
+scope_caption(ctx, data, start=data.issues[s.REPORTED_AT].min().date())
 
 mode = st.radio(t("priority_mode", lang), MODES, key="gw_priority_mode", horizontal=True,
                 format_func=lambda m: t(f"mode_{m}", lang))

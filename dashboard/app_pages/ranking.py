@@ -7,12 +7,13 @@ import streamlit as st
 from dashboard.components.tables import ranking_table
 from dashboard.data import analysis
 from dashboard.i18n import t
-from dashboard.shell import data_context
+from dashboard.shell import data_context, scope_caption
 from geo.report.export import to_safe_csv
 
 ctx, data = data_context()
 lang = ctx.lang
 st.title(t("ranking_title", lang))
+scope_caption(ctx, data)
 result = analysis(ctx.source, ctx.flt)
 table = ranking_table(result, lambda c: data.categories.name(c, lang=lang),
                       {k: t(k, lang) for k in ("rank", "grid", "grid_id", "community", "count", "share")})

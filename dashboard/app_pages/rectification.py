@@ -19,9 +19,8 @@ from dashboard.i18n import (
     picker_format,
     t,
 )
-from dashboard.shell import data_context, last_report_day
+from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
-from geo.cube.filter import ALL
 from geo.ops.rectification import league_order, period_bounds
 from geo.report.export import to_safe_csv, to_safe_xlsx
 from geo.report.pdf import FontMissing, chinese_font
@@ -42,6 +41,7 @@ start, end = period_bounds(last_day, days)
 prev_start, prev_end = start - pd.Timedelta(days=days), start
 st.caption(t("period_caption", lang, start=fmt_date(start, lang),
                                         end=fmt_date(end - pd.Timedelta(days=1), lang), asof=fmt_date(end, lang)))
+scope_caption(ctx, data, start=start.date(), end=(end - pd.Timedelta(days=1)).date())
 
 now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
 before = kpis(ctx.source, ctx.flt, prev_start, prev_end, None).iloc[0]
@@ -171,11 +171,9 @@ with st.expander(t("campaign_title", lang), expanded=False):
     day = c1.date_input(t("campaign_start", lang), value=max(start.date(), first), min_value=first,
                         max_value=last_day.date(),
                         key="gw_campaign_day", format=picker_format(lang))
-    codes = [ALL, *data.present_categories]
-    code = c2.selectbox(t("category", lang), codes, key="gw_campaign_category",
-                        format_func=lambda c: t("all", lang) if c == ALL else data.categories.name(c, lang=lang))
+    c2.caption(t("campaign_categories", lang))  # the sidebar's categories, like every page
     try:
-        effect = campaign(ctx.source, ctx.flt, pd.Timestamp(day, tz=tz), None if code == ALL else code)
+        effect = campaign(ctx.source, ctx.flt, pd.Timestamp(day, tz=tz), None)
     except ValueError:
         st.info(t("no_issues", lang))
     else:

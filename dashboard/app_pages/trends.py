@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.components.charts import OKABE_ITO, rhythm_chart, weekly_chart
 from dashboard.data import period_comparison, trends, weekly_rhythm
 from dashboard.i18n import chart_date_format, picker_format, t
-from dashboard.shell import data_context
+from dashboard.shell import data_context, scope_caption
 from geo import schema as s
 from geo.stats.trends import default_periods
 
@@ -19,6 +19,7 @@ BREAKDOWNS = {"category": s.CATEGORY, "community": s.COMMUNITY, "grid": s.GRID_I
 ctx, data = data_context()
 lang = ctx.lang
 st.title(t("trends_title", lang))
+scope_caption(ctx, data)
 c1, c2 = st.columns(2)
 freq = c1.radio(t("freq", lang), ["week", "month"], key="gw_trend_freq", horizontal=True,
                 format_func=lambda v: t(f"freq_{v}", lang))

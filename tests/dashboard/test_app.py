@@ -61,13 +61,42 @@ def test_every_page_runs_in_english(page: str, title: str) -> None:
     assert at.sidebar.header[0].value == "Filters"
 
 
-def test_category_and_layer_switches_change_the_map() -> None:
+def test_the_sidebar_category_and_the_layer_switch_change_the_map() -> None:
     at = run_app("app_pages/map.py")
-    at.radio(key="gw_map_category").set_value("parking").run()
+    assert "gw_map_category" not in [r.key for r in at.radio]  # one filter model: the sidebar's
+    at.sidebar.multiselect(key="gw_categories").set_value(["parking"]).run()
     at.radio(key="gw_map_layer").set_value("choropleth").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert int(metrics["问题数"].replace(",", "")) < 20_976
+    assert metrics["问题数"] == "5,463"  # 5,552 parking rows less 69 void and 19 on the suspect pile
+    assert "乱停乱放 · 共 5,463 件（不含已作废 69 件、可疑坐标堆积点 19 件，可在侧栏计入）" in at.caption[0].value
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_states_its_window_and_the_same_count_for_the_same_filter(lang: str) -> None:
+    """The same sidebar filter gives the same count, said in the same words, on 地图, 热点, 趋势 and 排名."""
+    lines = {}
+    for page in ("app_pages/map.py", "app_pages/hotspots.py", "app_pages/trends.py", "app_pages/ranking.py"):
+        at = run_app(page, gw_lang=lang, gw_categories=["litter"], gw_dates=(dt.date(2026, 6, 1), dt.date(2026, 8, 31)))
+        lines[page] = next(c.value for c in at.caption if c.value.startswith(("统计范围", "Counted")))
+    assert len(set(lines.values())) == 1, lines
+    line = lines["app_pages/map.py"]
+    expected = ("统计范围：2026年6月1日至2026年8月31日 · 垃圾/卫生死角 · 共" if lang == "zh"
+                else "Counted: 1 Jun 2026 to 31 Aug 2026 · Litter")
+    assert line.startswith(expected), line
+    at = run_app("app_pages/map.py", gw_categories=["litter"], gw_dates=(dt.date(2026, 6, 1), dt.date(2026, 8, 31)))
+    shown = int({m.label: m.value for m in at.metric}["问题数"].replace(",", ""))
+    hot = run_app("app_pages/hotspots.py", gw_categories=["litter"], gw_dates=(dt.date(2026, 6, 1), dt.date(2026, 8, 31)))
+    assert int({m.label: m.value for m in hot.metric}["问题数"].replace(",", "")) == shown
+    assert f"共 {shown:,} 件" in line or lang == "en"
+
+
+def test_overview_reports_the_last_week_of_the_chosen_range() -> None:
+    full = run_app("app_pages/overview.py")
+    cut = run_app("app_pages/overview.py", gw_dates=(dt.date(2026, 1, 1), dt.date(2026, 6, 30)))
+    assert "2026年6月24日至2026年6月30日" in cut.caption[0].value  # 本周 = the range's last 7 days
+    assert cut.metric[0].value != full.metric[0].value
+    assert any(c.value.startswith("统计范围：2026年6月24日至2026年6月30日") for c in cut.caption)
 
 
 def test_filters_are_kept_across_pages_and_narrow_the_ranking() -> None:
@@ -157,7 +186,7 @@ def test_hotspot_page_views_and_units(lang: str) -> None:
 
 
 def test_hotspot_history_follows_the_picked_unit() -> None:
-    at = run_app("app_pages/hotspots.py", gw_hot_units="grid", gw_hot_category="parking")
+    at = run_app("app_pages/hotspots.py", gw_hot_units="grid", gw_categories=["parking"])
     picker = at.selectbox(key="gw_hot_unit")
     # Strongest z first, shown by grid name (the options themselves are grid ids).
     from dashboard.data import DataSource, hotspots
@@ -173,7 +202,7 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     assert element_types(at).count("vega_lite_chart") == 2  # its history and its detail's weekly chart
     assert at.subheader[-1].value == "青石社区第4网格（青石社区）"
     # Squares are not grids: no grid detail under their history.
-    squares = run_app("app_pages/hotspots.py", gw_hot_units="square", gw_hot_category="parking")
+    squares = run_app("app_pages/hotspots.py", gw_hot_units="square", gw_categories=["parking"])
     assert element_types(squares).count("vega_lite_chart") == 1
 
 
@@ -181,10 +210,10 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
 def test_hotspot_page_density_and_recurrence(lang: str) -> None:
     at = run_app("app_pages/hotspots.py", gw_lang=lang, gw_hot_view="density")
     assert element_types(at).count("component_instance") == 1
-    caption = at.caption[0].value
+    caption = at.caption[1].value  # after the scope line
     assert ("搜索半径" in caption and "ArcGIS 默认" in caption) if lang == "zh" else "Search radius" in caption
     at.number_input(key="gw_hot_bandwidth").set_value(200).run()
-    assert not at.exception and "200" in at.caption[0].value
+    assert not at.exception and "200" in at.caption[1].value
     at.radio(key="gw_hot_view").set_value("recurrence").run()
     assert not at.exception and element_types(at).count("component_instance") == 1
     repeats = int(at.metric[0].value.replace(",", ""))
@@ -242,7 +271,7 @@ def test_rectification_campaign_wording() -> None:
 
     at = run_app("app_pages/rectification.py")
     at.date_input(key="gw_campaign_day").set_value(dt.date(2026, 5, 11)).run()
-    at.selectbox(key="gw_campaign_category").set_value("posters").run()
+    at.sidebar.multiselect(key="gw_categories").set_value(["posters"]).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "2026年5月11日 整治后日均上报下降" in text and "季节性未能扣除" in text
@@ -335,8 +364,8 @@ def test_overview_is_the_default_page(lang: str) -> None:
     at.run()
     assert not at.exception
     assert at.title[0].value == {"zh": "本周总览", "en": "This week at a glance"}[lang]
-    assert at.caption[0].value.startswith({"zh": "本周 = 2026年11月9日 至 2026年11月15日",
-                                            "en": "This week = 9 Nov 2026 to 15 Nov 2026"}[lang])
+    assert at.caption[0].value.startswith({"zh": "本周 = 所选时段的最后 7 天（2026年11月9日至2026年11月15日）",
+                                            "en": "This week = the last 7 days of the chosen range (9 Nov 2026 to 15 Nov 2026)"}[lang])
     cards = {m.label: m.value for m in at.metric}
     assert len(cards) == 5 and element_types(at).count("component_instance") == 1
     # This week's reported count equals the rectification page's (same definition, same week).
@@ -535,7 +564,7 @@ def test_filters_offer_only_the_categories_the_workspace_holds(tmp_path: Path, m
     monkeypatch.setenv("GRIDWATCH_WORKSPACE", _workspace_with(tmp_path, [f"2026-03-{d:02d}" for d in range(1, 11)]))
     at = run_app("app_pages/hotspots.py")
     assert at.sidebar.multiselect(key="gw_categories").options == ["垃圾/卫生死角"]
-    assert at.selectbox(key="gw_hot_category").options == ["全部", "垃圾/卫生死角"]
+    assert "gw_hot_category" not in [b.key for b in at.selectbox]  # the category is the sidebar's
 
 
 def test_rectification_shows_no_arrows_after_a_gap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -136,3 +136,17 @@ def test_counts_by_grid_from_the_index_equal_the_rows(sample: Dataset) -> None:
     got = sample.counts_by_grid(flt, start, end)
     assert got.sum() == len(rows.dropna(subset=[s.GRID_ID])) > 0
     assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_scope_counts_what_a_filter_leaves_out(sample: Dataset) -> None:
+    issues = sample.issues
+    void = (issues[s.STATUS] == "void").to_numpy()
+    pile = issues["suspect_point"].to_numpy(dtype=bool)
+    parking = (issues[s.CATEGORY] == "parking").to_numpy()
+    # Written out on the frame: counted = live and off the pile; each exclusion is what asking for it would add.
+    scope = sample.scope(IssueFilter(categories=("parking",)))
+    assert scope.counted == int((parking & ~void & ~pile).sum()) == 5463
+    assert scope.void == int((parking & void & ~pile).sum()) and scope.suspect == int((parking & pile & ~void).sum())
+    assert sample.scope(IssueFilter()) == type(scope)(counted=21110, void=270, suspect=89)
+    included = sample.scope(IssueFilter(include_suspect=True))
+    assert included.suspect == 0 and included.counted == 21110 + 89
