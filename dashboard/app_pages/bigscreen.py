@@ -22,6 +22,8 @@ from geo.ops.priority import Names, score
 from geo.ops.rectification import period_bounds
 
 REFRESH = dt.timedelta(minutes=5)
+#: Grids listed beside the map (and numbered on it).
+TOP_LISTED = 8
 
 # Our own CSS (no user text): hide the sidebar and the toolbar, use the whole screen.
 st.markdown("<style>[data-testid='stSidebar'],[data-testid='stHeader']{display:none}"
@@ -46,7 +48,11 @@ def screen() -> None:
     st.caption(t("bigscreen_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang),
                  time=dt.datetime.now().strftime("%H:%M")))
     left, right = st.columns([3, 1])
-    m = maps.choropleth(data.grids, data.counts_by_grid(flt, start, end), map_labels(lang))
+    with st.spinner(t("forecast_running", lang)):
+        ranked = score(grid_measures(source, end), names=Names.of(data.categories))
+    # The KPI box sits top left: the grids are fitted clear of it, and the listed grids are numbered.
+    m = maps.choropleth(data.grids, data.counts_by_grid(flt, start, end), map_labels(lang),
+                        priority=list(ranked[s.GRID_ID].head(TOP_LISTED)), padding_top_left=(300, 10))
     maps.KpiOverlay(t("bigscreen_kpis", lang), [
         (t("kpi_reported", lang), f"{int(now['reported']):,}"),
         (t("kpi_close_rate", lang), fmt_pct(float(now["close_rate"]))),
@@ -57,11 +63,9 @@ def screen() -> None:
     with left:
         st_folium(m, key="bigscreen-map", height=880, use_container_width=True, returned_objects=[])
     with right:
-        with st.spinner(t("forecast_running", lang)):
-            ranked = score(grid_measures(source, end), names=Names.of(data.categories))
         names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
         st.markdown(f"#### {t('top_grids', lang)}")
-        for _, row in ranked.head(8).iterrows():
+        for _, row in ranked.head(TOP_LISTED).iterrows():
             st.markdown(f"**{int(row['rank'])}. {plain(names.get(row[s.GRID_ID], row[s.GRID_ID]))}**  \n"
                         f"{plain(row[f'reasons_{lang}'])}")
         st.caption(t("bigscreen_refresh", lang, minutes=int(REFRESH.total_seconds() // 60)))

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.components import charts, maps
+from dashboard.components.orientation import cell_places
 from dashboard.data import density, hotspots, recurrences
 from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import STRINGS, chart_date_format, class_labels, map_labels, t
@@ -108,7 +109,12 @@ with st.spinner(t("hotspots_running", lang)):  # years of weekly steps take seco
                       outlier_fdr, STEP_DAYS[step])
 units = result.units.copy()
 ids = units["unit_id"].to_numpy()
-units["unit_id"] = _grid_names(units["unit_id"]) if kind == "grid" else units["unit_id"]
+if kind == "grid":
+    units["unit_id"] = _grid_names(units["unit_id"])
+else:  # a cell is named by the grid responsible for it and where in that grid it lies, not by "r37c19" alone
+    places = cell_places(units.to_crs(4326), data.grids)
+    units["unit_id"] = [t("cell_place", lang, grid=grid, part=t(f"part_{part}", lang), code=code) for grid, part, code
+                        in zip(_grid_names(places[s.GRID_ID]), places["part"], units["unit_id"], strict=True)]
 display = units["unit_id"].to_numpy()
 units["z"] = units["z"].round(2)
 units["p"] = units["p"].map(lambda p: f"{p:.3g}")
@@ -126,7 +132,7 @@ fields, aliases = ["unit_id", "count", "z", "p"], [t("unit", lang), t("count", l
 column, colours, legend = {"gi": ("class", maps.GI_COLOURS, "gi_legend"),
                            "emerging": ("emerging", maps.EMERGING_COLOURS, "emerging_legend"),
                            "outliers": ("moran_class", maps.MORAN_COLOURS, "moran_legend")}[view]
-m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles)
+m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles, grids=data.grids)
 map_key = f"hot-{view}-{kind}-{size}-{category}-{step}-{outlier_fdr}"
 # Only a click on a unit comes back (never pan or zoom), and it selects that unit's history below.
 returned = st_folium(m, key=map_key, height=600, use_container_width=True, returned_objects=["last_active_drawing"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import maps
-from dashboard.data import MAX_HEAT_POINTS, analysis, heat
+from dashboard.components import maps, orientation
+from dashboard.data import MAX_HEAT_POINTS, analysis, heat, newest_cases
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, scope_caption
+from geo import schema as s
 from geo.cube.filter import ALL
 
 ctx, data = data_context()
@@ -50,6 +51,15 @@ elif layer == "playback":
 else:
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,
                         highlight=selected)
+cases, n_cases = newest_cases(ctx.source, ctx.flt)
+if len(cases):  # at close zoom the cases themselves, each opening in a popup
+    orientation.add_cases(m, cases.assign(
+        category_name=cases[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)),
+        status_name=cases[s.STATUS].map(lambda v: t(f"status_{v}", lang)),
+        reported=cases[s.REPORTED_AT].dt.strftime("%Y-%m-%d %H:%M")),
+        {s.ISSUE_ID: t("issue_id", lang), "category_name": t("category", lang), "status_name": t("status", lang),
+         "reported": t("reported_at", lang), s.ADDRESS: t("address", lang), s.DESCRIPTION: t("description", lang)})
 clickable_grid_map(m, result.grids, key=f"map-{layer}", height=620)
+st.caption(t("cases_caption", lang, zoom=orientation.CASES_MIN_ZOOM, shown=len(cases), total=n_cases))
 st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))
 show_grid_detail(ctx, data)

@@ -81,7 +81,8 @@ st.download_button(t("download_csv", lang), data=lambda: to_safe_csv(listing), f
                    mime="text/csv")
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
 m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
-                    highlight=st.session_state.get("gw_detail_grid"))
+                    highlight=st.session_state.get("gw_detail_grid"),
+                    priority=list(ranked[s.GRID_ID].head(max(n, 10))))  # numbered as in the list
 row_of = {g: i for i, g in enumerate(data.grids[s.GRID_ID].astype(str))}
 cells = cells.assign(reasons=cells[f"reasons_{lang}"])
 cells = cells.assign(**{maps.UNIT_KEY: cells[s.GRID_ID].map(row_of).fillna(-1)})  # -1: a cell outside every grid

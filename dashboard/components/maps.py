@@ -23,6 +23,7 @@ from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.assets import localize
+from dashboard.components.orientation import add_orientation
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.cube.aggregate import HeatPayload
@@ -288,6 +289,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY], [labels["grid"], labels["community"]]),
     )
     layer.add_to(m)
+    add_orientation(m, grids)
     Playback(layer, codes, palette, [str(w) for w in weekly.index]).add_to(m)
     items = [(ZERO_COLOUR, "0")]
     lower = 1
@@ -298,11 +300,13 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
     return localize(m)
 
 
-def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620) -> folium.Map:
+def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620,
+             padding_top_left: tuple[int, int] = (0, 0)) -> folium.Map:
     """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles).
 
     ``grids`` must already be in display coordinates (see ``_display``). A tile server that cannot be
-    reached leaves the background grey; everything we draw is ours and still shows.
+    reached leaves the background plain; everything we draw is ours and still shows.
+    ``padding_top_left`` keeps the fitted grids clear of a box drawn there (the big screen's KPIs).
     """
     minx, miny, maxx, maxy = grids.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
@@ -310,7 +314,7 @@ def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: i
     if tiles is not None and tiles.url:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution or "tiles", name="basemap",
                          subdomains=tiles.subdomains, max_zoom=19).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=padding_top_left, padding_bottom_right=(8, 8))
     FocusWithoutScroll().add_to(m)
     return m
 
@@ -365,6 +369,7 @@ def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, 
     HeatMap(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
             max_zoom=17, gradient=HEAT_GRADIENT).add_to(m)
     add_grid_outlines(m, grids, labels)
+    add_orientation(m, grids)
     add_highlight(m, grids, highlight)
     ramp = list(HEAT_GRADIENT.values())
     Legend(labels["heat_legend_title"],
@@ -385,11 +390,12 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
 
 
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
-               tiles: Basemap | None = None, highlight: str | None = None) -> folium.Map:
+               tiles: Basemap | None = None, highlight: str | None = None, priority: Sequence[str] = (),
+               padding_top_left: tuple[int, int] = (0, 0)) -> folium.Map:
     """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips.
 
     Features carry ``UNIT_KEY`` (the grid's row in ``grids``), so a click can name the grid; ``highlight``
-    outlines one grid.
+    outlines one grid; ``priority`` (grid ids in rank order) are numbered as in the list beside the map.
     """
     grids = _display(grids, tiles)
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].copy()
@@ -398,7 +404,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
     frame["colour"] = [colour_for(v, breaks) for v in frame["count"]]
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
-    m = base_map(grids, tiles=tiles)
+    m = base_map(grids, tiles=tiles, padding_top_left=padding_top_left)
     folium.GeoJson(
         data,
         name=labels["choropleth"],
@@ -408,6 +414,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, "count"],
                          [labels["grid"], labels["community"], labels["count"]]),
     ).add_to(m)
+    add_orientation(m, grids, priority=priority)
     add_highlight(m, grids, highlight)
     items = [(ZERO_COLOUR, "0")]
     positive = frame.loc[frame["count"] > 0, "count"]
@@ -493,17 +500,20 @@ def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[s
     folium.raster_layers.ImageOverlay(rgba, bounds=[[south, west], [north, east]], origin="upper",
                                       mercator_project=False, name=legend_title).add_to(m)
     add_grid_outlines(m, grids, labels)
+    add_orientation(m, grids)
     Legend(legend_title, items).add_to(m)
     return localize(m)
 
 
 def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], class_label: Mapping[str, str],
               fields: Sequence[str], aliases: Sequence[str], legend_title: str, *,
-              tiles: Basemap | None = None) -> folium.Map:
+              tiles: Basemap | None = None, grids: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Units coloured by a categorical class column, with a legend of the classes present.
 
     ``class_label`` translates class codes for the tooltip and legend; ``fields``/``aliases`` pick
-    the tooltip rows. Classes absent from the data are left out of the legend.
+    the tooltip rows. Classes absent from the data are left out of the legend. With ``grids`` (units
+    that are cells), the management grids are outlined over the cells with their labels, so a hot cell
+    can be tied to the grid responsible for it; the outlines let clicks through to the cells.
     """
     units = _display(units, tiles)
     frame = units.copy()
@@ -518,8 +528,14 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#7a7a7a", "weight": 0.6,
                                   "fillOpacity": 0.8},
         highlight_function=lambda _f: {"weight": 2.5, "color": "#08519c"},
-            tooltip=_tooltip([*fields, "label"], [*aliases, legend_title]),
+        tooltip=_tooltip([*fields, "label"], [*aliases, legend_title]),
     ).add_to(m)
+    if grids is not None:
+        shown = _display(grids, tiles)
+        folium.GeoJson(escaped_geojson(shown, [s.GRID_ID]), interactive=False,
+                       style_function=lambda _f: {"color": OUTLINE, "weight": 1.8, "fillOpacity": 0.0,
+                                                  "opacity": 0.9}).add_to(m)
+        add_orientation(m, shown)
     present = [c for c in colours if c in set(frame[column])]
     Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)
     return localize(m)
