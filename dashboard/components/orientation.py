@@ -17,7 +17,6 @@ No Streamlit here.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -48,6 +47,18 @@ CSS: Final = """<style>
 </style>"""
 
 
+def script_json(value: object) -> str:
+    """JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` as ``\\u`` escapes.
+
+    A grid named ``</script><script>alert(1)</script>`` would otherwise end our script and start its own.
+
+    >>> script_json(["</script>"])
+    '["\\\\u003c/script\\\\u003e"]'
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def short_label(name: str, community: str | None) -> str:
     """A grid's label on the map: its name without the community prefix when it has one.
 
@@ -69,7 +80,8 @@ class MapLabels(MacroElement):
     """Grid and community labels that follow the zoom and never overlap (see the module docstring).
 
     ``grids`` rows are ``[lon, lat, text, width_deg]`` (largest grids first); ``communities`` the same
-    for communities; ``reserved`` are points (the priority numbers) that labels keep clear of.
+    for communities; ``ranks`` rows ``[lon, lat, rank, name]`` are the priority numbers, drawn always
+    and kept clear by the labels (a number's tooltip is the grid's name).
     """
 
     _template = Template(
@@ -77,8 +89,16 @@ class MapLabels(MacroElement):
         {% macro script(this, kwargs) %}
         (function(map) {
             var grids = {{ this.grids_json }}, communities = {{ this.communities_json }},
-                reserved = {{ this.reserved_json }};
+                ranks = {{ this.ranks_json }};
             var layer = L.layerGroup().addTo(map);
+            ranks.forEach(function (r) {
+                var dot = document.createElement("div"), tip = document.createElement("span");
+                dot.className = "gw-rank";
+                dot.textContent = String(r[2]);
+                tip.textContent = r[2] + ". " + r[3];
+                L.marker([r[1], r[0]], {icon: L.divIcon({className: "", html: dot, iconSize: [0, 0]}),
+                                        keyboard: false, zIndexOffset: 1000}).bindTooltip(tip).addTo(map);
+            });
             var measure = document.createElement("canvas").getContext("2d");
             function make(row, cls, font) {
                 var span = document.createElement("span");
@@ -95,7 +115,7 @@ class MapLabels(MacroElement):
                 return make(r, "gw-community", "bold 14px sans-serif"); });
             function layout() {
                 var size = map.getSize(), kept = [];
-                reserved.forEach(function (r) {
+                ranks.forEach(function (r) {
                     var p = map.latLngToContainerPoint([r[1], r[0]]);
                     kept.push([p.x - 15, p.y - 15, p.x + 15, p.y + 15]);
                 });
@@ -139,12 +159,12 @@ class MapLabels(MacroElement):
     )
 
     def __init__(self, grids: list[list[object]], communities: list[list[object]],
-                 reserved: list[list[float]]) -> None:
+                 ranks: list[list[object]]) -> None:
         super().__init__()
         self._name = "MapLabels"
-        self.grids_json = json.dumps(grids, ensure_ascii=False)
-        self.communities_json = json.dumps(communities, ensure_ascii=False)
-        self.reserved_json = json.dumps(reserved)
+        self.grids_json = script_json(grids)
+        self.communities_json = script_json(communities)
+        self.ranks_json = script_json(ranks)
 
 
 def _label_rows(frame: gpd.GeoDataFrame, texts: Sequence[str]) -> list[list[object]]:
@@ -181,27 +201,27 @@ def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequenc
     names = grids[s.GRID_NAME].fillna(grids[s.GRID_ID]).astype(str).to_numpy()
     community = grids[s.COMMUNITY].to_numpy() if s.COMMUNITY in grids else [None] * len(grids)
     texts = [short_label(n, c if isinstance(c, str) else None) for n, c in zip(names, community, strict=True)]
-    reserved = _priority_marks(m, grids, priority)
     MapLabels(_label_rows(grids, texts),
               _label_rows(communities, list(communities[s.COMMUNITY])) if len(communities) > 1 else [],
-              reserved).add_to(m)
+              _rank_rows(grids, priority)).add_to(m)
 
 
-def _priority_marks(m: folium.Map, grids: gpd.GeoDataFrame, priority: Sequence[str]) -> list[list[float]]:
-    """Numbered circles on the priority grids (1 = first); returns their points for the labels to avoid."""
+def _rank_rows(grids: gpd.GeoDataFrame, priority: Sequence[str]) -> list[list[object]]:
+    """``[lon, lat, rank, name]`` at a point inside each priority grid (1 = first), for the numbered circles.
+
+    Drawn by :class:`MapLabels` rather than as folium markers: a folium marker is created with Leaflet's
+    default image icon first, which the browser then fetches (and an intranet may not serve).
+    """
     by_id = grids.set_index(s.GRID_ID)
-    points: list[list[float]] = []
+    rows: list[list[object]] = []
     for rank, grid_id in enumerate(priority, start=1):
         if grid_id not in by_id.index:
             continue
         row = by_id.loc[grid_id]
         p = shapely.point_on_surface(row.geometry)
         name = row.get(s.GRID_NAME)
-        tip = f"{rank}. {name if isinstance(name, str) else grid_id}"
-        folium.Marker([p.y, p.x], icon=folium.DivIcon(html=f'<div class="gw-rank">{rank}</div>', icon_size=(0, 0)),
-                      tooltip=html.escape(tip), z_index_offset=1000).add_to(m)
-        points.append([round(p.x, 6), round(p.y, 6)])
-    return points
+        rows.append([round(p.x, 6), round(p.y, 6), rank, name if isinstance(name, str) else str(grid_id)])
+    return rows
 
 
 class CaseLayer(MacroElement):
@@ -244,9 +264,9 @@ class CaseLayer(MacroElement):
                  min_zoom: int = CASES_MIN_ZOOM) -> None:
         super().__init__()
         self._name = "CaseLayer"
-        self.rows_json = json.dumps(rows, ensure_ascii=False)
-        self.fields_json = json.dumps(list(fields), ensure_ascii=False)
-        self.colours_json = json.dumps(list(colours))
+        self.rows_json = script_json(rows)
+        self.fields_json = script_json(list(fields))
+        self.colours_json = script_json(list(colours))
         self.min_zoom = int(min_zoom)
 
 

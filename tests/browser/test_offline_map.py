@@ -490,3 +490,34 @@ def test_weekly_playback_animates_in_the_browser(browser: object, server: Server
     page.screenshot(path=str(SHOTS / "map_playback_zh_1366.png"), full_page=True)
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+BOXES = """() => [...document.querySelectorAll(%s)].map(e => {
+    const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; })"""
+
+
+def _overlaps(boxes: list[list[object]]) -> list[tuple[object, object]]:
+    return [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5]
+
+
+def test_overview_map_numbers_the_priority_grids_and_its_labels_never_collide(browser: object, server: Server) -> None:
+    page, traffic = open_page(browser, server.url)
+    page.get_by_role("heading", name="优先整治网格").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    frame.wait_for_selector(".gw-rank", timeout=15_000)
+    # The table beside the map lists five grids: the map numbers the same five, 1 to 5.
+    assert frame.evaluate("[...document.querySelectorAll('.gw-rank')].map(e => e.textContent)") == list("12345")
+    top = page.locator("[data-testid=stDataFrame]").first
+    assert top.is_visible()
+    for step in range(3):  # the opening view, then two levels closer
+        page.wait_for_timeout(800)
+        labels = frame.evaluate(BOXES % "'.gw-label'")
+        ranks = frame.evaluate(BOXES % "'.gw-rank'")
+        assert labels, f"no label at zoom step {step}"
+        assert _overlaps(labels) == [], step
+        assert _overlaps([*labels, *ranks]) == [], step  # and none under a priority number
+        page.screenshot(path=str(SHOTS / f"overview_labels_zoom{step}.png"))
+        frame.click(".leaflet-control-zoom-in")
+    assert traffic.external() == [] and traffic.failed == []
+    page.close()

@@ -364,8 +364,9 @@ def test_overview_is_the_default_page(lang: str) -> None:
     at.run()
     assert not at.exception
     assert at.title[0].value == {"zh": "本周总览", "en": "This week at a glance"}[lang]
-    assert at.caption[0].value.startswith({"zh": "本周 = 所选时段的最后 7 天（2026年11月9日至2026年11月15日）",
-                                            "en": "This week = the last 7 days of the chosen range (9 Nov 2026 to 15 Nov 2026)"}[lang])
+    assert at.caption[0].value.startswith({
+        "zh": "本周 = 所选时段的最后 7 天（2026年11月9日至2026年11月15日）",
+        "en": "This week = the last 7 days of the chosen range (9 Nov 2026 to 15 Nov 2026)"}[lang])
     cards = {m.label: m.value for m in at.metric}
     assert len(cards) == 5 and element_types(at).count("component_instance") == 1
     # This week's reported count equals the rectification page's (same definition, same week).
