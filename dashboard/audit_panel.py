@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.tables import table_height
 from dashboard.components.text import plain
 from dashboard.errors import explain
 from dashboard.i18n import datetime_column, t
@@ -42,7 +43,7 @@ def show_audit(ctx: PageContext, store: IssueStore) -> None:
         t("audit_sha", lang): trail["sha256"].astype("string").str.slice(0, 12).to_numpy(),
         **{t(f"summary_{c}", lang): trail[c].to_numpy() for c in counts},
     })
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)),
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)),
                  column_config={t("history_at", lang): datetime_column(t("history_at", lang), lang)})
     st.download_button(t("audit_download", lang), data=to_safe_csv(trail), file_name="audit_trail.csv",
                        mime="text/csv", key="gw_audit_download")

@@ -71,7 +71,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "heat_high": {"zh": "高", "en": "high"},
     "count_legend_title": {"zh": "问题数（件）", "en": "Issues"},
     "outside_grids": {"zh": "网格外", "en": "Outside grids"},
-    "heat_cells": {"zh": "热力点（已聚合）", "en": "Heat points (aggregated)"},
+    "heat_cells": {"zh": "有问题的网格", "en": "Grids with issues"},
     "cell_size": {"zh": "聚合格网 {size:.0f} 米", "en": "binned to {size:.0f} m cells"},
     "week": {"zh": "周（截至）", "en": "Week ending"},
     "period": {"zh": "统计周期", "en": "Period"},
@@ -105,15 +105,15 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "cell_size_auto": {"zh": "自动", "en": "Automatic"},
     "cell_size_value": {"zh": "{size} 米", "en": "{size} m"},
     "cell_size_used": {"zh": "本次单元大小：{size} 米（{rule}）", "en": "Cell size used: {size} m ({rule})"},
-    "view_outliers": {"zh": "聚集与异常（局部 Moran）", "en": "Clusters and outliers (local Moran)"},
-    "view_density": {"zh": "核密度", "en": "Kernel density"},
+    "view_outliers": {"zh": "成片与孤立", "en": "Clusters and outliers"},
+    "view_density": {"zh": "密度分布", "en": "Density"},
     "view_recurrence": {"zh": "反复发生", "en": "Repeat locations"},
-    "moran_legend": {"zh": "局部 Moran 类型", "en": "Local Moran class"},
+    "moran_legend": {"zh": "成片还是孤立", "en": "Cluster or outlier"},
     "density_legend": {"zh": "密度（件/平方公里）", "en": "Density (issues per km²)"},
     "bandwidth": {"zh": "搜索半径（米，0 为自动）", "en": "Search radius (m, 0 = automatic)"},
-    "bandwidth_used": {"zh": "搜索半径 {radius} 米（{rule}），栅格 {cell} 米，图像 {w}×{h} 像素",
-                       "en": "Search radius {radius} m ({rule}), raster {cell} m, image {w}×{h} pixels"},
-    "bandwidth_rule_auto": {"zh": "ArcGIS 默认规则（空间 Silverman）", "en": "ArcGIS default (spatial Silverman)"},
+    "bandwidth_used": {"zh": "每处的颜色按周边 {radius} 米内的问题计算（{rule}），约 {cell} 米一格。",
+                       "en": "Each place is coloured by the issues within {radius} m of it ({rule}), in steps of about {cell} m."},
+    "bandwidth_rule_auto": {"zh": "按问题的分散程度自动选择", "en": "chosen from how spread out the issues are"},
     "bandwidth_rule_user": {"zh": "用户设定", "en": "set by you"},
     "recurrence_radius": {"zh": "同址半径（米）", "en": "Same-place radius (m)"},
     "recurrence_days": {"zh": "办结后天数", "en": "Days after closing"},
@@ -125,17 +125,17 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "recurrence_rate": {"zh": "反复率", "en": "Repeat rate"},
     "history_title": {"zh": "单元历史", "en": "Unit history"},
     "history_pick": {"zh": "选择单元（或在地图上点击）", "en": "Pick a unit (or click it on the map)"},
-    "history_caption": {"zh": "柱：每个时间步的问题数；线：该步 Gi* z 值（含前一步），虚线为 95% 显著界限 ±1.96。",
-                        "en": "Bars: issues per time step; line: that step's Gi* z (with the step before); "
-                              "dashed: the 95 % bounds ±1.96."},
+    "history_caption": {"zh": "柱：每个时段的问题数；线：聚集程度，高过上方虚线即明显聚集（可信度 95%），低过下方虚线即明显偏少。",
+                        "en": "Bars: issues per period; line: how concentrated they are. Above the upper dashed line is a clear "
+                              "cluster (95 % confidence); below the lower one, clearly fewer than around."},
     "period_end": {"zh": "时段（截至）", "en": "Period ending"},
-    "hh_units": {"zh": "高-高聚集单元", "en": "High-high units"},
+    "hh_units": {"zh": "成片多发单元", "en": "Units in clusters of many"},
     "time_step": {"zh": "时间步", "en": "Time step"},
     "step_day": {"zh": "日", "en": "Day"},
     "step_week": {"zh": "周", "en": "Week"},
     "step_month": {"zh": "月（30 天）", "en": "Month (30 days)"},
-    "outlier_fdr": {"zh": "误发现率校正（Benjamini-Hochberg）",
-                    "en": "False discovery rate correction (Benjamini-Hochberg)"},
+    "outlier_fdr": {"zh": "更严格（剔除碰巧出现的假聚集）",
+                    "en": "Stricter (drop clusters that chance alone would give)"},
     "page_overview": {"zh": "总览", "en": "Overview"},
     "overview_title": {"zh": "本周总览", "en": "This week at a glance"},
     "overview_caption": {"zh": "本周 = 所选时段的最后 7 天（{start}至{end}）；箭头为与上一周相比。",
@@ -169,15 +169,24 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "by_category": {"zh": "问题类型", "en": "Category"},
     "by_community": {"zh": "社区", "en": "Community"},
     "by_grid": {"zh": "网格", "en": "Grid"},
-    "shown_groups": {"zh": "图中显示前 {n} 组（按问题数）", "en": "The chart shows the top {n} groups by count"},
-    "trend_table": {"zh": "趋势方向（Mann-Kendall 检验，95%）", "en": "Trend direction (Mann-Kendall, 95 %)"},
+    "shown_groups": {"zh": "图中为问题最多的 {n} 组，其余合为一条线。", "en": "The chart shows the {n} largest groups; the rest share one line."},
+    "trend_table": {"zh": "趋势", "en": "Trends"},
     "group": {"zh": "分组", "en": "Group"},
     "total": {"zh": "合计", "en": "Total"},
     "slope": {"zh": "每期变化（Theil-Sen）", "en": "Change per period (Theil-Sen)"},
+    "trend_words": {"zh": "变化", "en": "Change"},
+    "trend_rest": {"zh": "其余 {n} 组合计", "en": "The other {n} together"},
+    "per_week": {"zh": "每周", "en": "a week"},
+    "per_month": {"zh": "每月", "en": "a month"},
+    "trend_up": {"zh": "{per}约多 {n} 件，上升明显", "en": "About {n} more {per}, clearly rising"},
+    "trend_down": {"zh": "{per}约少 {n} 件，下降明显", "en": "About {n} fewer {per}, clearly falling"},
+    "trend_flat": {"zh": "没有明显变化", "en": "No clear change"},
+    "trend_method": {"zh": "「上升明显」「下降明显」：Mann-Kendall 趋势检验在 95% 可信度下成立；「约多/约少几件」为 Theil-Sen 斜率（各期两两变化的中位数），不受个别异常周影响。",
+                     "en": "\"Clearly rising/falling\": the Mann-Kendall trend test holds at 95 % confidence; \"about n more/fewer\" is the Theil-Sen slope (the median of pairwise changes per period), which a single odd week does not move."},
     "direction": {"zh": "方向", "en": "Direction"},
-    "dir_rising": {"zh": "显著上升", "en": "Rising (significant)"},
-    "dir_falling": {"zh": "显著下降", "en": "Falling (significant)"},
-    "dir_no_trend": {"zh": "无显著趋势", "en": "No significant trend"},
+    "dir_rising": {"zh": "上升明显", "en": "Clearly rising"},
+    "dir_falling": {"zh": "下降明显", "en": "Clearly falling"},
+    "dir_no_trend": {"zh": "没有明显变化", "en": "No clear change"},
     "compare_title": {"zh": "两个时段对比", "en": "Compare two periods"},
     "period_a": {"zh": "时段 A", "en": "Period A"},
     "period_b": {"zh": "时段 B", "en": "Period B"},
@@ -246,8 +255,11 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "kpi_rework_rate": {"zh": "返工率", "en": "Rework rate"},
     "kpi_overdue_open": {"zh": "超期未结", "en": "Overdue open"},
     "kpi_max_days_overdue": {"zh": "最长超期（天）", "en": "Longest overdue (days)"},
-    "kpi_median_days_to_close": {"zh": "结案用时中位数（天）", "en": "Median days to close"},
-    "kpi_p90_days_to_close": {"zh": "结案用时 90% 分位（天）", "en": "90th percentile days to close"},
+    "kpi_median_days_to_close": {"zh": "一般结案用时", "en": "Usual time to close"},
+    "kpi_median_days_help": {"zh": "一半的问题在这么多天内结案（中位数）。", "en": "Half the cases close within this many days (the median)."},
+    "kpi_p90_days_to_close": {"zh": "九成结案用时", "en": "Time to close 9 in 10"},
+    "kpi_p90_days_help": {"zh": "九成的问题在这么多天内结案（90% 分位数）。", "en": "Nine in ten cases close within this many days (the 90th percentile)."},
+    "days_value": {"zh": "{n:.1f} 天", "en": "{n:.1f} days"},
     "kpi_on_site_share": {"zh": "立行立改占比", "en": "Fixed on site"},
     "kpi_score": {"zh": "综合得分", "en": "Score"},
     "kpi_grade": {"zh": "等级", "en": "Grade"},
@@ -298,8 +310,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                                "hot spots and the supervision list, as Excel, HTML or PDF."},
     "campaign_start": {"zh": "整治开始日期", "en": "Campaign start"},
     "campaign_grids": {"zh": "变化可确认的网格", "en": "Grids with a confirmed change"},
-    "ratio": {"zh": "率比", "en": "Rate ratio"},
-    "ci": {"zh": "95% 置信区间", "en": "95 % CI"},
+    "ratio": {"zh": "后期是前期的几倍", "en": "Times the first"},
+    "ci": {"zh": "可能范围（可信度 95%）", "en": "Likely range (95 %)"},
     "before": {"zh": "整治前", "en": "Before"},
     "after": {"zh": "整治后", "en": "After"},
     "verdict_decrease": {"zh": "下降", "en": "Fell"},
@@ -424,7 +436,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "score": {"zh": "得分", "en": "Score"},
     "reasons": {"zh": "主要原因", "en": "Leading reasons"},
     "open_cases": {"zh": "未结问题", "en": "Open cases"},
-    "pareto_n": {"zh": "前 N 个网格", "en": "Top N grids"},
+    "priority_all": {"zh": "全部 {n} 个网格（点选一行在地图上标出）", "en": "All {n} grids (select a row to outline it on the map)"},
     "pareto": {"zh": "前 {n} 个网格集中了 {share:.0%} 的未结问题（共 {grids} 个网格）。",
                "en": "The top {n} grids hold {share:.0%} of open problems ({grids} grids in all)."},
     "priority_caption": {"zh": "截至 {asof}。紫色方格是预计问题最密集的 5% 区域（100 米方格），即派人巡查的重点；"
@@ -435,14 +447,16 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "priority_legend": {"zh": "优先级得分", "en": "Priority score"},
     "weights_zero": {"zh": "权重不能全为 0，已用默认权重。", "en": "Weights cannot all be 0; the defaults are used."},
     "view": {"zh": "视图", "en": "View"},
-    "view_gi": {"zh": "冷热点（Gi*）", "en": "Hot and cold spots (Gi*)"},
-    "view_emerging": {"zh": "时空热点趋势", "en": "Emerging hot spots"},
-    "gi_legend": {"zh": "冷热点", "en": "Hot/cold spot"},
-    "emerging_legend": {"zh": "时空热点类型", "en": "Emerging class"},
+    "view_gi": {"zh": "明显聚集", "en": "Clear clusters"},
+    "view_emerging": {"zh": "聚集的变化", "en": "How clusters change"},
+    "gi_legend": {"zh": "聚集", "en": "Clusters"},
+    "emerging_legend": {"zh": "聚集的变化", "en": "How the cluster changes"},
     "unit": {"zh": "单元", "en": "Unit"},
-    "z_score": {"zh": "z 值", "en": "z-score"},
-    "hot_cells": {"zh": "热点单元（99%）", "en": "Hot units (99 %)"},
-    "cold_cells": {"zh": "冷点单元（99%）", "en": "Cold units (99 %)"},
+    "z_score": {"zh": "聚集程度", "en": "Concentration"},
+    "confidence": {"zh": "可信度", "en": "Confidence"},
+    "clear_cells_help": {"zh": "可信度 95% 以上。", "en": "At 95 % confidence or more."},
+    "hot_cells": {"zh": "明显聚集的单元", "en": "Units in clear clusters"},
+    "cold_cells": {"zh": "明显偏少的单元", "en": "Units clearly below"},
     "explain": {"zh": "计算说明", "en": "What was computed"},
     "explain_text": {
         "zh": "对每个单元计算 Getis-Ord Gi* 统计量（与 ArcGIS 一致：二值权重并包含自身），双侧检验，"
@@ -457,8 +471,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "choice_cell_size_rule": {"zh": "单元大小的确定", "en": "How the cell size was chosen"},
     "value_mean_count_5": {"zh": "自动：平均每单元约 5 件，取整到常用尺寸", "en": "automatic: about 5 issues per cell, "
                                                                             "rounded to a usual size"},
-    "value_capped": {"zh": "所选尺寸的单元过多，地图放大到下一个常用尺寸（地图数据不超过 2 MB）",
-                     "en": "too many cells at the chosen size: the next usual size up (the map stays under 2 MB)"},
+    "value_capped": {"zh": "所选尺寸对这片区域太细，已改用下一个常用尺寸，地图才能流畅打开",
+                     "en": "the chosen size is too fine for this area: the next usual size up, so the map opens smoothly"},
     "value_hex_cells": {"zh": "六边形", "en": "hexagon cells"},
     "value_hex_contiguity": {"zh": "共边的六个六边形", "en": "the six hexagons sharing an edge"},
     "choice_outlier_method": {"zh": "异常检测方法", "en": "Outlier method"},
@@ -596,20 +610,20 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "grid_report": {"zh": "网格：{n} 个，修复 {repaired} 个无效面，重叠 {overlaps} 处，空隙 {gaps} 处",
                     "en": "Grids: {n}, {repaired} invalid polygons repaired, {overlaps} overlaps, {gaps} gaps"},
     "load_error": {"zh": "无法读取数据：{error}", "en": "Cannot read the data: {error}"},
-    "map_caption": {
-        "zh": "热力图由服务器端聚合后的网格点绘制，最多 {cap:,} 个点；拖动或缩放地图不会重新计算。",
-        "en": "The heatmap is drawn from server-side aggregated cells, at most {cap:,} points; "
-              "panning or zooming does not re-run anything.",
+    "map_caption": {"zh": "颜色越深，问题越集中。点击网格查看它的问题和责任人。", "en": "The darker, the more issues. Click a grid for its issues and cadres."},
+    "map_method": {
+        "zh": "热力图：服务器先把问题按 {size:.0f} 米的小格汇总（最多 {cap:,} 个点），浏览器只收到汇总后的点，拖动或缩放地图不会重新计算。",
+        "en": "Heatmap: the server first sums the issues into {size:.0f} m cells (at most {cap:,} points); the browser receives only those, and panning or zooming re-runs nothing.",
     },
 }
 
 
 #: Hotspot class names (Gi* bins and Esri's emerging classes) in both languages.
 CLASS_LABELS: Final[dict[str, dict[Lang, str]]] = {
-    "hot_99": {"zh": "热点 99%", "en": "Hot spot 99 %"}, "hot_95": {"zh": "热点 95%", "en": "Hot spot 95 %"},
-    "hot_90": {"zh": "热点 90%", "en": "Hot spot 90 %"}, "not_significant": {"zh": "不显著", "en": "Not significant"},
-    "cold_90": {"zh": "冷点 90%", "en": "Cold spot 90 %"}, "cold_95": {"zh": "冷点 95%", "en": "Cold spot 95 %"},
-    "cold_99": {"zh": "冷点 99%", "en": "Cold spot 99 %"},
+    "hot_99": {"zh": "明显聚集（可信度 99%）", "en": "Clear cluster (99 %)"}, "hot_95": {"zh": "明显聚集（可信度 95%）", "en": "Clear cluster (95 %)"},
+    "hot_90": {"zh": "可能聚集（可信度 90%）", "en": "Likely cluster (90 %)"}, "not_significant": {"zh": "无明显聚集", "en": "No clear pattern"},
+    "cold_90": {"zh": "可能偏少（可信度 90%）", "en": "Likely below (90 %)"}, "cold_95": {"zh": "明显偏少（可信度 95%）", "en": "Clearly below (95 %)"},
+    "cold_99": {"zh": "明显偏少（可信度 99%）", "en": "Clearly below (99 %)"},
     "new_hot": {"zh": "新增热点", "en": "New hot spot"}, "consecutive_hot": {"zh": "连续热点", "en": "Consecutive hot spot"},
     "intensifying_hot": {"zh": "加剧热点", "en": "Intensifying hot spot"},
     "persistent_hot": {"zh": "持续热点", "en": "Persistent hot spot"},
@@ -626,10 +640,31 @@ CLASS_LABELS: Final[dict[str, dict[Lang, str]]] = {
     "oscillating_cold": {"zh": "振荡冷点", "en": "Oscillating cold spot"},
     "historical_cold": {"zh": "历史冷点", "en": "Historical cold spot"},
     "no_pattern": {"zh": "无明显模式", "en": "No pattern detected"},
-    "HH": {"zh": "高-高聚集", "en": "High-high cluster"}, "LL": {"zh": "低-低聚集", "en": "Low-low cluster"},
-    "HL": {"zh": "高值异常（周边低）", "en": "High outlier among low"},
-    "LH": {"zh": "低值异常（周边高）", "en": "Low outlier among high"},
+    "HH": {"zh": "成片多发", "en": "Cluster of many"}, "LL": {"zh": "成片少发", "en": "Cluster of few"},
+    "HL": {"zh": "孤立多发（周边少）", "en": "Many among few"},
+    "LH": {"zh": "孤立少发（周边多）", "en": "Few among many"},
 }
+
+
+def confidence(p: float) -> str:
+    """A p-value as the confidence a reader understands: ``0.0004`` -> ``99.9%``, ``0.3`` -> ``70%``.
+
+    >>> confidence(0.0004), confidence(0.3)
+    ('99.9%', '70%')
+    """
+    if not math.isfinite(p):
+        return "—"
+    level = (1 - min(max(p, 0.0), 1.0)) * 100
+    return f"{min(level, 99.9):.1f}%" if level >= 99 else f"{level:.0f}%"
+
+
+def trend_sentence(direction: str, slope: float, per: str, lang: Lang) -> str:
+    """A trend in a street office's words: 「每周约多 0.6 件，上升明显」, or 「没有明显变化」."""
+    if direction not in ("rising", "falling") or not math.isfinite(slope):
+        return t("trend_flat", lang)
+    size = abs(slope)
+    n = f"{size:.1f}" if size < 10 else f"{size:,.0f}"
+    return t("trend_up" if direction == "rising" else "trend_down", lang, per=per, n=n)
 
 
 def class_labels(lang: Lang) -> dict[str, str]:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.charts import calibration_chart, capture_chart
+from dashboard.components.tables import table_height
 from dashboard.data import backtest
 from dashboard.i18n import chart_date_format, t
 from dashboard.shell import data_context
@@ -42,7 +43,7 @@ table = pd.DataFrame({
     t("forecast_pai", lang): [f"{x:.1f}" for x in rows["pai"]],
     t("forecast_pei", lang): [f"{x:.0%}" for x in rows["pei_star"]],
 })
-st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
+st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table)))
 st.caption(t("forecast_table_note", lang, n=bt.n_origins))
 
 left, right = st.columns(2)

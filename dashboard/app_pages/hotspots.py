@@ -14,7 +14,7 @@ from dashboard.components import charts, maps
 from dashboard.components.orientation import cell_places
 from dashboard.data import density, hotspots, recurrences
 from dashboard.detail import select_grid, show_grid_detail
-from dashboard.i18n import STRINGS, chart_date_format, class_labels, map_labels, t
+from dashboard.i18n import STRINGS, chart_date_format, class_labels, confidence, map_labels, t
 from dashboard.shell import data_context, scope_caption
 from geo import schema as s
 from geo.cube.filter import ALL
@@ -116,19 +116,23 @@ else:  # a cell is named by the grid responsible for it and where in that grid i
     units["unit_id"] = [t("cell_place", lang, grid=grid, part=t(f"part_{part}", lang), code=code) for grid, part, code
                         in zip(_grid_names(places[s.GRID_ID]), places["part"], units["unit_id"], strict=True)]
 display = units["unit_id"].to_numpy()
-units["z"] = units["z"].round(2)
-units["p"] = units["p"].map(lambda p: f"{p:.3g}")
+units["z"] = units["z"].round(1)
+# Confidence in plain words (1 - p), not a p-value: 「可信度 99.9%」.
+units["confidence"] = [confidence(p) for p in units["p"]]
 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("issues", lang), f"{int(units['count'].sum()):,}")
 if view == "outliers":
     m2.metric(t("hh_units", lang), f"{int((units['moran_class'] == 'HH').sum()):,}")
 else:
-    m2.metric(t("hot_cells", lang), f"{int((units['class'] == 'hot_99').sum()):,}")
-m3.metric(t("cold_cells", lang), f"{int((units['class'] == 'cold_99').sum()):,}")
+    m2.metric(t("hot_cells", lang), f"{int(units['class'].isin(['hot_99', 'hot_95']).sum()):,}",
+              help=t("clear_cells_help", lang))
+m3.metric(t("cold_cells", lang), f"{int(units['class'].isin(['cold_99', 'cold_95']).sum()):,}",
+          help=t("clear_cells_help", lang))
 
 names = class_labels(lang)
-fields, aliases = ["unit_id", "count", "z", "p"], [t("unit", lang), t("count", lang), t("z_score", lang), "p"]
+fields = ["unit_id", "count", "z", "confidence"]
+aliases = [t("unit", lang), t("count", lang), t("z_score", lang), t("confidence", lang)]
 column, colours, legend = {"gi": ("class", maps.GI_COLOURS, "gi_legend"),
                            "emerging": ("emerging", maps.EMERGING_COLOURS, "emerging_legend"),
                            "outliers": ("moran_class", maps.MORAN_COLOURS, "moran_legend")}[view]

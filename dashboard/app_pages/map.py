@@ -28,10 +28,8 @@ scope_caption(ctx, data)
 payload = heat(ctx.source, ctx.flt, ALL)
 c1, c2, c3 = st.columns(3)
 c1.metric(t("issues", lang), f"{payload.n_issues:,}")
-if layer == "heat":
-    c2.metric(t("heat_cells", lang), f"{len(payload.points):,}", help=t("cell_size", lang, size=payload.cell_size_m))
-else:
-    c2.metric(t("grids", lang), f"{len(result.grids):,}")
+with_issues = int((result.cube.groupby("grid_id")["count"].sum() > 0).sum())
+c2.metric(t("heat_cells", lang), f"{with_issues:,} / {len(result.grids):,}")
 c3.metric(t("outside_grids", lang), f"{result.outside:,}")
 
 if result.n_issues == 0:
@@ -61,5 +59,7 @@ if len(cases):  # at close zoom the cases themselves, each opening in a popup
          "reported": t("reported_at", lang), s.ADDRESS: t("address", lang), s.DESCRIPTION: t("description", lang)})
 clickable_grid_map(m, result.grids, key=f"map-{layer}", height=620)
 st.caption(t("cases_caption", lang, zoom=orientation.CASES_MIN_ZOOM, shown=len(cases), total=n_cases))
-st.caption(t("map_caption", lang, cap=MAX_HEAT_POINTS))
+st.caption(t("map_caption", lang))
+with st.expander(t("explain", lang)):
+    st.write(t("map_method", lang, cap=MAX_HEAT_POINTS, size=payload.cell_size_m))
 show_grid_detail(ctx, data)

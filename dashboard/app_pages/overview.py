@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
+from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
 from dashboard.data import grid_measures, kpis, open_cases, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
@@ -89,9 +90,9 @@ with left:
 with right:
     st.subheader(t("top_grids", lang))
     top5 = ranked.head(5)
-    st.dataframe(pd.DataFrame({t("rank", lang): top5["rank"].to_numpy(),
-                               t("grid", lang): top5[s.GRID_ID].map(names).to_numpy(),
-                               t("reasons", lang): top5[f"reasons_{lang}"].to_numpy()}),
-                 hide_index=True, width="stretch",
-                 column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
+    # A static table: the reasons wrap instead of being cut off (and ledger names stay text).
+    st.table(markdown_safe(pd.DataFrame({t("rank", lang): top5["rank"].to_numpy(),
+                                         t("grid", lang): top5[s.GRID_ID].map(names).to_numpy(),
+                                         t("reasons", lang): top5[f"reasons_{lang}"].to_numpy()})),
+             hide_index=True)
 show_grid_detail(ctx, data)

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
+from dashboard.components.tables import markdown_safe, table_height
 from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_measures
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
@@ -15,6 +16,9 @@ from geo import schema as s
 from geo.forecast import METHOD_NAMES
 from geo.ops.priority import DEFAULT_WEIGHTS, MODES, Names, pareto, score
 from geo.report.export import to_safe_csv
+
+#: Grids listed with their reasons and numbered on the map.
+TOP_LISTED = 10
 
 ctx, data = data_context()
 lang = ctx.lang
@@ -54,7 +58,7 @@ else:
     st.caption(t("priority_method" if checked.n_origins else "priority_method_unchecked", lang,
                  method=METHOD_NAMES[lang][checked.winner]))
 
-n = st.slider(t("pareto_n", lang), 1, max(len(ranked), 1), min(5, max(len(ranked), 1)), key="gw_pareto_n")
+n = min(TOP_LISTED, len(ranked))
 st.info(t("pareto", lang, n=n, share=pareto(ranked, n), grids=len(ranked)))
 
 listing = pd.DataFrame({
@@ -68,11 +72,14 @@ listing = pd.DataFrame({
     t("open_cases", lang): ranked["open"].to_numpy(),
     t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),
 })
-# Full width: the reasons are the point of the list and must not be cut off. Selecting a row outlines
-# the grid on the map below and opens its detail.
-event = st.dataframe(listing, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(listing)),
-                     key="gw_priority_table", on_select="rerun", selection_mode="single-row",
-                     column_config={t("reasons", lang): st.column_config.TextColumn(width="large")})
+# The first grids with their reasons in full (a static table wraps them; the map numbers the same grids).
+st.table(markdown_safe(listing.head(TOP_LISTED)), hide_index=True)
+# Every grid below, without the reasons (they are in the table above and the CSV): selecting a row outlines
+# the grid on the map and opens its detail.
+with st.expander(t("priority_all", lang, n=len(listing))):
+    event = st.dataframe(listing.drop(columns=[t("reasons", lang)]), hide_index=True, width="stretch",
+                         height=table_height(len(listing)), key="gw_priority_table", on_select="rerun",
+                         selection_mode="single-row")
 rows = event.selection.rows if event is not None else []
 if rows and st.session_state.get("gw_priority_row") != rows[0]:
     st.session_state["gw_priority_row"] = rows[0]
@@ -82,7 +89,7 @@ st.download_button(t("download_csv", lang), data=lambda: to_safe_csv(listing), f
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
 m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
                     highlight=st.session_state.get("gw_detail_grid"),
-                    priority=list(ranked[s.GRID_ID].head(max(n, 10))))  # numbered as in the list
+                    priority=list(ranked[s.GRID_ID].head(TOP_LISTED)))  # numbered as in the table
 row_of = {g: i for i, g in enumerate(data.grids[s.GRID_ID].astype(str))}
 cells = cells.assign(reasons=cells[f"reasons_{lang}"])
 cells = cells.assign(**{maps.UNIT_KEY: cells[s.GRID_ID].map(row_of).fillna(-1)})  # -1: a cell outside every grid

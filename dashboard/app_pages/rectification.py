@@ -66,9 +66,11 @@ cards[5].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _d
                 delta_color="inverse")
 more = st.columns(6)
 median = float(now["median_days_to_close"])
-more[0].metric(t("kpi_median_days_to_close", lang), "—" if not math.isfinite(median) else f"{median:.1f}")
+more[0].metric(t("kpi_median_days_to_close", lang), "—" if not math.isfinite(median) else t("days_value", lang, n=median),
+               help=t("kpi_median_days_help", lang))
 p90 = float(now["p90_days_to_close"])
-more[1].metric(t("kpi_p90_days_to_close", lang), "—" if not math.isfinite(p90) else f"{p90:.1f}")
+more[1].metric(t("kpi_p90_days_to_close", lang), "—" if not math.isfinite(p90) else t("days_value", lang, n=p90),
+               help=t("kpi_p90_days_help", lang))
 more[2].metric(t("kpi_on_site_share", lang), fmt_pct(now["on_site_share"]))
 more[3].metric(t("kpi_grade", lang), now["grade"] or "—", help=t("grade_caption", lang))
 more[4].metric(t("kpi_overdue_share", lang), fmt_pct(now["overdue_share"]))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from dashboard.components.text import plain
 from geo import schema as s
 from geo.cube.aggregate import COUNT
 from geo.cube.analysis import AnalysisResult
@@ -28,3 +29,35 @@ def ranking_table(result: AnalysisResult, category_name: Callable[[str], str],
     })
     extra = per_cat.reindex(ranked[s.GRID_ID]).fillna(0).astype(int).reset_index(drop=True)
     return pd.concat([table, extra], axis=1)
+
+
+#: Streamlit's data grid draws rows (and the header) 35 px tall, inside a 1 px border.
+ROW_PX = 35
+
+
+def table_height(rows: int, max_rows: int = 12) -> int:
+    """The height of a ``st.dataframe`` showing ``rows`` rows (at most ``max_rows``, then it scrolls).
+
+    Exactly the rows and the header: a guessed height (``38 * (n + 1)``) ends the table in a blank row.
+
+    >>> table_height(3)
+    143
+    """
+    return (min(max(rows, 1), max_rows) + 1) * ROW_PX + 3
+
+
+def markdown_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for ``st.table``, which renders every cell and header as Markdown: text escaped, numbers kept.
+
+    ``st.table`` wraps long text (the reasons of a priority list) where ``st.dataframe`` cuts it off, but a
+    grid named ``![x](http://…)`` would become an image: every text cell goes through :func:`plain`.
+
+    >>> markdown_safe(pd.DataFrame({"网格": ["![x](http://e)"], "排名": [1]}))["网格"].iloc[0]
+    '\\\\!\\\\[x\\\\]\\\\(http\\\\://e\\\\)'
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "" if pd.isna(v) else plain(v))
+    out.columns = [plain(c) for c in out.columns]
+    return out

@@ -196,16 +196,21 @@ def describe(effect: CampaignEffect, lang: Literal["zh", "en"] = "zh") -> str:
     """One or two sentences a leader can read, claiming no more than the intervals support."""
     rr, seg = effect.overall, effect.segmented
     day = written_date(effect.campaign_start, lang)
-    ci = f"{rr.low:.2f}–{rr.high:.2f}"
     change = abs(1 - rr.ratio) * 100 if np.isfinite(rr.ratio) else float("nan")
+    # The interval said as a range of percentages a leader reads; the ratio itself is in the table below.
+    lo, hi = sorted((abs(1 - rr.low) * 100, abs(1 - rr.high) * 100))
+    span = f"{(rr.low - 1) * 100:+.0f}% 至 {(rr.high - 1) * 100:+.0f}%"
+    span_en = f"{(rr.low - 1) * 100:+.0f}% to {(rr.high - 1) * 100:+.0f}%"
     texts = {
-        "decrease": {"zh": f"{day} 整治后日均上报下降 {change:.0f}%（率比 {rr.ratio:.2f}，95% 置信区间 {ci}）。",
-                     "en": f"After {day}, reports per day fell by {change:.0f}% (rate ratio {rr.ratio:.2f}, 95 % CI {ci})."},
-        "increase": {"zh": f"{day} 整治后日均上报上升 {change:.0f}%（率比 {rr.ratio:.2f}，95% 置信区间 {ci}）。",
-                     "en": f"After {day}, reports per day rose by {change:.0f}% (rate ratio {rr.ratio:.2f}, 95 % CI {ci})."},
-        "no_detectable_change": {"zh": f"{day} 前后日均上报未见可确认的变化（率比 {rr.ratio:.2f}，95% 置信区间 {ci}）。",
-                                 "en": f"No change can be confirmed around {day} (rate ratio {rr.ratio:.2f}, "
-                                       f"95 % CI {ci})."},
+        "decrease": {"zh": f"{day} 整治后日均上报下降 {change:.0f}%（可信度 95% 的范围：下降 {lo:.0f}%–{hi:.0f}%）。",
+                     "en": f"After {day}, reports per day fell by {change:.0f}% (95 % likely range: "
+                           f"{lo:.0f}–{hi:.0f}% lower)."},
+        "increase": {"zh": f"{day} 整治后日均上报上升 {change:.0f}%（可信度 95% 的范围：上升 {lo:.0f}%–{hi:.0f}%）。",
+                     "en": f"After {day}, reports per day rose by {change:.0f}% (95 % likely range: "
+                           f"{lo:.0f}–{hi:.0f}% higher)."},
+        "no_detectable_change": {"zh": f"{day} 前后日均上报未见可确认的变化（变化可能在 {span} 之间）。",
+                                 "en": f"No change can be confirmed around {day} (the change may lie anywhere "
+                                       f"from {span_en})."},
         "too_few": {"zh": f"{day} 前后问题太少，无法判断成效。", "en": f"Too few issues around {day} to judge."},
     }
     if rr.before == 0 and rr.after > 0:  # nothing before: a rise with no base to measure it against
@@ -215,15 +220,12 @@ def describe(effect: CampaignEffect, lang: Literal["zh", "en"] = "zh") -> str:
                       "cannot be measured; check that the data cover the time before the campaign."}[lang]
     text = texts[rr.verdict][lang]
     if seg is not None:
-        seg_ci = f"{seg.level_low:.2f}–{seg.level_high:.2f}"
         if seg.verdict == "no_detectable_change":
-            text += {"zh": f"扣除整治前已有的趋势后，变化不显著（水平比 {seg.level_ratio:.2f}，区间 {seg_ci}）。",
-                     "en": f" Allowing for the trend before it, the change is not significant "
-                           f"(level ratio {seg.level_ratio:.2f}, CI {seg_ci})."}[lang]
+            text += {"zh": "但扣除整治前本来就有的升降趋势后，变化不明显。",
+                     "en": " Allowing for the trend there was before, the change is not clear."}[lang]
         else:
-            text += {"zh": f"扣除整治前已有的趋势后仍显著（水平比 {seg.level_ratio:.2f}，区间 {seg_ci}）。",
-                     "en": f" It holds after allowing for the trend before it "
-                           f"(level ratio {seg.level_ratio:.2f}, CI {seg_ci})."}[lang]
+            text += {"zh": "扣除整治前本来就有的升降趋势后，变化依然明显。",
+                     "en": " It holds after allowing for the trend there was before."}[lang]
         if not seg.seasonal:
             text += {"zh": "数据不足两年，季节性未能扣除。",
                      "en": " With less than two years of data, seasonality is not removed."}[lang]

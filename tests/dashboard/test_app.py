@@ -121,15 +121,18 @@ def test_trends_page_series_directions_comparison_and_rhythm(lang: str) -> None:
     assert not at.info
     directions = at.dataframe[0].value
     assert len(directions) == 10  # one row per category of the table (other included)
-    words = set(directions.iloc[:, 3])
-    assert words <= ({"显著上升", "显著下降", "无显著趋势"} if lang == "zh"
-                     else {"Rising (significant)", "Falling (significant)", "No significant trend"})
+    # The direction in words, the method's name and p only in the expander's table.
+    pattern = (r"^(每周约(多|少) [\d.,]+ 件，(上升|下降)明显|没有明显变化)$" if lang == "zh"
+               else r"^(About [\d.,]+ (more|fewer) a week, clearly (rising|falling)|No clear change)$")
+    assert directions.iloc[:, 2].str.match(pattern).all(), directions.iloc[:, 2].tolist()
+    assert list(directions.columns) == [["分组", "合计", "变化"], ["Group", "Total", "Change"]][lang == "en"]
+    assert "p" in at.dataframe[1].value.columns
     for by in ("community", "grid"):
         at.radio(key="gw_trend_by").set_value(by).run()
         assert not at.exception
     assert len(at.dataframe[0].value) == 35  # grids
     at.radio(key="gw_trend_freq").set_value("month").run()
-    assert not at.exception and len(at.dataframe[1].value) == 35  # the two-period comparison per grid
+    assert not at.exception and len(at.dataframe[2].value) == 35  # the two-period comparison per grid
 
 
 def test_an_empty_selection_says_so_instead_of_a_chart(sample: Dataset) -> None:
@@ -211,7 +214,8 @@ def test_hotspot_page_density_and_recurrence(lang: str) -> None:
     at = run_app("app_pages/hotspots.py", gw_lang=lang, gw_hot_view="density")
     assert element_types(at).count("component_instance") == 1
     caption = at.caption[1].value  # after the scope line
-    assert ("搜索半径" in caption and "ArcGIS 默认" in caption) if lang == "zh" else "Search radius" in caption
+    assert ("周边" in caption and "按问题的分散程度自动选择" in caption) if lang == "zh" else "within" in caption
+    assert "ArcGIS" not in caption and "Silverman" not in caption  # the method's name is not on the face
     at.number_input(key="gw_hot_bandwidth").set_value(200).run()
     assert not at.exception and "200" in at.caption[1].value
     at.radio(key="gw_hot_view").set_value("recurrence").run()
@@ -280,10 +284,12 @@ def test_rectification_campaign_wording() -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_priority_page_ranks_on_the_forecast_and_follows_mode_and_weights(lang: str) -> None:
     at = run_app("app_pages/priority.py", gw_lang=lang)
-    table = at.dataframe[0].value
-    reasons = table[{"zh": "主要原因", "en": "Leading reasons"}[lang]]
+    top = at.table[0].value  # the first ten with their reasons in full (a static table wraps them)
+    reasons = top[{"zh": "主要原因", "en": "Leading reasons"}[lang]]
+    assert top.iloc[:, 0].tolist() == list(range(1, 11))
+    assert reasons.str.startswith("预计4周 " if lang == "zh" else "").all() and reasons.nunique() == 10
+    table = at.dataframe[0].value  # every grid, selectable
     assert table.iloc[:, 0].tolist() == list(range(1, 36))
-    assert reasons.str.startswith("预计4周 " if lang == "zh" else "").all() and reasons.nunique() == 35
     per_km2 = table[{"zh": "每平方公里", "en": "Per km²"}[lang]]
     assert per_km2.is_monotonic_decreasing  # the default order is the forecast's, per km²
     caption = " ".join(c.value for c in at.caption)
