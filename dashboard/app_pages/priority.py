@@ -73,7 +73,9 @@ listing = pd.DataFrame({
     t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),
 })
 # The first grids with their reasons in full (a static table wraps them; the map numbers the same grids).
-st.table(markdown_safe(listing.head(TOP_LISTED)), hide_index=True)
+# The community is in the grid's name and the expected count with its range opens the reasons: left out here.
+brief = listing.head(TOP_LISTED).drop(columns=[t("community", lang), t("expected_4w", lang), t("expected_range", lang)])
+st.table(markdown_safe(brief), hide_index=True)
 # Every grid below, without the reasons (they are in the table above and the CSV): selecting a row outlines
 # the grid on the map and opens its detail.
 with st.expander(t("priority_all", lang, n=len(listing))):

@@ -57,7 +57,9 @@ def markdown_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
+        if pd.api.types.is_float_dtype(out[column]):  # st.table would print 633.1 as 633.1000
+            out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:,.10g}")
+        elif not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].map(lambda v: "" if pd.isna(v) else plain(v))
     out.columns = [plain(c) for c in out.columns]
     return out
