@@ -27,7 +27,7 @@ def face_text(node: object) -> list[str]:
     for attr in ("label", "value", "options"):
         try:
             value = getattr(node, attr, None)
-        except Exception:  # noqa: BLE001 - an element without that property in this state
+        except Exception:
             continue
         if isinstance(value, str):
             texts.append(value)
