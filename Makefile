@@ -20,8 +20,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## Start the dashboard on the bundled sample street at http://localhost:$(PORT)
+## Start the dashboard on the bundled sample street at http://localhost:$(PORT) (the sample is imported first)
 demo: $(VENV)/.runtime
+	$(BIN)/python -m geo prepare-sample
 	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
 
 ## Run the whole test suite (installs Debian's chromium and PostGIS for the tests when missing)

@@ -23,6 +23,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "app_title": {"zh": "网格治理热点分析", "en": "Gridwatch hotspot analytics"},
     "language": {"zh": "语言 / Language", "en": "Language / 语言"},
     "filters": {"zh": "筛选", "en": "Filters"},
+    "preparing_sample": {"zh": "首次启动：正在导入示例街道（2 万余条问题、35 个网格，约 10 秒，只需一次）…",
+                         "en": "First start: importing the sample street (over 20,000 issues in 35 grids; about 10 s, once)…"},
     "cell_place": {"zh": "{grid}{part}（单元 {code}）", "en": "{grid}, {part} (cell {code})"},
     "part_c": {"zh": "中部", "en": "centre"},
     "part_n": {"zh": "北部", "en": "north"},

@@ -19,7 +19,7 @@ from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
 from geo.admin.access import LOCAL_ADMIN, Actor
-from geo.cube.dataset import Dataset
+from geo.cube.dataset import Dataset, sample_ready
 from geo.cube.filter import IssueFilter
 from geo.ingest.quality import SUSPECT_POINT
 from geo.ingest.tables import LedgerError
@@ -86,7 +86,12 @@ def build_sidebar() -> PageContext:
     lang = _language()
     actor = current_actor(lang)  # the sign-in form stops here until someone has signed in
     sidebar_identity(actor, lang)
-    source = DataSource.from_env()
+    if not os.environ.get("GRIDWATCH_WORKSPACE") and not os.environ.get("GRIDWATCH_DATABASE_URL") and not sample_ready():
+        # A fresh clone's first visit imports the sample street (about ten seconds, once): say so.
+        with st.spinner(t("preparing_sample", lang)):
+            source = DataSource.from_env()
+    else:
+        source = DataSource.from_env()
     try:
         # A district's million issues take seconds to read on first use: say so instead of a blank page.
         with st.spinner(t("loading_workspace", lang)):

@@ -33,6 +33,16 @@ from geo.store import IssueStore, StoreError, open_store
 from geo.synthetic import DEFAULT_SEED, write_sample
 
 
+def _cmd_prepare_sample(args: argparse.Namespace) -> int:
+    from geo.cube.dataset import SAMPLE_WORKSPACE, ensure_sample_store, sample_ready
+
+    was_ready = sample_ready()
+    store = ensure_sample_store()
+    print(json.dumps({"workspace": str(SAMPLE_WORKSPACE), "generation": store.generation(),
+                      "built": not was_ready}, ensure_ascii=False))
+    return 0
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     paths = write_sample(args.out, seed=args.seed)
     print(json.dumps({k: str(v) for k, v in paths.items()}, ensure_ascii=False))
@@ -285,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and ``--help`` docs)."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Gridwatch command line")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("prepare-sample", help="import the bundled sample street into its workspace (make demo runs it)")
+    p.set_defaults(func=_cmd_prepare_sample)
 
     p = sub.add_parser("sample", help="write the synthetic sample street (grids, ledger, truth)")
     p.add_argument("--out", type=Path, default=Path("data/sample"))

@@ -140,6 +140,18 @@ def load_dataset(
     return Dataset(issues=issues, grids=grids.reset_index(drop=True), categories=categories, ledger=ledger)
 
 
+SAMPLE_SOURCES = (SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv")
+
+
+def sample_ready(path: Path = SAMPLE_WORKSPACE) -> bool:
+    """Whether the sample street's workspace is built and newer than its files (``ensure_sample_workspace`` is cheap).
+
+    The dashboard asks first, so a first visit can say it is importing the sample instead of a blank page.
+    """
+    pointer = path / "CURRENT"
+    return pointer.exists() and all(p.stat().st_mtime <= pointer.stat().st_mtime for p in SAMPLE_SOURCES)
+
+
 def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
     """The sample street as a workspace, imported from ``data/sample`` on first use.
 
@@ -148,11 +160,10 @@ def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
     at once build it once: the build runs under a lock beside the folder and into a fresh folder
     that is renamed into place, so nobody sees a half-built sample.
     """
-    sources = [SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv"]
+    sources = SAMPLE_SOURCES
 
     def fresh() -> bool:
-        pointer = path / "CURRENT"
-        return pointer.exists() and all(p.stat().st_mtime <= pointer.stat().st_mtime for p in sources)
+        return sample_ready(path)
 
     if not fresh():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,8 @@
 import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,6 +13,8 @@ from geo.cube.aggregate import count_cube
 from geo.cube.analysis import heat_of, run_analysis
 from geo.cube.dataset import Dataset, filter_issues
 from geo.cube.filter import ALL, IssueFilter
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_default_analysis_counts_every_non_void_non_suspect_issue(sample: Dataset) -> None:
@@ -150,3 +156,17 @@ def test_scope_counts_what_a_filter_leaves_out(sample: Dataset) -> None:
     assert sample.scope(IssueFilter()) == type(scope)(counted=21110, void=270, suspect=89)
     included = sample.scope(IssueFilter(include_suspect=True))
     assert included.suspect == 0 and included.counted == 21110 + 89
+
+
+def test_the_sample_is_ready_once_built_and_the_command_says_whether_it_built(tmp_path: Path) -> None:
+    from geo.cube.dataset import ensure_sample_workspace, sample_ready
+
+    target = tmp_path / "sample"
+    assert not sample_ready(target)  # the dashboard then says it is importing the sample
+    ensure_sample_workspace(target)
+    assert sample_ready(target)
+    (target / "CURRENT").unlink()
+    assert not sample_ready(target)
+    proc = subprocess.run([sys.executable, "-m", "geo", "prepare-sample"], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    assert json.loads(proc.stdout)["generation"] >= 1
