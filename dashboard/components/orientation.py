@@ -81,7 +81,8 @@ class MapLabels(MacroElement):
 
     ``grids`` rows are ``[lon, lat, text, width_deg]`` (largest grids first); ``communities`` the same
     for communities; ``ranks`` rows ``[lon, lat, rank, name]`` are the priority numbers, drawn always
-    and kept clear by the labels (a number's tooltip is the grid's name).
+    and kept clear by the labels (a number's tooltip is the grid's name); numbers that would overlap
+    move out along a spiral with a leader line to their grid.
     """
 
     _template = Template(
@@ -91,14 +92,43 @@ class MapLabels(MacroElement):
             var grids = {{ this.grids_json }}, communities = {{ this.communities_json }},
                 ranks = {{ this.ranks_json }};
             var layer = L.layerGroup().addTo(map);
-            ranks.forEach(function (r) {
+            var rankMarks = ranks.map(function (r) {
                 var dot = document.createElement("div"), tip = document.createElement("span");
                 dot.className = "gw-rank";
                 dot.textContent = String(r[2]);
                 tip.textContent = r[2] + ". " + r[3];
-                L.marker([r[1], r[0]], {icon: L.divIcon({className: "", html: dot, iconSize: [0, 0]}),
-                                        keyboard: false, zIndexOffset: 1000}).bindTooltip(tip).addTo(map);
+                return {
+                    mark: L.marker([r[1], r[0]], {icon: L.divIcon({className: "", html: dot, iconSize: [0, 0]}),
+                                                  keyboard: false, zIndexOffset: 1000}).bindTooltip(tip).addTo(map),
+                    line: L.polyline([[r[1], r[0]], [r[1], r[0]]], {color: "#08306b", weight: 1.5,
+                                                                    interactive: false}).addTo(map),
+                    spot: L.circleMarker([r[1], r[0]], {radius: 3, weight: 0, fillColor: "#08306b", fillOpacity: 1,
+                                                        interactive: false})
+                };
             });
+            // Numbers that would cover each other (small central grids at a city's zoom) move out along a
+            // spiral until free, with a leader line to their grid: every number stays readable.
+            function placeRanks() {
+                var placed = [];
+                ranks.forEach(function (r, i) {
+                    var home = map.latLngToContainerPoint([r[1], r[0]]), at = home, step = 0;
+                    function clear(p) {
+                        return placed.every(function (q) { return Math.abs(p.x - q.x) >= 27 || Math.abs(p.y - q.y) >= 27; });
+                    }
+                    while (!clear(at) && step < 64) {
+                        step++;
+                        var angle = step * 0.9, radius = 16 + 6 * step;
+                        at = L.point(home.x + radius * Math.cos(angle), home.y + radius * Math.sin(angle));
+                    }
+                    placed.push(at);
+                    var m = rankMarks[i], moved = at.distanceTo(home) > 1, where = map.containerPointToLatLng(at);
+                    m.mark.setLatLng(where);
+                    m.line.setLatLngs([[r[1], r[0]], moved ? where : [r[1], r[0]]]);
+                    if (moved && !map.hasLayer(m.spot)) { m.spot.addTo(map); }
+                    if (!moved && map.hasLayer(m.spot)) { map.removeLayer(m.spot); }
+                });
+                return placed;
+            }
             var measure = document.createElement("canvas").getContext("2d");
             function make(row, cls, font) {
                 var span = document.createElement("span");
@@ -115,10 +145,7 @@ class MapLabels(MacroElement):
                 return make(r, "gw-community", "bold 14px sans-serif"); });
             function layout() {
                 var size = map.getSize(), kept = [];
-                ranks.forEach(function (r) {
-                    var p = map.latLngToContainerPoint([r[1], r[0]]);
-                    kept.push([p.x - 15, p.y - 15, p.x + 15, p.y + 15]);
-                });
+                placeRanks().forEach(function (p) { kept.push([p.x - 15, p.y - 15, p.x + 15, p.y + 15]); });
                 var c = map.getCenter(),
                     perDeg = map.latLngToContainerPoint([c.lat, c.lng + 1]).x - map.latLngToContainerPoint(c).x;
                 function free(b) {
