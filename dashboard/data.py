@@ -41,8 +41,22 @@ from geo.store import IssueStore, open_store
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
-#: ... nor more hotspot cells than this: about 400 bytes a cell with the page, at most about 1.7 MB.
-MAX_MAP_CELLS = 4_000
+#: ... nor more hotspot cells than this (and fewer over many grids, see ``max_map_cells``).
+MAX_MAP_CELLS = 3_000
+#: What a hotspot map may weigh, and what it costs: about 500 bytes a cell (its place in words, class and
+#: confidence) and 330 bytes a grid for the outlines and labels drawn over the cells (measured at 1M
+#: issues on 1,200 grids: 1.79 MB for 2,806 cells).
+MAP_BUDGET_BYTES, CELL_BYTES, GRID_OVERLAY_BYTES = 1_900_000, 500, 330
+
+
+def max_map_cells(n_grids: int) -> int:
+    """The most hotspot cells a map over ``n_grids`` outlined grids can carry within the 2 MB budget.
+
+    >>> max_map_cells(35), max_map_cells(1_200), max_map_cells(3_000)
+    (3000, 3000, 1820)
+    """
+    room = (MAP_BUDGET_BYTES - GRID_OVERLAY_BYTES * n_grids) // CELL_BYTES
+    return int(min(MAX_MAP_CELLS, max(500, room)))
 #: ... nor a density image larger than this many pixels on its longer side.
 MAX_DENSITY_PX = 480
 
@@ -162,7 +176,8 @@ def hotspots(source: DataSource, flt: IssueFilter, cells: str, cell_size_m: floa
              outliers: bool = False, outlier_fdr: bool = False, step_days: int = 7) -> HotspotResult:
     """Gi*, emerging classes (with each unit's history per step) and optionally local Moran."""
     return run_hotspots(dataset(source), flt, cells=cells, cell_size_m=cell_size_m, outliers=outliers,
-                        outlier_fdr=outlier_fdr, emerging=True, period_days=step_days, max_cells=MAX_MAP_CELLS)
+                        outlier_fdr=outlier_fdr, emerging=True, period_days=step_days,
+                        max_cells=max_map_cells(len(dataset(source).grids)))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -6,6 +6,7 @@ cells), a density image of at most ``MAX_DENSITY_PX`` pixels, or grid polygons w
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -113,9 +114,12 @@ if kind == "grid":
     units["unit_id"] = _grid_names(units["unit_id"])
 else:  # a cell is named by the grid responsible for it and where in that grid it lies, not by "r37c19" alone
     places = cell_places(units.to_crs(4326), data.grids)
-    units["unit_id"] = [t("cell_place", lang, grid=grid, part=t(f"part_{part}", lang), code=code) for grid, part, code
-                        in zip(_grid_names(places[s.GRID_ID]), places["part"], units["unit_id"], strict=True)]
-display = units["unit_id"].to_numpy()
+    where = [grid + t(f"part_{part}", lang)
+             for grid, part in zip(_grid_names(places[s.GRID_ID]), places["part"], strict=True)]
+    # The picker adds the cell's code (two cells may share a grid part); the map's tooltip does without it.
+    picked_as = [t("cell_place", lang, grid=w, part="", code=code) for w, code in zip(where, units["unit_id"], strict=True)]
+    units["unit_id"] = where
+display = units["unit_id"].to_numpy() if kind == "grid" else np.asarray(picked_as)
 units["z"] = units["z"].round(1)
 # Confidence in plain words (1 - p), not a p-value: 「可信度 99.9%」.
 units["confidence"] = [confidence(p) for p in units["p"]]

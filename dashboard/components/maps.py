@@ -73,11 +73,15 @@ def _display(frame: gpd.GeoDataFrame, tiles: Basemap | None) -> gpd.GeoDataFrame
 DECIMALS: Final = 6
 
 
-def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+#: Analysis cells (50 m and more) need no finer than 5 decimals (about 1 m): a tenth less payload per cell.
+CELL_DECIMALS: Final = 5
+
+
+def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str], *, decimals: int = DECIMALS) -> dict[str, Any]:
     """GeoJSON of ``frame`` with only ``columns`` as properties, text HTML-escaped.
 
     Numbers stay numbers; everything else becomes escaped text (``<NA>`` becomes empty).
-    Coordinates are rounded to :data:`DECIMALS`. Column-wise and vectorised (it runs on every rerun
+    Coordinates are rounded to ``decimals`` (:data:`DECIMALS`). Column-wise and vectorised (it runs on every rerun
     of a map page, for up to thousands of cells): escaping works on distinct values, geometries go
     through shapely's array functions, and the collection is parsed once.
     """
@@ -89,7 +93,7 @@ def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str
         else:
             text = values.astype("string").fillna("")
             props[col] = text.map({u: html.escape(u) for u in pd.unique(text)})
-    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, DECIMALS))
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
     geometry_json = shapely.to_geojson(geoms)
     props_json = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=10).splitlines()
     features = ",".join(f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
@@ -521,7 +525,8 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     frame["label"] = frame[column].map(class_label).fillna(frame[column])
     # The row position travels with each feature, so a click names the unit without trusting its text.
     frame[UNIT_KEY] = np.arange(len(frame))
-    data = escaped_geojson(frame, [*fields, "label", "colour", UNIT_KEY])
+    data = escaped_geojson(frame, [*fields, "label", "colour", UNIT_KEY],
+                           decimals=CELL_DECIMALS if grids is not None else DECIMALS)
     m = base_map(units, tiles=tiles)
     folium.GeoJson(
         data,
