@@ -37,10 +37,10 @@ RANK_FILL: Final = "#08306b"
 CASES_MIN_ZOOM: Final = 16
 CSS: Final = """<style>
 .leaflet-container { background: #f4f2ec; }
-.gw-label { position: absolute; transform: translate(-50%, -50%); white-space: nowrap; pointer-events: none;
+.gw-place { position: absolute; transform: translate(-50%, -50%); white-space: nowrap; pointer-events: none;
   font: 12px/1.2 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #1d2733;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
-.gw-label.gw-community { font-size: 14px; font-weight: 700; color: #27313b; }
+.gw-place.gw-community { font-size: 14px; font-weight: 700; color: #27313b; }
 .gw-rank { width: 24px; height: 24px; margin: -12px 0 0 -12px; border-radius: 50%; background: #08306b; color: #fff;
   border: 2px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,.5); font: 700 13px/20px sans-serif; text-align: center; }
 .gw-case-popup b { display: inline-block; min-width: 4.5em; color: #555; font-weight: 400; }
@@ -132,7 +132,7 @@ class MapLabels(MacroElement):
             var measure = document.createElement("canvas").getContext("2d");
             function make(row, cls, font) {
                 var span = document.createElement("span");
-                span.className = "gw-label " + cls;
+                span.className = "gw-place " + cls;
                 span.textContent = row[2];
                 measure.font = font;
                 var icon = L.divIcon({className: "", html: span, iconSize: [0, 0]});

@@ -7,10 +7,17 @@ they are never dropped.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from typing import ClassVar
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
+from scipy import ndimage
 
 from geo.schema import GEOMETRY, GRID_ID, OUTSIDE_GRIDS, validate_grids
 
@@ -35,8 +42,10 @@ def assign_grids(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDa
     The test is planar on the stored WGS84 coordinates, the same coordinates the grid polygons are
     drawn with, so the map and the join agree. ``intersects`` (not ``within``) is used so that a
     point exactly on a boundary is assigned rather than lost; ties go to the smallest ``grid_id``.
-    The tree query is vectorised (shapely 2 ``STRtree.query``), about 2x faster than
-    ``geopandas.sjoin(predicate="within")`` (see ``benchmarks/bench_join.py``).
+    Most points are assigned without any geometry test: :class:`InteriorRaster` knows, for every cell
+    of a fine raster that no grid boundary crosses, which grid (if any) holds all of it. Only points in
+    cells a boundary crosses get the exact ``STRtree`` test, so the result is the exact rule's
+    (property-tested against it and against ``geopandas.sjoin``); see ``benchmarks/bench_join.py``.
     """
     validate_grids(grids)
     if issues.crs is None or grids.crs is None or issues.crs != grids.crs:
@@ -44,24 +53,116 @@ def assign_grids(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDa
 
     order = np.argsort(grids[GRID_ID].astype(str).to_numpy(), kind="stable")
     grid_ids = grids[GRID_ID].astype(str).to_numpy()[order]
-    tree = shapely.STRtree(grids.geometry.to_numpy()[order])
+    polygons = grids.geometry.to_numpy()[order]
+    tree = shapely.STRtree(polygons)
 
     points = issues.geometry.to_numpy()
-    usable = ~(shapely.is_missing(points) | shapely.is_empty(points))
-    point_idx, grid_pos = tree.query(points[usable], predicate="intersects")
+    # Missing and empty points have NaN coordinates: the raster sends them to the exact test, which
+    # finds no grid for them (outside, never dropped).
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    best = InteriorRaster.kept(polygons, tree).lookup(x, y)
+    # Points in a cell some boundary crosses get the exact test (about one in seven on a district).
+    exact = np.flatnonzero(best == InteriorRaster.EXACT)
+    best[exact] = _exact_positions(tree, points[exact])
+    # The ids through Arrow's take: a million Python strings cost more than the whole join.
+    assigned = pc.take(pa.array(list(grid_ids), pa.string()), pa.array(best, mask=best < 0))
 
-    # Smallest sorted position per point = smallest grid_id (the documented tie rule).
-    best = np.full(usable.sum(), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best, point_idx, grid_pos)
-    found = best != np.iinfo(np.int64).max
-
-    assigned = np.full(len(issues), None, dtype=object)
-    usable_rows = np.flatnonzero(usable)
-    assigned[usable_rows[found]] = grid_ids[best[found]]
-
-    out = issues.copy()
-    out[GRID_ID] = pd.array(assigned, dtype="string")
+    out = issues.copy(deep=False)  # new columns only: the caller's columns are shared, never changed
+    out[GRID_ID] = pd.array(assigned, dtype=pd.StringDtype("pyarrow"))
     out[OUTSIDE_GRIDS] = out[GRID_ID].isna().to_numpy()
     # Keep geometry last, as in the canonical column order.
     cols = [c for c in out.columns if c != GEOMETRY] + [GEOMETRY]
     return out[cols]
+
+
+def _exact_positions(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
+    """Per point, the smallest position (in the tree's order) of a polygon it intersects, else -1."""
+    point_idx, grid_pos = tree.query(points, predicate="intersects")
+    none = np.iinfo(np.int64).max
+    best = np.full(len(points), none, dtype=np.int64)
+    np.minimum.at(best, point_idx, grid_pos)  # smallest sorted position = smallest grid_id (the tie rule)
+    best[best == none] = -1
+    return best
+
+
+@dataclass(frozen=True)
+class InteriorRaster:
+    """A raster over the grids whose cells no grid boundary crosses, each labelled with the grid holding it.
+
+    Built in a few array passes, no per-cell geometry test: boundaries are sampled every quarter cell and
+    the cells they touch (with the neighbour a sample near a cell's edge can reach) form the *band*,
+    which holds every cell whose closed square a boundary touches. The rest falls into connected regions
+    (``scipy.ndimage.label``) that no boundary enters, so every point of a region lies in the same grids
+    as any other: one exact test of one cell centre per region labels it.
+
+    ``lookup`` gives each point its grid position, ``OUTSIDE`` (-1), or ``EXACT`` (-2) for band cells.
+    """
+
+    EXACT: ClassVar[int] = -2
+    #: Cells per median grid width: a thinner band (fewer exact tests) against a larger raster.
+    CELLS_PER_GRID: ClassVar[int] = 48
+    MAX_CELLS: ClassVar[int] = 8_000_000
+
+    x0: float
+    y0: float
+    size: float
+    labels: np.ndarray  # (ny, nx) int32: grid position, -1 outside every grid, EXACT in the band
+
+    @classmethod
+    def kept(cls, polygons: np.ndarray, tree: shapely.STRtree) -> InteriorRaster:
+        """The raster of these polygons, built once per process and grid layer (a new week's ledger reuses it)."""
+        key = hashlib.blake2b(b"".join(shapely.to_wkb(polygons)), digest_size=16).hexdigest()
+        if key not in _RASTERS:
+            if len(_RASTERS) >= 4:
+                _RASTERS.pop(next(iter(_RASTERS)))
+            _RASTERS[key] = cls.of(polygons, tree)
+        return _RASTERS[key]
+
+    @classmethod
+    def of(cls, polygons: np.ndarray, tree: shapely.STRtree) -> InteriorRaster:
+        minx, miny, maxx, maxy = shapely.total_bounds(polygons)
+        width = float(np.median(np.sqrt(shapely.area(polygons)))) if len(polygons) else 0.0
+        extent = max(maxx - minx, maxy - miny)
+        if not np.isfinite(extent) or extent <= 0 or width <= 0:
+            return cls(0.0, 0.0, 1.0, np.full((1, 1), cls.EXACT, dtype=np.int32))  # nothing to gain: all exact
+        size = max(width / cls.CELLS_PER_GRID, np.sqrt((maxx - minx) * (maxy - miny) / cls.MAX_CELLS))
+        x0, y0 = minx - size, miny - size  # one empty cell of margin all round
+        nx = int(np.ceil((maxx - x0) / size)) + 2
+        ny = int(np.ceil((maxy - y0) / size)) + 2
+        band = np.zeros((ny, nx), dtype=bool)
+        # Boundaries sampled every quarter cell: the piece after a sample stays within a quarter cell of it
+        # on each axis, so it can touch a neighbouring cell only if the sample lies in the outer quarter
+        # (0.3 here, for rounding) on that side. Those neighbours are marked too: every cell whose closed
+        # square a boundary touches is in the band, and the band is under two cells wide, not three.
+        xy = shapely.get_coordinates(shapely.segmentize(shapely.boundary(polygons), size / 4))
+        fx, fy = (xy[:, 0] - x0) / size, (xy[:, 1] - y0) / size
+        ix, iy = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
+        fx, fy = fx - ix, fy - iy
+        sx = np.where(fx < 0.3, -1, np.where(fx > 0.7, 1, 0))
+        sy = np.where(fy < 0.3, -1, np.where(fy > 0.7, 1, 0))
+        for dx, dy in ((0, 0), (sx, 0), (0, sy), (sx, sy)):
+            band[np.clip(iy + dy, 0, ny - 1), np.clip(ix + dx, 0, nx - 1)] = True
+        regions, n = ndimage.label(~band)
+        flat = regions.ravel()
+        first = np.full(n + 1, -1, dtype=np.int64)
+        cells = np.flatnonzero(flat)  # raster order: the first cell of each region is its representative
+        first[flat[cells[::-1]]] = cells[::-1]
+        rep = first[1:]
+        centres = shapely.points(x0 + (rep % nx + 0.5) * size, y0 + (rep // nx + 0.5) * size)
+        region_grid = np.concatenate([[cls.EXACT], _exact_positions(tree, centres)])
+        return cls(x0, y0, size, region_grid.astype(np.int32)[regions])
+
+    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Grid position per point (``-1`` outside every grid, ``EXACT`` where the raster cannot say)."""
+        ny, nx = self.labels.shape
+        ix = np.floor((x - self.x0) / self.size)
+        iy = np.floor((y - self.y0) / self.size)
+        inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        out = np.full(len(x), -1, dtype=np.int64)  # off the raster: beyond every grid's bounds
+        out[inside] = self.labels[iy[inside].astype(np.int64), ix[inside].astype(np.int64)]
+        out[~np.isfinite(x) | ~np.isfinite(y)] = self.EXACT
+        return out
+
+
+#: Rasters by grid layer (the polygons' WKB digest), at most four: 4 bytes a cell, at most 32 MB each.
+_RASTERS: dict[str, InteriorRaster] = {}

@@ -41,7 +41,10 @@ def test_a_clerk_imports_la_grids_and_ledger_in_the_browser(browser: object, tmp
         assert page.get_by_text("第三步：问题类型对应").count() == 1
         assert page.get_by_text("落在网格内", exact=False).count() == 1
         page.get_by_role("button", name="导入", exact=True).click(timeout=90_000)
-        settle(page, 6)
+        # The import runs in a spinner (no status widget to settle on): wait for its summary, however long
+        # a loaded machine takes.
+        page.get_by_text("读取 10,000 行", exact=False).wait_for(timeout=180_000)
+        settle(page, 2)
         page.screenshot(path=str(SHOTS / "wizard_la_zh.png"), full_page=True)
         assert page.get_by_text("读取 10,000 行", exact=False).count() == 1
         status = Workspace(ws).status()

@@ -133,6 +133,8 @@ def test_other_pages_render(browser: object, server: Server, path: str, heading:
 
 
 EVIL = "<img src=x onerror=alert(1)>"
+#: A grid on the 地图 page (its outline colour), as opposed to a case point drawn over it at close zoom.
+GRID_PATH = "path.leaflet-interactive[stroke='#3b4a5a']"
 PHOTOS = "https://photos.example.invalid/p"
 #: Markdown that would fetch an image if a name reached st.markdown/subheader unescaped.
 MD_IMAGE = "![md](https://md.example.invalid/x.png)"
@@ -163,7 +165,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
 def test_hostile_text_shows_as_text_and_never_runs(browser: object, hostile_server: Server) -> None:
     page, traffic = open_page(browser, f"{hostile_server.url}/map")
     frame = map_frame(page)
-    frame.hover("path.leaflet-interactive", force=True)
+    # The grid's outline (not one of the case points that sit at its centre at this close zoom), near its corner.
+    frame.hover(GRID_PATH, force=True, position={"x": 8, "y": 8})
     frame.wait_for_selector(".leaflet-tooltip", timeout=15_000)
     assert EVIL in frame.inner_text(".leaflet-tooltip")  # shown literally
     assert frame.evaluate("document.querySelectorAll('.leaflet-tooltip img, .leaflet-tooltip script').length") == 0
@@ -189,7 +192,7 @@ def test_hostile_names_stay_text_on_the_overview(browser: object, hostile_server
 def test_photo_links_open_only_http_and_never_run(browser: object, hostile_server: Server) -> None:
     page, traffic = open_page(browser, f"{hostile_server.url}/map")
     frame = map_frame(page)
-    frame.locator("path.leaflet-interactive").first.click(force=True)
+    frame.locator(GRID_PATH).first.click(force=True, position={"x": 8, "y": 8})
     page.get_by_text("整改前后照片（30 件问题有照片）").wait_for(timeout=30_000)
     page.get_by_text("整改前后照片（30 件问题有照片）").click()  # open the expander
     page.get_by_role("link", name="整改后 1").first.wait_for(timeout=15_000)
@@ -294,11 +297,11 @@ def test_a_clerk_uploads_a_ledger_and_sees_the_accounting(browser: object, empty
 def test_hotspot_page_renders_classes_with_a_legend(browser: object, server: Server) -> None:
     page, traffic = open_page(browser, f"{server.url}/hotspots")
     page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
-    frame = wait_for_legend(page, "热点 99%")
+    frame = wait_for_legend(page, "明显聚集（可信度 99%）")
     assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") > 500  # 100 m cells
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SHOTS / "hotspots_gi_zh_1366.png"), full_page=True)
-    page.get_by_text("时空热点趋势", exact=True).click()
+    page.get_by_text("聚集的变化", exact=True).click()
     wait_for_legend(page, "连续热点")
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SHOTS / "hotspots_emerging_zh_1366.png"), full_page=True)
@@ -313,7 +316,7 @@ def _picker_text(page: object) -> str:
 def test_clicking_a_grid_shows_its_history(browser: object, server: Server) -> None:
     page, traffic = open_page(browser, f"{server.url}/hotspots")
     page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
-    wait_for_legend(page, "热点 99%")
+    wait_for_legend(page, "明显聚集（可信度 99%）")
     page.get_by_text("管理网格", exact=True).click()
     frame = wait_for_map(page, "document.querySelectorAll('path.leaflet-interactive').length", 35,
                          "the grid map did not replace the cell map")
@@ -349,8 +352,8 @@ def test_clicking_a_grid_shows_its_history(browser: object, server: Server) -> N
 def test_density_view_is_an_inline_image(browser: object, server: Server) -> None:
     page, traffic = open_page(browser, f"{server.url}/hotspots")
     page.get_by_role("heading", name="热点分析").wait_for(timeout=60_000)
-    wait_for_legend(page, "热点 99%")
-    page.get_by_text("核密度", exact=True).click()
+    wait_for_legend(page, "明显聚集（可信度 99%）")
+    page.get_by_text("密度分布", exact=True).click()
     frame = wait_for_legend(page, "密度")
     image = frame.wait_for_selector("img.leaflet-image-layer", state="attached", timeout=30_000)
     src = image.get_attribute("src")
@@ -512,7 +515,7 @@ def test_overview_map_numbers_the_priority_grids_and_its_labels_never_collide(br
     assert rows.count() == 5 and rows.first.inner_text().startswith("1")
     for step in range(3):  # the opening view, then two levels closer
         page.wait_for_timeout(800)
-        labels = frame.evaluate(BOXES % "'.gw-label'")
+        labels = frame.evaluate(BOXES % "'.gw-place'")
         ranks = frame.evaluate(BOXES % "'.gw-rank'")
         assert labels, f"no label at zoom step {step}"
         assert _overlaps(labels) == [], step
