@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo import schema as s
@@ -219,7 +219,9 @@ def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequenc
 
     ``grids`` are in display coordinates; ``priority`` lists grid ids in rank order (numbered 1, 2, ...).
     """
-    m.get_root().header.add_child(Element(CSS), name="gw_orientation_css")
+    root = m.get_root()
+    assert isinstance(root, Figure)  # a folium Map's root is its branca Figure, which has the header
+    root.header.add_child(Element(CSS), name="gw_orientation_css")
     communities = community_shapes(grids)
     if len(communities) > 1:  # one community's outline is the map's edge: nothing to tell apart
         folium.GeoJson(json.loads(communities[["geometry"]].to_json()), interactive=False,
