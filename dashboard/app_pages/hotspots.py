@@ -133,6 +133,9 @@ else:
               help=t("clear_cells_help", lang))
 m3.metric(t("cold_cells", lang), f"{int(units['class'].isin(['cold_99', 'cold_95']).sum()):,}",
           help=t("clear_cells_help", lang))
+outside = int(result.choices.get("issues_outside_units", 0))
+if outside:  # the scope line above counts them: say why this page shows fewer
+    st.caption(t("outside_units", lang, n=outside, shown=int(units["count"].sum())))
 
 names = class_labels(lang)
 fields = ["unit_id", "count", "z", "confidence"]
