@@ -61,8 +61,12 @@ def window_partners(
     best = np.full(n, -1, dtype=np.int64)
     if n == 0 or not is_cand.any():
         return best
-    cx = np.floor(x / radius).astype(np.int64)
-    cy = np.floor(y / radius).astype(np.int64)
+    # Cells a hair wider than the radius: the exact test runs in floating point, where a distance a few
+    # ulps over the radius can round to it, and such a pair must still lie in neighbouring cells
+    # (found by the property test: points 30 m + 6e-266 m apart, two cells apart at exactly 30 m cells).
+    side = radius * (1 + 1e-9)
+    cx = np.floor(x / side).astype(np.int64)
+    cy = np.floor(y / side).astype(np.int64)
     cx -= cx.min() - 1  # >= 1, so a neighbour at -1 stays >= 0
     cy -= cy.min() - 1
     if max(cx.max(), cy.max()) >= (1 << _SHIFT) - 2:

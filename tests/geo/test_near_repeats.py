@@ -70,3 +70,14 @@ def test_a_busy_spot_over_years_pairs_only_inside_the_window() -> None:
     assert (t[1:][has] - t[got[1:][has]] <= 600 * S).all()
     assert has[gap <= 60 * S].mean() > 0.99
     assert not has[gap > 600 * S].any()  # nothing earlier inside its window
+
+
+def test_a_pair_at_the_radius_after_rounding_is_found_across_two_cells() -> None:
+    # Found by the property test: 30 m + 6e-266 m apart rounds to exactly 30 m, but with cells of exactly
+    # 30 m the two points lay two cells apart and the search never compared them.
+    x, y = np.zeros(3), np.array([-6.1038819362781466e-266, 0.0, 30.0])
+    t = np.zeros(3, dtype=np.int64)
+    got = window_partners(x, y, np.zeros(3, dtype=int), t, t, np.ones(3, bool), radius=30.0, window_ns=60 * S,
+                          pick="earliest")
+    assert got.tolist() == brute(x, y, np.zeros(3, dtype=int), t, t, np.ones(3, bool), 30.0, 60 * S, "earliest").tolist()
+    assert got[2] == 0  # the earliest within 30 m (ties: the first row)
