@@ -95,7 +95,7 @@ class InteriorRaster:
     (``scipy.ndimage.label``) that no boundary enters, so every point of a region lies in the same grids
     as any other: one exact test of one cell centre per region labels it.
 
-    ``lookup`` gives each point its grid position, ``OUTSIDE`` (-1), or ``EXACT`` (-2) for band cells.
+    ``lookup`` gives each point its grid position, -1 outside every grid, or ``EXACT`` (-2) in the band.
     """
 
     EXACT: ClassVar[int] = -2
@@ -145,8 +145,10 @@ class InteriorRaster:
         regions, n = ndimage.label(~band)
         flat = regions.ravel()
         first = np.full(n + 1, -1, dtype=np.int64)
-        cells = np.flatnonzero(flat)  # raster order: the first cell of each region is its representative
-        first[flat[cells[::-1]]] = cells[::-1]
+        cells = np.flatnonzero(flat)
+        # One cell per region represents it (a region is homogeneous, so any of its cells will do; with
+        # repeated indices NumPy keeps one of the values written, which is all this needs).
+        first[flat[cells]] = cells
         rep = first[1:]
         centres = shapely.points(x0 + (rep % nx + 0.5) * size, y0 + (rep // nx + 0.5) * size)
         region_grid = np.concatenate([[cls.EXACT], _exact_positions(tree, centres)])
