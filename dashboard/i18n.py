@@ -614,7 +614,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "grid_report": {"zh": "网格：{n} 个，修复 {repaired} 个无效面，重叠 {overlaps} 处，空隙 {gaps} 处",
                     "en": "Grids: {n}, {repaired} invalid polygons repaired, {overlaps} overlaps, {gaps} gaps"},
     "load_error": {"zh": "无法读取数据：{error}", "en": "Cannot read the data: {error}"},
-    "map_caption": {"zh": "颜色越深，问题越集中。点击网格查看它的问题和责任人。", "en": "The darker, the more issues. Click a grid for its issues and cadres."},
+    "map_caption": {"zh": "颜色越深，问题越集中。", "en": "The darker, the more issues."},
     "map_method": {
         "zh": "热力图：服务器先把问题按 {size:.0f} 米的小格汇总（最多 {cap:,} 个点），浏览器只收到汇总后的点，拖动或缩放地图不会重新计算。",
         "en": "Heatmap: the server first sums the issues into {size:.0f} m cells (at most {cap:,} points); the browser receives only those, and panning or zooming re-runs nothing.",
