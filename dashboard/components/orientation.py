@@ -17,6 +17,7 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -205,9 +206,29 @@ def _label_rows(frame: gpd.GeoDataFrame, texts: Sequence[str]) -> list[list[obje
 
 
 def community_shapes(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One outline per community (the union of its grids); empty when the layer names no community."""
+    """One outline per community (the union of its grids); empty when the layer names no community.
+
+    Kept per grid layer (a digest of the shapes and names): the union costs 0.13 s at 1,200 grids, and
+    every map on every rerun draws the outlines.
+    """
     if s.COMMUNITY not in grids or grids[s.COMMUNITY].isna().all():
         return gpd.GeoDataFrame({s.COMMUNITY: []}, geometry=[], crs=grids.crs)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(b"".join(shapely.to_wkb(grids.geometry.to_numpy())))
+    digest.update("\x1f".join(grids[s.COMMUNITY].astype("string").fillna("").tolist()).encode())
+    key = digest.hexdigest()
+    if key not in _COMMUNITIES:
+        if len(_COMMUNITIES) >= 8:
+            _COMMUNITIES.pop(next(iter(_COMMUNITIES)))
+        _COMMUNITIES[key] = _union_by_community(grids)
+    return _COMMUNITIES[key]
+
+
+#: Community outlines by grid layer (small: one polygon per community).
+_COMMUNITIES: dict[str, gpd.GeoDataFrame] = {}
+
+
+def _union_by_community(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     named = grids[grids[s.COMMUNITY].notna() & (grids[s.COMMUNITY].astype(str) != "")]
     parts = {str(name): shapely.union_all(group.geometry.to_numpy(), grid_size=1e-7)
              for name, group in named.groupby(s.COMMUNITY, sort=True)}
