@@ -243,6 +243,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "period_7": {"zh": "所选时段的最后 7 天", "en": "The range's last 7 days"},
     "period_30": {"zh": "最后 30 天", "en": "Its last 30 days"},
     "period_filter": {"zh": "整个所选时段", "en": "The whole range"},
+    "campaign_run": {"zh": "计算整治成效", "en": "Compare before and after"},
     "campaign_categories": {"zh": "问题类型与社区、网格按侧栏筛选。", "en": "Categories, communities and grids follow the sidebar."},
     "period_caption": {"zh": "考核时段 {start} 至 {end}，按 {asof} 的状态计算；对比上一个等长时段。",
                        "en": "Period {start} to {end}, status as of {asof}; compared with the previous period "

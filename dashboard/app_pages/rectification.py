@@ -174,11 +174,19 @@ with st.expander(t("campaign_title", lang), expanded=False):
                         max_value=last_day.date(),
                         key="gw_campaign_day", format=picker_format(lang))
     c2.caption(t("campaign_categories", lang))  # the sidebar's categories, like every page
-    try:
-        effect = campaign(ctx.source, ctx.flt, pd.Timestamp(day, tz=tz), None)
-    except ValueError:
-        st.info(t("no_issues", lang))
+    # Computed when asked (a closed expander still runs its code: at a million issues the comparison
+    # cost two of the page's three seconds); kept asked for the session once clicked.
+    asked = c2.button(t("campaign_run", lang), key="gw_campaign_run") or st.session_state.get("gw_campaign_asked")
+    if not asked:
+        effect = None
     else:
+        st.session_state["gw_campaign_asked"] = True
+        try:
+            effect = campaign(ctx.source, ctx.flt, pd.Timestamp(day, tz=tz), None)
+        except ValueError:
+            effect = None
+            st.info(t("no_issues", lang))
+    if effect is not None:
         st.write(describe(effect, lang))
         changed = effect.by_grid[effect.by_grid["verdict"].isin(["decrease", "increase"])]
         if len(changed):

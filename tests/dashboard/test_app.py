@@ -276,6 +276,8 @@ def test_rectification_campaign_wording() -> None:
     at = run_app("app_pages/rectification.py")
     at.date_input(key="gw_campaign_day").set_value(dt.date(2026, 5, 11)).run()
     at.sidebar.multiselect(key="gw_categories").set_value(["posters"]).run()
+    assert not any("整治后日均上报" in m.value for m in at.markdown)  # nothing computed until asked
+    at.button(key="gw_campaign_run").click().run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "2026年5月11日 整治后日均上报下降" in text and "季节性未能扣除" in text
