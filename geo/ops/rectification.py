@@ -24,6 +24,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo import schema as s
 from geo.categories import CategoryTable
@@ -258,5 +260,9 @@ def iso_week_bounds(week: str, tz: str = s.DEFAULT_TZ) -> tuple[pd.Timestamp, pd
 
 def with_community(issues: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
     """``issues`` with the ``community`` of their grid (empty outside every grid), for league tables."""
-    communities = grids.set_index(s.GRID_ID)[s.COMMUNITY]
-    return issues.assign(**{s.COMMUNITY: issues[s.GRID_ID].map(communities)})
+    # Through Arrow (index_in, take): a Series.map of a million grid ids cost 0.4 s.
+    ids = pa.array(grids[s.GRID_ID].astype("string")).cast(pa.large_string())
+    names = pa.array(grids[s.COMMUNITY].astype("string"))
+    where = pc.index_in(pa.array(issues[s.GRID_ID].astype("string")).cast(pa.large_string()), value_set=ids)
+    return issues.assign(**{s.COMMUNITY: pd.Series(pd.array(pc.take(names, where), dtype=pd.StringDtype("pyarrow")),
+                                                   index=issues.index)})
