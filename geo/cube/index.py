@@ -136,15 +136,19 @@ class Points:
     y: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
+    #: The metric CRS of ``x, y`` (the local UTM zone of the located issues), None without any.
+    crs: object = None
 
     @classmethod
     def of(cls, issues: gpd.GeoDataFrame) -> Points:
         geoms = issues.geometry
         ok = ~(geoms.isna() | geoms.is_empty).to_numpy()
         lon, lat, x, y = (np.full(len(issues), np.nan) for _ in range(4))
+        crs = None
         if ok.any():
             located = geoms[ok]
             lon[ok], lat[ok] = shapely.get_x(located.to_numpy()), shapely.get_y(located.to_numpy())
-            metric = located.to_crs(metric_crs_for(located)).to_numpy()
+            crs = metric_crs_for(located)
+            metric = located.to_crs(crs).to_numpy()
             x[ok], y[ok] = shapely.get_x(metric), shapely.get_y(metric)
-        return cls(x=x, y=y, lon=lon, lat=lat)
+        return cls(x=x, y=y, lon=lon, lat=lat, crs=crs)

@@ -148,7 +148,11 @@ class Lattice:
     def assign(self, points: gpd.GeoSeries) -> np.ndarray:
         """Analysis index of each point's cell, or -1 outside the active cells."""
         metric = points.to_crs(self.crs).to_numpy()
-        row, col = self._slot(shapely.get_x(metric), shapely.get_y(metric))
+        return self.assign_xy(shapely.get_x(metric), shapely.get_y(metric))
+
+    def assign_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:meth:`assign` for coordinates already in the lattice's CRS (NaN: no location, -1)."""
+        row, col = self._slot(x, y)
         ok = (col >= 0) & (col < self.nx) & (row >= 0) & (row < self.ny)  # NaN (empty points) fails too
         flat = np.where(ok, np.nan_to_num(row) * self.nx + np.nan_to_num(col), -1).astype(np.int64)
         return np.where(flat >= 0, self._positions()[np.maximum(flat, 0)], -1)

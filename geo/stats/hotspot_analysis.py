@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from geo import schema as s
@@ -135,7 +136,8 @@ def run_hotspots(
         For an unknown ``cells`` value or too few units.
     """
     flt = flt or IssueFilter()
-    issues = dataset.select(flt)
+    # The two columns the analysis reads (taking a million rows of every column cost 0.3 s).
+    issues = dataset.select(flt, columns=[s.GRID_ID, s.REPORTED_AT])
     grids = dataset.grids
     size_rule = None
     if cells == GRID:
@@ -158,7 +160,12 @@ def run_hotspots(
             lattice = LATTICES[cells].covering(grids.geometry, size_m=cell_size_m)
         units = lattice.cells(s.STORAGE_CRS)
         neighbours = lattice.neighbours()
-        position = lattice.assign(issues.geometry)
+        points = dataset.points  # projected once per generation (a million points: 0.9 s each time)
+        rows = np.flatnonzero(dataset.mask(flt))
+        if points.crs is not None and pyproj.CRS(points.crs) == pyproj.CRS(lattice.crs):
+            position = lattice.assign_xy(points.x[rows], points.y[rows])
+        else:  # issues in another UTM zone than the grids' centre: project them to the lattice's
+            position = lattice.assign(dataset.issues.geometry.take(rows))
     else:
         raise ValueError(f"unknown cells {cells!r}; use 'grid', 'square' or 'hex'")
     if len(units) < 3:

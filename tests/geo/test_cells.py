@@ -103,3 +103,15 @@ def test_covering_refuses_absurdly_small_cells() -> None:
     area = gpd.GeoSeries([shapely.box(116.0, 39.0, 117.0, 40.0)], crs=4326)  # ~ 85 km x 111 km
     with pytest.raises(ValueError, match="larger cells"):
         SquareLattice.covering(area, size_m=10)
+
+
+def test_assigning_projected_coordinates_equals_projecting_the_points(sample) -> None:
+    """The hotspot page reads the generation's projected coordinates instead of projecting a million points."""
+    from geo.stats.cells import LATTICES
+
+    lattice = LATTICES["square"].covering(sample.grids.geometry, size_m=100.0)
+    points = sample.points
+    import pyproj
+
+    assert pyproj.CRS(points.crs) == pyproj.CRS(lattice.crs)  # the same local UTM zone
+    assert (lattice.assign(sample.issues.geometry) == lattice.assign_xy(points.x, points.y)).all()
