@@ -6,8 +6,11 @@ few kilometres across, so UTM's scale error (< 0.1 %) is far below GPS noise.
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 
 from geo.schema import STORAGE_CRS
@@ -157,3 +160,30 @@ def guess_projected_crs(x: np.ndarray, y: np.ndarray) -> str | None:
     if 900_000 <= mx <= 1_100_000 and 100_000 <= my <= 300_000:
         return "EPSG:2263 (NAD83 / New York Long Island, US feet)"
     return "a projected CRS (metres or feet)"
+
+
+def point_xy(points: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinates of point geometries in ``crs`` as two arrays (NaN for missing or empty points).
+
+    The same numbers as ``points.to_crs(crs)`` (pyproj, ``always_xy``) without building a new geometry
+    per point: a million points in 0.15 s instead of 0.9 s.
+
+    >>> import geopandas as gpd, shapely
+    >>> pts = gpd.GeoSeries([shapely.Point(117.25, 31.85), None], crs=4326)
+    >>> x, y = point_xy(pts, "EPSG:32650")
+    >>> bool(abs(x[0] - pts.to_crs(32650).x[0]) < 1e-9), bool(np.isnan(x[1]))
+    (True, True)
+    """
+    geoms = points.to_numpy()
+    x, y = shapely.get_x(geoms), shapely.get_y(geoms)  # NaN for None and empty points
+    if points.crs is None or CRS(points.crs) == CRS(crs):
+        return x, y
+    ok = np.isfinite(x) & np.isfinite(y)
+    out_x, out_y = np.full(len(x), np.nan), np.full(len(y), np.nan)
+    out_x[ok], out_y[ok] = _transformer(CRS(points.crs).to_wkt(), CRS(crs).to_wkt()).transform(x[ok], y[ok])
+    return out_x, out_y
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(CRS(src), CRS(dst), always_xy=True)

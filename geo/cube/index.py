@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.crs import metric_crs_for
+from geo.crs import metric_crs_for, point_xy
 from geo.cube.filter import IssueFilter
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -149,6 +149,5 @@ class Points:
             located = geoms[ok]
             lon[ok], lat[ok] = shapely.get_x(located.to_numpy()), shapely.get_y(located.to_numpy())
             crs = metric_crs_for(located)
-            metric = located.to_crs(crs).to_numpy()
-            x[ok], y[ok] = shapely.get_x(metric), shapely.get_y(metric)
+            x[ok], y[ok] = point_xy(located, crs)
         return cls(x=x, y=y, lon=lon, lat=lat, crs=crs)

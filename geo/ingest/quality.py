@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.crs import metric_crs_for
+from geo.crs import metric_crs_for, point_xy
 from geo.ingest.near_repeats import window_partners
 
 #: Column: True when the record sits on a suspect pile (see :func:`flag_suspect_points`).
@@ -130,8 +130,8 @@ def located_metric(issues: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np
     if ok.size == 0:
         return ok, np.empty(0), np.empty(0)
     sub = geoms.iloc[ok]
-    pts = sub.to_crs(metric_crs_for(sub)).to_numpy()
-    return ok, shapely.get_x(pts), shapely.get_y(pts)
+    x, y = point_xy(sub, metric_crs_for(sub))
+    return ok, x, y
 
 
 def partner_ids(issues: pd.DataFrame, rows: np.ndarray, partner: np.ndarray) -> pd.Series:

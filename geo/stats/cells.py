@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
-from geo.crs import metric_crs_for
+from geo.crs import metric_crs_for, point_xy
 from geo.stats.weights import Neighbours
 
 #: Cell sizes the automatic rule may pick: round numbers a planner can repeat by hand.
@@ -147,8 +147,7 @@ class Lattice:
 
     def assign(self, points: gpd.GeoSeries) -> np.ndarray:
         """Analysis index of each point's cell, or -1 outside the active cells."""
-        metric = points.to_crs(self.crs).to_numpy()
-        return self.assign_xy(shapely.get_x(metric), shapely.get_y(metric))
+        return self.assign_xy(*point_xy(points, self.crs))
 
     def assign_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """:meth:`assign` for coordinates already in the lattice's CRS (NaN: no location, -1)."""
