@@ -21,7 +21,7 @@ from geo import schema as s
 from geo.admin.access import SignInGuard, UserFile
 from geo.cube.aggregate import HeatPayload
 from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
-from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, ensure_sample_store, open_workspace
+from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, Scope, ensure_sample_store, open_workspace
 from geo.cube.filter import IssueFilter
 from geo.forecast import Backtest, Method
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
@@ -103,6 +103,12 @@ def sign_in_guard(users_path: str) -> SignInGuard:
 def dataset(source: DataSource) -> Dataset:
     """The workspace's joined issues and grids (read once per generation; shared, treat as read-only)."""
     return open_workspace(store_of(source.workspace))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def scope(source: DataSource, flt: IssueFilter) -> Scope:
+    """What a filter counts and leaves out, for the line every page prints (three masks: kept per filter)."""
+    return dataset(source).scope(flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
-from dashboard.data import DataSource, dataset
+from dashboard.data import DataSource, dataset, scope
 from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
@@ -180,17 +180,17 @@ def scope_caption(ctx: PageContext, data: Dataset, *, start: dt.date | None = No
     flt = ctx.flt
     if start is not None or end is not None:
         flt = replace(flt, start=start or flt.start, end=end or flt.end)
-    scope = data.scope(flt)
+    counted = scope(ctx.source, flt)
     first = flt.start or data.issues[s.REPORTED_AT].min().date()
     last = flt.end or data.issues[s.REPORTED_AT].max().date()
     cats = (t("scope_join", lang).join(data.categories.name(c, lang=lang) for c in flt.categories) if flt.categories
             else t("scope_all_categories", lang))
-    parts = [t("scope_void", lang, n=scope.void)] if scope.void else []
-    if scope.suspect:
-        parts.append(t("scope_suspect", lang, n=scope.suspect))
+    parts = [t("scope_void", lang, n=counted.void)] if counted.void else []
+    if counted.suspect:
+        parts.append(t("scope_suspect", lang, n=counted.suspect))
     left_out = t("scope_left_out", lang, parts=t("scope_join", lang).join(parts)) if parts else ""
     window = t("scope_window", lang, start=fmt_date(first, lang), end=fmt_date(last, lang))
-    st.caption(t("scope_line", lang, window=window, cats=cats, n=scope.counted, left_out=left_out))
+    st.caption(t("scope_line", lang, window=window, cats=cats, n=counted.counted, left_out=left_out))
 
 
 def last_report_day(ctx: PageContext, data: Dataset) -> pd.Timestamp:
