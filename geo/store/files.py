@@ -14,15 +14,16 @@ LEGACY = (*FILES.values(), REJECTS)
 
 
 def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make a folder's entries (a rename, a new file) durable."""
+    _fsync(path)
 
 
 def fsync_file(path: Path) -> None:
     """Flush a file another writer produced (pyarrow's Parquet writer) to disk."""
+    _fsync(path)
+
+
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
