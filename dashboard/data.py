@@ -22,7 +22,7 @@ from geo.admin.access import SignInGuard, UserFile
 from geo.cube.aggregate import HeatPayload
 from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, Scope, ensure_sample_store, open_workspace
-from geo.cube.filter import IssueFilter
+from geo.cube.filter import ALL, IssueFilter
 from geo.forecast import Backtest, Method
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
 from geo.ingest.excel import READ_PROBLEM
@@ -118,9 +118,9 @@ def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def heat(source: DataSource, flt: IssueFilter, category: str) -> HeatPayload:
-    """The heat payload of one category for one filter (computed only when a page shows it)."""
-    return heat_of(dataset(source), flt, category, max_points=MAX_HEAT_POINTS)
+def heat(source: DataSource, flt: IssueFilter) -> HeatPayload:
+    """The heat payload of a filter (its categories are the sidebar's; computed only when a page shows it)."""
+    return heat_of(dataset(source), flt, ALL, max_points=MAX_HEAT_POINTS)
 
 
 #: The close-zoom case layer holds at most this many cases (the newest of the filter): about 200 kB.

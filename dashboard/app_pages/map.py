@@ -11,7 +11,6 @@ from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, scope_caption
 from geo import schema as s
-from geo.cube.filter import ALL
 
 ctx, data = data_context()
 lang = ctx.lang
@@ -25,7 +24,7 @@ layer = st.radio(
 )
 scope_caption(ctx, data)
 
-payload = heat(ctx.source, ctx.flt, ALL)
+payload = heat(ctx.source, ctx.flt)
 c1, c2, c3 = st.columns(3)
 c1.metric(t("issues", lang), f"{payload.n_issues:,}")
 with_issues = int((result.cube.groupby("grid_id")["count"].sum() > 0).sum())
