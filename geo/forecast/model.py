@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
 from scipy.signal import fftconvolve
 
@@ -226,6 +225,7 @@ def _fit(cache: FeatureCache, categories: Sequence[int], origin: float, horizon:
     design = np.column_stack([dummies, x])
     key = tuple(present)
     start = cache.last_params.get(key)
+    import statsmodels.api as sm  # 0.7 s to import: only the learned model needs it, not a page's first open
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
