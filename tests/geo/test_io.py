@@ -3,11 +3,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo import schema as s
 from geo.cube.dataset import SAMPLE_DIR
 from geo.ingest.grid_layers import read_grids
-from geo.ingest.ledger import read_ledger
+from geo.ingest.ledger import _repeated_rows, read_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.tables import LedgerError
 
@@ -148,3 +150,12 @@ def test_open311_georeport_v2_fields_are_recognised() -> None:
         "issue_id": "service_request_id", "category": "service_name", "reported_at": "requested_datetime",
         "lon": "long", "lat": "lat", "address": "address", "description": "description", "status": "status",
         "deadline_at": "expected_datetime", "department": "agency_responsible"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["A1", "A2", ""]), st.sampled_from(["垃圾", "停车"]),
+                               st.sampled_from(["x", "y", None])), max_size=12), key=st.sampled_from(["id", "cat"]))
+def test_repeated_rows_equal_pandas_duplicated(rows: list[tuple], key: str) -> None:
+    raw = pd.DataFrame(rows, columns=["id", "cat", "addr"], dtype="str")
+    expected = raw.astype("string").fillna("").duplicated(keep="first")
+    pd.testing.assert_series_equal(_repeated_rows(raw, key), expected, check_names=False)
