@@ -174,13 +174,37 @@ def point_xy(points: gpd.GeoSeries, crs: object) -> tuple[np.ndarray, np.ndarray
     >>> bool(abs(x[0] - pts.to_crs(32650).x[0]) < 1e-9), bool(np.isnan(x[1]))
     (True, True)
     """
-    geoms = points.to_numpy()
-    x, y = shapely.get_x(geoms), shapely.get_y(geoms)  # NaN for None and empty points
-    if points.crs is None or CRS(points.crs) == CRS(crs):
+    x, y = point_coords(points.to_numpy())
+    if points.crs is None:
         return x, y
+    return transform_xy(x, y, points.crs, crs)
+
+
+def point_coords(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of an array of points, NaN for missing and empty ones (GEOS refuses ``getX`` on an empty point).
+
+    >>> point_coords(np.array([shapely.Point(1, 2), None, shapely.Point()], dtype=object))
+    (array([ 1., nan, nan]), array([ 2., nan, nan]))
+    """
+    x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    x[present], y[present] = shapely.get_x(geoms[present]), shapely.get_y(geoms[present])
+    return x, y
+
+
+def transform_xy(x: np.ndarray, y: np.ndarray, src: object, dst: object) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinate arrays from ``src`` to ``dst`` (NaN stays NaN), by the cached transformer of :func:`point_xy`.
+
+    >>> x, y = transform_xy(np.array([117.25, np.nan]), np.array([31.85, np.nan]), 4326, 32650)
+    >>> round(float(x[0])), bool(np.isnan(y[1]))
+    (523652, True)
+    """
+    if CRS(src) == CRS(dst):
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
     out_x, out_y = np.full(len(x), np.nan), np.full(len(y), np.nan)
-    out_x[ok], out_y[ok] = _transformer(CRS(points.crs).to_wkt(), CRS(crs).to_wkt()).transform(x[ok], y[ok])
+    out_x[ok], out_y[ok] = _transformer(CRS(src).to_wkt(), CRS(dst).to_wkt()).transform(x[ok], y[ok])
     return out_x, out_y
 
 

@@ -6,6 +6,7 @@ points are left out of hotspot statistics by default, with a visible switch to i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -14,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.crs import metric_crs_for, point_xy
+from geo.crs import metric_crs_for, point_xy, transform_xy
 from geo.ingest.near_repeats import window_partners
 
 #: Column: True when the record sits on a suspect pile (see :func:`flag_suspect_points`).
@@ -90,11 +91,10 @@ def flag_suspect_points(
     piles = stats[(stats["n"] >= min_records) & (stats["days"] >= min_days)]
     if len(piles):
         overall = all_cats.value_counts(normalize=True)
-        metric = gpd.GeoSeries(gpd.points_from_xy(sizes.index.get_level_values("x"), sizes.index.get_level_values("y")),
-                               crs=issues.crs)
-        metric = metric.to_crs(metric_crs_for(metric)).to_numpy()
-        tree = shapely.STRtree(metric)
-        counts = sizes.to_numpy()  # every exact location: the neighbourhood's busiest one
+        # Every exact location counts towards a neighbourhood's busiest one; searched only if a pile gets that far.
+        around = _LocationCounts(sizes.index.get_level_values("x").to_numpy(),
+                                 sizes.index.get_level_values("y").to_numpy(), sizes.to_numpy(),
+                                 src=issues.crs, dst=metric_crs_for(issues))
         position = dict(zip(piles.index, sizes.index.get_indexer(piles.index), strict=True))
         for (px, py), row in piles.iterrows():
             many_places = row["with_addr"] >= 0.8 * row["n"] and row["addrs"] >= min_address_share * row["n"]
@@ -105,10 +105,7 @@ def flag_suspect_points(
                 collects_all = distance <= max_mix_distance
             if not (many_places or collects_all):
                 continue  # one place with its own problems: a real hotspot
-            i = position[(px, py)]
-            around = tree.query(metric[i], predicate="dwithin", distance=neighbourhood_m)
-            others = counts[around[around != i]]
-            busiest = int(others.max()) if len(others) else 0
+            busiest = around.busiest_other(position[(px, py)], neighbourhood_m)
             if row["n"] >= min_ratio * max(busiest, 1):
                 suspect.add((px, py))
     if not suspect:
@@ -116,6 +113,33 @@ def flag_suspect_points(
     on_pile = pd.MultiIndex.from_arrays([xs, ys]).isin(list(suspect))
     flags[issues.index[ok][on_pile]] = True
     return flags
+
+
+class _LocationCounts:
+    """Report counts at exact locations, and the busiest location within a distance of one of them.
+
+    The locations are projected and sorted by x on the first search: a search is then two binary searches
+    for the band ``|dx| <= r`` and an exact distance test inside it. (A tree over a district's million
+    locations cost a second to build for the handful of piles that need it.)
+    """
+
+    def __init__(self, lon: np.ndarray, lat: np.ndarray, counts: np.ndarray, *, src: object, dst: object) -> None:
+        self._lon, self._lat, self._counts, self._src, self._dst = lon, lat, counts, src, dst
+
+    @functools.cached_property
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        x, y = transform_xy(self._lon, self._lat, self._src, self._dst)
+        order = np.argsort(x, kind="stable")
+        return x, y, x[order], y[order], self._counts[order], order
+
+    def busiest_other(self, i: int, radius_m: float) -> int:
+        """The most reports at any other location within ``radius_m`` of location ``i`` (0 when none)."""
+        x, y, sx, sy, counts, order = self._sorted
+        lo = int(np.searchsorted(sx, x[i] - radius_m, side="left"))
+        hi = int(np.searchsorted(sx, x[i] + radius_m, side="right"))
+        near = np.hypot(sx[lo:hi] - x[i], sy[lo:hi] - y[i]) <= radius_m
+        near &= order[lo:hi] != i
+        return int(counts[lo:hi][near].max(initial=0))
 
 
 def epoch_ns(times: pd.Series) -> np.ndarray:

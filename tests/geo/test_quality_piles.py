@@ -8,9 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.ingest.quality import flag_suspect_points
+from geo.ingest.quality import _LocationCounts, flag_suspect_points
 
 HOUSTON = Path(__file__).resolve().parents[3] / "shared" / "data" / "houston-311-2011-2019" / "houston_311_core.csv.gz"
 
@@ -90,3 +93,20 @@ def test_refreshing_duplicate_flags_after_an_import_equals_a_full_run(how: str) 
     full = flag_likely_duplicates(merged.drop(columns=LIKELY_DUPLICATE_OF))
     pd.testing.assert_series_equal(got.reset_index(drop=True), full.reset_index(drop=True), check_names=False)
     assert full.notna().sum() > 300  # ~450 planted; the refresh finds the same ones
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 300), radius=st.sampled_from([0.0, 30.0, 250.0, 500.0]))
+def test_busiest_neighbour_equals_a_tree_search(seed: int, n: int, radius: float) -> None:
+    # The band search of the pile rule against shapely's dwithin over every other location (ties on the edge too).
+    rng = np.random.default_rng(seed)
+    lon = np.round(117.25 + rng.uniform(0, 0.01, n), 4)  # rounded: repeated x and exact-distance pairs
+    lat = np.round(31.85 + rng.uniform(0, 0.01, n), 4)
+    counts = rng.integers(1, 40, n)
+    metric = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=s.STORAGE_CRS).to_crs(32650).to_numpy()
+    tree = shapely.STRtree(metric)
+    near = _LocationCounts(lon, lat, counts, src=s.STORAGE_CRS, dst="EPSG:32650")
+    for i in rng.choice(n, size=min(n, 10), replace=False):
+        hits = tree.query(metric[i], predicate="dwithin", distance=radius)
+        expected = int(counts[hits[hits != i]].max(initial=0))
+        assert near.busiest_other(int(i), radius) == expected
