@@ -16,6 +16,7 @@ Row order: months in order, and inside a month the order the writer gave (stable
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import itertools
 import json
@@ -29,6 +30,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.crs import point_coords
 from geo.store.files import fsync_file, link_or_copy, write_bytes
 
 ISSUES_DIR = "issues"
@@ -47,8 +49,7 @@ def month_keys(issues: pd.DataFrame) -> np.ndarray:
 def _digest(frame: gpd.GeoDataFrame) -> str:
     """Content digest of a month: every attribute cell and the point coordinates."""
     attrs = pd.util.hash_pandas_object(pd.DataFrame(frame.drop(columns=s.GEOMETRY)), index=False).to_numpy()
-    geoms = frame.geometry.to_numpy()
-    xy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)]) if len(frame) else np.empty((0, 2))
+    xy = np.column_stack(point_coords(frame.geometry.to_numpy())) if len(frame) else np.empty((0, 2))
     h = hashlib.sha256(attrs.tobytes())
     h.update(np.ascontiguousarray(xy, dtype=np.float64).tobytes())
     h.update(",".join(frame.columns).encode())
@@ -60,8 +61,17 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+#: Months written at once: pyarrow encodes and compresses without the GIL, so two cores write two months.
+WRITE_THREADS = 4
+
+
 def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Path | None) -> dict[str, int]:
-    """Write ``issues`` into ``generation/issues/`` by month; returns ``{"written": n, "linked": m}``."""
+    """Write ``issues`` into ``generation/issues/`` by month; returns ``{"written": n, "linked": m}``.
+
+    Points are stored in GeoParquet's native ``point`` encoding (two coordinate columns) rather than
+    WKB: a third faster to write, read by any GeoParquet 1.1 reader; older generations' WKB months
+    are read alike.
+    """
     out = generation / ISSUES_DIR
     out.mkdir()
     before = read_manifest(previous) if previous is not None else {}
@@ -71,9 +81,8 @@ def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Pat
     # Month boundaries; an empty table is kept as one empty part (its columns and types survive).
     bounds = (np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1], True]) if len(issues)
               else np.array([0, 0]))
-    manifest: dict[str, Any] = {}
-    counts = {"written": 0, "linked": 0}
-    for a, b in itertools.pairwise(bounds):
+
+    def one(a: int, b: int) -> tuple[str, dict[str, Any], str]:
         month = str(sorted_months[a]) if len(issues) else NO_MONTH
         part = issues.iloc[order[a:b]]
         digest = _digest(part)
@@ -81,16 +90,29 @@ def write_issue_months(issues: gpd.GeoDataFrame, generation: Path, previous: Pat
         old = before.get(month)
         if old and old["digest"] == digest and previous is not None and (previous / ISSUES_DIR / old["file"]).exists():
             link_or_copy(previous / ISSUES_DIR / old["file"], out / name)
-            counts["linked"] += 1
+            done = "linked"
         else:
             # Straight into the generation's temporary folder (the folder is renamed into place only
             # when complete), then fsync'd like every other file of a commit.
-            part.to_parquet(out / name, index=False, write_covering_bbox=True)
+            part.to_parquet(out / name, index=False, write_covering_bbox=True, geometry_encoding=_encoding(part))
             fsync_file(out / name)
-            counts["written"] += 1
-        manifest[month] = {"file": name, "rows": int(b - a), "digest": digest}
+            done = "written"
+        return month, {"file": name, "rows": int(b - a), "digest": digest}, done
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        results = list(pool.map(lambda ab: one(*ab), itertools.pairwise(bounds)))  # in month order
+    manifest = {month: entry for month, entry, _ in results}
+    counts = {"written": sum(d == "written" for *_, d in results), "linked": sum(d == "linked" for *_, d in results)}
     write_bytes(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
     return counts
+
+
+def _encoding(part: gpd.GeoDataFrame) -> str:
+    """``geoarrow`` (native points) when every geometry is a point or missing and at least one is present
+    (geopandas cannot encode an all-missing column natively), else ``WKB``."""
+    geoms = part.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms[~shapely.is_missing(geoms)])
+    return "geoarrow" if len(kinds) and bool(np.all(kinds == shapely.GeometryType.POINT)) else "WKB"
 
 
 def read_issue_months(generation: Path, months: Sequence[str] | None = None) -> gpd.GeoDataFrame | None:

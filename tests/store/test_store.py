@@ -260,3 +260,26 @@ def test_issues_are_kept_by_month_and_an_unchanged_month_is_linked(tmp_path: Pat
     import pyarrow.parquet as pq
     meta = json.loads(pq.read_schema(g3 / "2026-03.parquet").metadata[b"geo"])
     assert meta["version"].startswith("1.1") and "covering" in meta["columns"]["geometry"]  # GeoParquet 1.1 bbox
+
+
+def test_months_store_points_natively_and_keep_missing_and_empty_apart(tmp_path: Path) -> None:
+    """Located months use GeoParquet's point encoding; a month without any location stays WKB; nothing changes on reading."""
+    import pyarrow.parquet as pq
+    import shapely
+
+    from geo.store.partitions import read_issue_months, write_issue_months
+
+    times = pd.to_datetime(["2026-02-01 09:00", "2026-02-02 09:00", "2026-02-03 09:00", "2026-03-01 09:00"]
+                           ).tz_localize("Asia/Shanghai")
+    issues = gpd.GeoDataFrame({s.ISSUE_ID: ["A", "B", "C", "D"], s.REPORTED_AT: times},
+                              geometry=[shapely.Point(117.2, 31.8), None, shapely.Point(), None], crs=s.STORAGE_CRS)
+    (tmp_path / "g").mkdir()
+    assert write_issue_months(issues, tmp_path / "g", None) == {"written": 2, "linked": 0}
+    encoding = {m: json.loads(pq.read_schema(tmp_path / "g" / "issues" / f"{m}.parquet").metadata[b"geo"])
+                ["columns"]["geometry"]["encoding"] for m in ("2026-02", "2026-03")}
+    assert encoding == {"2026-02": "point", "2026-03": "WKB"}
+    back = read_issue_months(tmp_path / "g")
+    assert back[s.ISSUE_ID].tolist() == ["A", "B", "C", "D"]
+    assert back.geometry.isna().tolist() == [False, True, False, True]
+    assert back.geometry.is_empty.tolist() == [False, False, True, False]
+    assert back.geometry.iloc[0].equals(shapely.Point(117.2, 31.8))
