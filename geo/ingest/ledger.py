@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,8 +180,15 @@ def read_ledger(
 
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
 
-    def reject(mask: pd.Series | np.ndarray, why: str | pd.Series) -> None:
+    def reject(mask: pd.Series | np.ndarray, why: str | pd.Series | Callable[[pd.Series], pd.Series]) -> None:
+        """Give rows of ``mask`` without a reason yet the reason ``why``: text, per-row text, or a function
+        making the per-row text of just those rows (a message quoting the cell, built for the few rejected
+        rows instead of a million)."""
         fresh = pd.Series(np.asarray(mask, dtype=bool), index=raw.index) & reason.isna()
+        if not fresh.any():
+            return
+        if callable(why):
+            why = why(fresh)
         reason[fresh] = why if isinstance(why, str) else why[fresh]
 
     if problem is not None:  # the reader could not take the row as it stands (see geo.ingest.excel)
@@ -190,9 +198,14 @@ def read_ledger(
     # Coordinates
     x_txt, y_txt = col("lon"), col("lat")
     # Thousands separators and full-width digits (１１７.２５) appear in hand-kept sheets.
+    # Folded only where the cell is not a plain number already (folding a plain number changes nothing).
     def number(text: pd.Series) -> pd.Series:
-        folded = text.str.normalize("NFKC").str.replace(",", "", regex=False).str.strip()
-        return pd.to_numeric(folded, errors="coerce").astype("float64")
+        value = pd.to_numeric(text, errors="coerce").astype("float64")
+        odd = (value.isna() & text.notna()).to_numpy(dtype=bool)
+        if odd.any():
+            folded = text[odd].str.normalize("NFKC").str.replace(",", "", regex=False).str.strip()
+            value[odd] = pd.to_numeric(folded, errors="coerce").astype("float64").to_numpy()
+        return value
 
     x, y = number(x_txt), number(y_txt)
     reject(x_txt.isna() | y_txt.isna(), "missing coordinates")
@@ -221,15 +234,20 @@ def read_ledger(
     closed = parse_local_times(closed_txt, tz=tz)
     deadline = parse_local_times(col("deadline_at"), tz=tz)
     _reject_implausible_times(reject, reported_txt, reported, closed_txt, closed, tz=tz, today=today)
-    reject(reported.isna(), "unparseable reported time: " + reported_txt.fillna(""))
+    reject(reported.isna(), lambda rows: "unparseable reported time: " + reported_txt[rows].fillna(""))
 
     # Ids: the ledger's own, else a deterministic hash of the row.
     ids = col("issue_id")
     if ids.isna().any():
         ids = ids.fillna(_row_ids(raw[ids.isna()]))
-    first_row = source_row.groupby(ids.to_numpy()).transform("min")
     dup_id = ids.duplicated(keep="first") & reason.isna()
-    reject(dup_id, "duplicate issue_id (first seen at row " + first_row.astype(str) + ")")
+
+    def first_seen(rows: pd.Series) -> pd.Series:
+        same = ids.isin(ids[rows].unique()).to_numpy()
+        first = source_row[same].groupby(ids[same].to_numpy()).min()
+        return "duplicate issue_id (first seen at row " + ids[rows].map(first).astype(str) + ")"
+
+    reject(dup_id, first_seen)
 
     # Vocabularies
     cat_raw = col("category")
@@ -305,13 +323,15 @@ def _reject_implausible_times(reject: Any, reported_txt: pd.Series, reported: pd
     latest = pd.Timestamp(local_today, tz=tz) + pd.Timedelta(days=2)  # end of tomorrow
     earliest = pd.Timestamp(EARLIEST_REPORT, tz=tz)
     for label, text, parsed in (("reported", reported_txt, reported), ("closing", closed_txt, closed)):
-        shown = text.fillna("")
+        def quoted(before: str, after: str = "", text: pd.Series = text) -> Callable[[pd.Series], pd.Series]:
+            return lambda rows: before + text[rows].fillna("") + after
+
         short = text.str.len().le(12).fillna(False).astype(bool)  # a date without a day is short: test only those
         reject(short & text.where(short).str.match(_NO_DAY, na=False).fillna(False).astype(bool),
-               f"{label} time has no day: " + shown)
+               quoted(f"{label} time has no day: "))
         reject((parsed < earliest).fillna(False).astype(bool),
-               f"{label} time before {EARLIEST_REPORT.year}: " + shown + "; check the year")
+               quoted(f"{label} time before {EARLIEST_REPORT.year}: ", "; check the year"))
         reject((parsed >= latest).fillna(False).astype(bool),
-               f"{label} time in the future: " + shown + "; check the date")
+               quoted(f"{label} time in the future: ", "; check the date"))
 
 
