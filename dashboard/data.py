@@ -29,7 +29,7 @@ from geo.ingest.excel import READ_PROBLEM
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.ops.changes import category_changes
-from geo.ops.priority import measure_with_cells
+from geo.ops.priority import Mode, Names, measure_with_cells, score
 from geo.ops.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
 from geo.ops.recurrence import flag_recurrences, recurrence_by_grid
 from geo.report.bulletin import Bulletin, build_bulletin
@@ -202,9 +202,12 @@ def recurrences(source: DataSource, flt: IssueFilter, radius_m: float, window_da
     return recurrence_by_grid(issues, flag_recurrences(issues, radius_m=radius_m, window_days=window_days))
 
 
-#: What the KPIs, deadline lights, campaign effect and weekly changes read (and the overdue list shows).
+#: What the KPIs, deadline lights, campaign effect and weekly changes read.
 SCOPED_COLUMNS = (s.ISSUE_ID, s.CATEGORY, s.GRID_ID, s.REPORTED_AT, s.CLOSED_AT, s.DEADLINE_AT, s.STATUS,
-                  s.HANDLING, s.DEPARTMENT, s.ADDRESS, s.DESCRIPTION)
+                  s.HANDLING, s.DEPARTMENT)
+#: ... and what the open-case list shows besides: taken for the open cases only (two text columns of a
+#: million rows were 60 MB taken on every KPI call).
+CASE_TEXT_COLUMNS = (s.ADDRESS, s.DESCRIPTION)
 
 
 def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
@@ -227,9 +230,10 @@ def kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp, end: pd.Time
 @st.cache_data(show_spinner=False, max_entries=16)
 def open_cases(source: DataSource, flt: IssueFilter, as_of: pd.Timestamp) -> pd.DataFrame:
     """Open cases at ``as_of`` with their deadline lights, most overdue first."""
-    issues = _scoped(source, flt)
-    lights = deadline_lights(issues, KpiPolicy(dataset(source).categories), as_of)
-    return pd.DataFrame(lights.drop(columns="geometry", errors="ignore"))
+    data = dataset(source)
+    lights = pd.DataFrame(deadline_lights(_scoped(source, flt), KpiPolicy(data.categories), as_of))
+    rows = data.issues.index.get_indexer(lights.index)  # the scoped rows keep the issues' labels
+    return lights.assign(**{c: data.issues[c].take(rows).array for c in CASE_TEXT_COLUMNS})
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -320,6 +324,15 @@ def _priorities(source: DataSource, as_of: pd.Timestamp,
 def grid_measures(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = ()) -> pd.DataFrame:
     """The priority measurements per grid at ``as_of`` (scoring with the user's weights is cheap)."""
     return _priorities(source, as_of, categories)[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def ranked_grids(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = (), mode: Mode = "inspect",
+                 weights: tuple[tuple[str, float], ...] | None = None) -> pd.DataFrame:
+    """The grids scored, ranked and given their reasons (one row a grid): kept per recipe, since writing a
+    district's 1,200 reasons cost 0.2 s on every rerun of 总览, 优先级 and 大屏."""
+    return score(grid_measures(source, as_of, categories), dict(weights) if weights is not None else None, mode=mode,
+                 names=Names.of(dataset(source).categories))
 
 
 def flagged_cells(source: DataSource, as_of: pd.Timestamp,

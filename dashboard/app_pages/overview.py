@@ -8,12 +8,11 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import grid_measures, kpis, open_cases, week_changes
+from dashboard.data import kpis, open_cases, ranked_grids, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
-from geo.ops.priority import Names, score
 from geo.ops.rectification import period_bounds
 
 ctx, data = data_context()
@@ -50,7 +49,7 @@ cards[4].metric(t("open_now", lang), f"{len(open_now):,}",
 st.caption(kpi_basis(now, lang))
 
 with st.spinner(t("forecast_running", lang)):  # the first open after an import runs the forecast check
-    ranked = score(grid_measures(ctx.source, end, tuple(ctx.flt.categories)), names=Names.of(data.categories))
+    ranked = ranked_grids(ctx.source, end, tuple(ctx.flt.categories))
 names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
 
 st.subheader(t("changes_title", lang))

@@ -8,13 +8,13 @@ import streamlit as st
 
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe, table_height
-from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_measures
+from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_measures, ranked_grids
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
 from geo.forecast import METHOD_NAMES
-from geo.ops.priority import DEFAULT_WEIGHTS, MODES, Names, pareto, score
+from geo.ops.priority import DEFAULT_WEIGHTS, MODES, pareto
 from geo.report.export import to_safe_csv
 
 #: Grids listed with their reasons and numbered on the map.
@@ -46,7 +46,7 @@ with st.spinner(t("forecast_running", lang)):
     measures = grid_measures(ctx.source, as_of, categories)
     cells, n_flagged = flagged_cells(ctx.source, as_of, categories)
     checked = backtest(ctx.source, categories)
-ranked = score(measures, weights, mode=mode, names=Names.of(data.categories))
+ranked = ranked_grids(ctx.source, as_of, categories, mode, tuple(weights.items()))
 grids = data.grids.set_index(s.GRID_ID)
 ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
                        community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))
