@@ -11,11 +11,11 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.components.charts import OKABE_ITO, stacked_weekly_chart
 from dashboard.components.text import plain
+from dashboard.components.view import show_map
 from dashboard.data import grid_detail
 from dashboard.i18n import Lang, chart_date_format, datetime_column, fmt_date, local_naive, t
 from dashboard.shell import PageContext
@@ -39,7 +39,7 @@ def clickable_grid_map(m: folium.Map, grids: gpd.GeoDataFrame, *, key: str, heig
     Only the clicked feature comes back from the browser (never pan or zoom). The last click is kept per
     map so the same click is not taken again on the rerun it causes.
     """
-    returned = st_folium(m, key=key, height=height, use_container_width=True, returned_objects=["last_active_drawing"])
+    returned = show_map(m, key=key, height=height, returned_objects=["last_active_drawing"])
     clicked = maps.clicked_unit(returned, len(grids))
     seen = f"{key}-clicked"
     if clicked is not None and st.session_state.get(seen) != clicked:

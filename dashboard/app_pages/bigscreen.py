@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.components import maps
 from dashboard.components.text import plain
-from dashboard.data import DataSource, dataset, grid_measures, kpis, open_cases
+from dashboard.components.view import show_map
+from dashboard.data import DataSource, dataset, kpis, open_cases, ranked_grids
 from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
 from geo.cube.filter import IssueFilter
-from geo.ops.priority import Names, score
 from geo.ops.rectification import period_bounds
 
 REFRESH = dt.timedelta(minutes=5)
@@ -49,7 +48,7 @@ def screen() -> None:
                  time=dt.datetime.now().strftime("%H:%M")))
     left, right = st.columns([3, 1])
     with st.spinner(t("forecast_running", lang)):
-        ranked = score(grid_measures(source, end), names=Names.of(data.categories))
+        ranked = ranked_grids(source, end)
     # The KPI box sits top left: the grids are fitted clear of it, and the listed grids are numbered.
     m = maps.choropleth(data.grids, data.counts_by_grid(flt, start, end), map_labels(lang),
                         priority=list(ranked[s.GRID_ID].head(TOP_LISTED)), padding_top_left=(300, 10))
@@ -61,7 +60,7 @@ def screen() -> None:
         (t("open_now", lang), f"{len(cases):,}"),
     ]).add_to(m)
     with left:
-        st_folium(m, key="bigscreen-map", height=880, use_container_width=True, returned_objects=[])
+        show_map(m, key="bigscreen-map", height=880)
     with right:
         names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
         st.markdown(f"#### {t('top_grids', lang)}")

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.audit_panel import show_audit
 from dashboard.components.maps import preview_map
 from dashboard.components.text import plain
+from dashboard.components.view import show_map
 from dashboard.data import grid_layer, ledger_column, ledger_preview, store_of
 from dashboard.detail import photo_base
 from dashboard.errors import explain
@@ -108,8 +108,7 @@ else:
             shown = [c for c in (id_field, name_field, community_field) if c]
             m = preview_map(layer, tooltip_columns=shown)
             if m is not None:
-                st_folium(m, key=f"gw-grid-preview-{grids_file.file_id}", height=360, use_container_width=True,
-                          returned_objects=[])
+                show_map(m, key=f"gw-grid-preview-{grids_file.file_id}", height=360)
             st.caption(t("wiz_grid_preview", lang, n=len(layer)))
             st.dataframe(pd.DataFrame(layer[columns].head(5)).astype("string"), hide_index=True, width="stretch")
             if st.button(t("wiz_import_grids", lang), type="primary", key="gw_import_grids"):
@@ -190,8 +189,7 @@ if ledger_file is not None and not too_large(ledger_file):
             st.caption(t("wiz_points", lang, n=len(lon), share=f"{(share or 0) * 100:.0f}%"))
             m = preview_map(grids, lon, lat, tooltip_columns=(s.GRID_NAME,))
             if m is not None:
-                st_folium(m, key=f"gw-point-preview-{ledger_file.file_id}-{crs}", height=360, use_container_width=True,
-                          returned_objects=[])
+                show_map(m, key=f"gw-point-preview-{ledger_file.file_id}-{crs}", height=360)
         else:
             st.warning(t("wiz_points_none", lang))
 

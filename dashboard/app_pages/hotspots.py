@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard.components import charts, maps
 from dashboard.components.orientation import cell_places
+from dashboard.components.view import show_map
 from dashboard.data import density, hotspots, recurrences
 from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import STRINGS, chart_date_format, class_labels, confidence, map_labels, t
@@ -68,7 +68,7 @@ if view == "density":
         st.info(t("no_issues", lang))
         st.stop()
     m = maps.density_map(data.grids, image, labels, t("density_legend", lang), tiles=ctx.tiles)
-    st_folium(m, key=f"hot-density-{category}-{bandwidth}", height=600, use_container_width=True, returned_objects=[])
+    show_map(m, key=f"hot-density-{category}-{bandwidth}", height=600)
     rule = t("bandwidth_rule_user" if surface.bandwidth_rule == "user" else "bandwidth_rule_auto", lang)
     st.caption(t("bandwidth_used", lang, radius=f"{surface.bandwidth_m:,.0f}", rule=rule,
                  cell=f"{surface.cell_size_m:,.0f}", w=image.values.shape[1], h=image.values.shape[0]))
@@ -88,7 +88,7 @@ if view == "recurrence":
     m = maps.choropleth(data.grids, per_grid.set_index(s.GRID_ID)["recurrences"],
                         labels | {"count": t("recurrences", lang), "count_legend_title": t("recurrence_legend", lang)},
                         tiles=ctx.tiles)
-    st_folium(m, key=f"hot-rec-{category}-{radius}-{days}", height=600, use_container_width=True, returned_objects=[])
+    show_map(m, key=f"hot-rec-{category}-{radius}-{days}", height=600)
     st.caption(t("recurrence_caption", lang, radius=radius, days=days))
     top = per_grid.sort_values(["recurrences", s.GRID_ID], ascending=[False, True]).head(10)
     st.dataframe(pd.DataFrame({t("grid", lang): _grid_names(top[s.GRID_ID]).to_numpy(),
@@ -146,7 +146,7 @@ column, colours, legend = {"gi": ("class", maps.GI_COLOURS, "gi_legend"),
 m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles, grids=data.grids)
 map_key = f"hot-{view}-{kind}-{size}-{category}-{step}-{outlier_fdr}"
 # Only a click on a unit comes back (never pan or zoom), and it selects that unit's history below.
-returned = st_folium(m, key=map_key, height=600, use_container_width=True, returned_objects=["last_active_drawing"])
+returned = show_map(m, key=map_key, height=600, returned_objects=["last_active_drawing"])
 if "cell_size_m" in result.choices:
     chosen_by = result.choices.get("cell_size_rule")
     rule = t({"mean_count_5": "value_mean_count_5", "capped": "value_capped"}.get(str(chosen_by), "bandwidth_rule_user"),

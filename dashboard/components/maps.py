@@ -23,7 +23,7 @@ from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.assets import localize
-from dashboard.components.orientation import add_orientation
+from dashboard.components.orientation import add_orientation, script_json
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.cube.aggregate import HeatPayload
@@ -92,13 +92,23 @@ def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str], *, decimals
             props[col] = values
         else:
             text = values.astype("string").fillna("")
-            props[col] = text.map({u: html.escape(u) for u in pd.unique(text)})
+            props[col] = text.map({u: html_text(u) for u in pd.unique(text)})
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
     geometry_json = shapely.to_geojson(geoms)
     props_json = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=10).splitlines()
     features = ",".join(f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
                         for p, g in zip(props_json, geometry_json, strict=True))
     return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
+
+
+def html_text(text: str) -> str:
+    """``text`` for a tooltip's HTML: escaped, and with ``{`` as ``&#123;`` so no Jinja delimiter survives
+    (a map's data is rendered inside branca's templates; see :mod:`dashboard.components.view`).
+
+    >>> html_text("<b>{{ 7*7 }}</b>")
+    '&lt;b&gt;&#123;&#123; 7*7 }}&lt;/b&gt;'
+    """
+    return html.escape(text).replace("{", "&#123;")
 
 
 def class_breaks(values: np.ndarray, n_classes: int = len(PALETTE)) -> np.ndarray:
@@ -150,10 +160,10 @@ class HtmlControl(MacroElement):
     def __init__(self, body: str, *, position: str, css_class: str, style: str) -> None:
         super().__init__()
         self._name = "HtmlControl"
-        self.body_json = json.dumps(body)
-        self.position_json = json.dumps(position)
-        self.css_class_json = json.dumps(css_class)
-        self.style_json = json.dumps(style)
+        self.body_json = script_json(body)
+        self.position_json = script_json(position)
+        self.css_class_json = script_json(css_class)
+        self.style_json = script_json(style)
 
 
 class Legend(HtmlControl):
@@ -264,9 +274,9 @@ class Playback(MacroElement):
         super().__init__()
         self._name = "Playback"
         self.layer_name = layer.get_name()
-        self.codes_json = json.dumps(codes)
-        self.palette_json = json.dumps(list(palette))
-        self.weeks_json = json.dumps([html.escape(w) for w in weeks])
+        self.codes_json = script_json(codes)
+        self.palette_json = script_json(list(palette))
+        self.weeks_json = script_json(list(weeks))  # shown through textContent: no HTML escaping
         self.key = UNIT_KEY
         self.interval_ms = int(interval_ms)
 
@@ -324,8 +334,8 @@ def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: i
 
 
 def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonTooltip:
-    # Values are escaped already (escaped_geojson); aliases are our own translated labels.
-    return folium.GeoJsonTooltip(fields=list(fields), aliases=[html.escape(a) for a in aliases],
+    # Values are escaped already (escaped_geojson); aliases are our own translated labels, escaped alike.
+    return folium.GeoJsonTooltip(fields=list(fields), aliases=[html_text(a) for a in aliases],
                                  sticky=True)
 
 

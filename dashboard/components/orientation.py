@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -49,15 +50,23 @@ CSS: Final = """<style>
 
 
 def script_json(value: object) -> str:
-    """JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` as ``\\u`` escapes.
+    """JSON safe inside a ``<script>`` element and inside a Jinja template: ``<``, ``>``, ``&`` and the ``{``
+    that opens a Jinja delimiter (``{{``, ``{%``, ``{#``) as ``\\u`` escapes.
 
-    A grid named ``</script><script>alert(1)</script>`` would otherwise end our script and start its own.
+    A grid named ``</script><script>alert(1)</script>`` would otherwise end our script and start its own;
+    one named ``{{ 7*7 }}`` would be evaluated wherever branca renders a map's whole figure (see
+    :mod:`dashboard.components.view`). JSON's own braces never open a delimiter, so only text changes.
 
-    >>> script_json(["</script>"])
-    '["\\\\u003c/script\\\\u003e"]'
+    >>> script_json(["</script>", "{{ 7*7 }}"])
+    '["\\\\u003c/script\\\\u003e", "\\\\u007b{ 7*7 }}"]'
     """
     text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return JINJA_OPEN.sub(r"\\u007b", text)
+
+
+#: A ``{`` that starts a Jinja delimiter: ``{{``, ``{%`` or ``{#``.
+JINJA_OPEN = re.compile(r"\{(?=[{%#])")
 
 
 def short_label(name: str, community: str | None) -> str:

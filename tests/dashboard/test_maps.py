@@ -86,7 +86,8 @@ def test_ledger_text_is_escaped_in_tooltips_and_legends() -> None:
     # Inside the GeoJSON, Jinja's tojson writes "&" as \u0026: in JS the value is "&lt;img …&gt;".
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
     assert "\\u0026lt;script\\u0026gt;alert(2)\\u0026lt;/script\\u0026gt;" in html
-    assert "&lt;b&gt;x&lt;/b&gt;" in html  # even our own labels are escaped in the legend
+    # Even our own labels are escaped in the legend (its HTML travels as script JSON: "&" as \u0026).
+    assert "\\u0026lt;b\\u0026gt;x\\u0026lt;/b\\u0026gt;" in html
 
 
 def test_escaped_geojson_keeps_numbers_and_blanks_missing_text() -> None:
@@ -232,3 +233,39 @@ def test_kpi_changes_and_rates_are_written_per_language() -> None:
     # No change, or nothing to compare with: no arrow (Streamlit would colour "+0.0" as a rise).
     assert fmt_change(90.04, 90.0, "zh", points=True) is None
     assert fmt_change(90.0, float("nan"), "en", points=True) is None
+
+
+#: Jinja syntax in ledger text. Evaluated, each would leave a mark its own text never holds: Q1Q2, R1R2,
+#: the server's process id between two Ps (through a shell-capable global), and nothing for the comment.
+JINJA = ["{{ 'Q1' ~ 'Q2' }}", "{% if 1 %}R1{% endif %}R2", "{{ 'P' ~ cycler.__init__.__globals__.os.getpid() ~ 'P' }}",
+         "{#c#}"]
+
+
+def test_jinja_in_ledger_text_is_never_evaluated_even_by_a_full_render() -> None:
+    """Template injection: branca compiles each element's rendered script as a template when the whole
+    figure renders, so text that opens a Jinja delimiter must not survive into any map's script."""
+    from dashboard.components.orientation import add_cases
+
+    grids = square_grids()
+    grids[s.GRID_NAME] = JINJA
+    grids[s.COMMUNITY] = ["{{ 'S1' ~ 'S2' }}", "东", "{% raw %}", "西"]
+    counts = pd.Series([3, 0, 1, 7], index=grids[s.GRID_ID])
+    labels = map_labels("zh")
+    units = grids.assign(cls=["hot_99", "not_significant", "cold_95", "hot_90"], unit_id=JINJA)
+    cases = pd.DataFrame({"category": "litter", s.ADDRESS: JINJA, s.DESCRIPTION: JINJA, "lon": 117.2, "lat": 31.8})
+    built = [
+        maps.choropleth(grids, counts, labels, priority=list(grids[s.GRID_ID][:2])),
+        maps.class_map(units, "cls", maps.GI_COLOURS, {"hot_99": "{{ 'T1' ~ 'T2' }}"}, ["unit_id"], ["单元"],
+                       "{{ 'U1' ~ 'U2' }}", grids=grids),
+        maps.preview_map(grids, np.array([117.2]), np.array([31.8]), tooltip_columns=(s.GRID_NAME, s.COMMUNITY)),
+    ]
+    with_cases = maps.choropleth(grids, counts, labels)
+    add_cases(with_cases, cases, {s.ADDRESS: "{{ 'V1' ~ 'V2' }}", s.DESCRIPTION: "描述"})
+    built.append(with_cases)
+    for m in built:
+        assert m is not None
+        html = m.get_root().render()  # what st_folium(render=True) did on every rerun
+        for mark in ("Q1Q2", "R1R2", "S1S2", "T1T2", "U1U2", "V1V2"):
+            assert mark not in html
+        assert not re.search(r"P\d+P", html)
+        assert "Q1" in html  # the text itself survives, inert
