@@ -124,7 +124,7 @@ def conform_issues(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     SchemaError
         If a canonical column is missing or a value breaks :func:`validate_issues`.
     """
-    out = issues.copy()
+    out = issues.copy(deep=False)  # columns are replaced, never written into (a deep copy was 0.25 s at 1M)
     for col in (*LATER_ISSUE_COLUMNS, GRID_RAW, LIKELY_DUPLICATE_OF):
         if col not in out.columns:
             out[col] = pd.Series(pd.NA, index=out.index, dtype="string")

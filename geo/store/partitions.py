@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 
 from geo import schema as s
@@ -124,12 +125,11 @@ def read_issue_months(generation: Path, months: Sequence[str] | None = None) -> 
     files = [generation / ISSUES_DIR / manifest[m]["file"] for m in chosen]
     if not files:
         return None
-    parts = [gpd.read_parquet(f) for f in files]
+    # The covering column serves readers that filter by area; the table has no such field, and reading it
+    # would only be dropped (two copies of 32 MB at a million rows).
+    parts = [gpd.read_parquet(f, columns=[c for c in pq.read_schema(f).names if c != "bbox"]) for f in files]
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    frame = gpd.GeoDataFrame(frame, geometry=s.GEOMETRY, crs=parts[0].crs)
-    if "bbox" in frame.columns:  # the covering column serves readers that filter; the table has no such field
-        frame = frame.drop(columns="bbox")
-    return frame.reset_index(drop=True)
+    return gpd.GeoDataFrame(frame, geometry=s.GEOMETRY, crs=parts[0].crs).reset_index(drop=True)
 
 
 def month_files(generation: Path) -> list[Path]:
