@@ -81,7 +81,9 @@ class Events:
         remap = np.array([position.get(str(u), -1) for u in uniques], dtype=np.int64)  # raw code -> chosen
         keep &= (codes >= 0) & (remap[np.maximum(codes, 0)] >= 0 if len(uniques) else False)
         rows = np.flatnonzero(keep)
-        unit = units.assign(issues.iloc[rows])
+        # Only what a unit is found by (the location, or the grid): every column of a million rows was
+        # 300 MB taken twice per priority list, the peak of a first open.
+        unit = units.assign(issues[[c for c in (s.GRID_ID, issues.geometry.name) if c in issues]].take(rows))
         day = day_all[rows]
         code = remap[codes[rows]] if len(uniques) else np.empty(0, dtype=np.int64)
         ok = (unit >= 0) & np.isfinite(day) & (code >= 0)

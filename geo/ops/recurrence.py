@@ -31,7 +31,7 @@ def flag_recurrences(issues: gpd.GeoDataFrame, *, radius_m: float = 30.0, window
     rows, x, y = located_metric(issues)
     if rows.size < 2:
         return pd.Series(pd.NA, index=issues.index, dtype="string")
-    sub = issues.iloc[rows]
+    sub = issues[[s.REPORTED_AT, s.CLOSED_AT, s.STATUS, s.CATEGORY]].iloc[rows]  # not every column of every row
     reported = epoch_ns(sub[s.REPORTED_AT])
     closed_at = epoch_ns(sub[s.CLOSED_AT])  # NaT becomes the minimum int64
     closed = (sub[s.STATUS] == "closed").to_numpy() & ~sub[s.CLOSED_AT].isna().to_numpy()
