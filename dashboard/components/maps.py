@@ -17,12 +17,12 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from branca.element import MacroElement
 from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.assets import localize
+from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_geojson, html_text
 from dashboard.components.orientation import add_orientation, script_json
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
@@ -67,48 +67,6 @@ def _display(frame: gpd.GeoDataFrame, tiles: Basemap | None) -> gpd.GeoDataFrame
     if tiles is None or not tiles.gcj02:
         return frame
     return frame.set_geometry(geometries_to_gcj02(frame.geometry.to_numpy()), crs=frame.crs)
-
-
-#: Coordinates to 6 decimals (about 0.1 m) keep the payload small without visible change.
-DECIMALS: Final = 6
-
-
-#: Analysis cells (50 m and more) need no finer than 5 decimals (about 1 m): a tenth less payload per cell.
-CELL_DECIMALS: Final = 5
-
-
-def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str], *, decimals: int = DECIMALS) -> dict[str, Any]:
-    """GeoJSON of ``frame`` with only ``columns`` as properties, text HTML-escaped.
-
-    Numbers stay numbers; everything else becomes escaped text (``<NA>`` becomes empty).
-    Coordinates are rounded to ``decimals`` (:data:`DECIMALS`). Column-wise and vectorised (it runs on every rerun
-    of a map page, for up to thousands of cells): escaping works on distinct values, geometries go
-    through shapely's array functions, and the collection is parsed once.
-    """
-    props = pd.DataFrame(index=frame.index)
-    for col in columns:
-        values = frame[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            props[col] = values
-        else:
-            text = values.astype("string").fillna("")
-            props[col] = text.map({u: html_text(u) for u in pd.unique(text)})
-    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
-    geometry_json = shapely.to_geojson(geoms)
-    props_json = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=10).splitlines()
-    features = ",".join(f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
-                        for p, g in zip(props_json, geometry_json, strict=True))
-    return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}')
-
-
-def html_text(text: str) -> str:
-    """``text`` for a tooltip's HTML: escaped, and with ``{`` as ``&#123;`` so no Jinja delimiter survives
-    (a map's data is rendered inside branca's templates; see :mod:`dashboard.components.view`).
-
-    >>> html_text("<b>{{ 7*7 }}</b>")
-    '&lt;b&gt;&#123;&#123; 7*7 }}&lt;/b&gt;'
-    """
-    return html.escape(text).replace("{", "&#123;")
 
 
 def class_breaks(values: np.ndarray, n_classes: int = len(PALETTE)) -> np.ndarray:
@@ -297,7 +255,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
     codes = np.minimum(codes, len(palette) - 1).T.astype(int).tolist()  # per grid, per week
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].assign(**{UNIT_KEY: np.arange(len(grids))})
     m = base_map(grids, tiles=tiles)
-    layer = folium.GeoJson(
+    layer = GeoJsonLayer(
         escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY]),
         style_function=lambda _f: {"fillColor": ZERO_COLOUR, "color": OUTLINE, "weight": 1, "fillOpacity": 0.8},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY], [labels["grid"], labels["community"]]),
@@ -343,7 +301,7 @@ def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[st
     """Thin grid outlines with a name/community tooltip, drawn above the heat layer (clickable: ``UNIT_KEY``)."""
     data = escaped_geojson(grids.assign(**{UNIT_KEY: np.arange(len(grids))}),
                            [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY])
-    folium.GeoJson(
+    GeoJsonLayer(
         data,
         name=labels["grids"],
         style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.0, "opacity": 0.8},
@@ -399,8 +357,8 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
     chosen = grids[grids[s.GRID_ID] == grid_id]
     if chosen.empty:
         return
-    folium.GeoJson(escaped_geojson(chosen, [s.GRID_ID]), interactive=False,
-                   style_function=lambda _f: {"color": HIGHLIGHT, "weight": 4, "fillOpacity": 0.0}).add_to(m)
+    GeoJsonLayer(escaped_geojson(chosen, [s.GRID_ID]), interactive=False,
+                 style_function=lambda _f: {"color": HIGHLIGHT, "weight": 4, "fillOpacity": 0.0}).add_to(m)
 
 
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
@@ -419,7 +377,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
     m = base_map(grids, tiles=tiles, padding_top_left=padding_top_left)
-    folium.GeoJson(
+    GeoJsonLayer(
         data,
         name=labels["choropleth"],
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": OUTLINE,
@@ -458,7 +416,7 @@ def add_flagged_cells(m: folium.Map, cells: gpd.GeoDataFrame, labels: Mapping[st
     keys = ["rank", "expected", "reasons", *([UNIT_KEY] if UNIT_KEY in cells else [])]
     frame = _display(cells, tiles)[[*keys, "geometry"]]
     data = escaped_geojson(frame, keys)  # UNIT_KEY: a click on a cell selects the grid it lies in
-    folium.GeoJson(
+    GeoJsonLayer(
         data, name=labels["flagged_cells"],
         style_function=lambda _f: dict(FLAGGED_STYLE),
         tooltip=_tooltip(["rank", "reasons"], [labels["cell_rank"], labels["reasons"]]),
@@ -538,7 +496,7 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     data = escaped_geojson(frame, [*fields, "label", "colour", UNIT_KEY],
                            decimals=CELL_DECIMALS if grids is not None else DECIMALS)
     m = base_map(units, tiles=tiles)
-    folium.GeoJson(
+    GeoJsonLayer(
         data,
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#7a7a7a", "weight": 0.6,
                                   "fillOpacity": 0.8},
@@ -547,9 +505,9 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     ).add_to(m)
     if grids is not None:
         shown = _display(grids, tiles)
-        folium.GeoJson(escaped_geojson(shown, [s.GRID_ID]), interactive=False,
-                       style_function=lambda _f: {"color": OUTLINE, "weight": 1.8, "fillOpacity": 0.0,
-                                                  "opacity": 0.9}).add_to(m)
+        GeoJsonLayer(escaped_geojson(shown, [s.GRID_ID]), interactive=False,
+                     style_function=lambda _f: {"color": OUTLINE, "weight": 1.8, "fillOpacity": 0.0,
+                                                "opacity": 0.9}).add_to(m)
         add_orientation(m, shown)
     present = [c for c in colours if c in set(frame[column])]
     Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)
@@ -580,8 +538,8 @@ def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None
         for c in cols:
             layer[c] = layer[c].astype("string").fillna("")
         data = escaped_geojson(layer, cols) if cols else json.loads(layer.geometry.to_json())
-        folium.GeoJson(data, style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.05},
-                       tooltip=_tooltip(cols, cols) if cols else None).add_to(m)
+        GeoJsonLayer(data, style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.05},
+                     tooltip=_tooltip(cols, cols) if cols else None).add_to(m)
     if lon is not None and lat is not None and len(lon):
         points = folium.FeatureGroup(name="points")
         for x, y in zip(lon.tolist(), lat.tolist(), strict=True):

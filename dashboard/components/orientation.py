@@ -31,6 +31,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from dashboard.components.geojson import GeoJsonLayer, with_bbox
 from geo import schema as s
 
 COMMUNITY_LINE: Final = "#27313b"
@@ -254,9 +255,10 @@ def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequenc
     root.header.add_child(Element(CSS), name="gw_orientation_css")
     communities = community_shapes(grids)
     if len(communities) > 1:  # one community's outline is the map's edge: nothing to tell apart
-        folium.GeoJson(json.loads(communities[["geometry"]].to_json()), interactive=False,
-                       style_function=lambda _f: {"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0,
-                                                  "opacity": 0.9}).add_to(m)
+        outlines = with_bbox(json.loads(communities[["geometry"]].to_json()), communities.total_bounds)
+        GeoJsonLayer(outlines, interactive=False,
+                     style_function=lambda _f: {"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0,
+                                                "opacity": 0.9}).add_to(m)
     names = grids[s.GRID_NAME].fillna(grids[s.GRID_ID]).astype(str).to_numpy()
     community = grids[s.COMMUNITY].to_numpy() if s.COMMUNITY in grids else [None] * len(grids)
     texts = [short_label(n, c if isinstance(c, str) else None) for n, c in zip(names, community, strict=True)]

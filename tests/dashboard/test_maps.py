@@ -269,3 +269,14 @@ def test_jinja_in_ledger_text_is_never_evaluated_even_by_a_full_render() -> None
             assert mark not in html
         assert not re.search(r"P\d+P", html)
         assert "Q1" in html  # the text itself survives, inert
+
+
+def test_layer_bounds_come_from_the_bbox_and_equal_folium_walking_the_coordinates() -> None:
+    from dashboard.components.geojson import GeoJsonLayer
+
+    grids = square_grids()
+    doc = maps.escaped_geojson(grids, [s.GRID_ID])
+    assert doc["bbox"] == [0.0, 0.0, 2.0, 2.0]  # the 2 x 2 unit squares of square_grids
+    ours = GeoJsonLayer(doc).get_bounds()
+    walked = folium.GeoJson({k: v for k, v in doc.items() if k != "bbox"}).get_bounds()
+    assert ours == walked == [[0.0, 0.0], [2.0, 2.0]]
