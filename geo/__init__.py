@@ -5,3 +5,7 @@ test enforces it), so notebooks, tests and the command line use exactly what the
 """
 
 __version__ = "0.1.0"
+
+from geo.memory import use_jemalloc as _use_jemalloc
+
+_use_jemalloc()  # every process that uses the library: the CLI, the dashboard, notebooks, tests
