@@ -29,8 +29,9 @@ from geo.ingest.excel import READ_PROBLEM
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
 from geo.ops.changes import category_changes
-from geo.ops.priority import Mode, Names, measure_with_cells, score
-from geo.ops.rectification import KpiPolicy, deadline_lights, kpi_table, reopened_ids, with_community
+from geo.ops.kept import kept_priorities
+from geo.ops.priority import Mode, Names, score
+from geo.ops.rectification import KpiPolicy, deadline_lights, kpi_table, open_count, reopened_ids, with_community
 from geo.ops.recurrence import flag_recurrences, recurrence_by_grid
 from geo.report.bulletin import Bulletin, build_bulletin
 from geo.stats.campaign import CampaignEffect, campaign_effect
@@ -227,6 +228,20 @@ def kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp, end: pd.Time
     return kpi_table(issues, KpiPolicy(dataset(source).categories), start=start, end=end, by=by)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def kpi_cards(source: DataSource, flt: IssueFilter, periods: tuple[tuple[pd.Timestamp, pd.Timestamp], ...],
+              open_at: tuple[pd.Timestamp, ...]) -> tuple[tuple[pd.Series, ...], tuple[int, ...]]:
+    """The overall KPIs of each period and the open cases at each moment, from one pass over the scope.
+
+    What the cards of 总览 and 大屏 show: the same numbers as ``kpis(...).iloc[0]`` and ``len(open_cases(...))``
+    (tested), but the scope's rows are taken once, not four times (1.2 s of a cold first open at 1M).
+    """
+    issues = _scoped(source, flt)
+    policy = KpiPolicy(dataset(source).categories)
+    rows = tuple(kpi_table(issues, policy, start=start, end=end).iloc[0] for start, end in periods)
+    return rows, tuple(open_count(issues, moment) for moment in open_at)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def open_cases(source: DataSource, flt: IssueFilter, as_of: pd.Timestamp) -> pd.DataFrame:
     """Open cases at ``as_of`` with their deadline lights, most overdue first."""
@@ -316,8 +331,8 @@ def _priorities(source: DataSource, as_of: pd.Timestamp,
                 categories: tuple[str, ...]) -> tuple[pd.DataFrame, gpd.GeoDataFrame, int]:
     """One forecast for the priority measurements and the flagged cells (at most ``MAX_FLAGGED_SHOWN``
     kept, with the total): 总览, 优先级 and 大屏 share it."""
-    measures, cells = measure_with_cells(dataset(source), as_of, categories=categories or None,
-                                         method=winner(source, categories))
+    measures, cells = kept_priorities(source.workspace, dataset(source), as_of, categories=categories,
+                                      method=winner(source, categories))
     return measures, cells.head(MAX_FLAGGED_SHOWN), len(cells)
 
 

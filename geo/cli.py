@@ -186,6 +186,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from geo.forecast import AREA_SHARES, run_backtest
     from geo.forecast.backtest import MAX_ORIGINS
     from geo.forecast.stored import stored_backtest
+    from geo.ops.kept import kept_priorities
 
     dataset = open_workspace(_workspace(args))
     shares = tuple(float(x) for x in str(args.area).split(",") if x.strip())
@@ -197,6 +198,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         # first open reads it (run this after a nightly import).
         bt = stored_backtest(str(args.workspace), dataset.generation, dataset.issues, dataset.grids,
                              categories=categories or (), horizon_days=float(args.horizon_days))
+        # ... and the priority list every page opens with (as of the day after the last report), measured
+        # with the winner, so a new dashboard process reads it instead of forecasting on its first open.
+        as_of = dataset.issues[s.REPORTED_AT].max().normalize() + pd.Timedelta(days=1)
+        kept_priorities(str(args.workspace), dataset, as_of, categories=categories or (), method=bt.winner)
     else:
         bt = run_backtest(dataset.issues, dataset.grids, categories=categories, horizon_days=args.horizon_days,
                           shares=shares, cell_size_m=args.cell_size_m, max_origins=args.origins)

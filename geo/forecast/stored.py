@@ -50,10 +50,10 @@ def save_backtest(bt: Backtest, folder: Path, key: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for part in ("scores", "summary", "calibration"):
         frame: pd.DataFrame = getattr(bt, part)
-        _atomic(folder / f"{key}.{part}.parquet", lambda p, f=frame: f.reset_index(drop=True).to_parquet(p))
+        write_atomic(folder / f"{key}.{part}.parquet", lambda p, f=frame: f.reset_index(drop=True).to_parquet(p))
     header = {"winner": bt.winner, "horizon_days": bt.horizon_days, "categories": list(bt.categories),
               "cell_size_m": bt.cell_size_m, "n_units": bt.n_units}
-    _atomic(folder / f"{key}.json", lambda p: Path(p).write_text(json.dumps(header), encoding="utf-8"))
+    write_atomic(folder / f"{key}.json", lambda p: Path(p).write_text(json.dumps(header), encoding="utf-8"))
     _prune(folder)
 
 
@@ -85,7 +85,8 @@ def stored_backtest(workspace: str, generation: int, issues: gpd.GeoDataFrame, g
     return bt
 
 
-def _atomic(path: Path, write) -> None:  # type: ignore[no-untyped-def]
+def write_atomic(path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it into place (never half a file)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     os.close(fd)
     try:
