@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import DataSource, dataset, kpis, open_cases, ranked_grids
+from dashboard.data import DataSource, dataset, kpi_cards, ranked_grids
 from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
@@ -37,8 +38,8 @@ def screen() -> None:
     flt = IssueFilter()
     last_day = data.issues[s.REPORTED_AT].max().normalize()
     start, end = period_bounds(last_day, 7)
-    now = kpis(source, flt, start, end, None).iloc[0]
-    cases = open_cases(source, flt, end)
+    # The same request as 总览's cards: one cached answer for both screens.
+    (now, _), (n_open, _) = kpi_cards(source, flt, ((start, end), (start - pd.Timedelta(days=7), start)), (end, start))
     has_street = s.STREET in data.grids and data.grids[s.STREET].notna().any()
     street = str(data.grids[s.STREET].dropna().iloc[0]) if has_street else ""
     head, leave = st.columns([5, 1])
@@ -57,7 +58,7 @@ def screen() -> None:
         (t("kpi_close_rate", lang), fmt_pct(float(now["close_rate"]))),
         (t("kpi_on_time_rate", lang), fmt_pct(float(now["on_time_rate"]))),
         (t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}"),
-        (t("open_now", lang), f"{len(cases):,}"),
+        (t("open_now", lang), f"{n_open:,}"),
     ]).add_to(m)
     with left:
         show_map(m, key="bigscreen-map", height=880)

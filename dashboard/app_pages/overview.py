@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import kpis, open_cases, ranked_grids, week_changes
+from dashboard.data import kpi_cards, ranked_grids, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
@@ -23,10 +23,8 @@ start, end = period_bounds(last_day, 7)
 st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
 scope_caption(ctx, data, start=start.date(), end=last_day.date())
 
-now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
-before = kpis(ctx.source, ctx.flt, start - pd.Timedelta(days=7), start, None).iloc[0]
-open_now = open_cases(ctx.source, ctx.flt, end)
-open_before = open_cases(ctx.source, ctx.flt, start)
+(now, before), (open_now, open_before) = kpi_cards(ctx.source, ctx.flt,
+                                                  ((start, end), (start - pd.Timedelta(days=7), start)), (end, start))
 
 
 # A workspace whose history starts inside the previous week has nothing to compare with: no arrows.
@@ -44,8 +42,8 @@ cards[1].metric(t("kpi_close_rate", lang), fmt_pct(now["close_rate"]), _change("
 cards[2].metric(t("kpi_on_time_rate", lang), fmt_pct(now["on_time_rate"]), _change("on_time_rate", points=True))
 cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _change("overdue_open"),
                 delta_color="inverse")
-cards[4].metric(t("open_now", lang), f"{len(open_now):,}",
-                fmt_change(len(open_now), len(open_before), lang) if has_before else None, delta_color="inverse")
+cards[4].metric(t("open_now", lang), f"{open_now:,}",
+                fmt_change(open_now, open_before, lang) if has_before else None, delta_color="inverse")
 st.caption(kpi_basis(now, lang))
 
 with st.spinner(t("forecast_running", lang)):  # the first open after an import runs the forecast check

@@ -233,6 +233,18 @@ def deadline_lights(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp
     return out.sort_values(["days_overdue", s.REPORTED_AT, s.ISSUE_ID], ascending=[False, True, True], kind="stable")
 
 
+def open_count(issues: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """How many issues are open at ``as_of``: ``len(deadline_lights(issues, policy, as_of))`` without the lights.
+
+    The KPI cards need the count only; the lights' deadlines and sort cost most of a second at a million issues.
+    """
+    live = (issues[s.STATUS] != "void").to_numpy(dtype=bool, na_value=True) & \
+        (issues[s.REPORTED_AT] <= as_of).to_numpy(dtype=bool, na_value=False)
+    closed = ((issues[s.STATUS] == "closed").to_numpy(dtype=bool, na_value=False)
+              & (issues[s.CLOSED_AT] <= as_of).to_numpy(dtype=bool, na_value=False))
+    return int((live & ~closed).sum())
+
+
 def period_bounds(last_day: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``[start, end)`` of the ``days`` days ending with the local day ``last_day`` (end = its next midnight)."""
     end = last_day.normalize() + pd.Timedelta(days=1)

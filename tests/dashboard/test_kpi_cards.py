@@ -1,0 +1,30 @@
+"""The KPI cards' batch (one pass over the scope) shows what the per-period calls show."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import dashboard.data as data
+from geo.cube.dataset import ensure_sample_workspace
+from geo.cube.filter import IssueFilter
+from geo.ops.rectification import KpiPolicy, deadline_lights, open_count
+
+
+def test_cards_equal_the_kpi_table_and_the_open_list() -> None:
+    ws = ensure_sample_workspace()
+    source = data.DataSource(str(ws.root), ws.generation())
+    end = pd.Timestamp("2026-08-01", tz="Asia/Shanghai")
+    start, before = end - pd.Timedelta(days=7), end - pd.Timedelta(days=14)
+    for flt in (IssueFilter(), IssueFilter(categories=("parking",)), IssueFilter(include_void=True)):
+        (now, prev), (n_end, n_start) = data.kpi_cards(source, flt, ((start, end), (before, start)), (end, start))
+        pd.testing.assert_series_equal(now, data.kpis(source, flt, start, end, None).iloc[0])
+        pd.testing.assert_series_equal(prev, data.kpis(source, flt, before, start, None).iloc[0])
+        assert (n_end, n_start) == (len(data.open_cases(source, flt, end)), len(data.open_cases(source, flt, start)))
+        assert n_end > 0
+
+
+def test_open_count_is_the_length_of_the_lights(sample) -> None:
+    policy = KpiPolicy(sample.categories)
+    for day in ("2026-06-01", "2026-08-01", "2030-01-01"):
+        moment = pd.Timestamp(day, tz="Asia/Shanghai")
+        assert open_count(sample.issues, moment) == len(deadline_lights(sample.issues, policy, moment))
