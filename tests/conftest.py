@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,11 @@ from geo.cube.dataset import Dataset, load_dataset
 from geo.store import IssueStore, Workspace, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Kept join rasters and a PostGIS workspace's derived results go to a folder of this run, not the user's
+# ~/.cache: the join's property test alone builds a raster for each of its random layouts. Set before any
+# test starts, so the servers and commands the tests launch inherit it.
+os.environ.setdefault("GRIDWATCH_CACHE_DIR", tempfile.mkdtemp(prefix="gridwatch-tests-"))
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,13 @@ they are never dropped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import geopandas as gpd
@@ -108,15 +113,59 @@ class InteriorRaster:
     size: float
     labels: np.ndarray  # (ny, nx) int32: grid position, -1 outside every grid, EXACT in the band
 
+    #: Changes whenever the construction does, so a raster kept on disk by another version is not read.
+    VERSION: ClassVar[int] = 1
+
     @classmethod
     def kept(cls, polygons: np.ndarray, tree: shapely.STRtree) -> InteriorRaster:
-        """The raster of these polygons, built once per process and grid layer (a new week's ledger reuses it)."""
-        key = hashlib.blake2b(b"".join(shapely.to_wkb(polygons)), digest_size=16).hexdigest()
+        """The raster of these polygons, built once per grid layer: kept in the process and on disk.
+
+        On disk it is content-addressed (the polygons' WKB digest and the construction's parameters), in
+        ``$GRIDWATCH_CACHE_DIR/rasters`` (default ``~/.cache/gridwatch``), so every ``python -m geo import``
+        of a new week's ledger into a layer reads it back in milliseconds instead of building it again.
+        A file that cannot be read is rebuilt; a file that cannot be written only costs the next build.
+        """
+        digest = hashlib.blake2b(b"".join(shapely.to_wkb(polygons)), digest_size=16)
+        digest.update(f"{cls.VERSION}|{cls.CELLS_PER_GRID}|{cls.MAX_CELLS}".encode())
+        key = digest.hexdigest()
         if key not in _RASTERS:
             if len(_RASTERS) >= 4:
                 _RASTERS.pop(next(iter(_RASTERS)))
-            _RASTERS[key] = cls.of(polygons, tree)
+            path = _raster_dir() / f"{key}.npz"
+            raster = cls.read(path)
+            if raster is None:
+                raster = cls.of(polygons, tree)
+                raster.write(path)
+            _RASTERS[key] = raster
         return _RASTERS[key]
+
+    @classmethod
+    def read(cls, path: Path) -> InteriorRaster | None:
+        """The raster kept at ``path``, or ``None`` when there is none or it is unreadable."""
+        try:
+            with np.load(path, allow_pickle=False) as kept:
+                x0, y0, size = (float(v) for v in kept["origin"])
+                labels = kept["labels"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
+        if labels.ndim != 2 or labels.dtype != np.int32:
+            return None
+        return cls(x0, y0, size, labels)
+
+    def write(self, path: Path) -> None:
+        """Keep the raster at ``path`` (written to a temporary name and renamed: a reader never sees half)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        except OSError:
+            return  # a read-only home: the next process builds it again
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, origin=np.array([self.x0, self.y0, self.size]), labels=self.labels)  # read in ms: no inflate
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     @classmethod
     def of(cls, polygons: np.ndarray, tree: shapely.STRtree) -> InteriorRaster:
@@ -168,3 +217,9 @@ class InteriorRaster:
 
 #: Rasters by grid layer (the polygons' WKB digest), at most four: 4 bytes a cell, at most 32 MB each.
 _RASTERS: dict[str, InteriorRaster] = {}
+
+
+def _raster_dir() -> Path:
+    """Where rasters are kept on disk (see :meth:`InteriorRaster.kept`)."""
+    base = os.environ.get("GRIDWATCH_CACHE_DIR")
+    return (Path(base) if base else Path.home() / ".cache" / "gridwatch") / "rasters"

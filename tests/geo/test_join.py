@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -137,3 +138,29 @@ def test_most_points_skip_the_geometry_test_on_a_district() -> None:
     ids = grids.sort_values(s.GRID_ID)[s.GRID_ID].to_numpy()
     by_raster = pd.array([ids[i] if i >= 0 else pd.NA for i in looked_up[decided]], dtype="string")
     assert (exact.fillna("-").to_numpy() == pd.Series(by_raster).fillna("-").to_numpy()).all()
+
+
+def test_the_raster_is_kept_on_disk_and_read_back_by_a_fresh_process(squares: gpd.GeoDataFrame, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.ingest import join
+
+    monkeypatch.setenv("GRIDWATCH_CACHE_DIR", str(tmp_path))
+    join._RASTERS.clear()
+    polygons = squares.sort_values(s.GRID_ID).geometry.to_numpy()
+    tree = shapely.STRtree(polygons)
+    built = join.InteriorRaster.kept(polygons, tree)
+    files = list((tmp_path / "rasters").glob("*.npz"))
+    assert len(files) == 1
+    join._RASTERS.clear()  # a fresh process: only the disk remembers
+
+    def refuse(*_a: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(join.InteriorRaster, "of", classmethod(refuse))
+    read = join.InteriorRaster.kept(polygons, tree)
+    assert (read.x0, read.y0, read.size) == (built.x0, built.y0, built.size)
+    np.testing.assert_array_equal(read.labels, built.labels)
+    files[0].write_bytes(b"not a raster")  # a damaged file is built again, never trusted
+    join._RASTERS.clear()
+    with pytest.raises(AssertionError, match="built again"):
+        join.InteriorRaster.kept(polygons, tree)
