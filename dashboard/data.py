@@ -58,6 +58,22 @@ def max_map_cells(n_grids: int) -> int:
     """
     room = (MAP_BUDGET_BYTES - GRID_OVERLAY_BYTES * n_grids) // CELL_BYTES
     return int(min(MAX_MAP_CELLS, max(500, room)))
+#: What the 地图 page's layers cost besides the heat points: about 450 bytes a grid (outline, tooltip and
+#: label), 200 kB for the close-zoom case layer, 30 bytes a heat point (measured: 100,000 issues on 1,200
+#: grids sent 2.24 MB with 50,000 points).
+MAP_GRID_BYTES, CASE_LAYER_BYTES, HEAT_POINT_BYTES = 450, 200_000, 30
+
+
+def max_heat_points(n_grids: int) -> int:
+    """The most heat points the 地图 page can carry over ``n_grids`` grids within the 2 MB budget.
+
+    >>> max_heat_points(35), max_heat_points(1_200), max_heat_points(3_000)
+    (50000, 38666, 11666)
+    """
+    room = (MAP_BUDGET_BYTES - MAP_GRID_BYTES * n_grids - CASE_LAYER_BYTES) // HEAT_POINT_BYTES
+    return int(min(MAX_HEAT_POINTS, max(5_000, room)))
+
+
 #: ... nor a density image larger than this many pixels on its longer side.
 MAX_DENSITY_PX = 480
 
@@ -121,7 +137,7 @@ def analysis(source: DataSource, flt: IssueFilter) -> AnalysisResult:
 @st.cache_data(show_spinner=False, max_entries=64)
 def heat(source: DataSource, flt: IssueFilter) -> HeatPayload:
     """The heat payload of a filter (its categories are the sidebar's; computed only when a page shows it)."""
-    return heat_of(dataset(source), flt, ALL, max_points=MAX_HEAT_POINTS)
+    return heat_of(dataset(source), flt, ALL, max_points=max_heat_points(len(dataset(source).grids)))
 
 
 #: The close-zoom case layer holds at most this many cases (the newest of the filter): about 200 kB.

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps, orientation
-from dashboard.data import MAX_HEAT_POINTS, analysis, heat, newest_cases
+from dashboard.data import analysis, heat, max_heat_points, newest_cases
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, scope_caption
@@ -60,5 +60,5 @@ clickable_grid_map(m, result.grids, key=f"map-{layer}", height=620)
 st.caption(t("cases_caption", lang, zoom=orientation.CASES_MIN_ZOOM, shown=len(cases), total=n_cases))
 st.caption(t("map_caption", lang))
 with st.expander(t("explain", lang)):
-    st.write(t("map_method", lang, cap=MAX_HEAT_POINTS, size=payload.cell_size_m))
+    st.write(t("map_method", lang, cap=max_heat_points(len(data.grids)), size=payload.cell_size_m))
 show_grid_detail(ctx, data)
