@@ -159,7 +159,7 @@ _ARROW_BLOCK_BYTES = 16 << 20
 
 
 def _parse_csv_arrow(path: Path, *, limits: InputLimits, sep: str) -> pd.DataFrame | None:
-    """A well-formed UTF-8 CSV as strings through Arrow's reader (2.4x pandas' at a million rows), or
+    """A well-formed UTF-8 CSV as strings through Arrow's reader (about 2x pandas' at a million rows), or
     ``None`` for anything it cannot read the way pandas would: ragged rows, bad bytes, unnamed columns.
 
     The result equals ``pd.read_csv(dtype=str, keep_default_na=False)`` cell for cell (tested): every
