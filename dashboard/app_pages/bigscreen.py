@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import DataSource, dataset, kpi_cards, ranked_grids
+from dashboard.data import DataSource, dataset, kpi_tables, ranked_grids
 from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
@@ -39,7 +39,9 @@ def screen() -> None:
     last_day = data.issues[s.REPORTED_AT].max().normalize()
     start, end = period_bounds(last_day, 7)
     # The same request as 总览's cards: one cached answer for both screens.
-    (now, _), (n_open, _) = kpi_cards(source, flt, ((start, end), (start - pd.Timedelta(days=7), start)), (end, start))
+    (now, _), (n_open, _) = kpi_tables(source, flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)),
+                                       (end, start))
+    now = now.iloc[0]
     has_street = s.STREET in data.grids and data.grids[s.STREET].notna().any()
     street = str(data.grids[s.STREET].dropna().iloc[0]) if has_street else ""
     head, leave = st.columns([5, 1])

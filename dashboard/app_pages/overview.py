@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import kpi_cards, ranked_grids, week_changes
+from dashboard.data import kpi_tables, ranked_grids, week_changes
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
@@ -23,8 +23,9 @@ start, end = period_bounds(last_day, 7)
 st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
 scope_caption(ctx, data, start=start.date(), end=last_day.date())
 
-(now, before), (open_now, open_before) = kpi_cards(ctx.source, ctx.flt,
-                                                  ((start, end), (start - pd.Timedelta(days=7), start)), (end, start))
+(now, before), (open_now, open_before) = kpi_tables(
+    ctx.source, ctx.flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)), (end, start))
+now, before = now.iloc[0], before.iloc[0]
 
 
 # A workspace whose history starts inside the previous week has nothing to compare with: no arrows.

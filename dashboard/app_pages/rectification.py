@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import bulletin, bulletin_pdf, campaign, kpis, open_cases
+from dashboard.data import bulletin, bulletin_pdf, campaign, kpi_tables, open_cases
 from dashboard.i18n import (
     datetime_column,
     fmt_change,
@@ -43,8 +43,11 @@ st.caption(t("period_caption", lang, start=fmt_date(start, lang),
                                         end=fmt_date(end - pd.Timedelta(days=1), lang), asof=fmt_date(end, lang)))
 scope_caption(ctx, data, start=start.date(), end=(end - pd.Timedelta(days=1)).date())
 
-now = kpis(ctx.source, ctx.flt, start, end, None).iloc[0]
-before = kpis(ctx.source, ctx.flt, prev_start, prev_end, None).iloc[0]
+# The cards and both league tables from one pass over the scope.
+(now, before, by_community_kpis, by_department_kpis), _ = kpi_tables(
+    ctx.source, ctx.flt, ((start, end, None), (prev_start, prev_end, None), (start, end, s.COMMUNITY),
+                          (start, end, s.DEPARTMENT)))
+now, before = now.iloc[0], before.iloc[0]
 
 
 # No arrows against a previous period with no reports at all (before the data, or a gap in them).
@@ -80,8 +83,7 @@ SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdu
          "median_days_to_close", "score", "grade")
 
 
-def _league(by: str, label: str) -> pd.DataFrame:
-    table = kpis(ctx.source, ctx.flt, start, end, by)
+def _league(table: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
     table = league_order(table[table[by] != ""], by)
     out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN}).round(1)
     # Nothing due (a department with only new cases): a dash, as on the cards, never "None" or NaN.
@@ -96,8 +98,9 @@ def _league(by: str, label: str) -> pd.DataFrame:
 
 # Tabs, full width: side by side the grade column fell off the screen at 1366 px.
 by_community, by_department = st.tabs([t("league_community", lang), t("league_department", lang)])
-by_community.dataframe(_league(s.COMMUNITY, t("community", lang)), hide_index=True, width="stretch")
-by_department.dataframe(_league(s.DEPARTMENT, t("department", lang)), hide_index=True, width="stretch")
+by_community.dataframe(_league(by_community_kpis, s.COMMUNITY, t("community", lang)), hide_index=True, width="stretch")
+by_department.dataframe(_league(by_department_kpis, s.DEPARTMENT, t("department", lang)), hide_index=True,
+                        width="stretch")
 st.caption(t("grade_caption", lang))
 
 st.subheader(t("overdue_list", lang))
@@ -116,7 +119,8 @@ else:
     listing = pd.DataFrame({
         t("issue_id", lang): overdue[s.ISSUE_ID].to_numpy(),
         t("light", lang): overdue["light"].map(lambda v: t(f"light_{v}", lang)).to_numpy(),
-        t("category", lang): overdue[s.CATEGORY].map(lambda c: data.categories.name(c, lang=lang)).to_numpy(),
+        t("category", lang): overdue[s.CATEGORY].map({c: data.categories.name(c, lang=lang)
+                                                      for c in overdue[s.CATEGORY].dropna().unique()}).to_numpy(),
         t("grid", lang): overdue[s.GRID_ID].map(names).fillna("").to_numpy(),
         t("reported_at", lang): local_naive(overdue[s.REPORTED_AT]).to_numpy(),
         t("deadline", lang): local_naive(overdue["deadline"]).to_numpy(),

@@ -130,7 +130,7 @@ def grade(score: float) -> str:
     return next(letter for floor, letter in GRADES if score >= floor)
 
 
-def _case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reopened: set[str]) -> pd.DataFrame:
+def case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reopened: set[str]) -> pd.DataFrame:
     """One row per live issue with the facts every KPI is counted from."""
     live = issues[issues[s.STATUS] != "void"]
     deadline = deadlines(live, policy)
@@ -152,7 +152,8 @@ def _case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, re
 
 
 def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, end: pd.Timestamp,
-              as_of: pd.Timestamp | None = None, by: str | None = None, reopened: set[str] | None = None) -> pd.DataFrame:
+              as_of: pd.Timestamp | None = None, by: str | None = None, reopened: set[str] | None = None,
+              cases: pd.DataFrame | None = None) -> pd.DataFrame:
     """KPIs for the period ``[start, end)`` at ``as_of``, overall (``by=None``) or per ``by`` column.
 
     Parameters
@@ -161,6 +162,9 @@ def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, e
         ``grid_id``, ``community`` (joined from the issues' grid), ``department``, ``category`` or None.
     reopened
         Ids of reopened issues (:func:`reopened_ids` on the workspace history).
+    cases
+        ``case_table(issues, policy, as_of, reopened)`` when already made: several tables at one ``as_of``
+        (a page's cards and league tables) share it instead of deriving every deadline again.
 
     Returns
     -------
@@ -169,7 +173,8 @@ def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, e
         Overdue counts include open issues reported before the period (a backlog is still a backlog).
     """
     as_of = end if as_of is None else as_of
-    cases = _case_table(issues, policy, as_of, reopened or set())
+    if cases is None:
+        cases = case_table(issues, policy, as_of, reopened or set())
     in_period = (cases["reported_at"] >= start) & (cases["reported_at"] < end)
     keys = (issues.loc[cases.index, by].astype("string").fillna("") if by else pd.Series("", index=cases.index))
     cohort = cases[in_period]

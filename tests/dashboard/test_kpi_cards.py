@@ -1,4 +1,4 @@
-"""The KPI cards' batch (one pass over the scope) shows what the per-period calls show."""
+"""The KPI batch (one pass over the scope) shows what the per-period calls show."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from geo.cube.filter import IssueFilter
 from geo.ops.rectification import KpiPolicy, deadline_lights, open_count
 
 
-def test_cards_equal_the_kpi_table_and_the_open_list() -> None:
+def test_batch_equals_the_kpi_tables_and_the_open_list() -> None:
     ws = ensure_sample_workspace()
     source = data.DataSource(str(ws.root), ws.generation())
     end = pd.Timestamp("2026-08-01", tz="Asia/Shanghai")
     start, before = end - pd.Timedelta(days=7), end - pd.Timedelta(days=14)
     for flt in (IssueFilter(), IssueFilter(categories=("parking",)), IssueFilter(include_void=True)):
-        (now, prev), (n_end, n_start) = data.kpi_cards(source, flt, ((start, end), (before, start)), (end, start))
-        pd.testing.assert_series_equal(now, data.kpis(source, flt, start, end, None).iloc[0])
-        pd.testing.assert_series_equal(prev, data.kpis(source, flt, before, start, None).iloc[0])
+        requests = ((start, end, None), (before, start, None), (start, end, "community"), (start, end, "department"))
+        tables, (n_end, n_start) = data.kpi_tables(source, flt, requests, (end, start))
+        for (a, b, by), table in zip(requests, tables, strict=True):
+            pd.testing.assert_frame_equal(table, data.kpis(source, flt, a, b, by))
         assert (n_end, n_start) == (len(data.open_cases(source, flt, end)), len(data.open_cases(source, flt, start)))
         assert n_end > 0
 
