@@ -58,6 +58,8 @@ def max_map_cells(n_grids: int) -> int:
     """
     room = (MAP_BUDGET_BYTES - GRID_OVERLAY_BYTES * n_grids) // CELL_BYTES
     return int(min(MAX_MAP_CELLS, max(500, room)))
+
+
 #: What the 地图 page's layers cost besides the heat points: about 450 bytes a grid (outline, tooltip and
 #: label), 200 kB for the close-zoom case layer, 30 bytes a heat point (measured: 100,000 issues on 1,200
 #: grids sent 2.24 MB with 50,000 points).
@@ -74,7 +76,7 @@ def max_heat_points(n_grids: int) -> int:
     return int(min(MAX_HEAT_POINTS, max(5_000, room)))
 
 
-#: ... nor a density image larger than this many pixels on its longer side.
+#: The density image is no larger than this many pixels on its longer side.
 MAX_DENSITY_PX = 480
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.categories import CategoryTable
 from geo.cube.dataset import Dataset
 from geo.forecast import Method
 from geo.forecast.stored import derived_dir, write_atomic
@@ -24,11 +25,18 @@ from geo.ops.priority import measure_with_cells
 
 #: Recipes kept per folder (a few generations' default lists and the category lists people open).
 KEEP = 32
+#: Raise when what the measures mean changes (a new column, another horizon): older files are then not read.
+VERSION = 1
 
 
-def priorities_key(generation: int, as_of: pd.Timestamp, categories: Sequence[str], method: Method) -> str:
-    """File stem of one recipe on one generation (categories sorted: the same set is the same file)."""
-    recipe = f"{pd.Timestamp(as_of).isoformat()}|{','.join(sorted(categories)) or 'all'}|{method}"
+def priorities_key(generation: int, as_of: pd.Timestamp, categories: Sequence[str], method: Method,
+                   table: CategoryTable | None = None) -> str:
+    """File stem of one recipe on one generation (categories sorted: the same set is the same file).
+
+    ``table`` (the category table's time limits and handling decide what is overdue) is part of the recipe.
+    """
+    rules = table.table.to_csv() if table is not None else ""
+    recipe = f"{VERSION}|{pd.Timestamp(as_of).isoformat()}|{','.join(sorted(categories)) or 'all'}|{method}|{rules}"
     return f"priorities-g{generation:06d}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
 
 
@@ -59,7 +67,8 @@ def kept_priorities(workspace: str, dataset: Dataset, as_of: pd.Timestamp, *, ca
                     method: Method) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """:func:`geo.ops.priority.measure_with_cells` of ``dataset`` for this recipe: read when kept, else measured
     and kept. The dashboard and ``python -m geo backtest`` call this, so they measure once per generation."""
-    folder, key = derived_dir(workspace), priorities_key(dataset.generation, as_of, categories, method)
+    folder = derived_dir(workspace)
+    key = priorities_key(dataset.generation, as_of, categories, method, dataset.categories)
     found = load_priorities(folder, key)
     if found is not None:
         return found

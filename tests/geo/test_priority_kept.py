@@ -36,10 +36,13 @@ def test_kept_measures_read_back_equal_and_are_not_measured_again(tmp_path: Path
         kept_priorities(str(tmp_path), data, AS_OF, method="recent")
 
 
-def test_key_is_the_recipe() -> None:
+def test_key_is_the_recipe(sample) -> None:
     assert priorities_key(3, AS_OF, ("b", "a"), "all_history") == priorities_key(3, AS_OF, ("a", "b"), "all_history")
     assert priorities_key(3, AS_OF, (), "all_history") != priorities_key(3, AS_OF + pd.Timedelta(days=1), (),
                                                                          "all_history")
+    stricter = replace(sample.categories, table=sample.categories.table.assign(limit_days=1))
+    assert priorities_key(3, AS_OF, (), "all_history", sample.categories) != priorities_key(
+        3, AS_OF, (), "all_history", stricter)  # other time limits: other overdue counts, another file
 
 
 def test_a_dataset_read_from_files_is_not_kept(tmp_path: Path, sample) -> None:
@@ -61,4 +64,5 @@ def test_the_backtest_command_keeps_the_list_pages_open_with(tmp_path: Path, sam
     data = open_workspace(Workspace(ws))
     winner = load_backtest(derived_dir(str(ws)), backtest_key(data.generation, (), 28.0)).winner
     as_of = data.issues["reported_at"].max().normalize() + pd.Timedelta(days=1)  # what 总览 and 大屏 ask for
-    assert (derived_dir(str(ws)) / f"{priorities_key(data.generation, as_of, (), winner)}.json").is_file()
+    key = priorities_key(data.generation, as_of, (), winner, data.categories)
+    assert (derived_dir(str(ws)) / f"{key}.json").is_file()
