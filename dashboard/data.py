@@ -239,21 +239,14 @@ def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     return with_community(data.select(undated, columns=SCOPED_COLUMNS), data.grids)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp, end: pd.Timestamp, by: str | None) -> pd.DataFrame:
-    """Rectification KPIs for ``[start, end)`` (overall or per ``by``), at ``end``."""
-    issues = _scoped(source, flt)
-    return kpi_table(issues, KpiPolicy(dataset(source).categories), start=start, end=end, by=by)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def kpi_tables(source: DataSource, flt: IssueFilter,
                requests: tuple[tuple[pd.Timestamp, pd.Timestamp, str | None], ...],
                open_at: tuple[pd.Timestamp, ...] = ()) -> tuple[tuple[pd.DataFrame, ...], tuple[int, ...]]:
     """The KPI table of each ``(start, end, by)`` request and the open cases at each moment, from one pass.
 
-    The same tables as :func:`kpis` and counts as ``len(open_cases(...))`` (tested), but the scope's rows
-    are taken once for the whole page: 总览's and 大屏's cards, 整改's cards and league tables (four
+    The same tables as one ``kpi_table`` call each and counts as ``len(open_cases(...))`` (tested), but the rows
+    of the scope are taken once for the whole page: 总览's and 大屏's cards, 整改's cards and league tables (four
     passes over a million rows were 1.1 s of 整改's first open).
     """
     issues = _scoped(source, flt)

@@ -62,7 +62,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-#: Months written at once: pyarrow encodes and compresses without the GIL, so two cores write two months.
+#: Months written at once: pyarrow encodes and compresses without the GIL, and a month's fsync waits on the
+#: disk, so four threads keep two cores busy.
 WRITE_THREADS = 4
 
 
