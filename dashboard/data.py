@@ -235,11 +235,9 @@ def _scoped(source: DataSource, flt: IssueFilter) -> pd.DataFrame:
     Periods are chosen per page, and a KPI needs every status (a status filter would empty 结案率).
     """
     data = dataset(source)
-    undated = replace(flt, start=None, end=None, statuses=())
-    return with_community(data.select(undated, columns=SCOPED_COLUMNS), data.grids)
+    return with_community(data.select(_undated(flt), columns=SCOPED_COLUMNS), data.grids)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def kpi_tables(source: DataSource, flt: IssueFilter,
                requests: tuple[tuple[pd.Timestamp, pd.Timestamp, str | None], ...],
                open_at: tuple[pd.Timestamp, ...] = ()) -> tuple[tuple[pd.DataFrame, ...], tuple[int, ...]]:
@@ -249,6 +247,19 @@ def kpi_tables(source: DataSource, flt: IssueFilter,
     of the scope are taken once for the whole page: 总览's and 大屏's cards, 整改's cards and league tables (four
     passes over a million rows were 1.1 s of 整改's first open).
     """
+    # Keyed on the filter as the scope reads it (no dates, no statuses: the periods are the requests'), so
+    # 总览 and 大屏 asking the same periods share one cached answer whatever dates the sidebar holds.
+    return _kpi_tables(source, _undated(flt), requests, open_at)
+
+
+def _undated(flt: IssueFilter) -> IssueFilter:
+    return replace(flt, start=None, end=None, statuses=())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _kpi_tables(source: DataSource, flt: IssueFilter,
+                requests: tuple[tuple[pd.Timestamp, pd.Timestamp, str | None], ...],
+                open_at: tuple[pd.Timestamp, ...]) -> tuple[tuple[pd.DataFrame, ...], tuple[int, ...]]:
     issues = _scoped(source, flt)
     policy = KpiPolicy(dataset(source).categories)
     cases = {end: case_table(issues, policy, end, set()) for end in dict.fromkeys(end for _, end, _ in requests)}

@@ -38,7 +38,7 @@ def screen() -> None:
     flt = IssueFilter()
     last_day = data.issues[s.REPORTED_AT].max().normalize()
     start, end = period_bounds(last_day, 7)
-    # The same request as 总览's cards: one cached answer for both screens.
+    # The same request as 总览's cards: with the same categories, one cached answer for both screens.
     (now, _), (n_open, _) = kpi_tables(source, flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)),
                                        (end, start))
     now = now.iloc[0]

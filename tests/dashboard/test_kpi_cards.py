@@ -30,3 +30,25 @@ def test_open_count_is_the_length_of_the_lights(sample) -> None:
     for day in ("2026-06-01", "2026-08-01", "2030-01-01"):
         moment = pd.Timestamp(day, tz="Asia/Shanghai")
         assert open_count(sample.issues, moment) == len(deadline_lights(sample.issues, policy, moment))
+
+
+def test_the_sidebar_dates_do_not_split_the_cache() -> None:
+    # The periods are the requests': 总览 (the sidebar's dates in its filter) and 大屏 (no dates) share an answer.
+    import datetime as dt
+
+    ws = ensure_sample_workspace()
+    source = data.DataSource(str(ws.root), ws.generation())
+    end = pd.Timestamp("2026-08-01", tz="Asia/Shanghai")
+    requests = ((end - pd.Timedelta(days=7), end, None),)
+    dated = IssueFilter(start=dt.date(2026, 1, 1), end=dt.date(2026, 7, 31))
+    data._kpi_tables.clear()
+    first = data.kpi_tables(source, dated, requests, (end,))
+    calls = []
+    real = data._scoped
+    data._scoped = lambda *a: calls.append(a) or real(*a)  # type: ignore[assignment]
+    try:
+        again = data.kpi_tables(source, IssueFilter(), requests, (end,))
+    finally:
+        data._scoped = real  # type: ignore[assignment]
+    assert calls == [] and again[1] == first[1]
+    pd.testing.assert_frame_equal(again[0][0], first[0][0])

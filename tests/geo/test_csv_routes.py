@@ -76,7 +76,8 @@ def test_bad_bytes_past_the_sample_still_give_one_line(tmp_path: Path) -> None:
 
 def test_row_limit_is_kept_on_the_arrow_route(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "ledger.csv"
-    path.write_text("问题编号\n" + "".join(f"A{i}\n" for i in range(50)), encoding="utf-8")
+    path.write_text("问题编号,问题类型\n" + "".join(f"A{i},垃圾\n" for i in range(50)), encoding="utf-8")
     monkeypatch.setenv("GRIDWATCH_MAX_ROWS", "10")
+    assert tables._parse_csv_arrow(path, limits=InputLimits(max_rows=10), sep=",") is not None  # Arrow reads it
     with pytest.raises(LedgerError, match="more than 10 rows"):
         read_table(path)
