@@ -72,6 +72,11 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "heat_low": {"zh": "低", "en": "low"},
     "heat_high": {"zh": "高", "en": "high"},
     "count_legend_title": {"zh": "问题数（件）", "en": "Issues"},
+    "count_legend_grid": {"zh": "各网格问题数（件）", "en": "Issues per grid"},
+    "count_legend_street": {"zh": "各街道问题数（件）", "en": "Issues per street"},
+    "count_legend_community": {"zh": "各社区问题数（件）", "en": "Issues per community"},
+    "street": {"zh": "街道", "en": "Street"},
+    "n_grids": {"zh": "网格数", "en": "Grids"},
     "outside_grids": {"zh": "网格外", "en": "Outside grids"},
     "heat_cells": {"zh": "有问题的网格", "en": "Grids with issues"},
     "cell_size": {"zh": "聚合格网 {size:.0f} 米", "en": "binned to {size:.0f} m cells"},
@@ -143,7 +148,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "overview_caption": {"zh": "本周 = 所选时段的最后 7 天（{start}至{end}）；箭头为与上一周相比。",
                          "en": "This week = the last 7 days of the chosen range ({start} to {end}); arrows compare with the week before."},
     "open_now": {"zh": "未结问题", "en": "Open cases"},
-    "this_week_map": {"zh": "本周各网格问题数", "en": "Issues per grid this week"},
+    "this_week_map": {"zh": "本周问题分布", "en": "This week's issues on the map"},
     "top_grids": {"zh": "优先整治网格", "en": "Grids to act on first"},
     "changes_title": {"zh": "本周变化", "en": "What changed this week"},
     "change_up": {"zh": "{cat}本周 {n} 件，比前四周平均（{base:.0f} 件）多 {pct:.0f}%。",
@@ -199,8 +204,9 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "weekday": {"zh": "星期", "en": "Weekday"},
     "weekdays": {"zh": "周一,周二,周三,周四,周五,周六,周日", "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
     "detail_title": {"zh": "{grid}（{community}）", "en": "{grid} ({community})"},
-    "detail_hint": {"zh": "点击地图上的网格查看该网格的问题明细。",
-                    "en": "Click a grid on the map to see its issues."},
+    "detail_hint": {"zh": "点击地图上的网格查看该网格的问题明细；地图缩小时按社区或街道汇总，点击即可放大。",
+                    "en": "Click a grid on the map to see its issues; zoomed out, the map sums by community or "
+                          "street: click one to zoom in."},
     "points_unit": {"zh": " 个百分点", "en": " pp"},
     "cadres_line": {"zh": "网格责任人：{names}", "en": "Responsible cadres: {names}"},
     "photos_title": {"zh": "整改前后照片（{n} 件问题有照片）", "en": "Before/after photos ({n} issues with photos)"},
@@ -761,5 +767,7 @@ def fmt_week(iso_week: str, lang: Lang) -> str:
 def map_labels(lang: Lang) -> dict[str, str]:
     """The labels the map components need, in ``lang``."""
     keys = ("grids", "grid", "grid_id", "community", "count", "heat", "choropleth",
-            "heat_legend_title", "heat_low", "heat_high", "count_legend_title", "flagged_cells", "cell_rank", "reasons")
+            "heat_legend_title", "heat_low", "heat_high", "count_legend_title", "flagged_cells", "cell_rank", "reasons",
+            "street", "n_grids", "count_legend_street", "count_legend_community",
+            "count_legend_grid")
     return {k: t(k, lang) for k in keys}

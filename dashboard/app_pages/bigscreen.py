@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import maps
+from dashboard.components import legend, maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
 from dashboard.data import DataSource, dataset, kpi_tables, ranked_grids
@@ -55,7 +55,7 @@ def screen() -> None:
     # The KPI box sits top left: the grids are fitted clear of it, and the listed grids are numbered.
     m = maps.choropleth(data.grids, data.counts_by_grid(flt, start, end), map_labels(lang),
                         priority=list(ranked[s.GRID_ID].head(TOP_LISTED)), padding_top_left=(300, 10))
-    maps.KpiOverlay(t("bigscreen_kpis", lang), [
+    legend.KpiOverlay(t("bigscreen_kpis", lang), [
         (t("kpi_reported", lang), f"{int(now['reported']):,}"),
         (t("kpi_close_rate", lang), fmt_pct(float(now["close_rate"]))),
         (t("kpi_on_time_rate", lang), fmt_pct(float(now["on_time_rate"]))),

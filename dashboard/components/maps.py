@@ -7,7 +7,6 @@ before it reaches a tooltip or legend, since Leaflet writes tooltips as HTML.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,19 +22,19 @@ from jinja2 import Template
 
 from dashboard.assets import localize
 from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_geojson, html_text
+from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
+from dashboard.components.levels import LevelSwitch, add_level_fills, grid_band, legend_class, street_band_end
 from dashboard.components.orientation import add_orientation, script_json
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.cube.aggregate import HeatPayload
+from geo.cube.levels import Level
 from geo.stats.density import MercatorImage
 
-#: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
-PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
 #: The heat layer uses the same ramp instead of Leaflet.heat's default rainbow (blue-lime-red), whose
 #: green and red a red-green colour-blind reader cannot tell apart. Stops spread over the upper
 #: range, where the default puts its colours too (low densities fade out through the opacity).
 HEAT_GRADIENT: Final = dict(zip((0.25, 0.4, 0.55, 0.7, 0.85, 1.0), PALETTE, strict=True))
-ZERO_COLOUR: Final = "#f0f0f0"
 OUTLINE: Final = "#3b4a5a"
 HIGHLIGHT: Final = "#08519c"
 #: Feature property holding a unit's row position (see ``clicked_unit``).
@@ -69,76 +68,6 @@ def _display(frame: gpd.GeoDataFrame, tiles: Basemap | None) -> gpd.GeoDataFrame
     return frame.set_geometry(geometries_to_gcj02(frame.geometry.to_numpy()), crs=frame.crs)
 
 
-def class_breaks(values: np.ndarray, n_classes: int = len(PALETTE)) -> np.ndarray:
-    """Upper bounds of up to ``n_classes`` quantile classes over the positive values.
-
-    Quantiles (not equal intervals) because issue counts are skewed: one market grid would
-    otherwise put every other grid in the lowest class.
-    """
-    positive = np.asarray(values, dtype=float)
-    positive = positive[positive > 0]
-    if positive.size == 0:
-        return np.array([], dtype=float)
-    qs = np.quantile(positive, np.linspace(0, 1, n_classes + 1)[1:])
-    return np.unique(np.ceil(qs))
-
-
-def colour_for(value: float, breaks: np.ndarray) -> str:
-    """Palette colour of ``value`` given upper class bounds (grey for zero)."""
-    if value <= 0 or breaks.size == 0:
-        return ZERO_COLOUR
-    idx = int(np.searchsorted(breaks, value, side="left"))
-    offset = len(PALETTE) - len(breaks)  # few classes use the darker end of the palette
-    return PALETTE[min(offset + idx, len(PALETTE) - 1)]
-
-
-class HtmlControl(MacroElement):
-    """A static box of our own HTML drawn as a Leaflet control (no plugin, no CDN).
-
-    ``body`` must already be escaped HTML; it travels as a JSON string literal.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var box = L.control({position: {{ this.position_json }}});
-            box.onAdd = function () {
-                var div = L.DomUtil.create("div", {{ this.css_class_json }});
-                div.innerHTML = {{ this.body_json }};
-                div.style.cssText = {{ this.style_json }};
-                return div;
-            };
-            box.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, body: str, *, position: str, css_class: str, style: str) -> None:
-        super().__init__()
-        self._name = "HtmlControl"
-        self.body_json = script_json(body)
-        self.position_json = script_json(position)
-        self.css_class_json = script_json(css_class)
-        self.style_json = script_json(style)
-
-
-class Legend(HtmlControl):
-    """The legend box (bottom right): a title and colour swatches with escaped labels."""
-
-    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
-        rows = "".join(
-            f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
-            f'background:{colour};border:1px solid #999"></span>{html.escape(label)}</div>'
-            for colour, label in items
-        )
-        super().__init__(f"<b>{html.escape(title)}</b>{rows}", position="bottomright", css_class="gw-legend",
-                         style="background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.5 sans-serif;"
-                               "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)")
-        self._name = "Legend"
-
-
 class FocusWithoutScroll(MacroElement):
     """Stop Leaflet's keyboard handler from scrolling the page when the map is clicked.
 
@@ -164,19 +93,6 @@ class FocusWithoutScroll(MacroElement):
         {% endmacro %}
         """
     )
-
-
-class KpiOverlay(HtmlControl):
-    """Large KPI figures drawn over the map (top left), for the command-centre screen. Text is escaped."""
-
-    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
-        rows = "".join(f'<div style="margin-top:6px"><span style="color:#555">{html.escape(label)}</span>'
-                       f'<br><b style="font-size:30px">{html.escape(value)}</b></div>' for label, value in items)
-        super().__init__(f"<b style='font-size:18px'>{html.escape(title)}</b>{rows}", position="topleft",
-                         css_class="gw-kpis",
-                         style="background:rgba(255,255,255,.93);padding:10px 16px;border-radius:6px;"
-                               "font:16px/1.35 sans-serif;box-shadow:0 1px 6px rgba(0,0,0,.35);margin-left:54px")
-        self._name = "KpiOverlay"
 
 
 class Playback(MacroElement):
@@ -263,12 +179,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
     layer.add_to(m)
     add_orientation(m, grids)
     Playback(layer, codes, palette, [str(w) for w in weekly.index]).add_to(m)
-    items = [(ZERO_COLOUR, "0")]
-    lower = 1
-    for i, upper in enumerate(breaks):
-        items.append((palette[i + 1], f"{lower}–{int(upper)}" if upper > lower else f"{lower}"))
-        lower = int(upper) + 1
-    Legend(labels["count_legend_title"], items).add_to(m)
+    count_legend(values.ravel(), breaks, labels["count_legend_title"]).add_to(m)
     return localize(m)
 
 
@@ -363,21 +274,22 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
 
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
                tiles: Basemap | None = None, highlight: str | None = None, priority: Sequence[str] = (),
-               padding_top_left: tuple[int, int] = (0, 0)) -> folium.Map:
+               padding_top_left: tuple[int, int] = (0, 0), levels: bool = True) -> folium.Map:
     """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips.
 
     Features carry ``UNIT_KEY`` (the grid's row in ``grids``), so a click can name the grid; ``highlight``
     outlines one grid; ``priority`` (grid ids in rank order) are numbered as in the list beside the map.
+    With ``levels`` (for additive counts only: a score does not sum) the map also carries street and
+    community totals and shows the level that is readable at the zoom (:mod:`dashboard.components.levels`).
     """
     grids = _display(grids, tiles)
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].copy()
     frame["count"] = frame[s.GRID_ID].map(counts).fillna(0).astype(int)
-    breaks = class_breaks(frame["count"].to_numpy())
-    frame["colour"] = [colour_for(v, breaks) for v in frame["count"]]
+    frame["colour"], breaks = count_classes(frame["count"].to_numpy())
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
     m = base_map(grids, tiles=tiles, padding_top_left=padding_top_left)
-    GeoJsonLayer(
+    layer = GeoJsonLayer(
         data,
         name=labels["choropleth"],
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": OUTLINE,
@@ -385,17 +297,16 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
         highlight_function=lambda _f: {"weight": 3, "color": "#08519c"},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, "count"],
                          [labels["grid"], labels["community"], labels["count"]]),
-    ).add_to(m)
-    add_orientation(m, grids, priority=priority)
+    )
+    layer.add_to(m)
+    bands = add_level_fills(m, grids, frame.set_index(s.GRID_ID)["count"], labels) if levels else []
+    grid_legend = legend_class(Level.GRID) if bands else ""
+    add_orientation(m, grids, priority=priority, streets_until=street_band_end(bands))
     add_highlight(m, grids, highlight)
-    items = [(ZERO_COLOUR, "0")]
-    positive = frame.loc[frame["count"] > 0, "count"]
-    lower = int(positive.min()) if len(positive) else 1
-    offset = len(PALETTE) - len(breaks)
-    for i, upper in enumerate(breaks):
-        items.append((PALETTE[offset + i], f"{lower}–{int(upper)}" if upper > lower else f"{lower}"))
-        lower = int(upper) + 1
-    Legend(labels["count_legend_title"], items).add_to(m)
+    title = labels["count_legend_grid" if bands else "count_legend_title"]
+    count_legend(frame["count"].to_numpy(), breaks, title, grid_legend).add_to(m)
+    if bands:
+        LevelSwitch([*bands, grid_band(bands, layer)]).add_to(m)
     return localize(m)
 
 

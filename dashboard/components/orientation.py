@@ -17,7 +17,6 @@ No Streamlit here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -33,6 +32,7 @@ from jinja2 import Template
 
 from dashboard.components.geojson import GeoJsonLayer, with_bbox
 from geo import schema as s
+from geo.cube.levels import Level, level_shapes
 
 COMMUNITY_LINE: Final = "#27313b"
 RANK_FILL: Final = "#08306b"
@@ -101,7 +101,8 @@ class MapLabels(MacroElement):
         {% macro script(this, kwargs) %}
         (function(map) {
             var grids = {{ this.grids_json }}, communities = {{ this.communities_json }},
-                ranks = {{ this.ranks_json }};
+                ranks = {{ this.ranks_json }}, streets = {{ this.streets_json }},
+                streetsUntil = {{ this.streets_until }}, outlines = {{ this.outlines }};
             var layer = L.layerGroup().addTo(map);
             var rankMarks = ranks.map(function (r) {
                 var dot = document.createElement("div"), tip = document.createElement("span");
@@ -154,6 +155,7 @@ class MapLabels(MacroElement):
             var gridItems = grids.map(function (r) { return make(r, "", "12px sans-serif"); });
             var communityItems = communities.map(function (r) {
                 return make(r, "gw-community", "bold 14px sans-serif"); });
+            var streetItems = streets.map(function (r) { return make(r, "gw-community", "bold 14px sans-serif"); });
             function layout() {
                 var size = map.getSize(), kept = [];
                 placeRanks().forEach(function (p) { kept.push([p.x - 15, p.y - 15, p.x + 15, p.y + 15]); });
@@ -185,9 +187,17 @@ class MapLabels(MacroElement):
                     }
                 });
                 var gridMode = communityItems.length === 0 || (inView > 0 && fit >= 0.5 * inView);
+                // Zoomed out to the streets (the map fills streets there): street names and street
+                // outlines only; community outlines and names return with the community fills.
+                var streetMode = streetsUntil !== null && map.getZoom() < streetsUntil;
+                if (outlines) {
+                    if (streetMode && map.hasLayer(outlines)) { map.removeLayer(outlines); }
+                    if (!streetMode && !map.hasLayer(outlines)) { outlines.addTo(map); }
+                }
+                place(streetItems, streetMode);
                 // Community names first (they say where you are); grid labels fill the space left.
-                place(communityItems, true);
-                place(gridItems, gridMode);
+                place(communityItems, !streetMode);
+                place(gridItems, gridMode && !streetMode);
             }
             map.on("zoomend moveend resize", layout);
             map.whenReady(layout);
@@ -197,12 +207,16 @@ class MapLabels(MacroElement):
     )
 
     def __init__(self, grids: list[list[object]], communities: list[list[object]],
-                 ranks: list[list[object]]) -> None:
+                 ranks: list[list[object]], *, streets: list[list[object]] | None = None,
+                 streets_until: float | None = None, outlines: folium.GeoJson | None = None) -> None:
         super().__init__()
         self._name = "MapLabels"
         self.grids_json = script_json(grids)
         self.communities_json = script_json(communities)
         self.ranks_json = script_json(ranks)
+        self.streets_json = script_json(streets or [])
+        self.streets_until = "null" if streets_until is None else f"{float(streets_until):.3f}"
+        self.outlines = outlines.get_name() if outlines is not None else "null"
 
 
 def _label_rows(frame: gpd.GeoDataFrame, texts: Sequence[str]) -> list[list[object]]:
@@ -215,56 +229,34 @@ def _label_rows(frame: gpd.GeoDataFrame, texts: Sequence[str]) -> list[list[obje
     return [[round(float(x[i]), 6), round(float(y[i]), 6), str(texts[i]), round(float(width[i]), 6)] for i in order]
 
 
-def community_shapes(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One outline per community (the union of its grids); empty when the layer names no community.
-
-    Kept per grid layer (a digest of the shapes and names): the union costs 0.13 s at 1,200 grids, and
-    every map on every rerun draws the outlines.
-    """
-    if s.COMMUNITY not in grids or grids[s.COMMUNITY].isna().all():
-        return gpd.GeoDataFrame({s.COMMUNITY: []}, geometry=[], crs=grids.crs)
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(b"".join(shapely.to_wkb(grids.geometry.to_numpy())))
-    digest.update("\x1f".join(grids[s.COMMUNITY].astype("string").fillna("").tolist()).encode())
-    key = digest.hexdigest()
-    if key not in _COMMUNITIES:
-        if len(_COMMUNITIES) >= 8:
-            _COMMUNITIES.pop(next(iter(_COMMUNITIES)))
-        _COMMUNITIES[key] = _union_by_community(grids)
-    return _COMMUNITIES[key]
-
-
-#: Community outlines by grid layer (small: one polygon per community).
-_COMMUNITIES: dict[str, gpd.GeoDataFrame] = {}
-
-
-def _union_by_community(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    named = grids[grids[s.COMMUNITY].notna() & (grids[s.COMMUNITY].astype(str) != "")]
-    parts = {str(name): shapely.union_all(group.geometry.to_numpy(), grid_size=1e-7)
-             for name, group in named.groupby(s.COMMUNITY, sort=True)}
-    return gpd.GeoDataFrame({s.COMMUNITY: list(parts)}, geometry=list(parts.values()), crs=grids.crs)
-
-
-def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequence[str] = ()) -> None:
+def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequence[str] = (),
+                    streets_until: float | None = None) -> None:
     """Community outlines, zoom-aware labels and the priority numbers over a map of ``grids``.
 
     ``grids`` are in display coordinates; ``priority`` lists grid ids in rank order (numbered 1, 2, ...).
+    ``streets_until`` is the zoom below which the map shows streets (:mod:`dashboard.components.levels`):
+    there labels name the streets and community outlines step aside.
     """
     root = m.get_root()
     assert isinstance(root, Figure)  # a folium Map's root is its branca Figure, which has the header
     root.header.add_child(Element(CSS), name="gw_orientation_css")
-    communities = community_shapes(grids)
+    communities = level_shapes(grids, Level.COMMUNITY)
+    outlines = None
     if len(communities) > 1:  # one community's outline is the map's edge: nothing to tell apart
-        outlines = with_bbox(json.loads(communities[["geometry"]].to_json()), communities.total_bounds)
-        GeoJsonLayer(outlines, interactive=False,
-                     style_function=lambda _f: {"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0,
-                                                "opacity": 0.9}).add_to(m)
+        data = with_bbox(json.loads(communities[["geometry"]].to_json()), communities.total_bounds)
+        outlines = GeoJsonLayer(data, interactive=False,
+                                style_function=lambda _f: {"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0,
+                                                           "opacity": 0.9})
+        outlines.add_to(m)
+    streets = level_shapes(grids, Level.STREET) if streets_until is not None else None
     names = grids[s.GRID_NAME].fillna(grids[s.GRID_ID]).astype(str).to_numpy()
     community = grids[s.COMMUNITY].to_numpy() if s.COMMUNITY in grids else [None] * len(grids)
     texts = [short_label(n, c if isinstance(c, str) else None) for n, c in zip(names, community, strict=True)]
     MapLabels(_label_rows(grids, texts),
               _label_rows(communities, list(communities[s.COMMUNITY])) if len(communities) > 1 else [],
-              _rank_rows(grids, priority)).add_to(m)
+              _rank_rows(grids, priority),
+              streets=_label_rows(streets, list(streets[s.STREET])) if streets is not None else None,
+              streets_until=streets_until, outlines=outlines).add_to(m)
 
 
 def _rank_rows(grids: gpd.GeoDataFrame, priority: Sequence[str]) -> list[list[object]]:

@@ -13,7 +13,7 @@ import pytest
 from folium.plugins import MarkerCluster
 
 from dashboard import assets
-from dashboard.components import maps
+from dashboard.components import legend, maps
 from dashboard.i18n import map_labels
 from geo import schema as s
 from geo.cube.analysis import heat_of, run_analysis
@@ -41,7 +41,7 @@ def test_heatmap_loads_only_local_assets(sample: Dataset) -> None:
     assert gradient is not None and re.findall(r'([\d.]+): "(#\w+)"', gradient.group(1)) == [
         ("0.25", "#ffffb2"), ("0.4", "#fed976"), ("0.55", "#feb24c"), ("0.7", "#fd8d3c"), ("0.85", "#f03b20"),
         ("1.0", "#bd0026")]
-    assert all(c in html for c in maps.PALETTE) and "#00ff00" not in html and "#0000ff" not in html
+    assert all(c in html for c in legend.PALETTE) and "#00ff00" not in html and "#0000ff" not in html
 
 
 def test_choropleth_loads_only_local_assets(sample: Dataset) -> None:
@@ -81,7 +81,8 @@ def hostile_grids() -> gpd.GeoDataFrame:
 def test_ledger_text_is_escaped_in_tooltips_and_legends() -> None:
     grids = hostile_grids()
     counts = pd.Series([3, 0, 1, 7], index=grids[s.GRID_ID])
-    html = rendered(maps.choropleth(grids, counts, {**map_labels("zh"), "count_legend_title": "<b>x</b>"}))
+    html = rendered(maps.choropleth(grids, counts, {**map_labels("zh"), "count_legend_title": "<b>x</b>",
+                                                   "count_legend_grid": "<b>x</b>"}))
     assert "<img src=x" not in html and "<script>alert(2)" not in html
     # Inside the GeoJSON, Jinja's tojson writes "&" as \u0026: in JS the value is "&lt;img …&gt;".
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
@@ -109,15 +110,15 @@ def test_heat_intensity_is_scaled_to_one_and_rounded(sample: Dataset) -> None:
 
 
 def test_class_breaks_and_colours() -> None:
-    breaks = maps.class_breaks(np.array([0, 0, 1, 2, 3, 4, 5, 6, 100]))
+    breaks = legend.class_breaks(np.array([0, 0, 1, 2, 3, 4, 5, 6, 100]))
     assert breaks[-1] == 100 and list(breaks) == sorted(set(breaks))
-    assert maps.colour_for(0, breaks) == maps.ZERO_COLOUR
-    assert maps.colour_for(100, breaks) == maps.PALETTE[-1]
-    assert maps.colour_for(1, breaks) != maps.colour_for(100, breaks)
+    assert legend.colour_for(0, breaks) == legend.ZERO_COLOUR
+    assert legend.colour_for(100, breaks) == legend.PALETTE[-1]
+    assert legend.colour_for(1, breaks) != legend.colour_for(100, breaks)
     # A single non-zero value uses the darkest colour, not the palest.
-    one = maps.class_breaks(np.array([0, 5]))
-    assert maps.colour_for(5, one) == maps.PALETTE[-1]
-    assert maps.class_breaks(np.zeros(3)).size == 0
+    one = legend.class_breaks(np.array([0, 5]))
+    assert legend.colour_for(5, one) == legend.PALETTE[-1]
+    assert legend.class_breaks(np.zeros(3)).size == 0
 
 
 def test_plain_keeps_ledger_text_literal_in_markdown() -> None:
@@ -249,6 +250,7 @@ def test_jinja_in_ledger_text_is_never_evaluated_even_by_a_full_render() -> None
     grids = square_grids()
     grids[s.GRID_NAME] = JINJA
     grids[s.COMMUNITY] = ["{{ 'S1' ~ 'S2' }}", "东", "{% raw %}", "西"]
+    grids[s.STREET] = ["{{ 'W1' ~ 'W2' }}", "{{ 'W1' ~ 'W2' }}", "乙", "乙"]  # street fills and labels too
     counts = pd.Series([3, 0, 1, 7], index=grids[s.GRID_ID])
     labels = map_labels("zh")
     units = grids.assign(cls=["hot_99", "not_significant", "cold_95", "hot_90"], unit_id=JINJA)
@@ -265,10 +267,11 @@ def test_jinja_in_ledger_text_is_never_evaluated_even_by_a_full_render() -> None
     for m in built:
         assert m is not None
         html = m.get_root().render()  # what st_folium(render=True) did on every rerun
-        for mark in ("Q1Q2", "R1R2", "S1S2", "T1T2", "U1U2", "V1V2"):
+        for mark in ("Q1Q2", "R1R2", "S1S2", "T1T2", "U1U2", "V1V2", "W1W2"):
             assert mark not in html
         assert not re.search(r"P\d+P", html)
         assert "Q1" in html  # the text itself survives, inert
+    assert "W1" in built[0].get_root().render()  # the street level was drawn
 
 
 def test_layer_bounds_come_from_the_bbox_and_equal_folium_walking_the_coordinates() -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 
 from dashboard.components import maps
-from dashboard.components.orientation import CaseLayer, MapLabels, add_cases, cell_places, community_shapes, short_label
+from dashboard.components.orientation import CaseLayer, MapLabels, add_cases, cell_places, short_label
 from dashboard.i18n import map_labels
 from geo import schema as s
 from geo.cube.dataset import Dataset
@@ -37,12 +37,6 @@ def test_short_labels_drop_the_community_prefix_only_when_it_is_one() -> None:
     assert short_label("青石社区第4网格", "青石社区") == "第4网格"
     assert short_label("青石社区", "青石社区") == "青石社区"  # nothing would be left
     assert short_label("Lakeside 3", None) == "Lakeside 3"
-
-
-def test_communities_are_the_union_of_their_grids() -> None:
-    shapes = community_shapes(_grids()).set_index(s.COMMUNITY)
-    assert list(shapes.index) == ["东区", "西区"]
-    assert shapely.equals(shapes.loc["东区", "geometry"], shapely.box(0.010, 0, 0.035, 0.01))
 
 
 def test_labels_priority_numbers_and_their_text_cannot_break_out_of_the_script() -> None:
