@@ -106,8 +106,13 @@ class KpiOverlay(HtmlControl):
 
 
 def count_classes(counts: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The colour of each count and the class bounds behind them (:func:`class_breaks`)."""
-    breaks = class_breaks(counts)
+    """The colour of each count and the class bounds behind them (:func:`class_breaks`).
+
+    No more classes than distinct positive counts: four streets get at most four classes, so the legend
+    never lists a range that no unit is in.
+    """
+    distinct = len(np.unique(counts[counts > 0]))
+    breaks = class_breaks(counts, n_classes=max(1, min(len(PALETTE), distinct)))
     return [colour_for(v, breaks) for v in counts], breaks
 
 

@@ -23,7 +23,7 @@ from jinja2 import Template
 from dashboard.assets import localize
 from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_geojson, html_text
 from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
-from dashboard.components.levels import LevelSwitch, add_level_fills, grid_band, legend_class, street_band_end
+from dashboard.components.levels import LevelSwitch, add_level_fills, fill_class, grid_band, legend_class, street_band_end
 from dashboard.components.orientation import add_orientation, script_json
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
@@ -293,7 +293,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
         data,
         name=labels["choropleth"],
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": OUTLINE,
-                                  "weight": 1, "fillOpacity": 0.78},
+                                  "weight": 1, "fillOpacity": 0.78, "className": fill_class(Level.GRID)},
         highlight_function=lambda _f: {"weight": 3, "color": "#08519c"},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, "count"],
                          [labels["grid"], labels["community"], labels["count"]]),

@@ -54,8 +54,10 @@ def wait_for_legend(page: object, text: str, timeout_s: float = 30.0) -> object:
     while time.monotonic() < deadline:
         frame = map_frame(page)
         try:
-            legend = frame.query_selector(".gw-legend")
-            if legend is not None and text in legend.inner_text():
+            # the legend on show: a map with levels hides the legends of the levels not drawn
+            shown = frame.evaluate("() => [...document.querySelectorAll('.gw-legend')]"
+                                   ".filter(e => e.style.display !== 'none').map(e => e.innerText)")
+            if any(text in legend for legend in shown):
                 return frame
         except PlaywrightError:
             pass  # the rerun replaced this frame while we read it: look again

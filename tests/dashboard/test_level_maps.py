@@ -57,7 +57,11 @@ def test_a_count_map_carries_street_and_community_totals_beside_the_grids() -> N
     classes = sorted(json.loads(leg.css_class_json) for leg in legends)
     assert classes == ["gw-legend gw-legend-community", "gw-legend gw-legend-grid", "gw-legend gw-legend-street"]
     street_legend = next(leg for leg in legends if "street" in json.loads(leg.css_class_json))
-    assert "各街道问题数" in json.loads(street_legend.body_json) and "19" in json.loads(street_legend.body_json)
+    body = json.loads(street_legend.body_json)
+    assert "各街道问题数" in body and "19" in body
+    # two streets (6 and 19), two classes besides the zero swatch, split at their median 12.5 rounded up:
+    # no range that no street is in
+    assert body.count("<div><span") == 3 and "6–13</div>" in body and "14–19</div>" in body
     switch = [c for c in m._children.values() if isinstance(c, LevelSwitch)]
     assert len(switch) == 1
     bands = switch[0].bands
