@@ -1,15 +1,21 @@
-"""GeoJSON for the maps: ledger text escaped for a tooltip's HTML and for branca's templates, bounds precomputed.
+"""GeoJSON for the maps: ledger text escaped for a tooltip's HTML and for branca's templates, layers styled
+in the browser.
 
 Every layer drawn over a map goes through :func:`escaped_geojson` (its properties) and
-:class:`GeoJsonLayer` (its bounds): ``st_folium`` asks a map for its bounds on every rerun, and folium
-finds them by walking every coordinate of every feature in Python (0.09 s for a district's cells).
+:class:`GeoJsonLayer` (its style and bounds). ``folium.GeoJson`` costs a district's map a few tenths
+of a second on every rerun, all of it in Python: a style function called per feature and a JavaScript
+``switch`` over every feature id, folium walking every coordinate for the bounds, and branca compiling
+the rendered script (the whole collection) as a Jinja template. Our layer writes one style, takes the
+fill colour from a feature property in the browser, reads the bounds from the RFC 7946 ``bbox``, and
+hands its script over as text.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import folium
@@ -17,6 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, Figure
+from folium.map import ElementAddToElement
+from jinja2 import Template
 
 #: Coordinates to 6 decimals (about 0.1 m) keep the payload small without visible change.
 DECIMALS: Final = 6
@@ -61,7 +70,70 @@ def html_text(text: str) -> str:
 
 
 class GeoJsonLayer(folium.GeoJson):
-    """``folium.GeoJson`` that takes its bounds from the collection's ``bbox`` member (RFC 7946) when it has one."""
+    """A GeoJSON layer with one ``style`` for every feature, the fill colour read from the feature's
+    ``fill_from`` property in the browser, and ``highlight`` under the pointer (see the module docstring).
+
+    Still a ``folium.GeoJson`` for what builds on one: folium's tooltips, st_folium's clicks,
+    ``resetStyle``. Bounds come from the collection's ``bbox`` (RFC 7946) when it has one.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+            style: function (feature) {
+                var style = Object.assign({}, {{ this.style_json }});
+                {%- if this.fill_from_json %}
+                style.fillColor = feature.properties[{{ this.fill_from_json }}];
+                {%- endif %}
+                return style;
+            },
+            {%- if this.highlight_json %}
+            onEachFeature: function (feature, layer) {
+                layer.on({
+                    mouseover: function (e) { e.target.setStyle({{ this.highlight_json }}); },
+                    mouseout: function (e) { {{ this.get_name() }}.resetStyle(e.target); }
+                });
+            },
+            {%- endif %}
+            interactive: {{ this.interactive_js }}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], *, style: Mapping[str, Any] | None = None, fill_from: str | None = None,
+                 highlight: Mapping[str, Any] | None = None, name: str | None = None,
+                 tooltip: folium.GeoJsonTooltip | None = None, interactive: bool = True) -> None:
+        super().__init__(data, name=name, tooltip=tooltip)
+        self._name = "GeoJson"
+        self.style_json = script_json(dict(style or {}))
+        self.fill_from_json = script_json(fill_from) if fill_from else ""
+        self.highlight_json = script_json(dict(highlight)) if highlight else ""
+        self.interactive_js = "true" if interactive else "false"
+        self._data_json: str | None = None
+
+    @property
+    def data_json(self) -> str:
+        """The collection as script-safe JSON, serialised once (st_folium asks for the script twice)."""
+        if self._data_json is None:
+            self._data_json = script_json(self.data)
+        return self._data_json
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement: renders into the figure
+        """As ``folium.Layer.render``, but the script goes to the figure as text, not as a template.
+
+        branca's ``MacroElement.render`` wraps the rendered script in an ``Element``, which compiles it
+        as a Jinja template: for a district's cell layer that is a megabyte lexed on every rerun.
+        """
+        assert self._parent is not None, "a layer renders on a map"
+        self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                       name=self.get_name() + "_add")
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "a layer renders inside a map's figure"
+        figure.script.add_child(RenderedScript(self._template.module.script(self, kwargs)), name=self.get_name())
+        for child in list(self._children.values()):
+            child.render(**kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         bbox = self.data.get("bbox") if isinstance(self.data, dict) else None
@@ -69,6 +141,37 @@ class GeoJsonLayer(folium.GeoJson):
             west, south, east, north = bbox
             return [[south, west], [north, east]]
         return super()._get_self_bounds()
+
+
+class RenderedScript(Element):
+    """Script text that is already rendered: kept as is (``Element(text)`` would compile it as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside a ``<script>`` element and inside a Jinja template: ``<``, ``>``, ``&`` and the ``{``
+    that opens a Jinja delimiter (``{{``, ``{%``, ``{#``) as ``\\u`` escapes.
+
+    A grid named ``</script><script>alert(1)</script>`` would otherwise end our script and start its own;
+    one named ``{{ 7*7 }}`` would be evaluated wherever branca renders a map's whole figure (see
+    :mod:`dashboard.components.view`). JSON's own braces never open a delimiter, so only text changes.
+
+    >>> script_json(["</script>", "{{ 7*7 }}"])
+    '["\\\\u003c/script\\\\u003e", "\\\\u007b{ 7*7 }}"]'
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return JINJA_OPEN.sub(r"\\u007b", text)
+
+
+#: A ``{`` that starts a Jinja delimiter: ``{{``, ``{%`` or ``{#``.
+JINJA_OPEN = re.compile(r"\{(?=[{%#])")
 
 
 def with_bbox(doc: dict[str, Any], bounds: np.ndarray) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.components.orientation import script_json
+from dashboard.components.geojson import script_json
 
 #: ColorBrewer YlOrRd (sequential; distinguishable by lightness for colour-blind readers).
 PALETTE: Final = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")

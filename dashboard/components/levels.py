@@ -12,9 +12,9 @@ it (checked in the scale benchmark against the 2 MB budget). No Streamlit here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import folium
 import geopandas as gpd
@@ -23,9 +23,9 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.components.geojson import GeoJsonLayer, escaped_geojson, html_text
+from dashboard.components.geojson import GeoJsonLayer, escaped_geojson, html_text, script_json
 from dashboard.components.legend import count_classes, count_legend
-from dashboard.components.orientation import COMMUNITY_LINE, script_json
+from dashboard.components.orientation import COMMUNITY_LINE
 from geo.cube.levels import N_GRIDS, Level, level_shapes, level_totals, present_levels, readable_zoom
 
 #: A unit shows once its median member is this wide on screen (enough for a patch of colour to read).
@@ -85,8 +85,8 @@ def add_level_fills(m: folium.Map, grids: gpd.GeoDataFrame, values: pd.Series,
         layer = GeoJsonLayer(
             escaped_geojson(shapes, [level.value, "count", N_GRIDS, "colour"]),
             name=f"{labels['choropleth']} · {name}",
-            style_function=_fill_style(fill_class(level)),
-            highlight_function=lambda _f: {"weight": 4, "color": "#08519c"},
+            style={"color": COMMUNITY_LINE, "weight": 2.2, "fillOpacity": 0.78, "className": fill_class(level)},
+            fill_from="colour", highlight={"weight": 4, "color": "#08519c"},
             tooltip=folium.GeoJsonTooltip(fields=[level.value, "count", N_GRIDS], sticky=True,
                                           aliases=[html_text(a) for a in (name, labels["count"], labels["n_grids"])]),
         )
@@ -95,12 +95,6 @@ def add_level_fills(m: folium.Map, grids: gpd.GeoDataFrame, values: pd.Series,
                      legend_class(level)).add_to(m)
         bands.append(Band(level, layer, legend_class(level), lo, hi))
     return bands
-
-
-def _fill_style(css_class: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A level's fill style: the feature's colour under heavy outlines (bound here, not in the loop)."""
-    return lambda f: {"fillColor": f["properties"]["colour"], "color": COMMUNITY_LINE, "weight": 2.2,
-                      "fillOpacity": 0.78, "className": css_class}
 
 
 def grid_band(bands: Sequence[Band], layer: folium.GeoJson) -> Band:

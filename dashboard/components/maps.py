@@ -21,10 +21,10 @@ from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.assets import localize
-from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_geojson, html_text
+from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_geojson, html_text, script_json
 from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
 from dashboard.components.levels import LevelSwitch, add_level_fills, fill_class, grid_band, legend_class, street_band_end
-from dashboard.components.orientation import add_orientation, script_json
+from dashboard.components.orientation import add_orientation
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.cube.aggregate import HeatPayload
@@ -173,7 +173,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
     m = base_map(grids, tiles=tiles)
     layer = GeoJsonLayer(
         escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY]),
-        style_function=lambda _f: {"fillColor": ZERO_COLOUR, "color": OUTLINE, "weight": 1, "fillOpacity": 0.8},
+        style={"fillColor": ZERO_COLOUR, "color": OUTLINE, "weight": 1, "fillOpacity": 0.8},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY], [labels["grid"], labels["community"]]),
     )
     layer.add_to(m)
@@ -215,8 +215,8 @@ def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[st
     GeoJsonLayer(
         data,
         name=labels["grids"],
-        style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.0, "opacity": 0.8},
-        highlight_function=lambda _f: {"weight": 3, "color": "#08519c"},
+        style={"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.0, "opacity": 0.8},
+        highlight={"weight": 3, "color": "#08519c"},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, s.GRID_ID],
                          [labels["grid"], labels["community"], labels["grid_id"]]),
     ).add_to(m)
@@ -269,7 +269,7 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
     if chosen.empty:
         return
     GeoJsonLayer(escaped_geojson(chosen, [s.GRID_ID]), interactive=False,
-                 style_function=lambda _f: {"color": HIGHLIGHT, "weight": 4, "fillOpacity": 0.0}).add_to(m)
+                 style={"color": HIGHLIGHT, "weight": 4, "fillOpacity": 0.0}).add_to(m)
 
 
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
@@ -292,9 +292,8 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
     layer = GeoJsonLayer(
         data,
         name=labels["choropleth"],
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": OUTLINE,
-                                  "weight": 1, "fillOpacity": 0.78, "className": fill_class(Level.GRID)},
-        highlight_function=lambda _f: {"weight": 3, "color": "#08519c"},
+        style={"color": OUTLINE, "weight": 1, "fillOpacity": 0.78, "className": fill_class(Level.GRID)},
+        fill_from="colour", highlight={"weight": 3, "color": "#08519c"},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY, "count"],
                          [labels["grid"], labels["community"], labels["count"]]),
     )
@@ -329,7 +328,7 @@ def add_flagged_cells(m: folium.Map, cells: gpd.GeoDataFrame, labels: Mapping[st
     data = escaped_geojson(frame, keys)  # UNIT_KEY: a click on a cell selects the grid it lies in
     GeoJsonLayer(
         data, name=labels["flagged_cells"],
-        style_function=lambda _f: dict(FLAGGED_STYLE),
+        style=FLAGGED_STYLE,
         tooltip=_tooltip(["rank", "reasons"], [labels["cell_rank"], labels["reasons"]]),
     ).add_to(m)
 
@@ -409,16 +408,14 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     m = base_map(units, tiles=tiles)
     GeoJsonLayer(
         data,
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#7a7a7a", "weight": 0.6,
-                                  "fillOpacity": 0.8},
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#08519c"},
+        style={"color": "#7a7a7a", "weight": 0.6, "fillOpacity": 0.8}, fill_from="colour",
+        highlight={"weight": 2.5, "color": "#08519c"},
         tooltip=_tooltip([*fields, "label"], [*aliases, legend_title]),
     ).add_to(m)
     if grids is not None:
         shown = _display(grids, tiles)
         GeoJsonLayer(escaped_geojson(shown, [s.GRID_ID]), interactive=False,
-                     style_function=lambda _f: {"color": OUTLINE, "weight": 1.8, "fillOpacity": 0.0,
-                                                "opacity": 0.9}).add_to(m)
+                     style={"color": OUTLINE, "weight": 1.8, "fillOpacity": 0.0, "opacity": 0.9}).add_to(m)
         add_orientation(m, shown)
     present = [c for c in colours if c in set(frame[column])]
     Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)
@@ -449,7 +446,7 @@ def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None
         for c in cols:
             layer[c] = layer[c].astype("string").fillna("")
         data = escaped_geojson(layer, cols) if cols else json.loads(layer.geometry.to_json())
-        GeoJsonLayer(data, style_function=lambda _f: {"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.05},
+        GeoJsonLayer(data, style={"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.05},
                      tooltip=_tooltip(cols, cols) if cols else None).add_to(m)
     if lon is not None and lat is not None and len(lon):
         points = folium.FeatureGroup(name="points")

@@ -18,7 +18,6 @@ No Streamlit here.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -30,7 +29,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from dashboard.components.geojson import GeoJsonLayer, with_bbox
+from dashboard.components.geojson import GeoJsonLayer, script_json, with_bbox
 from geo import schema as s
 from geo.cube.levels import Level, level_shapes
 
@@ -48,26 +47,6 @@ CSS: Final = """<style>
   border: 2px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,.5); font: 700 13px/20px sans-serif; text-align: center; }
 .gw-case-popup b { display: inline-block; min-width: 4.5em; color: #555; font-weight: 400; }
 </style>"""
-
-
-def script_json(value: object) -> str:
-    """JSON safe inside a ``<script>`` element and inside a Jinja template: ``<``, ``>``, ``&`` and the ``{``
-    that opens a Jinja delimiter (``{{``, ``{%``, ``{#``) as ``\\u`` escapes.
-
-    A grid named ``</script><script>alert(1)</script>`` would otherwise end our script and start its own;
-    one named ``{{ 7*7 }}`` would be evaluated wherever branca renders a map's whole figure (see
-    :mod:`dashboard.components.view`). JSON's own braces never open a delimiter, so only text changes.
-
-    >>> script_json(["</script>", "{{ 7*7 }}"])
-    '["\\\\u003c/script\\\\u003e", "\\\\u007b{ 7*7 }}"]'
-    """
-    text = json.dumps(value, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return JINJA_OPEN.sub(r"\\u007b", text)
-
-
-#: A ``{`` that starts a Jinja delimiter: ``{{``, ``{%`` or ``{#``.
-JINJA_OPEN = re.compile(r"\{(?=[{%#])")
 
 
 def short_label(name: str, community: str | None) -> str:
@@ -245,8 +224,7 @@ def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequenc
     if len(communities) > 1:  # one community's outline is the map's edge: nothing to tell apart
         data = with_bbox(json.loads(communities[["geometry"]].to_json()), communities.total_bounds)
         outlines = GeoJsonLayer(data, interactive=False,
-                                style_function=lambda _f: {"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0,
-                                                           "opacity": 0.9})
+                                style={"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0, "opacity": 0.9})
         outlines.add_to(m)
     streets = level_shapes(grids, Level.STREET) if streets_until is not None else None
     names = grids[s.GRID_NAME].fillna(grids[s.GRID_ID]).astype(str).to_numpy()

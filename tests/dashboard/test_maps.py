@@ -283,3 +283,26 @@ def test_layer_bounds_come_from_the_bbox_and_equal_folium_walking_the_coordinate
     ours = GeoJsonLayer(doc).get_bounds()
     walked = folium.GeoJson({k: v for k, v in doc.items() if k != "bbox"}).get_bounds()
     assert ours == walked == [[0.0, 0.0], [2.0, 2.0]]
+
+
+def test_layers_style_in_the_browser_and_reach_the_page_as_text_not_as_a_template() -> None:
+    """Our GeoJSON layer: one style object and the fill read from a property in JavaScript (no Python per
+    feature, no switch over feature ids), its script added to the figure as rendered text."""
+    from dashboard.components.geojson import GeoJsonLayer, RenderedScript
+
+    grids = square_grids().assign(colour=["#111111", "#222222", "#333333", "#444444"])
+    m = folium.Map(location=[1, 1], zoom_start=5, tiles=None)
+    layer = GeoJsonLayer(maps.escaped_geojson(grids, [s.GRID_ID, "colour"]), style={"weight": 2}, fill_from="colour",
+                         highlight={"weight": 5}, tooltip=folium.GeoJsonTooltip(fields=[s.GRID_ID]))
+    layer.add_to(m)
+    html = m.get_root().render()
+    script = m.get_root().script._children[layer.get_name()]
+    assert isinstance(script, RenderedScript)
+    text = script.render()
+    assert text.count('"#111111"') == 1  # the colour travels once, in the data
+    assert "switch" not in text and 'style.fillColor = feature.properties["colour"]' in text
+    assert 'Object.assign({}, {"weight": 2})' in text and 'setStyle({"weight": 5})' in text
+    assert f"{layer.get_name()}.addTo({m.get_name()});" in html  # folium's own add, as for any layer
+    assert ".bindTooltip(" in html  # folium's tooltip still binds to it
+    # what st_folium reads: the element's own script, the same text
+    assert layer._template.module.script(layer, {}) == text
