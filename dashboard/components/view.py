@@ -6,7 +6,7 @@ again: any ``{{ ... }}`` in user text (a grid name, an address) was evaluated on
 template injection, and a district's 1.2 MB cell layer was lexed twice per rerun (0.2 s). The map
 needs none of it: ``st_folium`` takes the script of each element, the header and the html itself.
 So maps are shown with ``render=False``, and the text escaping (``geojson.escaped_geojson``,
-``orientation.script_json``) also breaks Jinja's delimiters, for any code that renders a root.
+``geojson.script_json``) also breaks Jinja's delimiters, for any code that renders a root.
 """
 
 from __future__ import annotations

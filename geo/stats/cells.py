@@ -11,6 +11,7 @@ cell higher), so the same flat index works for both shapes.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import ClassVar, Final
@@ -19,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 import shapely
+from pyproj import CRS
 
 from geo.crs import metric_crs_for, point_xy
 from geo.stats.weights import Neighbours
@@ -33,6 +35,26 @@ MIN_CELLS: Final = 30
 MAX_CELLS: Final = 40_000
 #: A lattice may not span more slots than this (memory for the candidate polygons).
 MAX_SLOTS: Final = 1_000_000
+
+
+def metric_area(area: gpd.GeoSeries) -> tuple[CRS, shapely.Geometry]:
+    """``area`` (WGS84 polygons) as one shape in its UTM zone, with that CRS.
+
+    Kept per polygon set (a digest of the shapes): the union costs 0.02 s at 1,200 grids, and the
+    热点 page asks for it twice per filter change (the automatic cell size and the lattice).
+    """
+    geoms = area.to_numpy()
+    key = hashlib.blake2b(b"".join(shapely.to_wkb(geoms)), digest_size=16).hexdigest()
+    if key not in _METRIC_AREAS:
+        if len(_METRIC_AREAS) >= 8:
+            _METRIC_AREAS.pop(next(iter(_METRIC_AREAS)))
+        crs = metric_crs_for(area)
+        _METRIC_AREAS[key] = (crs, shapely.union_all(area.to_crs(crs).to_numpy()))
+    return _METRIC_AREAS[key]
+
+
+#: Metric unions by polygon set (one shape each).
+_METRIC_AREAS: dict[str, tuple[CRS, shapely.Geometry]] = {}
 
 
 def auto_cell_size(area_m2: float, n_points: int, *, max_cells: int = MAX_CELLS) -> float:
@@ -104,8 +126,7 @@ class Lattice:
         """The lattice over ``area`` (WGS84 polygons, e.g. the management grids)."""
         if not size_m > 0:
             raise ValueError(f"size_m must be > 0, got {size_m}")
-        crs = metric_crs_for(area)
-        shape = shapely.union_all(area.to_crs(crs).to_numpy())
+        crs, shape = metric_area(area)
         x0, y0, nx, ny = cls._extent(shape.bounds, float(size_m))
         if nx * ny > MAX_SLOTS:
             raise ValueError(f"{size_m:g} m cells over this area would need {nx * ny:,} slots; use larger cells")

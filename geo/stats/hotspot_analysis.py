@@ -15,15 +15,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from geo import schema as s
-from geo.crs import metric_crs_for
 from geo.cube.aggregate import period_starts
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.ingest.quality import SUSPECT_POINT
-from geo.stats.cells import LATTICES, MAX_CELLS, SIZE_LADDER_M, auto_cell_size
+from geo.stats.cells import LATTICES, MAX_CELLS, SIZE_LADDER_M, auto_cell_size, metric_area
 from geo.stats.emerging import EmergingResult, emerging_hotspots
 from geo.stats.gi_star import CLASS_NAMES, GiResult, gi_star
 from geo.stats.outliers import LocalMoranResult, local_moran
@@ -147,8 +145,7 @@ def run_hotspots(
         position = pd.Index(ids).get_indexer(issues[s.GRID_ID].astype(object).where(issues[s.GRID_ID].notna(), None))
     elif cells in CELL_KINDS:
         if cell_size_m is None:
-            metric = grids.geometry.to_crs(metric_crs_for(grids.geometry))
-            cell_size_m = auto_cell_size(float(shapely.union_all(metric.to_numpy()).area), len(issues),
+            cell_size_m = auto_cell_size(float(metric_area(grids.geometry)[1].area), len(issues),
                                          max_cells=max_cells)
             size_rule = "mean_count_5"
         lattice = LATTICES[cells].covering(grids.geometry, size_m=cell_size_m)

@@ -115,3 +115,19 @@ def test_assigning_projected_coordinates_equals_projecting_the_points(sample) ->
 
     assert pyproj.CRS(points.crs) == pyproj.CRS(lattice.crs)  # the same local UTM zone
     assert (lattice.assign(sample.issues.geometry) == lattice.assign_xy(points.x, points.y)).all()
+
+
+def test_the_metric_area_is_the_union_in_utm_kept_per_polygon_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.stats import cells
+
+    # two 0.01-degree squares sharing an edge at the equator: one 2 x 1 rectangle in UTM zone 31
+    area = gpd.GeoSeries([shapely.box(3.0, 0.0, 3.01, 0.01), shapely.box(3.01, 0.0, 3.02, 0.01)], crs=4326)
+    crs, shape = cells.metric_area(area)
+    assert crs.to_epsg() == 32631
+    assert shape.geom_type == "Polygon" and shape.area == pytest.approx(2 * 1113.2 * 1105.7, rel=2e-3)
+    calls = []
+    monkeypatch.setattr(cells.shapely, "union_all", lambda *a, **k: calls.append(1))
+    assert cells.metric_area(area)[1] is shape and calls == []  # kept: not united again
+    moved = gpd.GeoSeries([shapely.box(3.0, 0.0, 3.01, 0.01)], crs=4326)
+    cells.metric_area(moved)
+    assert calls == [1]  # another polygon set is another union
