@@ -23,7 +23,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 ## Start the dashboard on the bundled sample street at http://localhost:$(PORT) (the sample is imported first)
 demo: $(VENV)/.runtime
 	$(BIN)/python -m geo prepare-sample
-	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
+	$(BIN)/python -m dashboard --server.port $(PORT)
 
 ## Run the whole test suite (installs Debian's chromium and PostGIS for the tests when missing)
 test: $(VENV)/.dev browser postgis

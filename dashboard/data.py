@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -118,10 +119,58 @@ def sign_in_guard(users_path: str) -> SignInGuard:
     return SignInGuard(Path(users_path).with_name("security.log"))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+class HeldDatasets:
+    """The datasets this process holds: the newest generation of each workspace, read once.
+
+    A district's generation is most of the process's memory (about 0.7 GB at a million issues).
+    ``st.cache_resource`` keyed by generation kept the last four, so after the nightly import the
+    process held two; here the newer one replaces the older as soon as it is read. A store always
+    reads its newest generation, so a session that asks for an older one (it began its run before the
+    import landed) is given the newest held: it moves to it on its next rerun anyway. Sessions asking
+    at the same time share one read (the warm start and the first visitor, see :mod:`dashboard.warm`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reading: dict[str, threading.Lock] = {}
+        self._held: dict[str, Dataset] = {}
+
+    def _fresh(self, source: DataSource) -> Dataset | None:
+        held = self._held.get(source.workspace)
+        return held if held is not None and held.generation >= source.version else None
+
+    def get(self, source: DataSource) -> Dataset:
+        """The dataset of ``source``'s generation or a newer one: held, or read now (once per workspace at a time)."""
+        with self._lock:
+            if (held := self._fresh(source)) is not None:
+                return held
+            reading = self._reading.setdefault(source.workspace, threading.Lock())
+        with reading:
+            with self._lock:
+                if (held := self._fresh(source)) is not None:
+                    return held
+            data = open_workspace(store_of(source.workspace))
+            with self._lock:
+                current = self._held.get(source.workspace)
+                if current is None or current.generation < data.generation:
+                    self._held[source.workspace] = data
+            return data
+
+    def versions(self) -> dict[str, int]:
+        """The generation held per workspace."""
+        with self._lock:
+            return {ws: d.generation for ws, d in self._held.items()}
+
+
+@st.cache_resource(show_spinner=False)
+def held_datasets() -> HeldDatasets:
+    """The process's one holder of datasets (shared by every session)."""
+    return HeldDatasets()
+
+
 def dataset(source: DataSource) -> Dataset:
     """The workspace's joined issues and grids (read once per generation; shared, treat as read-only)."""
-    return open_workspace(store_of(source.workspace))
+    return held_datasets().get(source)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -34,14 +34,14 @@ def _free_port() -> int:
 
 
 class Server:
-    """A ``streamlit run dashboard/app.py`` process on a free local port."""
+    """The dashboard as deployed (``python -m dashboard``: Streamlit plus the warm start) on a free local port."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://localhost:{self.port}"
         self.log = open(ROOT / "artifacts" / f"streamlit-{self.port}.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "dashboard", "--server.port", str(self.port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
             cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT,
         )
