@@ -164,3 +164,11 @@ def test_the_raster_is_kept_on_disk_and_read_back_by_a_fresh_process(squares: gp
     join._RASTERS.clear()
     with pytest.raises(AssertionError, match="built again"):
         join.InteriorRaster.kept(polygons, tree)
+
+
+def test_an_empty_point_is_outside_like_a_missing_one(squares: gpd.GeoDataFrame) -> None:
+    pts = gpd.GeoDataFrame({"n": range(3)}, geometry=[shapely.Point(0.5, 0.5), shapely.Point(), None],
+                           crs=s.STORAGE_CRS)
+    out = assign_grids(pts, squares)
+    assert out[s.GRID_ID].tolist() == ["B", pd.NA, pd.NA]
+    assert out[s.OUTSIDE_GRIDS].tolist() == [False, True, True]
