@@ -76,6 +76,8 @@ def add_level_fills(m: folium.Map, grids: gpd.GeoDataFrame, values: pd.Series,
     levels = present_levels(grids)
     bands: list[Band] = []
     for level, lo, hi in zoom_bands(grids, levels)[:-1]:
+        if hi <= lo:
+            continue  # never readable before the next level is: not worth its payload
         shapes = level_shapes(grids, level)
         totals = level_totals(values, grids, level).reindex(shapes[level.value]).fillna(0)
         shapes["count"] = totals.to_numpy().astype(int)

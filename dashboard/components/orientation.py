@@ -2,11 +2,12 @@
 
 Intranet deployments often have no tile server, so the map itself must say where things are:
 
-* community outlines, drawn heavier than grid outlines;
+* community outlines, drawn heavier than grid outlines (stepping aside while the map shows streets,
+  see :mod:`dashboard.components.levels`);
 * labels that follow the zoom: community names wherever they fit, and grid labels once most grids in
   view are large enough on screen to carry one; a label is drawn only where it fits its shape and
   collides with no label already placed (communities first, then larger grids), so labels never
-  smear together;
+  smear together; street names instead while the map shows streets;
 * the priority grids as numbered circles, the same numbers as the list beside the map;
 * at close zoom, the newest cases of the filter as points that open the case in a popup.
 

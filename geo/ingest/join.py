@@ -7,6 +7,7 @@ they are never dropped.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import os
@@ -14,7 +15,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import geopandas as gpd
 import numpy as np
@@ -52,6 +53,8 @@ def assign_grids(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDa
     of a fine raster that no grid boundary crosses, which grid (if any) holds all of it. Only points in
     cells a boundary crosses get the exact ``STRtree`` test, so the result is the exact rule's
     (property-tested against it and against ``geopandas.sjoin``); see ``benchmarks/bench_join.py``.
+    From 200,000 points on the points are joined in chunks on several threads (each chunk is
+    independent, so the result is the same).
     """
     validate_grids(grids)
     if issues.crs is None or grids.crs is None or issues.crs != grids.crs:
@@ -61,17 +64,16 @@ def assign_grids(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDa
     grid_ids = grids[GRID_ID].astype(str).to_numpy()[order]
     polygons = grids.geometry.to_numpy()[order]
     tree = shapely.STRtree(polygons)
+    shapely.prepare(tree.geometries)  # here, before any thread: preparing is not safe from two at once
 
     points = issues.geometry.to_numpy()
-    # Missing and empty points have NaN coordinates: off the raster, so outside (never dropped).
-    try:
-        x, y = shapely.get_x(points), shapely.get_y(points)
-    except shapely.errors.GEOSException:  # an empty point (GEOS refuses getX on one): the careful route
-        x, y = point_coords(points)
-    best = InteriorRaster.kept(polygons, tree).lookup(x, y)
-    # Points in a cell some boundary crosses get the exact test (about one in seven on a district).
-    exact = np.flatnonzero(best == InteriorRaster.EXACT)
-    best[exact] = _exact_positions(tree, points[exact], x[exact], y[exact])
+    raster = InteriorRaster.kept(polygons, tree)
+    chunks = np.array_split(points, _threads(len(points)))
+    if len(chunks) == 1:
+        best = _positions(raster, tree, points)
+    else:  # shapely and NumPy release the GIL here: a million points in 0.07 s on two cores, not 0.15
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            best = np.concatenate(list(pool.map(lambda part: _positions(raster, tree, part), chunks)))
     # The ids through Arrow's take: a million Python strings cost more than the whole join.
     assigned = pc.take(pa.array(list(grid_ids), pa.string()), pa.array(best, mask=best < 0))
 
@@ -83,6 +85,32 @@ def assign_grids(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDa
     return out[cols]
 
 
+#: Points per thread: below this one thread is as fast (the pool costs about a millisecond).
+POINTS_PER_THREAD: Final = 100_000
+#: At most this many threads (the join is a few array passes; more threads only share the cores).
+MAX_THREADS: Final = 4
+
+
+def _threads(n_points: int) -> int:
+    """How many threads join ``n_points``: one per ``POINTS_PER_THREAD``, up to the cores this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_THREADS, cores, n_points // POINTS_PER_THREAD))
+
+
+def _positions(raster: InteriorRaster, tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
+    """Per point, its grid's position in the tree's order, -1 outside every grid (see :func:`assign_grids`)."""
+    # Missing and empty points have NaN coordinates: off the raster, so outside (never dropped).
+    try:
+        x, y = shapely.get_x(points), shapely.get_y(points)
+    except shapely.errors.GEOSException:  # an empty point (GEOS refuses getX on one): the careful route
+        x, y = point_coords(points)
+    best = raster.lookup(x, y)
+    # Points in a cell some boundary crosses get the exact test (about one in fourteen on a district).
+    exact = np.flatnonzero(best == InteriorRaster.EXACT)
+    best[exact] = _exact_positions(tree, points[exact], x[exact], y[exact])
+    return best
+
+
 def _exact_positions(tree: shapely.STRtree, points: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per point, the smallest position (in the tree's order) of a polygon it intersects, else -1.
 
@@ -91,7 +119,7 @@ def _exact_positions(tree: shapely.STRtree, points: np.ndarray, x: np.ndarray, y
     """
     point_idx, grid_pos = tree.query(points)
     polygons = tree.geometries
-    shapely.prepare(polygons)
+    shapely.prepare(polygons)  # a no-op when prepared already (assign_grids does it before its threads)
     hit = shapely.intersects_xy(polygons[grid_pos], x[point_idx], y[point_idx])
     none = np.iinfo(np.int64).max
     best = np.full(len(points), none, dtype=np.int64)

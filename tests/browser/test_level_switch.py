@@ -45,6 +45,8 @@ def _zoom(frame: object, button: str, times: int) -> None:
         frame.wait_for_timeout(450)  # Leaflet's zoom animation
 
 
+#: The Leaflet map's zoom in the component's frame.
+ZOOM = "() => Object.values(window).find(v => v instanceof L.Map).getZoom()"
 #: Fills each level draws (4 streets, 16 communities, 400 grids) and its legend's title.
 LEVELS = {"street": (4, "各街道问题数（件）"), "community": (16, "各社区问题数（件）"), "grid": (400, "各网格问题数（件）")}
 
@@ -72,10 +74,14 @@ def test_the_map_steps_through_streets_communities_and_grids(browser: object, di
     assert [order.index(x) for x in seen] == sorted((order.index(x) for x in seen), reverse=True)
     assert {"street", "community"} <= set(seen)
     page.screenshot(path=str(SHOTS / "levels_streets_zh.png"), full_page=True)
-    # A click on a street zooms to it: its communities or grids take over.
+    # A click on a street zooms to it (in the same map: no rerun resets the view), and its communities or
+    # grids take over.
+    zoom_before = frame.evaluate(ZOOM)
     frame.evaluate("() => document.querySelector('path.gw-fill-street').dispatchEvent("
                    "new MouseEvent('click', {bubbles: true}))")
-    frame.wait_for_timeout(900)
+    frame.wait_for_timeout(1500)
+    frame = map_frame(page)
+    assert frame.evaluate(ZOOM) > zoom_before
     assert _level(frame.evaluate(STATE)) in {"community", "grid"}
     for _ in range(6):  # and zooming in ends at the grids
         if _level(frame.evaluate(STATE)) == "grid":

@@ -172,3 +172,28 @@ def test_an_empty_point_is_outside_like_a_missing_one(squares: gpd.GeoDataFrame)
     out = assign_grids(pts, squares)
     assert out[s.GRID_ID].tolist() == ["B", pd.NA, pd.NA]
     assert out[s.OUTSIDE_GRIDS].tolist() == [False, True, True]
+
+
+def test_chunks_on_threads_give_the_one_thread_answer(sample: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.ingest import join
+
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = sample.grids.total_bounds
+    xy: list[tuple[float, float] | None] = list(zip(rng.uniform(minx, maxx, 3001), rng.uniform(miny, maxy, 3001),
+                                                    strict=True))
+    xy[5] = xy[2000] = None  # missing points in two chunks
+    pts = points(xy)
+    one = assign_grids(pts, sample.grids)
+    monkeypatch.setattr(join, "_threads", lambda n: 3)
+    three = assign_grids(pts, sample.grids)
+    pd.testing.assert_frame_equal(one, three)
+    assert three[s.GRID_ID].notna().sum() > 1500 and three[s.GRID_ID].iloc[[5, 2000]].isna().all()
+
+
+def test_threads_follow_the_points_and_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.ingest import join
+
+    monkeypatch.setattr(join.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert [join._threads(n) for n in (0, 99_999, 200_000, 5_000_000)] == [1, 1, 2, 2]
+    monkeypatch.setattr(join.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    assert join._threads(5_000_000) == join.MAX_THREADS
