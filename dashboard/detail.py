@@ -48,12 +48,15 @@ def clickable_grid_map(m: folium.Map, grids: gpd.GeoDataFrame, *, key: str, heig
         st.rerun()  # redraw the map with the clicked grid outlined
 
 
-def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None) -> None:
-    """A grid's issues, weekly chart and open/overdue cases: ``grid_id``, else the selected grid, else a hint."""
+def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None, *, zoom_levels: bool = False) -> None:
+    """A grid's issues, weekly chart and open/overdue cases: ``grid_id``, else the selected grid, else a hint.
+
+    ``zoom_levels``: the map above sums by community or street when zoomed out (the hint says so).
+    """
     grid_id = grid_id or st.session_state.get("gw_detail_grid")
     grids = data.grids.set_index(s.GRID_ID)
     if not isinstance(grid_id, str) or grid_id not in grids.index:
-        st.caption(t("detail_hint", ctx.lang))
+        st.caption(t("detail_hint_levels" if zoom_levels else "detail_hint", ctx.lang))
         return
     lang = ctx.lang
     row = grids.loc[grid_id]

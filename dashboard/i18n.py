@@ -204,9 +204,11 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "weekday": {"zh": "星期", "en": "Weekday"},
     "weekdays": {"zh": "周一,周二,周三,周四,周五,周六,周日", "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
     "detail_title": {"zh": "{grid}（{community}）", "en": "{grid} ({community})"},
-    "detail_hint": {"zh": "点击地图上的网格查看该网格的问题明细；地图缩小时按社区或街道汇总，点击即可放大。",
-                    "en": "Click a grid on the map to see its issues; zoomed out, the map sums by community or "
-                          "street: click one to zoom in."},
+    "detail_hint": {"zh": "点击地图上的网格查看该网格的问题明细。",
+                    "en": "Click a grid on the map to see its issues."},
+    "detail_hint_levels": {"zh": "点击地图上的网格查看该网格的问题明细；地图缩小时按社区或街道汇总，点击即可放大。",
+                           "en": "Click a grid on the map to see its issues; zoomed out, the map sums by community "
+                                 "or street: click one to zoom in."},
     "points_unit": {"zh": " 个百分点", "en": " pp"},
     "cadres_line": {"zh": "网格责任人：{names}", "en": "Responsible cadres: {names}"},
     "photos_title": {"zh": "整改前后照片（{n} 件问题有照片）", "en": "Before/after photos ({n} issues with photos)"},

@@ -11,6 +11,7 @@ from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, scope_caption
 from geo import schema as s
+from geo.cube.levels import present_levels
 
 ctx, data = data_context()
 lang = ctx.lang
@@ -61,4 +62,4 @@ st.caption(t("cases_caption", lang, zoom=orientation.CASES_MIN_ZOOM, shown=len(c
 st.caption(t("map_caption", lang))
 with st.expander(t("explain", lang)):
     st.write(t("map_method", lang, cap=max_heat_points(len(data.grids)), size=payload.cell_size_m))
-show_grid_detail(ctx, data)
+show_grid_detail(ctx, data, zoom_levels=layer not in ("heat", "playback") and len(present_levels(data.grids)) > 1)

@@ -13,6 +13,7 @@ from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
+from geo.cube.levels import present_levels
 from geo.ops.rectification import period_bounds
 
 ctx, data = data_context()
@@ -93,4 +94,4 @@ with right:
                                          t("grid", lang): top5[s.GRID_ID].map(names).to_numpy(),
                                          t("reasons", lang): top5[f"reasons_{lang}"].to_numpy()})),
              hide_index=True)
-show_grid_detail(ctx, data)
+show_grid_detail(ctx, data, zoom_levels=len(present_levels(data.grids)) > 1)

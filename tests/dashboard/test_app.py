@@ -581,3 +581,14 @@ def test_rectification_shows_no_arrows_after_a_gap(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("GRIDWATCH_WORKSPACE", _workspace_with(tmp_path, days))
     at = run_app("app_pages/rectification.py")
     assert at.metric[0].value == "6" and all(m.proto.delta == "" for m in at.metric)
+
+
+def test_the_hint_under_a_map_mentions_the_levels_only_where_the_map_has_them() -> None:
+    levels = "地图缩小时按社区或街道汇总"
+    overview = run_app()  # the sample's communities: the overview's counts sum by community zoomed out
+    assert any(levels in c.value for c in overview.caption)
+    heat = run_app("app_pages/map.py")  # the heat layer has no levels
+    assert not any(levels in c.value for c in heat.caption)
+    assert any("点击地图上的网格查看该网格的问题明细" in c.value for c in heat.caption)
+    priority = run_app("app_pages/priority.py")  # scores do not sum: grids only
+    assert not any(levels in c.value for c in priority.caption)
