@@ -249,9 +249,14 @@ def _fit(cache: FeatureCache, categories: Sequence[int], origin: float, horizon:
 
 
 def _rate(events: Events, category: int | None, origin: float, horizon: float) -> np.ndarray:
-    """All reports before ``origin`` as a rate over the history, scaled to the horizon."""
+    """All reports before ``origin`` as a rate over the history, scaled to the horizon.
+
+    A record shorter than the horizon is not stretched to fill it: one report nine days before the
+    origin is one expected in the next four weeks, not 28 / 9 = 3.1 (found by the sparse-history
+    property test). Shorter records say too little about a rate to multiply it.
+    """
     first = events.first_day()
-    span = max(origin - first, 1.0) if math.isfinite(first) else 1.0
+    span = max(origin - first, horizon, 1.0) if math.isfinite(first) else max(horizon, 1.0)
     return events.counts(-math.inf, origin, category=category) * horizon / span
 
 
