@@ -26,8 +26,10 @@ demo: $(VENV)/.runtime
 	$(BIN)/python -m dashboard --server.port $(PORT)
 
 ## Run the whole test suite (installs Debian's chromium and PostGIS for the tests when missing)
+## on TEST_WORKERS processes, a test file per worker at a time (its module fixtures stay in one process)
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev browser postgis
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 browser:
 	@bash scripts/ensure-chromium.sh
