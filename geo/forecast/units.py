@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from geo import schema as s
 from geo.crs import metric_crs_for
-from geo.stats.cells import SIZE_LADDER_M, SquareLattice
+from geo.stats.cells import SIZE_LADDER_M, SquareLattice, metric_area
 from geo.stats.weights import build_contiguity
 
 UnitKind = Literal["cells", "grids"]
@@ -99,9 +99,9 @@ class Units:
     @classmethod
     def of_cells(cls, grids: gpd.GeoDataFrame, *, size_m: float | None = None) -> Units:
         """Square cells over the grids (default :func:`forecast_cell_size`)."""
-        crs = metric_crs_for(grids.geometry)
+        crs, area_shape = metric_area(grids.geometry)  # the union is kept per grid layer
         if size_m is None:
-            size_m = forecast_cell_size(float(grids.geometry.to_crs(crs).union_all().area))
+            size_m = forecast_cell_size(float(area_shape.area))
         lattice = SquareLattice.covering(grids.geometry, size_m=size_m)
         assert isinstance(lattice, SquareLattice)  # covering() is a classmethod: it builds its own class
         ids = tuple(lattice.ids)
