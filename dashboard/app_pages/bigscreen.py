@@ -19,6 +19,7 @@ from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
 from geo.cube.filter import IssueFilter
+from geo.cube.levels import Level, sole_unit
 from geo.ops.rectification import period_bounds
 
 REFRESH = dt.timedelta(minutes=5)
@@ -42,8 +43,7 @@ def screen() -> None:
     (now, _), (n_open, _) = kpi_tables(source, flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)),
                                        (end, start))
     now = now.iloc[0]
-    has_street = s.STREET in data.grids and data.grids[s.STREET].notna().any()
-    street = str(data.grids[s.STREET].dropna().iloc[0]) if has_street else ""
+    street = sole_unit(data.grids, Level.STREET) or ""  # a district's screen names no one street
     head, leave = st.columns([5, 1])
     head.markdown(f"### {plain(street)} {t('bigscreen_title', lang)}")
     leave.page_link("app_pages/overview.py", label=t("bigscreen_exit", lang), icon=":material/close:")

@@ -74,6 +74,20 @@ def present_levels(grids: gpd.GeoDataFrame) -> tuple[Level, ...]:
     return (*present, Level.GRID)
 
 
+def sole_unit(grids: gpd.GeoDataFrame, level: Level) -> str | None:
+    """The one unit of ``level`` every grid names (a street office's own layer names one street), else ``None``.
+
+    What a title may name: a district's layer of twelve streets is no one street's.
+
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame({"grid_id": ["a", "b"], "street": ["甲街道", "乙街道"]}, geometry=[box(0, 0, 1, 1)] * 2)
+    >>> sole_unit(g, Level.STREET) is None, sole_unit(g.assign(street="甲街道"), Level.STREET)
+    (True, '甲街道')
+    """
+    names = _names(grids, level)
+    return str(names.iloc[0]) if len(names) and names.notna().all() and names.nunique() == 1 else None
+
+
 def level_shapes(grids: gpd.GeoDataFrame, level: Level) -> gpd.GeoDataFrame:
     """One row per unit of ``level``: its name (column ``level.value``), ``n_grids`` and the union of its grids.
 

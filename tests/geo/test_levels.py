@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from geo import schema as s
 from geo.cube import levels
 from geo.cube.dataset import load_dataset
-from geo.cube.levels import N_GRIDS, Level, level_shapes, level_totals, present_levels, readable_zoom
+from geo.cube.levels import N_GRIDS, Level, level_shapes, level_totals, present_levels, readable_zoom, sole_unit
 from geo.synthetic.district import make_district_grids
 
 
@@ -114,3 +114,9 @@ def test_readable_zoom_grows_by_one_per_halving_of_the_width_and_with_latitude()
     assert readable_zoom(north) == pytest.approx(readable_zoom(square) - 1, abs=0.02)
     assert readable_zoom(square, min_pixels=56) == pytest.approx(readable_zoom(square) + 1, abs=1e-6)
     assert readable_zoom(gpd.GeoDataFrame(geometry=[], crs=4326)) == 0.0
+
+
+def test_a_title_names_the_street_only_when_the_layer_has_one() -> None:
+    assert sole_unit(load_dataset().grids, Level.STREET) is not None  # the sample street office's own layer
+    assert sole_unit(make_district_grids(np.random.default_rng(3), n_streets=4), Level.STREET) is None
+    assert sole_unit(_row(2, ["东", "西"], ["甲街道", None]), Level.STREET) is None  # not every grid names it
