@@ -290,7 +290,11 @@ def test_a_clerk_uploads_a_ledger_and_sees_the_accounting(browser: object, empty
     page.screenshot(path=str(SHOTS / "data_import_zh_1366.png"), full_page=True)
     # The import made the other pages available; the map now shows the two issues.
     page.get_by_role("link", name="地图").click()
-    frame = map_frame(page)
+    # The 数据 page's preview map (35 grids and the 2 points) can still be the visible frame for a moment
+    # after the click (seen once under two test workers): wait for the 地图 page's own map.
+    page.get_by_role("heading", name="问题分布地图").wait_for(timeout=60_000)
+    frame = wait_for_map(page, "() => decodeURIComponent(location.search).includes('/map')", True,
+                         "the 地图 page's map", timeout_s=60)
     assert frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 35
     assert traffic.dialogs == [] and traffic.external() == [] and traffic.failed == []
     page.close()
