@@ -301,6 +301,17 @@ def kpi_tables(source: DataSource, flt: IssueFilter,
     return _kpi_tables(source, _undated(flt), requests, open_at)
 
 
+def week_kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp,
+              end: pd.Timestamp) -> tuple[tuple[pd.DataFrame, pd.DataFrame], tuple[int, int]]:
+    """This week's and last week's KPI rows and the open cases at this week's end and start: the one
+    request of 总览's and 大屏's cards (and of the warm start, :mod:`dashboard.warm`), so all three share
+    one cached answer."""
+    week = pd.Timedelta(days=7)
+    (now, before), (open_now, open_before) = kpi_tables(source, flt, ((start, end, None), (start - week, start, None)),
+                                                        (end, start))
+    return (now, before), (open_now, open_before)
+
+
 def _undated(flt: IssueFilter) -> IssueFilter:
     return replace(flt, start=None, end=None, statuses=())
 

@@ -22,7 +22,7 @@ import time
 import pandas as pd
 from streamlit import runtime
 
-from dashboard.data import DataSource, dataset, kpi_tables, ranked_grids, week_changes
+from dashboard.data import DataSource, dataset, ranked_grids, week_changes, week_kpis
 from geo import schema as s
 from geo.cube.filter import IssueFilter
 from geo.cube.levels import Level, level_shapes
@@ -50,7 +50,7 @@ def warm(source: DataSource | None = None) -> DataSource | None:
     flt = IssueFilter(start=times.min().date(), end=times.max().date())
     last_day = pd.Timestamp(flt.end, tz=times.dt.tz)
     start, end = period_bounds(last_day, 7)
-    kpi_tables(source, flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)), (end, start))
+    week_kpis(source, flt, start, end)
     ranked_grids(source, end, ())
     week_changes(source, flt, end)
     for level in (Level.STREET, Level.COMMUNITY):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.components import legend, maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import DataSource, dataset, kpi_tables, ranked_grids
+from dashboard.data import DataSource, dataset, ranked_grids, week_kpis
 from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
@@ -40,8 +39,7 @@ def screen() -> None:
     last_day = data.issues[s.REPORTED_AT].max().normalize()
     start, end = period_bounds(last_day, 7)
     # The same request as 总览's cards: with the same categories, one cached answer for both screens.
-    (now, _), (n_open, _) = kpi_tables(source, flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)),
-                                       (end, start))
+    (now, _), (n_open, _) = week_kpis(source, flt, start, end)
     now = now.iloc[0]
     street = sole_unit(data.grids, Level.STREET) or ""  # a district's screen names no one street
     head, leave = st.columns([5, 1])

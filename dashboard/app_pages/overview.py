@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import kpi_tables, ranked_grids, week_changes
+from dashboard.data import ranked_grids, week_changes, week_kpis
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
@@ -24,8 +24,7 @@ start, end = period_bounds(last_day, 7)
 st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
 scope_caption(ctx, data, start=start.date(), end=last_day.date())
 
-(now, before), (open_now, open_before) = kpi_tables(
-    ctx.source, ctx.flt, ((start, end, None), (start - pd.Timedelta(days=7), start, None)), (end, start))
+(now, before), (open_now, open_before) = week_kpis(ctx.source, ctx.flt, start, end)
 now, before = now.iloc[0], before.iloc[0]
 
 
