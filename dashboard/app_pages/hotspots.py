@@ -114,10 +114,14 @@ if kind == "grid":
     units["unit_id"] = _grid_names(units["unit_id"])
 else:  # a cell is named by the grid responsible for it and where in that grid it lies, not by "r37c19" alone
     places = cell_places(units.to_crs(4326), data.grids)
-    where = [grid + t(f"part_{part}", lang)
-             for grid, part in zip(_grid_names(places[s.GRID_ID]), places["part"], strict=True)]
+    parts = places["part"].to_numpy()
+    part_words = {part: t(f"part_{part}", lang) for part in set(parts)}
+    # Plain arrays, not Arrow-backed columns: thousands of cells are iterated on every rerun.
+    where = [str(grid) + part_words[part]
+             for grid, part in zip(_grid_names(places[s.GRID_ID]).to_numpy(dtype=object), parts, strict=True)]
     # The picker adds the cell's code (two cells may share a grid part); the map's tooltip does without it.
-    picked_as = [t("cell_place", lang, grid=w, part="", code=code) for w, code in zip(where, units["unit_id"], strict=True)]
+    picked_as = [t("cell_place", lang, grid=w, part="", code=code)
+                 for w, code in zip(where, units["unit_id"].to_numpy(dtype=object), strict=True)]
     units["unit_id"] = where
 display = units["unit_id"].to_numpy() if kind == "grid" else np.asarray(picked_as)
 units["z"] = units["z"].round(1)
@@ -168,9 +172,9 @@ label_of = dict(zip(map(str, ids), display, strict=True))
 st.subheader(t("history_title", lang))
 unit = st.selectbox(t("history_pick", lang), options, key="gw_hot_unit", format_func=lambda u: label_of.get(u, u))
 if unit is not None:
-    st.altair_chart(charts.history_chart(result.history(unit), step_days=STEP_DAYS[step], period_label=t("period_end", lang),
-                                         count_label=t("count", lang), z_label=t("z_score", lang),
-                                         fmt=chart_date_format(lang)), width="stretch")
+    rows, spec = charts.history_chart(result.history(unit), step_days=STEP_DAYS[step], period_label=t("period_end", lang),
+                                      count_label=t("count", lang), z_label=t("z_score", lang), fmt=chart_date_format(lang))
+    st.vega_lite_chart(rows, spec, width="stretch")
     st.caption(t("history_caption", lang))
     if kind == "grid":
         # On grid units the unit is a management grid: show its detail as every other map does.

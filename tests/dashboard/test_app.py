@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -204,6 +205,15 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     assert not at.exception and at.selectbox(key="gw_hot_unit").value == "340104012001004"
     assert element_types(at).count("vega_lite_chart") == 2  # its history and its detail's weekly chart
     assert at.subheader[-1].value == "青石社区第4网格（青石社区）"
+    # The history chart carries the grid's own steps (the spec is shared; the rows are the unit's).
+    chart = at.get("vega_lite_chart")[0].proto
+    rows = pa.ipc.open_stream(chart.data.data).read_pandas()
+    history = result.history("340104012001004")
+    assert rows["count"].tolist() == history["count"].tolist() and rows["count"].sum() > 0
+    assert rows["z"].tolist() == history["z"].round(2).tolist()
+    assert "empty" not in chart.spec and "1.96" not in chart.spec  # the 95 % bounds travel as their own dataset
+    bounds = pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()
+    assert len(chart.datasets) == 1 and bounds["z"].tolist() == [-1.96, 1.96]
     # Squares are not grids: no grid detail under their history.
     squares = run_app("app_pages/hotspots.py", gw_hot_units="square", gw_categories=["parking"])
     assert element_types(squares).count("vega_lite_chart") == 1
