@@ -16,6 +16,7 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import folium
@@ -39,9 +40,36 @@ def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str], *, decimals
     """GeoJSON of ``frame`` with only ``columns`` as properties, text HTML-escaped.
 
     Numbers stay numbers; everything else becomes escaped text (``<NA>`` becomes empty).
-    Coordinates are rounded to ``decimals`` (:data:`DECIMALS`). Column-wise and vectorised (it runs on every rerun
-    of a map page, for up to thousands of cells): escaping works on distinct values, geometries go
-    through shapely's array functions, and the collection is parsed once.
+    Coordinates are rounded to ``decimals`` (:data:`DECIMALS`). The collection as a dict, for code that
+    reads it; a layer takes :func:`escaped_features` (the same collection, serialised once).
+    """
+    return escaped_features(frame, columns, decimals=decimals).to_dict()
+
+
+@dataclass(frozen=True)
+class FeatureText:
+    """A GeoJSON FeatureCollection serialised once, script-safe (as :func:`script_json` writes it).
+
+    A district's cell layer is thousands of features: parsing the text back into dicts only for folium
+    to serialise them again cost a tenth of a second on every rerun. :class:`GeoJsonLayer` writes
+    ``text`` as it is and shows folium only ``probe``: the collection's type, ``bbox`` and first feature
+    (what folium reads of a layer: the tooltip's field check and the bounds).
+    """
+
+    text: str
+    probe: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole collection (the ``\\u`` escapes read back as the characters they stand for)."""
+        return json.loads(self.text)
+
+
+def escaped_features(frame: gpd.GeoDataFrame, columns: Sequence[str], *, decimals: int = DECIMALS) -> FeatureText:
+    """:func:`escaped_geojson` as :class:`FeatureText`.
+
+    Column-wise and vectorised (it runs on every rerun of a map page, for up to thousands of cells):
+    escaping works on distinct values, geometries go through shapely's array functions, and the
+    collection is joined as text, never built as dicts.
     """
     props = pd.DataFrame(index=frame.index)
     for col in columns:
@@ -53,10 +81,14 @@ def escaped_geojson(frame: gpd.GeoDataFrame, columns: Sequence[str], *, decimals
             props[col] = text.map({u: html_text(u) for u in pd.unique(text)})
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
     geometry_json = shapely.to_geojson(geoms)
-    props_json = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=10).splitlines()
-    features = ",".join(f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
-                        for p, g in zip(props_json, geometry_json, strict=True))
-    return with_bbox(json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}'), shapely.total_bounds(geoms))
+    props_json = (props.to_json(orient="records", lines=True, force_ascii=False, double_precision=10).splitlines()
+                  if len(props.columns) else ["{}"] * len(frame))
+    features = [f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
+                for p, g in zip(props_json, geometry_json, strict=True)]
+    probe = with_bbox({"type": "FeatureCollection", "features": [json.loads(f) for f in features[:1]]},
+                      shapely.total_bounds(geoms))
+    bbox = f',"bbox":{json.dumps(probe["bbox"])}' if "bbox" in probe else ""
+    return FeatureText(script_safe(f'{{"type":"FeatureCollection","features":[{",".join(features)}]{bbox}}}'), probe)
 
 
 def html_text(text: str) -> str:
@@ -74,7 +106,8 @@ class GeoJsonLayer(folium.GeoJson):
     ``fill_from`` property in the browser, and ``highlight`` under the pointer (see the module docstring).
 
     Still a ``folium.GeoJson`` for what builds on one: folium's tooltips, st_folium's clicks,
-    ``resetStyle``. Bounds come from the collection's ``bbox`` (RFC 7946) when it has one.
+    ``resetStyle``. Bounds come from the collection's ``bbox`` (RFC 7946) when it has one. ``data`` is the
+    collection or its :class:`FeatureText` (written into the script as it is).
     """
 
     _template = Template(
@@ -102,16 +135,17 @@ class GeoJsonLayer(folium.GeoJson):
         """
     )
 
-    def __init__(self, data: dict[str, Any], *, style: Mapping[str, Any] | None = None, fill_from: str | None = None,
-                 highlight: Mapping[str, Any] | None = None, name: str | None = None,
+    def __init__(self, data: dict[str, Any] | FeatureText, *, style: Mapping[str, Any] | None = None,
+                 fill_from: str | None = None, highlight: Mapping[str, Any] | None = None, name: str | None = None,
                  tooltip: folium.GeoJsonTooltip | None = None, interactive: bool = True) -> None:
-        super().__init__(data, name=name, tooltip=tooltip)
+        text = data.text if isinstance(data, FeatureText) else None
+        super().__init__(data.probe if isinstance(data, FeatureText) else data, name=name, tooltip=tooltip)
         self._name = "GeoJson"
         self.style_json = script_json(dict(style or {}))
         self.fill_from_json = script_json(fill_from) if fill_from else ""
         self.highlight_json = script_json(dict(highlight)) if highlight else ""
         self.interactive_js = "true" if interactive else "false"
-        self._data_json: str | None = None
+        self._data_json: str | None = text
 
     @property
     def data_json(self) -> str:
@@ -165,7 +199,11 @@ def script_json(value: object) -> str:
     >>> script_json(["</script>", "{{ 7*7 }}"])
     '["\\\\u003c/script\\\\u003e", "\\\\u007b{ 7*7 }}"]'
     """
-    text = json.dumps(value, ensure_ascii=False)
+    return script_safe(json.dumps(value, ensure_ascii=False))
+
+
+def script_safe(text: str) -> str:
+    """JSON text as :func:`script_json` writes it (``<``, ``>``, ``&`` and a Jinja-opening ``{`` escaped)."""
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return JINJA_OPEN.sub(r"\\u007b", text)
 

@@ -23,7 +23,7 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.components.geojson import GeoJsonLayer, escaped_geojson, html_text, script_json
+from dashboard.components.geojson import GeoJsonLayer, escaped_features, html_text, script_json
 from dashboard.components.legend import count_classes, count_legend
 from dashboard.components.orientation import COMMUNITY_LINE
 from geo.cube.levels import N_GRIDS, Level, level_shapes, level_totals, present_levels, readable_zoom
@@ -85,7 +85,7 @@ def add_level_fills(m: folium.Map, grids: gpd.GeoDataFrame, values: pd.Series,
         shapes["colour"] = colours
         name = labels[level.name.lower()]
         layer = GeoJsonLayer(
-            escaped_geojson(shapes, [level.value, "count", N_GRIDS, "colour"]),
+            escaped_features(shapes, [level.value, "count", N_GRIDS, "colour"]),
             name=f"{labels['choropleth']} · {name}",
             style={"color": COMMUNITY_LINE, "weight": 2.2, "fillOpacity": 0.78, "className": fill_class(level)},
             fill_from="colour", highlight={"weight": 4, "color": "#08519c"},

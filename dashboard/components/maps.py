@@ -7,7 +7,6 @@ before it reaches a tooltip or legend, since Leaflet writes tooltips as HTML.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -21,7 +20,7 @@ from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.assets import localize
-from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_geojson, html_text, script_json
+from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_features, html_text, script_json
 from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
 from dashboard.components.levels import LevelSwitch, add_level_fills, fill_class, grid_band, legend_class, street_band_end
 from dashboard.components.orientation import add_orientation
@@ -172,7 +171,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].assign(**{UNIT_KEY: np.arange(len(grids))})
     m = base_map(grids, tiles=tiles)
     layer = GeoJsonLayer(
-        escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY]),
+        escaped_features(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY]),
         style={"fillColor": ZERO_COLOUR, "color": OUTLINE, "weight": 1, "fillOpacity": 0.8},
         tooltip=_tooltip([s.GRID_NAME, s.COMMUNITY], [labels["grid"], labels["community"]]),
     )
@@ -203,14 +202,14 @@ def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: i
 
 
 def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonTooltip:
-    # Values are escaped already (escaped_geojson); aliases are our own translated labels, escaped alike.
+    # Values are escaped already (escaped_features); aliases are our own translated labels, escaped alike.
     return folium.GeoJsonTooltip(fields=list(fields), aliases=[html_text(a) for a in aliases],
                                  sticky=True)
 
 
 def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[str, str]) -> None:
     """Thin grid outlines with a name/community tooltip, drawn above the heat layer (clickable: ``UNIT_KEY``)."""
-    data = escaped_geojson(grids.assign(**{UNIT_KEY: np.arange(len(grids))}),
+    data = escaped_features(grids.assign(**{UNIT_KEY: np.arange(len(grids))}),
                            [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY])
     GeoJsonLayer(
         data,
@@ -268,7 +267,7 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
     chosen = grids[grids[s.GRID_ID] == grid_id]
     if chosen.empty:
         return
-    GeoJsonLayer(escaped_geojson(chosen, [s.GRID_ID]), interactive=False,
+    GeoJsonLayer(escaped_features(chosen, [s.GRID_ID]), interactive=False,
                  style={"color": HIGHLIGHT, "weight": 4, "fillOpacity": 0.0}).add_to(m)
 
 
@@ -287,7 +286,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
     frame["count"] = frame[s.GRID_ID].map(counts).fillna(0).astype(int)
     frame["colour"], breaks = count_classes(frame["count"].to_numpy())
     frame[UNIT_KEY] = np.arange(len(frame))
-    data = escaped_geojson(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
+    data = escaped_features(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
     m = base_map(grids, tiles=tiles, padding_top_left=padding_top_left)
     layer = GeoJsonLayer(
         data,
@@ -325,7 +324,7 @@ def add_flagged_cells(m: folium.Map, cells: gpd.GeoDataFrame, labels: Mapping[st
         return
     keys = ["rank", "expected", "reasons", *([UNIT_KEY] if UNIT_KEY in cells else [])]
     frame = _display(cells, tiles)[[*keys, "geometry"]]
-    data = escaped_geojson(frame, keys)  # UNIT_KEY: a click on a cell selects the grid it lies in
+    data = escaped_features(frame, keys)  # UNIT_KEY: a click on a cell selects the grid it lies in
     GeoJsonLayer(
         data, name=labels["flagged_cells"],
         style=FLAGGED_STYLE,
@@ -403,7 +402,7 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     frame["label"] = frame[column].map(class_label).fillna(frame[column])
     # The row position travels with each feature, so a click names the unit without trusting its text.
     frame[UNIT_KEY] = np.arange(len(frame))
-    data = escaped_geojson(frame, [*fields, "label", "colour", UNIT_KEY],
+    data = escaped_features(frame, [*fields, "label", "colour", UNIT_KEY],
                            decimals=CELL_DECIMALS if grids is not None else DECIMALS)
     m = base_map(units, tiles=tiles)
     GeoJsonLayer(
@@ -414,10 +413,11 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     ).add_to(m)
     if grids is not None:
         shown = _display(grids, tiles)
-        GeoJsonLayer(escaped_geojson(shown, [s.GRID_ID]), interactive=False,
+        GeoJsonLayer(escaped_features(shown, [s.GRID_ID]), interactive=False,
                      style={"color": OUTLINE, "weight": 1.8, "fillOpacity": 0.0, "opacity": 0.9}).add_to(m)
         add_orientation(m, shown)
-    present = [c for c in colours if c in set(frame[column])]
+    shown_classes = set(frame[column].to_numpy(dtype=object))
+    present = [c for c in colours if c in shown_classes]
     Legend(legend_title, [(colours[c], class_label.get(c, c)) for c in present]).add_to(m)
     return localize(m)
 
@@ -445,7 +445,7 @@ def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None
         layer = outlines[[*cols, "geometry"]].copy()
         for c in cols:
             layer[c] = layer[c].astype("string").fillna("")
-        data = escaped_geojson(layer, cols) if cols else json.loads(layer.geometry.to_json())
+        data = escaped_features(layer, cols)
         GeoJsonLayer(data, style={"color": OUTLINE, "weight": 1.2, "fillOpacity": 0.05},
                      tooltip=_tooltip(cols, cols) if cols else None).add_to(m)
     if lon is not None and lat is not None and len(lon):

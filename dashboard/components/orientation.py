@@ -18,7 +18,6 @@ No Streamlit here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -30,7 +29,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from dashboard.components.geojson import GeoJsonLayer, script_json, with_bbox
+from dashboard.components.geojson import GeoJsonLayer, escaped_features, script_json
 from geo import schema as s
 from geo.cube.levels import Level, level_shapes
 
@@ -223,8 +222,7 @@ def add_orientation(m: folium.Map, grids: gpd.GeoDataFrame, *, priority: Sequenc
     communities = level_shapes(grids, Level.COMMUNITY)
     outlines = None
     if len(communities) > 1:  # one community's outline is the map's edge: nothing to tell apart
-        data = with_bbox(json.loads(communities[["geometry"]].to_json()), communities.total_bounds)
-        outlines = GeoJsonLayer(data, interactive=False,
+        outlines = GeoJsonLayer(escaped_features(communities, []), interactive=False,
                                 style={"color": COMMUNITY_LINE, "weight": 2.6, "fillOpacity": 0.0, "opacity": 0.9})
         outlines.add_to(m)
     streets = level_shapes(grids, Level.STREET) if streets_until is not None else None

@@ -34,8 +34,8 @@ def _district() -> gpd.GeoDataFrame:
 
 
 def _layers(m: maps.folium.Map) -> dict[str, dict]:
-    """The GeoJSON of each named layer on ``m``."""
-    return {child.layer_name: child.data for child in m._children.values()
+    """The GeoJSON of each named layer on ``m``, as the page's script carries it."""
+    return {child.layer_name: json.loads(child.data_json) for child in m._children.values()
             if isinstance(child, maps.folium.GeoJson) and getattr(child, "layer_name", None)}
 
 
