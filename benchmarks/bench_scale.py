@@ -15,13 +15,15 @@ own process): it keeps the backtest and the default priority list with the gener
 measure the dashboard, not a background backtest sharing the two cores. ``--fresh`` skips it: the first
 visit right after an import, while the dashboard's own background backtest runs.
 
-Run: ``.venv/bin/python -m benchmarks.bench_scale [--sizes 100000,300000,1000000] [--import-only 5000000]``
+Run: ``.venv/bin/python -m benchmarks.bench_scale [--sizes 100000,300000,1000000] [--import-only 5000000]
+[--keep DIR]``
 Figures and commands are recorded in ``docs/scale.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import subprocess
@@ -116,6 +118,8 @@ def main() -> None:
     parser.add_argument("--naive-max", type=int, default=300_000)
     parser.add_argument("--no-pages", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="no nightly backtest before the pages")
+    parser.add_argument("--keep", default="", help="generate and import into this directory and keep it "
+                        "(DIR/wsN is then a workspace of N issues, e.g. for bench_first_visit)")
     args = parser.parse_args()
     from geo.store import Workspace
     from geo.synthetic import write_district
@@ -123,7 +127,7 @@ def main() -> None:
     sizes = [int(x) for x in args.sizes.split(",") if x]
     big = [int(x) for x in args.import_only.split(",") if x]
     rows = []
-    with tempfile.TemporaryDirectory(prefix="gw-scale-") as tmp:
+    with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="gw-scale-") as tmp:
         for n in [*sizes, *big]:
             files = write_district(Path(tmp) / f"d{n}", n)
             ws = Path(tmp) / f"ws{n}"
