@@ -4,10 +4,10 @@
 the first leader sees 总览 (reading a million rows, building their points and the filter index, the
 first KPI pass, importing the map libraries). ``python -m dashboard`` (what ``make demo`` and the
 deployment run) starts the same Streamlit server with a thread that does that work first, in the
-server's own process, so the caches the pages read are already full: :func:`warm` reads the newest
-generation and computes what 总览's first open computes for the default filter, and :func:`watch`
-does it again whenever the store's generation moves (the nightly import), so the first visit after
-it is as fast as any.
+server's own process, so the caches the pages read are already full: :func:`preload` imports the
+pages' libraries, :func:`warm` reads the newest generation and computes what 总览's first open
+computes for the default filter, and :func:`watch` does it again whenever the store's generation
+moves (the nightly import), so the first visit after it is as fast as any.
 
 The thread uses the pages' own cached functions (``dashboard.data``), never a copy of them; a test
 checks that after :func:`warm` the overview's first open reads nothing and computes no KPI pass.
@@ -15,6 +15,7 @@ checks that after :func:`warm` the overview's first open reads nothing and compu
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -58,9 +59,28 @@ def warm(source: DataSource | None = None) -> DataSource | None:
     return source
 
 
+#: What the first visit imports besides :mod:`dashboard.data`: the map and chart builders, and with them
+#: folium (its templates compile on import) and Altair, about 1.3 s of a cold first visit. Not
+#: :mod:`dashboard.components.view` nor what imports it: ``streamlit_folium`` declares its component
+#: when imported, and Streamlit registers a component only from a script's thread, so imported here the
+#: map's frame would answer 404 in every session (seen in the browser).
+PAGE_MODULES = ("dashboard.components.maps", "dashboard.components.charts")
+
+
+def preload() -> None:
+    """Import the pages' heavy libraries (:data:`PAGE_MODULES`), so the first visit does not."""
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
+
+
 def watch(every_s: float = WATCH_EVERY_S, *, stop: threading.Event | None = None) -> None:
-    """Warm now, then whenever the configured store's generation moves on (until ``stop`` is set)."""
+    """Import the pages' modules, warm now, then whenever the configured store's generation moves on (until
+    ``stop`` is set)."""
     stop = stop or threading.Event()
+    try:
+        preload()
+    except Exception:  # as below: the page will import it and say why
+        LOG.exception("importing the pages' modules failed")
     warmed: DataSource | None = None
     while not stop.is_set():
         try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +19,8 @@ from geo.cube.dataset import SAMPLE_DIR, ensure_sample_workspace
 from geo.ingest.imports import import_ledger
 from geo.store import Workspace
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, name: str, calls: list[str]) -> None:
@@ -124,3 +127,14 @@ def test_sessions_asking_at_once_share_one_read(workspace: Workspace, monkeypatc
     for thread in threads:
         thread.join(timeout=60)
     assert len(got) == 4 and all(g is got[0] for g in got) and len(reads) == 1
+
+
+def test_the_warm_up_imports_the_pages_libraries_but_declares_no_component() -> None:
+    """folium and Altair are about 1.3 s of a cold first visit: a fresh interpreter has neither until preload.
+    streamlit_folium must stay out: a component declared outside a script's thread is never registered
+    (the map's frame would answer 404 to every session)."""
+    code = ("import sys; from dashboard import warm; before = {m for m in ('folium', 'altair') if m in sys.modules}; "
+            "warm.preload(); print(sorted(before), all(m in sys.modules for m in ('folium', 'altair', *warm.PAGE_MODULES)), "
+            "'streamlit_folium' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split("\n")[0] == "[] True False"
