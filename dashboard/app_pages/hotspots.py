@@ -172,9 +172,10 @@ label_of = dict(zip(map(str, ids), display, strict=True))
 st.subheader(t("history_title", lang))
 unit = st.selectbox(t("history_pick", lang), options, key="gw_hot_unit", format_func=lambda u: label_of.get(u, u))
 if unit is not None:
-    rows, spec = charts.history_chart(result.history(unit), step_days=STEP_DAYS[step], period_label=t("period_end", lang),
-                                      count_label=t("count", lang), z_label=t("z_score", lang), fmt=chart_date_format(lang))
-    st.vega_lite_chart(rows, spec, width="stretch")
+    st.vega_lite_chart(spec=charts.history_chart(result.history(unit), step_days=STEP_DAYS[step],
+                                                 period_label=t("period_end", lang), count_label=t("count", lang),
+                                                 z_label=t("z_score", lang), fmt=chart_date_format(lang)),
+                       width="stretch")
     st.caption(t("history_caption", lang))
     if kind == "grid":
         # On grid units the unit is a management grid: show its detail as every other map does.

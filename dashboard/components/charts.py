@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 import pandas as pd
@@ -89,13 +89,13 @@ def stacked_weekly_chart(weekly: pd.DataFrame, names: Mapping[str, str], *, week
 
 
 def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, count_label: str,
-                  z_label: str, fmt: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+                  z_label: str, fmt: str) -> dict[str, Any]:
     """A unit's weekly counts (bars, left axis) and Gi* z (line, right axis) with the 95 % bounds.
 
-    Returns the chart's rows and its Vega-Lite spec, for ``st.vega_lite_chart(rows, spec)``: the spec
-    does not depend on the unit, so it is built once per labels and format (:func:`_history_spec`).
-    Building and validating the Altair layers costs about 0.15 s, paid on every filter change of the
-    热点 page otherwise.
+    Returns a Vega-Lite spec for ``st.vega_lite_chart(spec=...)``, the unit's rows in its dataset
+    :data:`HISTORY_ROWS`. The rest of the spec does not depend on the unit, so it is built once per labels
+    and format (:func:`_history_spec`): building and validating the Altair layers costs about 0.15 s,
+    paid on every filter change of the 热点 page otherwise.
 
     Parameters
     ----------
@@ -108,35 +108,32 @@ def history_chart(history: pd.DataFrame, *, step_days: int, period_label: str, c
     last_day = pd.to_datetime(history["step_start"]) + pd.Timedelta(days=step_days - 1)
     rows = pd.DataFrame({"period_end": last_day.dt.tz_localize(None).to_numpy(),
                          "count": history["count"].to_numpy(), "z": history["z"].round(2).to_numpy()})
-    # A copy: Streamlit moves datasets out of the spec it is given.
-    return rows, copy.deepcopy(_history_spec(period_label, count_label, z_label, fmt))
+    # A copy: Streamlit moves the datasets out of the spec it is given.
+    spec = copy.deepcopy(_history_spec(period_label, count_label, z_label, fmt))
+    spec["datasets"][HISTORY_ROWS] = rows
+    return spec
+
+
+#: The history chart's dataset of the unit's rows (each layer names its data: Streamlit's frontend does
+#: not hand a chart's top-level data down to layers beside one with data of its own).
+HISTORY_ROWS: Final = "history_rows"
 
 
 @functools.lru_cache(maxsize=16)
 def _history_spec(period_label: str, count_label: str, z_label: str, fmt: str) -> dict[str, Any]:
-    """The history chart's spec without its rows (the bars and the line take the chart's data)."""
+    """The history chart's spec without its rows (the bars and the line read :data:`HISTORY_ROWS`)."""
+    rows = alt.NamedData(name=HISTORY_ROWS)
     x = alt.X("period_end:T", title=period_label, axis=alt.Axis(format=fmt))
     tips = [alt.Tooltip("period_end:T", title=period_label, format=fmt),
             alt.Tooltip("count:Q", title=count_label), alt.Tooltip("z:Q", title=z_label)]
-    bars = alt.Chart().mark_bar(color="#bdbdbd").encode(x=x, y=alt.Y("count:Q", title=count_label), tooltip=tips)
-    line = alt.Chart().mark_line(color="#b2182b", point=alt.OverlayMarkDef(size=16)).encode(
+    bars = alt.Chart(rows).mark_bar(color="#bdbdbd").encode(x=x, y=alt.Y("count:Q", title=count_label), tooltip=tips)
+    line = alt.Chart(rows).mark_line(color="#b2182b", point=alt.OverlayMarkDef(size=16)).encode(
         x=x, y=alt.Y("z:Q", title=z_label), tooltip=tips)
     bounds = alt.Chart(pd.DataFrame({"z": [-1.96, 1.96]})).mark_rule(strokeDash=[4, 4], color="#2166ac").encode(y="z:Q")
     chart = alt.layer(bars, alt.layer(line, bounds)).resolve_scale(y="independent").properties(height=280)
     # As st.altair_chart converts: without Altair's default theme (its fixed sizes are not Streamlit's).
     with alt.theme.enable("none"):
-        spec = chart.to_dict()
-    # Altair names a layer without data "empty"; dropped, the bars and the line take the chart's rows.
-    spec["datasets"].pop("empty", None)
-    _inherit_data(spec)
-    return spec
-
-
-def _inherit_data(spec: dict[str, Any]) -> None:
-    for layer in spec.get("layer", []):
-        if layer.get("data") == {"name": "empty"}:
-            del layer["data"]
-        _inherit_data(layer)
+        return chart.to_dict()
 
 
 def rhythm_chart(table: pd.DataFrame, *, weekdays: list[str], hour_label: str, weekday_label: str,

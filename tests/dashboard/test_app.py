@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.charts import HISTORY_ROWS
 from geo import schema as s
 from geo.cube.dataset import Dataset
 
@@ -205,15 +207,19 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     assert not at.exception and at.selectbox(key="gw_hot_unit").value == "340104012001004"
     assert element_types(at).count("vega_lite_chart") == 2  # its history and its detail's weekly chart
     assert at.subheader[-1].value == "青石社区第4网格（青石社区）"
-    # The history chart carries the grid's own steps (the spec is shared; the rows are the unit's).
+    # The history chart carries the grid's own steps (the spec is shared; the rows are the unit's), and
+    # every layer names its dataset: the frontend hands a chart's top-level data to no layer beside one
+    # with data of its own (the bars drew nothing and the bounds took the rows when it relied on that).
     chart = at.get("vega_lite_chart")[0].proto
-    rows = pa.ipc.open_stream(chart.data.data).read_pandas()
+    datasets = {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.datasets}
+    rows = datasets.pop(HISTORY_ROWS)
     history = result.history("340104012001004")
     assert rows["count"].tolist() == history["count"].tolist() and rows["count"].sum() > 0
     assert rows["z"].tolist() == history["z"].round(2).tolist()
-    assert "empty" not in chart.spec and "1.96" not in chart.spec  # the 95 % bounds travel as their own dataset
-    bounds = pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()
-    assert len(chart.datasets) == 1 and bounds["z"].tolist() == [-1.96, 1.96]
+    assert not chart.HasField("data") and [b["z"].tolist() for b in datasets.values()] == [[-1.96, 1.96]]
+    spec = json.loads(chart.spec)
+    bars, (line, bounds) = spec["layer"][0], spec["layer"][1]["layer"]
+    assert bars["data"] == line["data"] == {"name": HISTORY_ROWS} and bounds["data"]["name"] in datasets
     # Squares are not grids: no grid detail under their history.
     squares = run_app("app_pages/hotspots.py", gw_hot_units="square", gw_categories=["parking"])
     assert element_types(squares).count("vega_lite_chart") == 1
