@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
@@ -128,9 +129,35 @@ def read_issue_months(generation: Path, months: Sequence[str] | None = None) -> 
         return None
     # The covering column serves readers that filter by area; the table has no such field, and reading it
     # would only be dropped (two copies of 32 MB at a million rows).
-    parts = [gpd.read_parquet(f, columns=[c for c in pq.read_schema(f).names if c != "bbox"]) for f in files]
-    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(frame, geometry=s.GEOMETRY, crs=parts[0].crs).reset_index(drop=True)
+    columns = [[c for c in pq.read_schema(f).names if c != "bbox"] for f in files]
+    if not all(_native_points(f) for f in files):
+        parts = [gpd.read_parquet(f, columns=cols) for f, cols in zip(files, columns, strict=True)]
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return _one_chunk(gpd.GeoDataFrame(frame, geometry=s.GEOMETRY, crs=parts[0].crs).reset_index(drop=True))
+    # Native points: the months joined as one Arrow table, each column one chunk, then one conversion.
+    # A column of thirteen chunks made every take of a filter's rows ten times slower (12 ms, not 1, per
+    # string column at a million rows), and converting month by month cost a third more.
+    table = pa.concat_tables([pq.read_table(f, columns=cols) for f, cols in zip(files, columns, strict=True)],
+                             promote_options="default").combine_chunks()
+    return gpd.GeoDataFrame.from_arrow(table, geometry=s.GEOMETRY)
+
+
+def _native_points(path: Path) -> bool:
+    """Whether the file's geometry is GeoArrow points (what :func:`_encoding` writes for point months)."""
+    meta = pq.read_schema(path).metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}"))
+    return geo.get("columns", {}).get(s.GEOMETRY, {}).get("encoding") == "point"
+
+
+def _one_chunk(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with every Arrow-backed column in one chunk (a take over many chunks is ten times slower)."""
+    for col in frame.columns:
+        values = frame[col].array
+        if isinstance(values, pd.arrays.ArrowStringArray | pd.arrays.ArrowExtensionArray):
+            chunked = pa.chunked_array(pa.array(values))
+            if chunked.num_chunks > 1:
+                frame[col] = pd.Series(type(values)(chunked.combine_chunks()), index=frame.index)
+    return frame
 
 
 def month_files(generation: Path) -> list[Path]:

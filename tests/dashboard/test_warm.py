@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,24 @@ def test_a_newer_generation_replaces_the_held_one(workspace: Workspace, monkeypa
     assert b is not a and b.generation == first + 1 and held.versions() == {str(workspace.root): first + 1}
     # a session that began before the import asks for the older one: it gets the held newer one, unread
     assert held.get(old) is b and reads == [first, first + 1]
+
+
+def test_a_read_generation_is_kept_out_of_full_collections_and_a_replaced_one_is_freed(
+        workspace: Workspace) -> None:
+    """Its points are frozen (a full collection scanned a million of them mid filter change); the old
+    generation's frames are still freed once a newer one replaces it, cycles and all."""
+    held = data.HeldDatasets()
+    first = workspace.generation()
+    a = held.get(data.DataSource(str(workspace.root), first))
+    points = a.issues.geometry.to_numpy()
+    assert gc.get_freeze_count() >= len(points)
+    tracked = {id(o) for o in gc.get_objects()}
+    assert id(points[0]) not in tracked and id(points[-1]) not in tracked  # frozen: no full collection scans it
+    old_issues = weakref.ref(a.issues)
+    del a, points, tracked
+    import_ledger(workspace, SAMPLE_DIR / "ledger.csv")
+    b = held.get(data.DataSource(str(workspace.root), first + 1))
+    assert b.generation == first + 1 and old_issues() is None
 
 
 def test_sessions_asking_at_once_share_one_read(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
