@@ -3,7 +3,8 @@
 A district is generated with :func:`geo.synthetic.write_district` (12 streets, 1,200 grids; never
 committed), imported through the command line in a fresh process (wall time and peak memory of that
 process), then every dashboard page is opened and given a filter change with Streamlit's AppTest in
-another fresh process (server side; the process's peak memory is the app's). Beside it, in the same
+another fresh process (server side; the process's peak memory is the app's); and, in a third, the
+deployment's route: the warm-up of ``python -m dashboard`` first, then 总览's first open. Beside it, in the same
 run, the naive route the import used before: an all-pairs ``STRtree.query(dwithin)`` search for
 double submissions and recurrences (measured up to 300k issues: at 1M it needs more than 12 GB).
 
@@ -72,6 +73,21 @@ for page in sys.argv[2:]:
     out[page] = [opened, max(change, back), [str(e.value)[:120] for e in at.exception], size]
 out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 print(json.dumps(out))
+"""
+
+#: The route a deployment takes (``python -m dashboard``): the warm-up reads the workspace before anyone
+#: visits (:mod:`dashboard.warm`), then the first visit opens 总览. Timed apart, in a fresh process.
+_WARM_FIRST = """
+import json, resource, sys, time
+t = time.perf_counter()
+from dashboard import warm
+warm.preload(); warm.warm()
+warmed = time.perf_counter() - t
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=1800)
+t = time.perf_counter(); at.run(); first = time.perf_counter() - t
+print(json.dumps({"warm_up": warmed, "first_open": first, "exceptions": [str(e.value)[:120] for e in at.exception],
+                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
 """
 
 
@@ -148,6 +164,8 @@ def main() -> None:
                     pages = _child(_PAGES, str(ROOT / "dashboard" / "app.py"), *PAGES,
                                    env={"GRIDWATCH_WORKSPACE": str(ws)})
                     row["pages"] = pages
+                    row["warm"] = _child(_WARM_FIRST, str(ROOT / "dashboard" / "app.py"),
+                                         env={"GRIDWATCH_WORKSPACE": str(ws)})
             rows.append(row)
             print(json.dumps(row), flush=True)
     print("\n| issues | import (s) | import peak (GB) | flags, windowed (s) | flags' pair search, naive (s) |")
@@ -166,6 +184,8 @@ def main() -> None:
         print("\n| page | " + " | ".join(f"{r['n']:,}: open / change (s), payload (MB)" for r in paged) + " |")
         print("| --- |" + " --- |" * len(paged))
         print("| first open (cold process) | " + " | ".join(f"{r['pages']['first_open']:.1f}" for r in paged) + " |")
+        print("| warm-up, then first open (python -m dashboard) | "
+              + " | ".join(f"{r['warm']['warm_up']:.1f}, then {r['warm']['first_open']:.2f}" for r in paged) + " |")
         for page in PAGES:
             cells = [f"{r['pages'][page][0]:.2f} / {r['pages'][page][1]:.2f}, {r['pages'][page][3]:.2f}" for r in paged]
             print(f"| {page} | " + " | ".join(cells) + " |")
