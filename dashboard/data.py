@@ -155,7 +155,7 @@ class HeldDatasets:
                 current = self._held.get(source.workspace)
                 if current is None or current.generation < data.generation:
                     self._held[source.workspace] = data
-                del current
+                del current  # no reference left here to a replaced generation: the collection frees it
             settle_memory()
             return data
 

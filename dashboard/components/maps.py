@@ -210,7 +210,7 @@ def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonToo
 def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[str, str]) -> None:
     """Thin grid outlines with a name/community tooltip, drawn above the heat layer (clickable: ``UNIT_KEY``)."""
     data = escaped_features(grids.assign(**{UNIT_KEY: np.arange(len(grids))}),
-                           [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY])
+                            [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY])
     GeoJsonLayer(
         data,
         name=labels["grids"],
@@ -403,7 +403,7 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     # The row position travels with each feature, so a click names the unit without trusting its text.
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_features(frame, [*fields, "label", "colour", UNIT_KEY],
-                           decimals=CELL_DECIMALS if grids is not None else DECIMALS)
+                            decimals=CELL_DECIMALS if grids is not None else DECIMALS)
     m = base_map(units, tiles=tiles)
     GeoJsonLayer(
         data,
