@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement
 from folium.map import ElementAddToElement
 from jinja2 import Template
 
@@ -160,14 +160,7 @@ class GeoJsonLayer(folium.GeoJson):
         branca's ``MacroElement.render`` wraps the rendered script in an ``Element``, which compiles it
         as a Jinja template: for a district's cell layer that is a megabyte lexed on every rerun.
         """
-        assert self._parent is not None, "a layer renders on a map"
-        self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
-                       name=self.get_name() + "_add")
-        figure = self.get_root()
-        assert isinstance(figure, Figure), "a layer renders inside a map's figure"
-        figure.script.add_child(RenderedScript(self._template.module.script(self, kwargs)), name=self.get_name())
-        for child in list(self._children.values()):
-            child.render(**kwargs)
+        render_as_text(self, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         bbox = self.data.get("bbox") if isinstance(self.data, dict) else None
@@ -175,6 +168,22 @@ class GeoJsonLayer(folium.GeoJson):
             west, south, east, north = bbox
             return [[south, west], [north, east]]
         return super()._get_self_bounds()
+
+
+def render_as_text(layer: MacroElement, **kwargs: Any) -> None:
+    """Render ``layer`` (a layer on a map) as ``folium.Layer.render`` does, its script added as text.
+
+    The layer is added to its parent (``ElementAddToElement``), its ``_template``'s script macro goes
+    to the figure as a :class:`RenderedScript`, and its children render after it.
+    """
+    assert layer._parent is not None, "a layer renders on a map"
+    layer.add_child(ElementAddToElement(element_name=layer.get_name(), element_parent_name=layer._parent.get_name()),
+                    name=layer.get_name() + "_add")
+    figure = layer.get_root()
+    assert isinstance(figure, Figure), "a layer renders inside a map's figure"
+    figure.script.add_child(RenderedScript(layer._template.module.script(layer, kwargs)), name=layer.get_name())
+    for child in list(layer._children.values()):
+        child.render(**kwargs)
 
 
 class RenderedScript(Element):

@@ -16,11 +16,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
-from folium.plugins import HeatMap
 from jinja2 import Template
 
 from dashboard.assets import localize
 from dashboard.components.geojson import CELL_DECIMALS, DECIMALS, GeoJsonLayer, escaped_features, html_text, script_json
+from dashboard.components.heat import HeatLayer
 from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
 from dashboard.components.levels import LevelSwitch, add_level_fills, fill_class, grid_band, legend_class, street_band_end
 from dashboard.components.orientation import add_orientation
@@ -221,19 +221,19 @@ def add_grid_outlines(m: folium.Map, grids: gpd.GeoDataFrame, labels: Mapping[st
     ).add_to(m)
 
 
-def heat_intensity(payload: HeatPayload) -> list[list[float]]:
-    """Leaflet.heat rows ``[lat, lon, intensity]`` with intensity scaled to ``0..1``.
+def heat_intensity(payload: HeatPayload) -> np.ndarray:
+    """Leaflet.heat rows ``[lat, lon, intensity]`` (an ``(n, 3)`` array) with intensity scaled to ``0..1``.
 
     Leaflet.heat saturates at ``max = 1``; raw cell counts would paint every cell red, so weights
     are divided by their 98th percentile and capped at 1.
     """
     pts = payload.points
     if len(pts) == 0:
-        return []
+        return np.empty((0, 3))
     scale = max(float(np.quantile(pts[:, 2], 0.98)), 1.0)
     weight = np.minimum(pts[:, 2] / scale, 1.0)
     return np.column_stack([np.round(pts[:, 0], DECIMALS), np.round(pts[:, 1], DECIMALS),
-                            np.round(weight, 3)]).tolist()
+                            np.round(weight, 3)])
 
 
 def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, str], *,
@@ -248,8 +248,8 @@ def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, 
         lon, lat = wgs84_to_gcj02(payload.points[:, 1], payload.points[:, 0])
         payload = replace(payload, points=np.column_stack([lat, lon, payload.points[:, 2]]))
     m = base_map(grids, tiles=tiles)
-    HeatMap(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
-            max_zoom=17, gradient=HEAT_GRADIENT).add_to(m)
+    HeatLayer(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
+              max_zoom=17, gradient=HEAT_GRADIENT).add_to(m)
     add_grid_outlines(m, grids, labels)
     add_orientation(m, grids)
     add_highlight(m, grids, highlight)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def test_heatmap_loads_only_local_assets(sample: Dataset) -> None:
     assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
     # The heat ramp is ColorBrewer YlOrRd, in the layer and in its legend, not Leaflet.heat's rainbow.
     gradient = re.search(r'"gradient": \{(.*?)\}', html, re.S)
-    assert gradient is not None and re.findall(r'([\d.]+): "(#\w+)"', gradient.group(1)) == [
+    assert gradient is not None and re.findall(r'"?([\d.]+)"?: "(#\w+)"', gradient.group(1)) == [
         ("0.25", "#ffffb2"), ("0.4", "#fed976"), ("0.55", "#feb24c"), ("0.7", "#fd8d3c"), ("0.85", "#f03b20"),
         ("1.0", "#bd0026")]
     assert all(c in html for c in legend.PALETTE) and "#00ff00" not in html and "#0000ff" not in html
@@ -131,6 +132,36 @@ def test_heat_intensity_is_scaled_to_one_and_rounded(sample: Dataset) -> None:
     assert rows.shape == payload.points.shape
     assert rows[:, 2].max() == 1.0 and rows[:, 2].min() > 0
     assert np.allclose(rows[:, :2], payload.points[:, :2], atol=1e-6)
+
+
+def test_the_heat_layer_is_folium_s_heat_map_without_its_python_walk(sample: Dataset) -> None:
+    """The same rows, options, bounds and plugin as ``folium.plugins.HeatMap``, checked as one array and
+    written into the page as text (folium validated each row and compiled the rows as a template)."""
+    from folium.plugins import HeatMap
+
+    from dashboard.components.geojson import RenderedScript
+    from dashboard.components.heat import HeatLayer
+
+    rows = maps.heat_intensity(heat_of(sample, IssueFilter(), ALL))
+    ours, theirs = folium.Map(tiles=None), folium.Map(tiles=None)
+    layer = HeatLayer(rows, name="h", radius=18, blur=14, min_opacity=0.25, max_zoom=17, gradient=maps.HEAT_GRADIENT)
+    layer.add_to(ours)
+    folium_layer = HeatMap(rows.tolist(), name="h", radius=18, blur=14, min_opacity=0.25, max_zoom=17,
+                           gradient=maps.HEAT_GRADIENT)
+    folium_layer.add_to(theirs)
+    assert layer.get_bounds() == folium_layer.get_bounds()
+    html = rendered(ours)
+    assert isinstance(ours.get_root().script._children[layer.get_name()], RenderedScript)
+    call = re.search(r"L\.heatLayer\((\[.*?\]\]), (\{.*?\}\})\);", html, re.S)
+    assert call is not None
+    assert np.array_equal(np.array(json.loads(call.group(1))), rows)
+    assert json.loads(call.group(2)) == {"minOpacity": 0.25, "maxZoom": 17, "radius": 18, "blur": 14,
+                                         "gradient": {str(k): v for k, v in maps.HEAT_GRADIENT.items()}}
+    assert "leaflet_heat.min.js" in rendered(theirs) and "leaflet-heat.js" in layer.default_js[0][0]
+    with pytest.raises(ValueError, match="finite"):
+        HeatLayer(np.array([[31.8, float("nan"), 1.0]]))
+    empty = HeatLayer(np.empty((0, 3)))
+    assert empty.get_bounds() == [[None, None], [None, None]]
 
 
 def test_class_breaks_and_colours() -> None:
