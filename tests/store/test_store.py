@@ -312,3 +312,14 @@ def test_months_read_back_as_one_frame_with_every_column_in_one_chunk(tmp_path: 
     assert bool(back.geometry.geom_equals(month_by_month.geometry)[[0, 2, 3]].all())
     assert [pa.chunked_array(pa.array(back[c].array)).num_chunks for c in (s.ISSUE_ID, s.CATEGORY)] == [1, 1]
     assert [pa.chunked_array(pa.array(month_by_month[c].array)).num_chunks for c in (s.ISSUE_ID,)] == [3]
+
+
+def test_month_keys_are_local_months_and_none_for_a_missing_time() -> None:
+    from geo.store.partitions import NO_MONTH, month_keys
+
+    # 23:30 on 31 January in Shanghai is 15:30 UTC: still January; the month is the ledger's own.
+    times = pd.Series(pd.to_datetime(["2026-01-31 23:30", None, "2026-02-01 00:10", "2025-12-05 08:00",
+                                      "2026-01-02 09:00"]).tz_localize("Asia/Shanghai"))
+    keys = month_keys(pd.DataFrame({s.REPORTED_AT: times}))
+    assert keys.tolist() == ["2026-01", NO_MONTH, "2026-02", "2025-12", "2026-01"]
+    assert month_keys(pd.DataFrame({s.REPORTED_AT: times.iloc[:0]})).tolist() == []
