@@ -1,6 +1,6 @@
 """Reading the workspace when the server starts, and again when an import lands, before anyone asks.
 
-``streamlit run`` reads a district's generation on the first visit: 5-6 s at a million issues before
+``streamlit run`` reads a district's generation on the first visit: 7-10 s at a million issues before
 the first leader sees 总览 (reading a million rows, building their points and the filter index, the
 first KPI pass, importing the map libraries). ``python -m dashboard`` (what ``make demo`` and the
 deployment run) starts the same Streamlit server with a thread that does that work first, in the

@@ -1,8 +1,8 @@
 """GeoJSON for the maps: ledger text escaped for a tooltip's HTML and for branca's templates, layers styled
 in the browser.
 
-Every layer drawn over a map goes through :func:`escaped_geojson` (its properties) and
-:class:`GeoJsonLayer` (its style and bounds). ``folium.GeoJson`` costs a district's map a few tenths
+Every layer drawn over a map goes through :func:`escaped_features` (its properties, joined as text once)
+and :class:`GeoJsonLayer` (its style and bounds). ``folium.GeoJson`` costs a district's map a few tenths
 of a second on every rerun, all of it in Python: a style function called per feature and a JavaScript
 ``switch`` over every feature id, folium walking every coordinate for the bounds, and branca compiling
 the rendered script (the whole collection) as a Jinja template. Our layer writes one style, takes the

@@ -131,8 +131,9 @@ def read_issue_months(generation: Path, months: Sequence[str] | None = None) -> 
         return None
     # The covering column serves readers that filter by area; the table has no such field, and reading it
     # would only be dropped (two copies of 32 MB at a million rows).
-    columns = [[c for c in pq.read_schema(f).names if c != "bbox"] for f in files]
-    if not all(_native_points(f) for f in files):
+    schemas = [pq.read_schema(f) for f in files]
+    columns = [[c for c in schema.names if c != "bbox"] for schema in schemas]
+    if not all(_native_points(schema) for schema in schemas):
         parts = [gpd.read_parquet(f, columns=cols) for f, cols in zip(files, columns, strict=True)]
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         return _one_chunk(gpd.GeoDataFrame(frame, geometry=s.GEOMETRY, crs=parts[0].crs).reset_index(drop=True))
@@ -144,9 +145,9 @@ def read_issue_months(generation: Path, months: Sequence[str] | None = None) -> 
     return gpd.GeoDataFrame.from_arrow(table, geometry=s.GEOMETRY)
 
 
-def _native_points(path: Path) -> bool:
-    """Whether the file's geometry is GeoArrow points (what :func:`_encoding` writes for point months)."""
-    meta = pq.read_schema(path).metadata or {}
+def _native_points(schema: pa.Schema) -> bool:
+    """Whether a month file's geometry is GeoArrow points (what :func:`_encoding` writes for point months)."""
+    meta = schema.metadata or {}
     geo = json.loads(meta.get(b"geo", b"{}"))
     return geo.get("columns", {}).get(s.GEOMETRY, {}).get("encoding") == "point"
 
