@@ -27,9 +27,8 @@ from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, Scope, ensure_sample_sto
 from geo.cube.filter import ALL, IssueFilter
 from geo.forecast import Backtest, Method
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
-from geo.ingest.excel import READ_PROBLEM
 from geo.ingest.grid_layers import read_grid_layer
-from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, read_table
+from geo.ingest.tables import raw_headers, read_table
 from geo.ops.changes import category_changes
 from geo.ops.kept import kept_priorities
 from geo.ops.priority import Mode, Names, score
@@ -244,7 +243,7 @@ def ledger_preview(path: str, mtime: float) -> tuple[list[str], pd.DataFrame]:
         If the file cannot be read (not cached: the next run tries again).
     """
     raw = read_table(path)
-    headers = [c for c in raw.columns if c not in (GEOM_X, GEOM_Y, SOURCE_ROW, READ_PROBLEM)]
+    headers = raw_headers(raw)
     return headers, raw[headers].head(5)
 
 

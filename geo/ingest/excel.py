@@ -10,6 +10,7 @@ grows. Merged ranges are clipped to that block and filled only into rows that ho
 from __future__ import annotations
 
 import bisect
+import re
 import itertools
 import warnings
 from pathlib import Path
@@ -19,10 +20,32 @@ import pandas as pd
 
 from geo.ingest.limits import InputLimits, InputTooLarge, scan_archive
 
+#: Every column a reader adds to a ledger's own cells starts with this. A ledger's header never does
+#: (:func:`clean_header` removes control characters from headers), so no ledger column, whatever its
+#: name (``reason``, ``source_row``, ``__geometry_x``), can be taken for one of ours or collide with it.
+INTERNAL = "\x00gw:"
 #: Column of the raw frame telling why a row cannot be read as it stands (empty when it can).
-READ_PROBLEM = "__read_problem"
+READ_PROBLEM = INTERNAL + "read_problem"
 #: 1-based row number in the source file, counting the header as row 1.
-SOURCE_ROW = "source_row"
+SOURCE_ROW = INTERNAL + "source_row"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufeff]")
+
+
+def clean_header(name: object) -> str:
+    """A header as a clerk reads it: control characters and stray BOMs removed, blanks trimmed.
+
+    Examples
+    --------
+    >>> clean_header("\\ufeff问题编号\\x00 ")
+    '问题编号'
+    """
+    return _CONTROL.sub("", "" if name is None else str(name)).strip()
+
+
+def is_internal(name: object) -> bool:
+    """True for a column a reader added (row numbers, read problems, a layer's coordinates)."""
+    return str(name).startswith(INTERNAL)
 
 
 class SheetError(ValueError):
@@ -198,7 +221,7 @@ def read_excel(path: str | Path, *, limits: InputLimits | None = None) -> pd.Dat
     ordered = [values[n] for n in numbers]
     h = header_row(ordered)
     header_cells = ordered[h] + [None] * (width - len(ordered[h]))
-    header = [str(c).strip() if _filled(c) else f"column_{j + 1}" for j, c in enumerate(header_cells)]
+    header = [clean_header(c) if _filled(c) and clean_header(c) else f"column_{j + 1}" for j, c in enumerate(header_cells)]
 
     def text(c: object) -> str:
         if c is None:

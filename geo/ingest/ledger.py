@@ -21,9 +21,9 @@ import pandas as pd
 from geo import schema as s
 from geo.categories import CategoryTable, read_categories
 from geo.crs import guess_projected_crs, parse_crs, to_wgs84
-from geo.ingest.excel import READ_PROBLEM
+from geo.ingest.excel import clean_header, is_internal
 from geo.ingest.mapping import HANDLING_VALUES, SOURCE_VALUES, STATUS_VALUES, LedgerMapping, guess_columns, map_series
-from geo.ingest.tables import GEOM_X, GEOM_Y, SOURCE_ROW, LedgerError, check_headers, read_table
+from geo.ingest.tables import GEOM_X, GEOM_Y, READ_PROBLEM, SOURCE_ROW, LedgerError, check_headers, read_table
 from geo.ingest.times import parse_local_times
 
 REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
@@ -31,7 +31,10 @@ REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
 GRID_RAW = s.GRID_RAW
 #: Reported times before this are typos or placeholders (1900-01-01), never real ledger entries.
 EARLIEST_REPORT = dt.date(2000, 1, 1)
-REASON = "reason"
+#: The rejects table's own columns, first in every rejects file; a ledger column of the same name is
+#: kept beside them as ``reason (ledger)`` (:func:`rejects_frame`).
+REJECT_ROW, REASON = "source_row", "reason"
+LEDGER_SUFFIX = " (ledger)"
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,9 @@ def read_ledger(
         source_row = raw.pop(SOURCE_ROW).astype("int64")
     else:
         source_row = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
+    if isinstance(source, pd.DataFrame):  # a frame of raw cells: its headers as a file's would be read
+        raw.columns = [c if is_internal(c) else clean_header(c) for c in raw.columns]
     check_headers(list(raw.columns), name=getattr(source, "name", "the ledger"))
-    raw.columns = [str(c).strip() for c in raw.columns]
     problem = raw.pop(READ_PROBLEM).fillna("") if READ_PROBLEM in raw.columns else None
     try:
         used = guess_columns([c for c in raw.columns if c not in (GEOM_X, GEOM_Y)], overrides=mapping.columns)
@@ -291,9 +295,7 @@ def read_ledger(
         crs=s.STORAGE_CRS,
     ).reset_index(drop=True)
 
-    rejects = raw[~keep].copy()
-    rejects.insert(0, REASON, reason[~keep])
-    rejects.insert(0, SOURCE_ROW, source_row[~keep])
+    rejects = rejects_frame(raw[~keep], source_row[~keep], reason[~keep])
     result = LedgerImport(
         issues=s.validate_issues(issues),
         rejects=rejects.reset_index(drop=True),
@@ -306,6 +308,34 @@ def read_ledger(
     if result.read != len(source_row) + duplicates:  # the accounting invariant, never violated
         raise AssertionError("ledger row accounting failed: rows went missing")
     return result
+
+
+def rejects_frame(cells: pd.DataFrame, rows: pd.Series, reasons: pd.Series) -> pd.DataFrame:
+    """The rejected rows as a clerk downloads them: ``source_row``, ``reason``, then the ledger's own cells.
+
+    The ledger's columns keep their names, except one that shares a name with ours: it becomes
+    ``reason (ledger)`` (and so on until unique), so a 311 export's own ``reason`` column is kept beside ours.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"reason": ["Graffiti"], "id": ["7"]})
+    >>> list(rejects_frame(cells, pd.Series([3]), pd.Series(["missing coordinates"])).columns)
+    ['source_row', 'reason', 'reason (ledger)', 'id']
+    """
+    ours = {REJECT_ROW, REASON}
+    taken = set(ours) | {str(c) for c in cells.columns}
+    renamed: dict[str, str] = {}
+    for column in map(str, cells.columns):
+        if column in ours:
+            new = column + LEDGER_SUFFIX
+            while new in taken:
+                new += LEDGER_SUFFIX
+            taken.add(new)
+            renamed[column] = new
+    out = cells.rename(columns=renamed)
+    out.insert(0, REASON, reasons.to_numpy())
+    out.insert(0, REJECT_ROW, rows.to_numpy())
+    return out.reset_index(drop=True)
 
 
 #: A date with no day: a bare year (``2026``, ``2026年``) or a year and month (``2026-03``, ``2026年3月``).

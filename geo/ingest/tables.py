@@ -18,12 +18,12 @@ from pyproj import CRS
 
 from geo import schema as s
 from geo.crs import guess_projected_crs
-from geo.ingest.excel import READ_PROBLEM, SheetError, read_excel
+from geo.ingest.excel import INTERNAL, READ_PROBLEM, SOURCE_ROW, SheetError, clean_header, is_internal, read_excel
 from geo.ingest.limits import InputLimits, InputTooLarge, scan_archive
 from geo.ingest.mapping import guess_columns
 
-#: 1-based row number in the source file, counting the header as row 1.
-SOURCE_ROW = "source_row"
+__all__ = ["GEOM_X", "GEOM_Y", "READ_PROBLEM", "SOURCE_ROW", "LedgerError", "check_headers", "is_internal",
+           "raw_headers", "read_table"]
 
 
 class LedgerError(ValueError):
@@ -35,7 +35,7 @@ class LedgerError(ValueError):
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 #: Columns added when a ledger comes as a point layer: the coordinates of its geometry.
-GEOM_X, GEOM_Y = "__geometry_x", "__geometry_y"
+GEOM_X, GEOM_Y = INTERNAL + "geometry_x", INTERNAL + "geometry_y"
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
@@ -130,6 +130,7 @@ def _parse_csv(path: Path, *, encoding: str, limits: InputLimits, sep: str = ","
     if encoding == "utf-8-sig":
         fast = _parse_csv_arrow(path, limits=limits, sep=sep)
         if fast is not None:
+            fast.columns = [clean_header(c) for c in fast.columns]
             return fast
     options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": encoding,
                                "nrows": limits.max_rows + 1, "sep": sep}
@@ -139,16 +140,18 @@ def _parse_csv(path: Path, *, encoding: str, limits: InputLimits, sep: str = ","
         # turn its first cell into the index and shift every column.
         frame = pd.read_csv(path, index_col=False, **options)
     if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        frame.columns = [clean_header(c) for c in frame.columns]
         return frame
     # Some rows are longer than the header: read every field, keep the empty extras silent, and
     # mark rows whose extra cells hold values (their columns are shifted or unnamed).
     header = list(frame.columns)
     width = _max_fields(path, encoding=encoding, limit=limits.max_rows + 1, sep=sep)
-    names = [*header, *[f"__extra_{j}" for j in range(width - len(header))]]
+    names = [*header, *[f"{INTERNAL}extra_{j}" for j in range(width - len(header))]]
     full = pd.read_csv(path, header=None, skiprows=1, names=names, **options)
     extras = full[names[len(header):]]
     loaded = extras.fillna("").astype(str).apply(lambda c: c.str.strip()).ne("").any(axis=1)
     out = full[header].copy()
+    out.columns = [clean_header(c) for c in header]
     out[READ_PROBLEM] = pd.array(np.where(loaded, f"the row has more cells than the header's {len(header)}: "
                                           "values beyond the last column (a shifted row?)", ""), dtype="string")
     return out
@@ -205,6 +208,11 @@ def _max_fields(path: Path, *, encoding: str, limit: int, sep: str) -> int:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         return max((len(r) for r in itertools.islice(csv.reader(fh, delimiter=sep), limit + 1)), default=0)
+
+
+def raw_headers(frame: pd.DataFrame) -> list[str]:
+    """The ledger's own columns of a frame from :func:`read_table` (what a clerk maps), in order."""
+    return [str(c) for c in frame.columns if not is_internal(c)]
 
 
 def check_headers(names: Sequence[object], *, name: str) -> None:
@@ -301,6 +309,7 @@ def _read_spatial(path: Path) -> pd.DataFrame:
     if layer.crs is not None and CRS(layer.crs) != CRS(s.STORAGE_CRS):
         geoms = geoms.to_crs(s.STORAGE_CRS)
     frame = pd.DataFrame(layer.drop(columns="geometry")).astype("string").fillna("")
+    frame.columns = [clean_header(c) for c in frame.columns]
     frame[GEOM_X] = pd.array([f"{g.x!r}" if g is not None and not g.is_empty else "" for g in geoms], dtype="string")
     frame[GEOM_Y] = pd.array([f"{g.y!r}" if g is not None and not g.is_empty else "" for g in geoms], dtype="string")
     frame[SOURCE_ROW] = np.arange(1, len(frame) + 1)  # feature number: a layer has no header row
