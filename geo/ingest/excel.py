@@ -10,8 +10,8 @@ grows. Merged ranges are clipped to that block and filled only into rows that ho
 from __future__ import annotations
 
 import bisect
-import re
 import itertools
+import re
 import warnings
 from pathlib import Path
 from typing import Any
