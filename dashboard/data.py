@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo import calendar
 from geo import schema as s
 from geo.admin.access import SignInGuard, UserFile
 from geo.cube.aggregate import HeatPayload
@@ -322,8 +323,8 @@ def week_kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp,
     """This week's and last week's KPI rows and the open cases at this week's end and start: the one
     request of 总览's and 大屏's cards (and of the warm start, :mod:`dashboard.warm`), so all three share
     one cached answer."""
-    week = pd.Timedelta(days=7)
-    (now, before), (open_now, open_before) = kpi_tables(source, flt, ((start, end, None), (start - week, start, None)),
+    (now, before), (open_now, open_before) = kpi_tables(source, flt, ((start, end, None),
+                                                                      (calendar.add_days(start, -7), start, None)),
                                                         (end, start))
     return (now, before), (open_now, open_before)
 
@@ -517,6 +518,6 @@ def grid_detail(source: DataSource, flt: IssueFilter, grid_id: str) -> tuple[pd.
     one = replace(flt, grids=(grid_id,))
     issues = _trend_scope(source, one).sort_values(s.REPORTED_AT, ascending=False)
     weekly = series(issues, s.CATEGORY) if len(issues) else pd.DataFrame()
-    as_of = dataset(source).issues[s.REPORTED_AT].max().normalize() + pd.Timedelta(days=1)
+    as_of = calendar.next_midnight(dataset(source).issues[s.REPORTED_AT].max())
     cases = open_cases(source, replace(one, statuses=()), as_of)
     return pd.DataFrame(issues.drop(columns="geometry")), weekly, cases

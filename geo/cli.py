@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo import calendar
 from geo import schema as s
 from geo.cube.analysis import run_analysis
 from geo.cube.dataset import load_dataset, open_workspace
@@ -110,7 +111,7 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
-        units.drop(columns="geometry").to_csv(out, index=False)
+        out.write_bytes(to_safe_csv(pd.DataFrame(units.drop(columns="geometry"))))
     elif out.suffix.lower() in (".geojson", ".json"):
         units.to_file(out, driver="GeoJSON")
     else:
@@ -148,7 +149,7 @@ def _cmd_counts(args: argparse.Namespace) -> int:
     top = result.grid_counts.head(args.top)
     print(json.dumps({"summary": summary, "top_grids": top.to_dict(orient="records")}, ensure_ascii=False))
     if args.out:
-        result.cube.to_csv(args.out, index=False)
+        Path(args.out).write_bytes(to_safe_csv(result.cube))
     return 0
 
 
@@ -200,14 +201,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                              categories=categories or (), horizon_days=float(args.horizon_days))
         # ... and the priority list every page opens with (as of the day after the last report), measured
         # with the winner, so a new dashboard process reads it instead of forecasting on its first open.
-        as_of = dataset.issues[s.REPORTED_AT].max().normalize() + pd.Timedelta(days=1)
+        as_of = calendar.next_midnight(dataset.issues[s.REPORTED_AT].max())
         kept_priorities(str(args.workspace), dataset, as_of, categories=categories or (), method=bt.winner)
     else:
         bt = run_backtest(dataset.issues, dataset.grids, categories=categories, horizon_days=args.horizon_days,
                           shares=shares, cell_size_m=args.cell_size_m, max_origins=args.origins)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        bt.scores.to_csv(args.out, index=False)
+        Path(args.out).write_bytes(to_safe_csv(bt.scores))
     summary = bt.summary.round(4).to_dict(orient="records")
     print(json.dumps({"origins": bt.n_origins, "cells": bt.n_units, "cell_size_m": bt.cell_size_m,
                       "horizon_days": bt.horizon_days, "categories": list(bt.categories), "winner": bt.winner,

@@ -12,6 +12,7 @@ from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_mea
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
+from geo import calendar
 from geo import schema as s
 from geo.forecast import METHOD_NAMES
 from geo.ops.priority import DEFAULT_WEIGHTS, MODES, pareto
@@ -24,7 +25,7 @@ ctx, data = data_context()
 lang = ctx.lang
 st.title(t("priority_title", lang))
 last_day = last_report_day(ctx, data)
-as_of = last_day.normalize() + pd.Timedelta(days=1)
+as_of = calendar.next_midnight(last_day)
 categories = tuple(ctx.flt.categories)
 # The forecast reads the whole record up to the range's end (a year of history, not the range alone).
 scope_caption(ctx, data, start=data.issues[s.REPORTED_AT].min().date())
@@ -67,7 +68,7 @@ listing = pd.DataFrame({
     t("community", lang): ranked["community"].astype("string").fillna("—").to_numpy(),  # a layer without communities
     t("expected_4w", lang): ranked["expected"].round(0).astype(int).to_numpy(),
     t("expected_range", lang): [f"{int(lo)}–{int(hi)}" for lo, hi in zip(ranked["lower"], ranked["upper"], strict=True)],
-    t("per_km2", lang): ranked["expected_per_km2"].round(1).to_numpy(),
+    t("per_km2", lang): ranked["credible_per_km2"].round(1).to_numpy(),
     t("kpi_overdue_open", lang): ranked["overdue"].to_numpy(),
     t("open_cases", lang): ranked["open"].to_numpy(),
     t("reasons", lang): ranked[f"reasons_{lang}"].to_numpy(),

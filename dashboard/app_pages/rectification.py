@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -143,14 +144,15 @@ else:
 
 st.subheader(t("bulletin_title", lang))
 # Whole ISO weeks in the data, the latest complete one first (the current week counts once it reaches Sunday).
-latest = data.issues[s.REPORTED_AT].max()
-first_monday = data.issues[s.REPORTED_AT].min().normalize()
+# Local calendar dates, not instants: a Monday 168 hours before another is a Sunday 23:00 across a clock change.
+latest = data.issues[s.REPORTED_AT].max().date()
+first_day = data.issues[s.REPORTED_AT].min().date()
 weeks: list[str] = []
-monday = latest.normalize() - pd.Timedelta(days=latest.weekday() + (0 if latest.weekday() == 6 else 7))
-while monday >= first_monday - pd.Timedelta(days=6) and len(weeks) < 26:
+monday = latest - dt.timedelta(days=latest.weekday() + (0 if latest.weekday() == 6 else 7))
+while monday >= first_day - dt.timedelta(days=6) and len(weeks) < 26:
     iso = monday.isocalendar()
     weeks.append(f"{iso.year}-W{iso.week:02d}")
-    monday -= pd.Timedelta(days=7)
+    monday -= dt.timedelta(days=7)
 b1, b2, b3, b4 = st.columns([2, 1, 1, 1])
 week = b1.selectbox(t("bulletin_week", lang), weeks, key="gw_bulletin_week", format_func=lambda w: fmt_week(w, lang))
 if week is None:  # the data do not hold one whole Monday-to-Sunday week yet

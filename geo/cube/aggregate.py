@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import calendar
 from geo import schema as s
 from geo.crs import metric_crs_for
 from geo.cube.index import IssueIndex
@@ -42,17 +43,25 @@ def period_starts(
 
     Notes
     -----
-    Periods are half-open ``[start, start + period_days)``; the last one ends exactly at ``end``,
-    so the newest week is always complete (Esri's emerging hot spot convention).
+    Periods are half-open ``[start, start + period_days)`` in local calendar days (``geo.calendar``:
+    a week that holds a clock change is 167 or 169 hours); the last one ends exactly at ``end``, so
+    the newest week is always complete (Esri's emerging hot spot convention).
     """
     if period_days < 1:
         raise ValueError(f"period_days must be >= 1, got {period_days}")
-    step = pd.Timedelta(days=period_days)
-    back = (end - times) / step  # > 0 for times before end
-    k = np.ceil(back.to_numpy(dtype=float))
-    starts = end - pd.to_timedelta(k * period_days, unit="D")
-    out = pd.Series(starts, index=times.index)
-    return out.where(times < end)
+    out = pd.Series(pd.NaT, index=times.index, dtype=times.dtype)
+    ok = (times < end).fillna(False).to_numpy(dtype=bool)
+    if not ok.any():
+        return out
+    end_day = calendar.first_day_from(end)
+    k = periods_back(calendar.local_days(times[ok]), end_day, period_days)
+    out[ok] = calendar.midnights(end_day - k * period_days, times.dt.tz)
+    return out
+
+
+def periods_back(days: np.ndarray, end_day: int, period_days: int) -> np.ndarray:
+    """How many periods of ``period_days`` local days before ``end_day`` each day lies (1 = the last period)."""
+    return -((days - end_day) // period_days)  # ceil((end_day - day) / period_days) in integers
 
 
 def count_cube(
@@ -96,14 +105,17 @@ def _cube(grid_pos: np.ndarray, cat_pos: np.ndarray, t_ns: np.ndarray, grid_ids:
           end: pd.Timestamp, n_periods: int, period_days: int) -> pd.DataFrame:
     """The cube from each issue's grid and category position (-1: not counted) and UTC nanoseconds.
 
-    A time's period is ``ceil((end - t) / step)`` steps back from ``end`` (:func:`period_starts`).
+    A time's period counts back from ``end`` in local calendar days (:func:`period_starts`).
     """
     if n_periods < 1:
         raise ValueError(f"n_periods must be >= 1, got {n_periods}")
-    starts = pd.DatetimeIndex([end - pd.Timedelta(days=period_days * (n_periods - i)) for i in range(n_periods)])
-    back = (end.value - t_ns) / (period_days * 86_400 * 10**9)
-    per_pos = n_periods - np.ceil(back).astype(np.int64)
-    ok = (grid_pos >= 0) & (cat_pos >= 0) & (back > 0) & (per_pos >= 0)
+    end_day = calendar.first_day_from(end)
+    starts = calendar.midnights(end_day - period_days * (n_periods - np.arange(n_periods)), end.tz)
+    # Periods are local calendar days (weeks of 167 or 169 hours across a clock change), not 24-hour steps.
+    local = pd.DatetimeIndex(t_ns.astype("datetime64[ns]"), tz="UTC").tz_convert(end.tz) if end.tz else \
+        pd.DatetimeIndex(t_ns.astype("datetime64[ns]"))
+    per_pos = n_periods - periods_back(calendar.local_days(local), end_day, period_days)
+    ok = (grid_pos >= 0) & (cat_pos >= 0) & (t_ns < end.value) & (per_pos >= 0) & (t_ns != np.iinfo(np.int64).min)
     shape = (len(grid_ids), len(categories), n_periods)
     flat = np.ravel_multi_index((grid_pos[ok], cat_pos[ok], per_pos[ok]), shape)
     counts = np.bincount(flat, minlength=int(np.prod(shape)))

@@ -14,6 +14,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from geo.calendar import localize
 from geo.schema import DEFAULT_TZ
 
 # Tried in order on whatever is still unparsed; each is vectorised by pandas.
@@ -65,6 +66,11 @@ def _normalise_chinese(text: pd.Series) -> pd.Series:
     return out
 
 
+def has_zone(text: pd.Series) -> pd.Series:
+    """True for time text that carries its own offset (``...Z``, ``+02:00``, ``+0200``)."""
+    return text.astype("string").str.strip().str.contains(_HAS_ZONE, na=False).fillna(False).astype(bool)
+
+
 def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     """Parse ledger timestamps into tz-aware times; unparseable values become ``NaT``.
 
@@ -83,8 +89,8 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     Notes
     -----
     A value with an explicit offset (``Z``, ``+08:00``) is converted to ``tz``; all others are
-    localised. Ambiguous or non-existent local times (DST, not an issue for China) become ``NaT``
-    rather than guessed.
+    localised by :func:`geo.calendar.localize`'s rule: the repeated hour of a clock change is its
+    first occurrence, a time in the skipped hour moves forward by the gap; neither is rejected.
     """
     result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {tz}]")
     if values.empty:
@@ -93,7 +99,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = pd.to_datetime(values)
         if parsed.dt.tz is None:
-            return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.as_unit("ns")
+            return localize(parsed, tz).dt.as_unit("ns")
         return parsed.dt.tz_convert(tz).dt.as_unit("ns")
 
     text = values.astype("string").str.strip()
@@ -108,9 +114,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     serial = numeric.between(*_EXCEL_RANGE).fillna(False).astype(bool)
     if serial.any():
         naive = _EXCEL_ORIGIN + pd.to_timedelta(numeric[serial].to_numpy(dtype=float), unit="D")
-        result[serial] = pd.Series(naive, index=numeric[serial].index).dt.round("s").dt.tz_localize(
-            tz, ambiguous="NaT", nonexistent="NaT"
-        )
+        result[serial] = localize(pd.Series(naive, index=numeric[serial].index).dt.round("s"), tz)
     todo = (text.notna() & ~serial).fillna(False).astype(bool)
     if not todo.any():
         return result
@@ -125,6 +129,20 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
         result[zoned] = parsed.dt.tz_convert(tz)
         todo &= ~zoned
 
+    # ISO 8601 first, the form exports write (``2015-07-01T08:15:00``, ``2024-03-05 14:02``): one
+    # vectorised pass; the strptime formats below only see what it could not read.
+    if todo.any():
+        iso = todo & text.str.match(r"\d{4}-\d{2}-\d{2}", na=False).fillna(False).astype(bool)
+        if iso.any():
+            try:
+                parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+            except (ValueError, OverflowError, AssertionError):
+                parsed = pd.Series(pd.NaT, index=text[iso].index)  # pandas raises on some out-of-range text
+            ok = parsed.notna()
+            if ok.any():
+                result[parsed[ok].index] = localize(parsed[ok], tz)
+                todo[parsed[ok].index] = False
+
     for fmt in _FORMATS:
         if not todo.any():
             break
@@ -132,11 +150,11 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
         ok = parsed.notna()
         if ok.any():
             idx = parsed[ok].index
-            result[idx] = parsed[ok].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+            result[idx] = localize(parsed[ok], tz)
             todo[idx] = False
 
     if todo.any():
-        # Last resort for ISO variants (``T`` separator, fractions of a second).
+        # Last resort for other ISO variants (fractions of a second, basic format).
         try:
             parsed = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
         except (ValueError, OverflowError, AssertionError):
@@ -144,7 +162,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
             return result
         ok = parsed.notna()
         if ok.any():
-            result[parsed[ok].index] = parsed[ok].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+            result[parsed[ok].index] = localize(parsed[ok], tz)
     return result
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from markupsafe import Markup
 
+from geo import calendar
 from geo import schema as s
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
@@ -143,7 +144,7 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
     policy = policy or KpiPolicy(dataset.categories)
     issues = _live(dataset)
     this = kpi_table(issues, policy, start=start, end=end, reopened=reopened).iloc[0]
-    last = kpi_table(issues, policy, start=start - pd.Timedelta(days=7), end=start, reopened=reopened).iloc[0]
+    last = kpi_table(issues, policy, start=calendar.add_days(start, -7), end=start, reopened=reopened).iloc[0]
     summary = pd.DataFrame({
         "指标": [label for _, label in SUMMARY_ROWS],
         "本周": [_round(this[k]) for k, _ in SUMMARY_ROWS],
@@ -188,15 +189,16 @@ def _round(v: object) -> object:
 
 def _weekly(issues: pd.DataFrame, dataset: Dataset, end: pd.Timestamp, weeks: int = 12) -> pd.DataFrame:
     """Issues per week (rows: week start) for the three most frequent categories and all, last ``weeks``."""
-    start = end - pd.Timedelta(weeks=weeks)
+    start = calendar.add_days(end, -7 * weeks)
     recent = issues[(issues[s.REPORTED_AT] >= start) & (issues[s.REPORTED_AT] < end)]
-    k = ((recent[s.REPORTED_AT] - start) // pd.Timedelta(days=7)).astype(int)
+    # Local calendar weeks: seven days from midnight, not 168 hours (a clock change moves those by one).
+    k = pd.Series((calendar.local_days(recent[s.REPORTED_AT]) - calendar.day_number(start)) // 7, index=recent.index)
     top = recent[s.CATEGORY].value_counts().index[:3]
     out = pd.DataFrame({"全部": k.value_counts().reindex(range(weeks), fill_value=0)})
     for code in top:
         out[dataset.categories.name(str(code))] = k[recent[s.CATEGORY] == code].value_counts().reindex(
             range(weeks), fill_value=0)
-    out.index = [(start + pd.Timedelta(weeks=i)).date() for i in range(weeks)]
+    out.index = [calendar.add_days(start, 7 * i).date() for i in range(weeks)]
     return out
 
 

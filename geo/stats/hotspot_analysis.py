@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from geo import calendar
 from geo import schema as s
-from geo.cube.aggregate import period_starts
+from geo.cube.aggregate import periods_back
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.ingest.quality import SUSPECT_POINT
@@ -203,17 +204,19 @@ def run_hotspots(
     cube, step_starts = None, None
     if emerging:
         times = issues[s.REPORTED_AT]
-        end = pd.Timestamp(times.max().date() + pd.Timedelta(days=1), tz=times.dt.tz)
-        n_steps = int(np.ceil((end - times.min()) / pd.Timedelta(days=period_days)))
-        start = end - pd.Timedelta(days=period_days * n_steps)
-        step = ((period_starts(times, end=end, period_days=period_days) - start)
-                / pd.Timedelta(days=period_days)).astype(int).to_numpy()
+        # Steps are local calendar days counted back from the day after the last report (geo.calendar).
+        days = calendar.local_days(times)
+        end_day = int(days.max()) + 1
+        back = periods_back(days, end_day, period_days)
+        n_steps = int(back.max())
+        step = n_steps - back
         cube = np.zeros((len(units), n_steps))
         np.add.at(cube, (position[inside], step[inside]), 1)
         emerging_result = emerging_hotspots(cube, neighbours)
         units["emerging"] = emerging_result.classes
-        step_starts = pd.date_range(start, periods=n_steps, freq=pd.Timedelta(days=period_days))
+        step_starts = calendar.midnights(end_day - period_days * (n_steps - np.arange(n_steps)), times.dt.tz)
         choices |= {"time_steps": n_steps, "step_days": period_days,
-                    "last_day": str((end - pd.Timedelta(days=1)).date()), "time_neighbourhood": "previous_step"}
+                    "last_day": str(calendar.midnight(end_day - 1, times.dt.tz).date()),
+                    "time_neighbourhood": "previous_step"}
     return HotspotResult(units=units, gi=gi, emerging=emerging_result, choices=choices, outliers=moran,
                          cube=cube, step_starts=step_starts, neighbours=neighbours)
