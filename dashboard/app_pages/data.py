@@ -4,6 +4,7 @@ the problem types, then the import with an account of every row."""
 from __future__ import annotations
 
 import io
+import zoneinfo
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,7 +23,14 @@ from dashboard.i18n import t
 from dashboard.shell import context
 from geo import schema as s
 from geo.categories import read_categories
-from geo.ingest.imports import category_labels, import_grids, import_ledger, remap_categories, store_upload
+from geo.ingest.imports import (
+    category_labels,
+    import_grids,
+    import_ledger,
+    remap_categories,
+    store_upload,
+    workspace_zone,
+)
 from geo.ingest.mapping import LedgerMapping, guess_columns, guess_grid_fields
 from geo.ingest.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
 from geo.report.export import to_safe_csv
@@ -34,8 +42,8 @@ FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed
 MAX_LABELS = 40
 PREVIEW_POINTS = 1000
 #: Zones offered for the ledger's local times (Chinese ledgers first; the US ones for the 311 samples).
-TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Urumqi", "America/Los_Angeles",
-              "America/Chicago", "America/New_York", "Europe/London", "UTC")
+_COMMON_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Urumqi", "UTC")
+TIME_ZONES = (*_COMMON_ZONES, *sorted(zoneinfo.available_timezones() - set(_COMMON_ZONES)))
 
 ctx = context()
 lang = ctx.lang
@@ -176,7 +184,10 @@ if ledger_file is not None and not too_large(ledger_file):
         crs = st.selectbox(t("coord_system", lang), crs_keys, index=crs_keys.index(detected), format_func=label.__getitem__,
                            key=f"gw_crs_{ledger_file.file_id}")
         st.caption(t("wiz_crs_detected", lang, name=label[detected]))
-        tz = st.selectbox(t("wiz_tz", lang), TIME_ZONES, key="gw_tz")
+        proposed = workspace_zone(ws)
+        zones = [proposed, *[z for z in TIME_ZONES if z != proposed]]
+        tz = st.selectbox(t("wiz_tz", lang), zones, key="gw_tz")
+        st.caption(t("wiz_tz_proposed", lang, zone=proposed))
         if crs == OTHER_EPSG:
             code = st.text_input(t("wiz_crs_code", lang), key="gw_crs_code").strip().upper().removeprefix("EPSG:")
             crs = f"EPSG:{code}" if code.isdigit() else "EPSG:4326"
@@ -248,6 +259,8 @@ if last:
     summary_keys = ("read", "imported", "updated", "rejected", "duplicates", "outside_grids", "suspect_points")
     for col, key in zip(st.columns(len(summary_keys)), summary_keys, strict=True):
         col.metric(t(f"summary_{key}", lang), f"{last[key]:,}")
+    if last.get("points_zone"):
+        st.warning(t("wiz_zone_mismatch", lang, found=last["points_zone"], zone=last.get("time_zone", "")))
     if last.get("remapped"):
         st.info(t("wiz_remapped", lang, n=last["remapped"]))
     if last["swapped_coordinates"]:

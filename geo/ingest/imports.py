@@ -35,7 +35,8 @@ from geo.ingest.merge import merge_ledger
 from geo.ingest.photos import cells_without_links
 from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_suspect_points, refresh_likely_duplicates
 from geo.ingest.tables import LedgerError
-from geo.report.export import safe_frame
+from geo.ingest.zones import propose_zone, zone_mismatch
+from geo.report.export import to_safe_csv
 from geo.store import IssueStore, uploads_folder
 
 #: Longest file name written, in UTF-8 bytes (Linux allows 255; the stamp and suffixes need room).
@@ -183,6 +184,10 @@ class ImportSummary:
     rejects_ref: str | None = None
     #: The store generation this import published.
     generation: int = 0
+    #: The zone the ledger's local times were read in (the clerk's, the workspace's, or the grids').
+    time_zone: str = s.DEFAULT_TZ
+    #: The zone where the ledger's points lie, when its clock differs from ``time_zone`` (a warning).
+    points_zone: str | None = None
 
     def counts(self) -> dict[str, int]:
         """The seven counts of the command line's JSON line."""
@@ -218,9 +223,12 @@ def import_ledger(
     who = require(actor, "import_ledger")
     mapping = mapping or LedgerMapping()
     # Labels mapped for earlier ledgers apply to this one too (the clerk maps a label once).
-    saved = (store.read("mapping").mapping or {}).get("categories", {})
+    kept = store.read("mapping").mapping or {}
+    saved = kept.get("categories", {})
     if saved:
         mapping = replace(mapping, categories={**saved, **mapping.categories})
+    if mapping.tz is None:  # the clerk's zone, else the workspace's, else where the grids lie
+        mapping = replace(mapping, tz=workspace_zone(store, kept))
     path = Path(path)
     name = safe_filename(source_name or path.name)
     moment = now or dt.datetime.now(dt.UTC)
@@ -244,7 +252,7 @@ def import_ledger(
         tx.put_mapping(json.loads(mapping.to_json()) | {"default_points": [list(p) for p in sorted(points)]})
         rejects_ref = None
         if len(ledger.rejects):
-            csv = safe_frame(ledger.rejects).to_csv(index=False).encode("utf-8-sig")
+            csv = to_safe_csv(ledger.rejects)
             rejects_ref = tx.add_rejects(f"{tx.generation:06d}_{stamp}_{Path(name).stem}_rejects.csv", csv)
         summary = ImportSummary(
             read=ledger.read,
@@ -261,6 +269,8 @@ def import_ledger(
             unmapped_categories={str(k): int(v) for k, v in ledger.unmapped_categories.items()},
             rejects_ref=rejects_ref,
             generation=tx.generation,
+            time_zone=str(mapping.tz),
+            points_zone=zone_mismatch(ledger.issues, str(mapping.tz)),
         )
         if summary.read != summary.imported + summary.updated + summary.rejected + summary.duplicates:
             raise AssertionError(f"import accounting failed: {summary}")
@@ -268,6 +278,19 @@ def import_ledger(
                 **asdict(summary),
                 "columns": ledger.columns})
     return summary
+
+
+def workspace_zone(store: IssueStore, kept: dict[str, object] | None = None) -> str:
+    """The zone a workspace reads local times in: the one stored with its mapping, else the grids' own.
+
+    The first import stores it (``LedgerMapping.tz`` is saved with every import), so a later ledger
+    is read in the same zone whatever its clerk's machine says.
+    """
+    kept = kept if kept is not None else (store.read("mapping").mapping or {})
+    zone = kept.get("tz")
+    if isinstance(zone, str) and zone:
+        return zone
+    return propose_zone(store.read("grids").grids)
 
 
 def category_labels(raw: pd.Series, categories: CategoryTable) -> pd.DataFrame:

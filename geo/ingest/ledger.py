@@ -8,6 +8,7 @@ every call and is checked before returning.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from geo import schema as s
 from geo.categories import CategoryTable, read_categories
 from geo.crs import guess_projected_crs, parse_crs, to_wgs84
 from geo.ingest.excel import clean_header, is_internal
-from geo.ingest.mapping import HANDLING_VALUES, SOURCE_VALUES, STATUS_VALUES, LedgerMapping, guess_columns, map_series
+from geo.ingest.mapping import HANDLING_VALUES, SOURCE_VALUES, LedgerMapping, guess_columns, map_series, map_statuses
 from geo.ingest.tables import GEOM_X, GEOM_Y, READ_PROBLEM, SOURCE_ROW, LedgerError, check_headers, read_table
 from geo.ingest.times import parse_local_times
 
@@ -163,6 +164,11 @@ def read_ledger(
         used = guess_columns([c for c in raw.columns if c not in (GEOM_X, GEOM_Y)], overrides=mapping.columns)
     except ValueError as exc:
         raise LedgerError(str(exc)) from exc
+    used |= zoned_siblings(raw, used, keep=set(mapping.columns))
+    if "issue_id" not in used:
+        found = id_column(raw, taken=set(used.values()))
+        if found is not None:
+            used["issue_id"] = found
     if GEOM_X in raw.columns and ("lon" not in used or "lat" not in used):
         used["lon"], used["lat"] = GEOM_X, GEOM_Y  # a point layer: its geometry is the location
     missing = [f for f in REQUIRED_FIELDS if f not in used]
@@ -258,7 +264,7 @@ def read_ledger(
     category = categories.map_labels(cat_raw)
     unmapped_categories = categories.unmatched(cat_raw.dropna())
     status_raw = col("status")
-    status = map_series(status_raw, STATUS_VALUES)
+    status = map_statuses(status_raw)
     unknown_status = status.isna() & status_raw.notna()
     unmapped_statuses = status_raw[unknown_status].value_counts()
     # With no usable status the closing time is the best evidence of the case's state.
@@ -308,6 +314,69 @@ def read_ledger(
     if result.read != len(source_row) + duplicates:  # the accounting invariant, never violated
         raise AssertionError("ledger row accounting failed: rows went missing")
     return result
+
+
+_ID_HEADER = re.compile(r"(?:id|编号|号|码|number|no|key|ref)$")
+
+
+def id_column(raw: pd.DataFrame, *, taken: set[str]) -> str | None:
+    """A column that can only be the ledger's own id: an id-like header whose values are all present,
+    all different and short without blanks (``request_id``, ``工单号``, ``Ticket No``).
+
+    Without the ledger's id every row gets a hash of its cells, so a newer export of the same ledger
+    (a status changed) would arrive as new rows; with it, the re-import updates them.
+    """
+    n = len(raw)
+    if n == 0:
+        return None
+    for column in map(str, raw.columns):
+        if column in taken or is_internal(column) or not _ID_HEADER.search(_key(column)):
+            continue
+        values = raw[column].astype("string").str.strip()
+        if values.isna().any() or (values == "").any() or values.str.len().max() > 64:
+            continue
+        if values.str.contains(r"\s", regex=True).any() or values.nunique() != n:
+            continue
+        return column
+    return None
+
+
+_ZONE_MARK = re.compile(r"(?:utc|gmt|zulu|z)$|^(?:utc|gmt)")
+
+
+def zoned_siblings(raw: pd.DataFrame, used: dict[str, str], *, keep: set[str]) -> dict[str, str]:
+    """Time fields better read from a column that carries its offset: ``created_at_utc`` over ``created_at``.
+
+    A local time without an offset is ambiguous once a year and needs the zone to be right; the same
+    time written in UTC or with an offset (``Z``, ``+02:00``) is an instant. A column is taken instead of
+    the guessed one when its header is the guessed header's with a UTC/GMT mark and nearly all its
+    values (99 % of a sample) carry an offset. A field the clerk mapped (``keep``) is never changed.
+    """
+    from geo.ingest.times import has_zone
+
+    out: dict[str, str] = {}
+    taken = set(used.values())
+    for field_name in ("reported_at", "closed_at", "deadline_at"):
+        header = used.get(field_name)
+        if header is None or field_name in keep:
+            continue
+        base = _key(header)
+        for column in map(str, raw.columns):
+            if column in taken or is_internal(column):
+                continue
+            key = _key(column)
+            if not (key.startswith(base) or key.endswith(base)) or not _ZONE_MARK.search(key.replace(base, "", 1)):
+                continue
+            sample = raw[column].astype("string").str.strip().replace("", pd.NA).dropna().head(1000)
+            if len(sample) and float(has_zone(sample).mean()) >= 0.99:
+                out[field_name] = column
+                taken.add(column)
+                break
+    return out
+
+
+def _key(header: str) -> str:
+    return "".join(ch for ch in header.lower() if ch.isalnum())
 
 
 def rejects_frame(cells: pd.DataFrame, rows: pd.Series, reasons: pd.Series) -> pd.DataFrame:

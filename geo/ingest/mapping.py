@@ -8,6 +8,7 @@ user's mapping always wins over a guess.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,8 +20,9 @@ from geo.categories import normalize_label
 
 #: Canonical field -> header aliases (matched after :func:`normalize_label`), most specific first.
 HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "issue_id": ("问题编号", "案件编号", "工单编号", "事件编号", "编号", "issue_id", "id",
-                 "service_request_id", "unique key", "unique_key", "srnumber", "sr_number", "case id", "case_id"),
+    "issue_id": ("问题编号", "案件编号", "工单编号", "工单号", "事件编号", "案件号", "编号", "issue_id", "id",
+                 "service_request_id", "request_id", "requestid", "unique key", "unique_key", "srnumber", "sr_number",
+                 "case id", "case_id", "case number", "ticket_id", "ticket number", "incident_id"),
     "category": ("问题类型", "问题分类", "问题小类", "事件类型", "案件类型", "小类", "类型",
                  "category", "complaint type", "service_name", "requesttype", "request type", "type"),
     "reported_at": ("上报时间", "发现时间", "登记时间", "立案时间", "创建时间", "受理时间",
@@ -34,8 +36,9 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "status": ("处置状态", "办理状态", "案件状态", "状态", "status"),
     "closed_at": ("办结时间", "结案时间", "销号时间", "完成时间", "closed_at", "closed date",
                   "closeddate"),
-    "deadline_at": ("截止时间", "办理时限", "处置时限", "期限", "deadline_at", "due date",
-                    "expected_datetime"),
+    "deadline_at": ("截止时间", "办理时限", "处置时限", "办结时限", "处置期限", "整改期限", "期限", "deadline_at",
+                    "deadline", "due date", "due_at", "due", "due_datetime", "target_at", "target date", "target_date",
+                    "sla_due", "expected_datetime", "expected_at"),
     "handling": ("处置方式", "处理方式", "handling"),
     "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency_responsible", "agency",
                    "agency_name", "agency name"),
@@ -104,6 +107,45 @@ SOURCE_VALUES: Final[dict[str, str]] = {
                      "email", "web"), "public"),
     **dict.fromkeys(("视频巡查", "视频监控", "视频", "video"), "video"),
 }
+
+
+#: Words that decide a status label no vocabulary lists (``Closed - Duplicate``, ``closed_not_resolved``,
+#: ``已办结（归档）``), tried in this order: a void word wins over a closing one, a closing one over work.
+STATUS_WORDS: Final[tuple[tuple[str, str], ...]] = (
+    *((w, "void") for w in ("void", "cancel", "duplicate", "invalid", "rejected", "作废", "无效", "撤销", "不予")),
+    *((w, "closed") for w in ("closed", "close", "resolved", "completed", "complete", "done", "finished", "final",
+                              "archived", "办结", "结案", "销号", "完成", "归档")),
+    *((w, "rectified") for w in ("rectified", "fixed", "整改", "已处置", "已处理", "待核查")),
+    *((w, "assigned") for w in ("assigned", "progress", "dispatched", "referred", "working", "处理中", "处置中",
+                                "办理中", "派遣", "派单", "交办")),
+    *((w, "open") for w in ("open", "new", "pending", "received", "submitted", "待", "未")),
+)
+
+
+def status_by_words(label: object) -> str | None:
+    """A status from the words of a label no vocabulary knows, or ``None``.
+
+    Examples
+    --------
+    >>> status_by_words("closed_not_resolved"), status_by_words("Closed - Duplicate"), status_by_words("x")
+    ('closed', 'void', None)
+    """
+    text = "".join(ch if ch.isalnum() else " " for ch in unicodedata.normalize("NFKC", str(label)).lower())
+    words = set(text.split())
+    for word, status in STATUS_WORDS:
+        if (word in words) if word.isascii() else (word in text):
+            return status
+    return None
+
+
+def map_statuses(values: pd.Series) -> pd.Series:
+    """Raw statuses mapped by the vocabulary, else by their words; ``<NA>`` for what neither knows."""
+    mapped = map_series(values, STATUS_VALUES)
+    unknown = mapped.isna() & values.notna()
+    if unknown.any():
+        lookup = {u: status_by_words(u) for u in pd.unique(values[unknown].astype("string"))}
+        mapped[unknown] = values[unknown].astype("string").map(lookup).astype("string")
+    return mapped
 
 
 def _header_key(header: object) -> str:
