@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo import calendar
 from geo import schema as s
 from geo.categories import CategoryTable
 
@@ -134,14 +135,19 @@ def case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reo
     """One row per live issue with the facts every KPI is counted from."""
     live = issues[issues[s.STATUS] != "void"]
     deadline = deadlines(live, policy)
-    closed_at = live[s.CLOSED_AT].where(live[s.STATUS] == "closed")
-    closed = closed_at.notna() & (closed_at <= as_of)
+    is_closed = live[s.STATUS] == "closed"
+    closed_at = live[s.CLOSED_AT].where(is_closed)
+    # A ledger that says "closed" without saying when is closed, time unknown: counted in 结案率, left
+    # out of on-time and time-to-close (never taken as still open, which made a snapshot's closed rows overdue).
+    untimed = (is_closed & closed_at.isna()).fillna(False).astype(bool)
+    closed = (closed_at.notna() & (closed_at <= as_of)) | untimed
     is_open = ~closed & (live[s.REPORTED_AT] <= as_of)
     return pd.DataFrame({
         "reported_at": live[s.REPORTED_AT],
         "deadline": deadline,
         "closed": closed,
         "on_time": closed & (closed_at <= deadline),
+        "untimed": untimed,
         "due": closed | (deadline <= as_of),
         "open_overdue": is_open & (deadline < as_of),
         "days_overdue": ((as_of - deadline) / pd.Timedelta(days=1)).where(is_open & (deadline < as_of)),
@@ -187,6 +193,7 @@ def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, e
         "due": g.size(),
         "closed": g["closed"].sum(),
         "on_time": g["on_time"].sum(),
+        "untimed": g["untimed"].sum(),
         "reopened": g["reopened"].sum(),
         "median_days_to_close": g["days_to_close"].median(),
         "p90_days_to_close": g["days_to_close"].quantile(0.9),
@@ -198,12 +205,14 @@ def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, e
     # Overdue cases reported before the period: the backlog the unit carries into it.
     carried = cases["open_overdue"] & (cases["reported_at"] < start)
     out["carried_overdue"] = cases[carried].groupby(keys[carried]).size()
-    counts = ["reported", "due", "closed", "on_time", "reopened", "overdue_open", "carried_overdue"]
+    counts = ["reported", "due", "closed", "on_time", "untimed", "reopened", "overdue_open", "carried_overdue"]
     out[counts] = out[counts].fillna(0).astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         due_n = out["due"].where(out["due"] > 0)
         out["close_rate"] = out["closed"] / due_n * 100
-        out["on_time_rate"] = out["on_time"] / due_n * 100
+        # On time among the cases whose timing is known: NaN (no grade) when the ledger gives no close times.
+        timed_n = (out["due"] - out["untimed"]).where(lambda n: n > 0)
+        out["on_time_rate"] = out["on_time"] / timed_n * 100
         out["rework_rate"] = out["reopened"] / due_n * 100
         # 超期未结 against the cases due: the period's due cases plus the overdue backlog carried in.
         base = (out["due"] + out["carried_overdue"]).where(lambda b: b > 0)
@@ -252,8 +261,8 @@ def open_count(issues: pd.DataFrame, as_of: pd.Timestamp) -> int:
 
 def period_bounds(last_day: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``[start, end)`` of the ``days`` days ending with the local day ``last_day`` (end = its next midnight)."""
-    end = last_day.normalize() + pd.Timedelta(days=1)
-    return end - pd.Timedelta(days=days), end
+    end = calendar.next_midnight(last_day)
+    return calendar.add_days(end, -days), end
 
 
 def iso_week_bounds(week: str, tz: str = s.DEFAULT_TZ) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -271,8 +280,8 @@ def iso_week_bounds(week: str, tz: str = s.DEFAULT_TZ) -> tuple[pd.Timestamp, pd
         monday = dt.date.fromisocalendar(int(year), int(number), 1)
     except ValueError as err:
         raise ValueError(f"week must look like 2026-W45, got {week!r}") from err
-    start = pd.Timestamp(monday, tz=tz)
-    return start, start + pd.Timedelta(days=7)
+    start = calendar.localize(pd.Timestamp(monday), tz)
+    return start, calendar.add_days(start, 7)
 
 
 def with_community(issues: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
