@@ -28,6 +28,7 @@ def flag_suspect_points(
     issues: gpd.GeoDataFrame, *, min_records: int = 15, min_days: int = 3, min_categories: int = 3,
     max_mix_distance: float = 0.15, min_mix_records: int = 50, min_address_share: float = 0.5,
     neighbourhood_m: float = 500.0, min_ratio: float = 3.0, default_points: Sequence[tuple[float, float]] = (),
+    tail_quantile: float = 0.999, tail_ratio: float = 5.0,
 ) -> pd.Series:
     """True for records on a pile at one identical coordinate pair that looks like a fallback.
 
@@ -45,6 +46,13 @@ def flag_suspect_points(
       ``min(min_categories, categories in the ledger)`` categories whose mix is within
       ``max_mix_distance`` (total variation distance) of the whole ledger's mix. A real place is
       dominated by its own problems; the size floor keeps a small pile from matching by chance.
+
+    And whatever its addresses and mix, a pile is suspect when it is out of all proportion to any
+    real place: ``tail_ratio`` times the count that only the busiest 0.1 % of the ledger's exact
+    locations reach (``tail_quantile`` of the location counts), besides ``min_ratio`` times its
+    neighbourhood's busiest. Both are ratios to the ledger itself, so the rule scales with a street's
+    or a city's ledger; a default geocode holding 1-15 % of a ledger is tens to thousands of times
+    the tail, the busiest real places of the shared ledgers at most 4.6 times (``docs/import.md``).
 
     A pile at one of ``default_points`` (lon, lat in WGS84, matched to 1e-6 degrees: the office's
     configured fallback) is suspect whatever its size.
@@ -96,7 +104,13 @@ def flag_suspect_points(
                                  sizes.index.get_level_values("y").to_numpy(), sizes.to_numpy(),
                                  src=issues.crs, dst=metric_crs_for(issues))
         position = dict(zip(piles.index, sizes.index.get_indexer(piles.index), strict=True))
+        tail = max(float(np.quantile(sizes.to_numpy(), tail_quantile)), 1.0)
         for (px, py), row in piles.iterrows():
+            if row["n"] >= tail_ratio * tail:  # out of all proportion to any real place
+                busiest = around.busiest_other(position[(px, py)], neighbourhood_m)
+                if row["n"] >= min_ratio * max(busiest, 1):
+                    suspect.add((px, py))
+                    continue
             many_places = row["with_addr"] >= 0.8 * row["n"] and row["addrs"] >= min_address_share * row["n"]
             collects_all = False
             if row["n"] >= min_mix_records and row["cats"] >= need_cats:

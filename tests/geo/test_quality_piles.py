@@ -110,3 +110,27 @@ def test_busiest_neighbour_equals_a_tree_search(seed: int, n: int, radius: float
         hits = tree.query(metric[i], predicate="dwithin", distance=radius)
         expected = int(counts[hits[hits != i]].max(initial=0))
         assert near.busiest_other(int(i), radius) == expected
+
+
+@pytest.mark.parametrize("share", [0.02, 0.05, 0.15])
+def test_a_default_point_is_found_by_its_share_whatever_its_addresses_and_mix(share: float) -> None:
+    """A geocoder's default: no addresses, its own mix (one category the ledger barely has), a share of
+    2-15 % of a city ledger whose busy real places repeat (addresses geocoded to one point each)."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    # Real places: 10,000 geocoded addresses with repeats, the busiest about 0.5 % of the reports (the shared
+    # city ledgers' busiest real places hold 0.1-0.9 %), each dominated by its own problem.
+    weights = 1.0 / np.arange(1, 10_001) ** 0.45
+    place = rng.choice(10_000, n, p=weights / weights.sum())
+    px, py = 117.25 + rng.uniform(0, 0.08, 10_000), 31.85 + rng.uniform(0, 0.08, 10_000)
+    pts = list(zip(px[place], py[place], strict=True))
+    own = rng.choice(["litter", "parking", "posters", "clutter"], 10_000, p=[0.4, 0.3, 0.2, 0.1])
+    cats = [own[p] if rng.random() < 0.8 else "litter" for p in place]
+    addrs = [f"路{p}号" for p in place]
+    days = list(rng.integers(0, 365, n))
+    k = int(share * n / (1 - share))
+    pile = [(117.275, 31.875)] * k
+    f = flag_suspect_points(frame(pts + pile, cats + ["road_damage"] * k, addrs + [None] * k,
+                                  days + list(rng.integers(0, 365, k))))
+    assert f.iloc[-k:].all()
+    assert not f.iloc[:-k].any()  # the busiest real addresses are kept
