@@ -2,11 +2,16 @@
 
 A ledger cell such as ``=HYPERLINK("http://evil","点我")`` must reach the reader as text, not as a
 formula Excel evaluates. Following OWASP's advice, text cells that start with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return get a leading apostrophe; numbers are left alone.
+``@``, a tab or a carriage return get a leading apostrophe; so does every line of a cell that starts
+so after a line break (Excel, LibreOffice and Python's csv read a bare CR in an unquoted field as a
+new row). Numbers are left alone, also as text (``-71.0341`` stays a longitude a spreadsheet can sum),
+and every CSV field is quoted, so no break inside a value can start a row.
 """
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -20,11 +25,30 @@ if TYPE_CHECKING:
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_LINES = re.compile(r"(\r\n|\r|\n)")
+
+
 def neutralise_formula(value: object) -> object:
-    """``value`` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """``value`` with a leading apostrophe on each line a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> neutralise_formula("=1+1"), neutralise_formula("-71.0341"), neutralise_formula("ok\\r=cmd")
+    ("'=1+1", '-71.0341', "ok\\r'=cmd")
+    """
+    if not isinstance(value, str):
+        return value
+    if _NUMBER.fullmatch(value.strip()):
+        return value  # a number written as text is data, not a formula
+    parts = _LINES.split(value)
+    changed = False
+    for i in range(0, len(parts), 2):  # the lines; the odd items are the breaks between them
+        # The cell's own start always (the whole value is no number); a later line unless it is one.
+        if parts[i].startswith(FORMULA_PREFIXES) and (i == 0 or not _NUMBER.fullmatch(parts[i].strip())):
+            parts[i] = "'" + parts[i]
+            changed = True
+    return "".join(parts) if changed else value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +63,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8 with BOM, so Excel shows Chinese correctly) with formulas neutralised."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    return safe_frame(frame).to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8-sig")
 
 
 def to_safe_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
