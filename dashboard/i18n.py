@@ -425,7 +425,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                        "en": "Weights changed: this order is no longer the default the forecast check supports."},
     "expected_4w": {"zh": "预计4周", "en": "Expected, 4 weeks"},
     "expected_range": {"zh": "可能范围", "en": "Likely range"},
-    "per_km2": {"zh": "每平方公里", "en": "Per km²"},
+    "per_km2": {"zh": "每平方公里（按面积折算）", "en": "Per km² (area-weighted)"},
     "flagged_cells": {"zh": "重点方格（前5%面积）", "en": "Flagged cells (top 5% of area)"},
     "cell_rank": {"zh": "方格排序", "en": "Cell rank"},
     "priority_method_pending": {"zh": "预测方法：{method}（预测检验正在后台计算，完成后自动改用检验最好的方法）。",
@@ -451,10 +451,13 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "pareto": {"zh": "前 {n} 个网格集中了 {share:.0%} 的未结问题（共 {grids} 个网格）。",
                "en": "The top {n} grids hold {share:.0%} of open problems ({grids} grids in all)."},
     "priority_caption": {"zh": "截至 {asof}。紫色方格是预计问题最密集的 5% 区域（100 米方格），即派人巡查的重点；"
-                               "网格颜色为得分。得分：派人巡查按每平方公里预计问题折算为 0–100，工作量以件计。",
+                               "网格颜色为得分。得分：派人巡查按每平方公里预计问题折算为 0–100，工作量以件计。"
+                               "小网格的密度按其面积与全街道平均加权（面积越小越接近平均），几件问题不会让一个小网格排在前面。",
                          "en": "As of {asof}. Purple cells are the 5% of the area with the most expected problems "
                                "(100 m cells): where to send inspectors; grid colours are the score. Score: 0–100 of "
-                               "expected problems per km² when sending inspectors, cases for the workload."},
+                               "expected problems per km² when sending inspectors, cases for the workload. A small grid's density is "
+                               "weighted with the street's average by its area (the smaller, the closer to the average), "
+                               "so a few reports do not put a tiny grid first."},
     "priority_legend": {"zh": "优先级得分", "en": "Priority score"},
     "weights_zero": {"zh": "权重不能全为 0，已用默认权重。", "en": "Weights cannot all be 0; the defaults are used."},
     "view": {"zh": "视图", "en": "View"},
@@ -543,6 +546,11 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                          "en": "From the numbers: {name}. AMap/Tencent (GCJ-02) and Baidu (BD-09) cannot be told from "
                                "the numbers: choose by the source."},
     "wiz_tz": {"zh": "台账时间所在时区", "en": "Time zone of the ledger's times"},
+    "wiz_tz_proposed": {"zh": "按网格所在位置建议的时区：{zone}（导入后随工作区保存，以后的台账按同一时区读取）",
+                        "en": "Proposed from where the grids lie: {zone} (kept with the workspace for later ledgers)"},
+    "wiz_zone_mismatch": {"zh": "台账的点位多在 {found} 时区，而时间按 {zone} 读取：两地时差不同，请确认时区后重新导入。",
+                          "en": "Most of the ledger's points lie in {found}, but its times were read in {zone}, "
+                                "whose clock differs: check the zone and import again."},
     "wiz_crs_other": {"zh": "其他 EPSG 代码", "en": "Other EPSG code"},
     "wiz_crs_code": {"zh": "EPSG 代码（如 4547）", "en": "EPSG code (e.g. 4547)"},
     "wiz_points": {"zh": "前 {n} 条记录中有 {share} 落在网格内（红点为问题位置）。",

@@ -55,16 +55,21 @@ def test_ranks_are_a_permutation_and_scores_bounded(rows: list[tuple], weights: 
     assert (np.diff(ranked["score"].to_numpy()) <= 1e-9).all()  # rank order is score order
 
 
-def test_default_inspect_order_is_expected_per_km2_and_workload_adds_cases() -> None:
+def test_default_inspect_order_is_credible_density_and_workload_adds_cases() -> None:
     # a: 10 expected on 1 km2; b: 12 on 4 km2 with 9 overdue; c: 3 on 0.1 km2.
     raw = raw_table([("a", 10.0, 6, 15, 10.0, 1.0, 10.0, "", 0, 2, 0, 1),
                      ("b", 12.0, 7, 18, 3.0, 4.0, 12.0, "", 9, 11, 0, 0),
                      ("c", 3.0, 1, 6, 30.0, 0.1, 3.0, "", 0, 0, 0, 2)])
-    assert score(raw)[s.GRID_ID].tolist() == ["c", "a", "b"]
-    assert score(raw).set_index(s.GRID_ID)["score"].to_dict() == pytest.approx({"c": 100, "a": 100 / 3, "b": 10})
+    # Credible densities (geo.ops.priority.credible_density): the street's 25 expected on 5.1 km2 weighted as
+    # one median grid (1 km2): c's 30 per km2 on 0.1 km2 is mostly the average, and a leads.
+    avg = 25 / 5.1
+    cred = {"a": (10 + avg) / 2, "b": (12 + avg) / 5, "c": (3 + avg) / 1.1}
+    assert score(raw)[s.GRID_ID].tolist() == ["a", "c", "b"]
+    assert score(raw).set_index(s.GRID_ID)["score"].to_dict() == pytest.approx(
+        {k: 100 * v / cred["a"] for k, v in cred.items()})
     workload = score(raw, mode="workload").set_index(s.GRID_ID)["score"]
     assert workload.to_dict() == pytest.approx({"a": 12.0, "b": 32.0, "c": 3.0})  # expected + open + overdue
-    assert score(raw, {"forecast": 0.5, "overdue": 0.5})[s.GRID_ID].tolist() == ["b", "c", "a"]
+    assert score(raw, {"forecast": 0.5, "overdue": 0.5})[s.GRID_ID].tolist() == ["b", "a", "c"]
 
 
 def test_ties_break_on_overdue_then_grid_id() -> None:
