@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.cube.analysis import run_analysis
 from geo.cube.dataset import load_dataset, open_workspace
@@ -201,7 +201,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                              categories=categories or (), horizon_days=float(args.horizon_days))
         # ... and the priority list every page opens with (as of the day after the last report), measured
         # with the winner, so a new dashboard process reads it instead of forecasting on its first open.
-        as_of = calendar.next_midnight(dataset.issues[s.REPORTED_AT].max())
+        as_of = localtime.next_midnight(dataset.issues[s.REPORTED_AT].max())
         kept_priorities(str(args.workspace), dataset, as_of, categories=categories or (), method=bt.winner)
     else:
         bt = run_backtest(dataset.issues, dataset.grids, categories=categories, horizon_days=args.horizon_days,

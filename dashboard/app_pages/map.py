@@ -9,7 +9,7 @@ from dashboard.data import analysis, heat, max_heat_points, newest_cases
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, scope_caption
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.cube.levels import present_levels
 
@@ -44,7 +44,7 @@ if layer == "heat":
 elif layer == "playback":
     weekly = cube.pivot_table(index="period_start", columns="grid_id", values="count", aggfunc="sum", fill_value=0)
     # Each frame is labelled by the week's last day, as leaders read "the week ending ...".
-    weekly.index = [fmt_date(calendar.add_days(d, 6), lang) for d in weekly.index]
+    weekly.index = [fmt_date(localtime.add_days(d, 6), lang) for d in weekly.index]
     m = maps.playback_map(result.grids, weekly, labels, tiles=ctx.tiles)
 else:
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.crs import metric_crs_for
 from geo.cube.index import IssueIndex
@@ -43,7 +43,7 @@ def period_starts(
 
     Notes
     -----
-    Periods are half-open ``[start, start + period_days)`` in local calendar days (``geo.calendar``:
+    Periods are half-open ``[start, start + period_days)`` in local calendar days (``geo.localtime``:
     a week that holds a clock change is 167 or 169 hours); the last one ends exactly at ``end``, so
     the newest week is always complete (Esri's emerging hot spot convention).
     """
@@ -53,9 +53,9 @@ def period_starts(
     ok = (times < end).fillna(False).to_numpy(dtype=bool)
     if not ok.any():
         return out
-    end_day = calendar.first_day_from(end)
-    k = periods_back(calendar.local_days(times[ok]), end_day, period_days)
-    out[ok] = calendar.midnights(end_day - k * period_days, times.dt.tz)
+    end_day = localtime.first_day_from(end)
+    k = periods_back(localtime.local_days(times[ok]), end_day, period_days)
+    out[ok] = localtime.midnights(end_day - k * period_days, times.dt.tz)
     return out
 
 
@@ -109,12 +109,12 @@ def _cube(grid_pos: np.ndarray, cat_pos: np.ndarray, t_ns: np.ndarray, grid_ids:
     """
     if n_periods < 1:
         raise ValueError(f"n_periods must be >= 1, got {n_periods}")
-    end_day = calendar.first_day_from(end)
-    starts = calendar.midnights(end_day - period_days * (n_periods - np.arange(n_periods)), end.tz)
+    end_day = localtime.first_day_from(end)
+    starts = localtime.midnights(end_day - period_days * (n_periods - np.arange(n_periods)), end.tz)
     # Periods are local calendar days (weeks of 167 or 169 hours across a clock change), not 24-hour steps.
     local = pd.DatetimeIndex(t_ns.astype("datetime64[ns]"), tz="UTC").tz_convert(end.tz) if end.tz else \
         pd.DatetimeIndex(t_ns.astype("datetime64[ns]"))
-    per_pos = n_periods - periods_back(calendar.local_days(local), end_day, period_days)
+    per_pos = n_periods - periods_back(localtime.local_days(local), end_day, period_days)
     ok = (grid_pos >= 0) & (cat_pos >= 0) & (t_ns < end.value) & (per_pos >= 0) & (t_ns != np.iinfo(np.int64).min)
     shape = (len(grid_ids), len(categories), n_periods)
     flat = np.ravel_multi_index((grid_pos[ok], cat_pos[ok], per_pos[ok]), shape)

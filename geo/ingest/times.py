@@ -14,7 +14,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from geo.calendar import localize
+from geo.localtime import localize
 from geo.schema import DEFAULT_TZ
 
 # Tried in order on whatever is still unparsed; each is vectorised by pandas.
@@ -89,7 +89,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     Notes
     -----
     A value with an explicit offset (``Z``, ``+08:00``) is converted to ``tz``; all others are
-    localised by :func:`geo.calendar.localize`'s rule: the repeated hour of a clock change is its
+    localised by :func:`geo.localtime.localize`'s rule: the repeated hour of a clock change is its
     first occurrence, a time in the skipped hour moves forward by the gap; neither is rejected.
     """
     result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {tz}]")

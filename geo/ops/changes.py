@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.stats.campaign import rate_ratio
 
@@ -20,8 +20,8 @@ def category_changes(issues: pd.DataFrame, end: pd.Timestamp, *, weeks_back: int
 
     Sorted with confirmed changes first (largest departure from 1 first), then by category code.
     """
-    week_start = calendar.add_days(end, -7)  # seven local days, whatever a clock change did to the hours
-    base_start = calendar.add_days(week_start, -7 * weeks_back)
+    week_start = localtime.add_days(end, -7)  # seven local days, whatever a clock change did to the hours
+    base_start = localtime.add_days(week_start, -7 * weeks_back)
     times, cats = issues[s.REPORTED_AT], issues[s.CATEGORY].astype(str)
     this_week = cats[(times >= week_start) & (times < end)].value_counts()
     baseline = cats[(times >= base_start) & (times < week_start)].value_counts()

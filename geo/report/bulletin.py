@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from markupsafe import Markup
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
@@ -144,7 +144,7 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
     policy = policy or KpiPolicy(dataset.categories)
     issues = _live(dataset)
     this = kpi_table(issues, policy, start=start, end=end, reopened=reopened).iloc[0]
-    last = kpi_table(issues, policy, start=calendar.add_days(start, -7), end=start, reopened=reopened).iloc[0]
+    last = kpi_table(issues, policy, start=localtime.add_days(start, -7), end=start, reopened=reopened).iloc[0]
     summary = pd.DataFrame({
         "指标": [label for _, label in SUMMARY_ROWS],
         "本周": [_round(this[k]) for k, _ in SUMMARY_ROWS],
@@ -189,16 +189,16 @@ def _round(v: object) -> object:
 
 def _weekly(issues: pd.DataFrame, dataset: Dataset, end: pd.Timestamp, weeks: int = 12) -> pd.DataFrame:
     """Issues per week (rows: week start) for the three most frequent categories and all, last ``weeks``."""
-    start = calendar.add_days(end, -7 * weeks)
+    start = localtime.add_days(end, -7 * weeks)
     recent = issues[(issues[s.REPORTED_AT] >= start) & (issues[s.REPORTED_AT] < end)]
     # Local calendar weeks: seven days from midnight, not 168 hours (a clock change moves those by one).
-    k = pd.Series((calendar.local_days(recent[s.REPORTED_AT]) - calendar.day_number(start)) // 7, index=recent.index)
+    k = pd.Series((localtime.local_days(recent[s.REPORTED_AT]) - localtime.day_number(start)) // 7, index=recent.index)
     top = recent[s.CATEGORY].value_counts().index[:3]
     out = pd.DataFrame({"全部": k.value_counts().reindex(range(weeks), fill_value=0)})
     for code in top:
         out[dataset.categories.name(str(code))] = k[recent[s.CATEGORY] == code].value_counts().reindex(
             range(weeks), fill_value=0)
-    out.index = [calendar.add_days(start, 7 * i).date() for i in range(weeks)]
+    out.index = [localtime.add_days(start, 7 * i).date() for i in range(weeks)]
     return out
 
 

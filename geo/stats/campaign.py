@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.ingest.times import written_date
 
@@ -109,11 +109,11 @@ def weekly_counts(times: pd.Series, campaign_start: pd.Timestamp, *, first: pd.T
     Only whole weeks inside ``[first, last)`` are kept, so a partial week at either end does not
     look like a drop.
     """
-    # Weeks of seven local calendar days from the campaign's start (geo.calendar), not 168-hour steps.
-    origin = calendar.day_number(campaign_start)
-    k_first = -(-(calendar.first_day_from(first) - origin) // 7)  # the first whole week
-    k_last = (calendar.day_number(last) - origin) // 7  # exclusive
-    week = pd.Series((calendar.local_days(times) - origin) // 7, index=times.index)
+    # Weeks of seven local calendar days from the campaign's start (geo.localtime), not 168-hour steps.
+    origin = localtime.day_number(campaign_start)
+    k_first = -(-(localtime.first_day_from(first) - origin) // 7)  # the first whole week
+    k_last = (localtime.day_number(last) - origin) // 7  # exclusive
+    week = pd.Series((localtime.local_days(times) - origin) // 7, index=times.index)
     counts = week[(week >= k_first) & (week < k_last)].value_counts()
     return counts.reindex(range(k_first, k_last), fill_value=0).sort_index()
 
@@ -170,7 +170,7 @@ def campaign_effect(issues: pd.DataFrame, campaign_start: pd.Timestamp, *, categ
     times = live[s.REPORTED_AT]
     first, last = issues[s.REPORTED_AT].min(), issues[s.REPORTED_AT].max()
     first = first.normalize()
-    last = calendar.next_midnight(last)
+    last = localtime.next_midnight(last)
     side = min((campaign_start - first) / pd.Timedelta(days=1), (last - campaign_start) / pd.Timedelta(days=1))
     if window_days is not None:
         side = min(side, window_days)

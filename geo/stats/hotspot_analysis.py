@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.cube.aggregate import periods_back
 from geo.cube.dataset import Dataset
@@ -204,8 +204,8 @@ def run_hotspots(
     cube, step_starts = None, None
     if emerging:
         times = issues[s.REPORTED_AT]
-        # Steps are local calendar days counted back from the day after the last report (geo.calendar).
-        days = calendar.local_days(times)
+        # Steps are local calendar days counted back from the day after the last report (geo.localtime).
+        days = localtime.local_days(times)
         end_day = int(days.max()) + 1
         back = periods_back(days, end_day, period_days)
         n_steps = int(back.max())
@@ -214,9 +214,9 @@ def run_hotspots(
         np.add.at(cube, (position[inside], step[inside]), 1)
         emerging_result = emerging_hotspots(cube, neighbours)
         units["emerging"] = emerging_result.classes
-        step_starts = calendar.midnights(end_day - period_days * (n_steps - np.arange(n_steps)), times.dt.tz)
+        step_starts = localtime.midnights(end_day - period_days * (n_steps - np.arange(n_steps)), times.dt.tz)
         choices |= {"time_steps": n_steps, "step_days": period_days,
-                    "last_day": str(calendar.midnight(end_day - 1, times.dt.tz).date()),
+                    "last_day": str(localtime.midnight(end_day - 1, times.dt.tz).date()),
                     "time_neighbourhood": "previous_step"}
     return HotspotResult(units=units, gi=gi, emerging=emerging_result, choices=choices, outliers=moran,
                          cube=cube, step_starts=step_starts, neighbours=neighbours)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import theilslopes
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.cube.aggregate import period_starts, periods_back
 from geo.stats.campaign import rate_ratio
@@ -41,15 +41,15 @@ def series(issues: pd.DataFrame, by: str, *, freq: Freq = "week", end: pd.Timest
     if times.empty:
         return pd.DataFrame()
     if freq == "week":
-        end = end if end is not None else calendar.next_midnight(times.max())
+        end = end if end is not None else localtime.next_midnight(times.max())
         start = period_starts(times, end=end)
-        end_day = calendar.first_day_from(end)
-        n = int(periods_back(np.array([calendar.day_number(start.min())]), end_day, 7)[0])
-        index = calendar.midnights(end_day - 7 * (n - np.arange(n)), times.dt.tz)
+        end_day = localtime.first_day_from(end)
+        n = int(periods_back(np.array([localtime.day_number(start.min())]), end_day, 7)[0])
+        index = localtime.midnights(end_day - 7 * (n - np.arange(n)), times.dt.tz)
     else:
-        start = calendar.localize(times.dt.tz_localize(None).dt.to_period("M").dt.to_timestamp(), times.dt.tz)
+        start = localtime.localize(times.dt.tz_localize(None).dt.to_period("M").dt.to_timestamp(), times.dt.tz)
         months = pd.date_range(start.min().tz_localize(None), start.max().tz_localize(None), freq="MS")
-        index = calendar.localize(months, times.dt.tz)
+        index = localtime.localize(months, times.dt.tz)
     groups = issues[by].astype("string")
     frame = pd.DataFrame({"period": start, "group": groups}).dropna()
     table = frame.groupby(["period", "group"]).size().unstack(fill_value=0).reindex(index, fill_value=0)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.cube.aggregate import count_cube, period_starts
 from geo.ingest.ledger import read_ledger
@@ -67,7 +67,7 @@ def test_monthly_series_counts_each_local_month(seconds: list[int], zone: str) -
 def test_the_cube_counts_each_local_period(seconds: list[int], zone: str, period_days: int) -> None:
     times = local_times(seconds, zone)
     last = max(local_dates(seconds, zone))
-    end = calendar.midnight(calendar.day_number(pd.Timestamp(last)) + 1, zone)
+    end = localtime.midnight(localtime.day_number(pd.Timestamp(last)) + 1, zone)
     n = 8
     issues = pd.DataFrame({s.REPORTED_AT: times, s.GRID_ID: "g1", s.CATEGORY: "litter"})
     cube = count_cube(issues, grid_ids=["g1"], categories=["litter"], end=end, n_periods=n, period_days=period_days)
@@ -99,7 +99,7 @@ def test_campaign_and_bulletin_weeks_are_local_weeks(seconds: list[int], zone: s
     class Data:
         categories = Names()
 
-    end = calendar.midnight(calendar.day_number(pd.Timestamp(max(dates))) + 1, zone)
+    end = localtime.midnight(localtime.day_number(pd.Timestamp(max(dates))) + 1, zone)
     frame = pd.DataFrame({s.REPORTED_AT: times, s.CATEGORY: "litter"})
     table = _weekly(frame, Data(), end, weeks=12)  # type: ignore[arg-type]
     for start, count in table["全部"].items():
@@ -126,9 +126,9 @@ def test_odd_local_times_import_by_one_rule(tmp_path: object, zone: str, text: s
 
 def test_add_days_keeps_the_wall_clock() -> None:
     sunday = pd.Timestamp("2021-10-31", tz="Europe/Madrid")
-    assert calendar.add_days(sunday, 7) == pd.Timestamp("2021-11-07", tz="Europe/Madrid")
-    assert (calendar.add_days(sunday, 7) - sunday) == pd.Timedelta(hours=169)
-    assert calendar.next_midnight(pd.Timestamp("2021-10-31 23:59", tz="Europe/Madrid")) == \
+    assert localtime.add_days(sunday, 7) == pd.Timestamp("2021-11-07", tz="Europe/Madrid")
+    assert (localtime.add_days(sunday, 7) - sunday) == pd.Timedelta(hours=169)
+    assert localtime.next_midnight(pd.Timestamp("2021-10-31 23:59", tz="Europe/Madrid")) == \
         pd.Timestamp("2021-11-01", tz="Europe/Madrid")
-    assert calendar.first_day_from(pd.Timestamp("2021-11-01", tz="Europe/Madrid")) == \
-        calendar.day_number(pd.Timestamp("2021-11-01"))
+    assert localtime.first_day_from(pd.Timestamp("2021-11-01", tz="Europe/Madrid")) == \
+        localtime.day_number(pd.Timestamp("2021-11-01"))

@@ -21,20 +21,17 @@ Neither is ever a rejection: both are times a clock on the wall can show or a pe
 
 from __future__ import annotations
 
-from typing import Final, TypeVar, overload
+import datetime as dt
+from typing import Final, TypeVar
 
 import numpy as np
 import pandas as pd
 
 _EPOCH_DAY: Final = np.datetime64("1970-01-01", "D")
-T = TypeVar("T", pd.Series, pd.DatetimeIndex)
+X = TypeVar("X", pd.Timestamp, pd.Series, pd.DatetimeIndex)
 
 
-@overload
-def localize(naive: pd.Timestamp, tz: object) -> pd.Timestamp: ...
-@overload
-def localize(naive: T, tz: object) -> T: ...
-def localize(naive: pd.Timestamp | pd.Series | pd.DatetimeIndex, tz: object) -> pd.Timestamp | pd.Series | pd.DatetimeIndex:
+def localize(naive: X, tz: object) -> X:
     """Wall-clock times in ``tz`` by the module's rule: ambiguous = first occurrence, gaps moved forward.
 
     Examples
@@ -68,7 +65,7 @@ def local_days(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 def day_number(ts: pd.Timestamp) -> int:
     """A tz-aware (or naive) instant's local calendar day as days since 1970-01-01."""
     wall = ts.tz_localize(None) if ts.tzinfo is not None else ts
-    return int((np.datetime64(wall.date(), "D") - _EPOCH_DAY).astype(np.int64))
+    return (wall.date() - dt.date(1970, 1, 1)).days
 
 
 def midnights(days: np.ndarray | list[int], tz: object) -> pd.DatetimeIndex:
