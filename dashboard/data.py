@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.admin.access import SignInGuard, UserFile
+from geo.categories import unmapped_share
+from geo.crs import parse_crs, to_wgs84
 from geo.cube.aggregate import HeatPayload
 from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, Scope, ensure_sample_store, open_workspace
@@ -29,7 +31,9 @@ from geo.cube.filter import ALL, IssueFilter
 from geo.forecast import Backtest, Method
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
 from geo.ingest.grid_layers import read_grid_layer
+from geo.ingest.preview import numbers, point_checks
 from geo.ingest.tables import raw_headers, read_table
+from geo.ingest.times import parse_local_times
 from geo.ops.changes import category_changes
 from geo.ops.kept import kept_priorities
 from geo.ops.priority import Mode, Names, score
@@ -214,6 +218,13 @@ MAX_CASES_SHOWN = 1_000
 CASE_TEXT_CHARS = 60
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def other_share(source: DataSource) -> tuple[float, list[tuple[str, int]]]:
+    """The workspace's share of 其他 and its largest unmapped raw labels (once per generation)."""
+    issues = dataset(source).issues
+    return unmapped_share(issues[s.CATEGORY], issues[s.CATEGORY_RAW])
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def newest_cases(source: DataSource, flt: IssueFilter, limit: int = MAX_CASES_SHOWN) -> tuple[pd.DataFrame, int]:
     """The newest ``limit`` located cases passing ``flt`` (for the map's case layer), and how many pass in all.
@@ -260,6 +271,25 @@ def ledger_column(path: str, mtime: float, column: str, limit: int | None = None
     raw = read_table(path)
     values = raw[column].astype("string") if column in raw.columns else pd.Series(dtype="string")
     return values.head(limit) if limit else values
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def ledger_points(path: str, mtime: float, columns: tuple[tuple[str, str], ...], crs: str, tz: str,
+                  workspace: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """The wizard's position checks on a whole uploaded ledger (:func:`geo.ingest.preview.point_checks`):
+    the ten busiest exact positions with the import's verdict, and the far points' positions (at most 2,000)."""
+    used = dict(columns)
+
+    def column(field: str) -> pd.Series:
+        return ledger_column(path, mtime, used[field]) if field in used else pd.Series(dtype="string")
+
+    x, y = numbers(column("lon")), numbers(column("lat"))
+    lon, lat = to_wgs84(x, y, parse_crs(crs))
+    n = len(lon)
+    times = parse_local_times(column("reported_at").reindex(range(n)), tz=tz)
+    busiest, far = point_checks(lon, lat, times, column("category").reindex(range(n)),
+                                column("address").reindex(range(n)), store_of(workspace).read("grids").grids)
+    return busiest, far, lon[far][:2000], lat[far][:2000]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -324,7 +354,7 @@ def week_kpis(source: DataSource, flt: IssueFilter, start: pd.Timestamp,
     request of 总览's and 大屏's cards (and of the warm start, :mod:`dashboard.warm`), so all three share
     one cached answer."""
     (now, before), (open_now, open_before) = kpi_tables(source, flt, ((start, end, None),
-                                                                      (calendar.add_days(start, -7), start, None)),
+                                                                      (localtime.add_days(start, -7), start, None)),
                                                         (end, start))
     return (now, before), (open_now, open_before)
 
@@ -518,6 +548,6 @@ def grid_detail(source: DataSource, flt: IssueFilter, grid_id: str) -> tuple[pd.
     one = replace(flt, grids=(grid_id,))
     issues = _trend_scope(source, one).sort_values(s.REPORTED_AT, ascending=False)
     weekly = series(issues, s.CATEGORY) if len(issues) else pd.DataFrame()
-    as_of = calendar.next_midnight(dataset(source).issues[s.REPORTED_AT].max())
+    as_of = localtime.next_midnight(dataset(source).issues[s.REPORTED_AT].max())
     cases = open_cases(source, replace(one, statuses=()), as_of)
     return pd.DataFrame(issues.drop(columns="geometry")), weekly, cases

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import string
 from typing import Any, Final, Literal
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
@@ -245,6 +247,9 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "status_assigned": {"zh": "已派遣/处置中", "en": "Assigned"},
     "status_rectified": {"zh": "已整改待核查", "en": "Rectified, awaiting check"},
     "status_closed": {"zh": "已办结", "en": "Closed"},
+    "status_void": {"zh": "作废", "en": "Void"},
+    "league_none_community": {"zh": "（网格外）", "en": "(outside the grids)"},
+    "league_none_department": {"zh": "（未填部门）", "en": "(no department)"},
     "page_rectification": {"zh": "整改", "en": "Rectification"},
     "rectification_title": {"zh": "整改考核", "en": "Rectification performance"},
     "rect_period": {"zh": "考核时段", "en": "Evaluation period"},
@@ -540,6 +545,13 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                             "已导入的问题中 {moved} 件换了网格，{outside} 件落到网格外，{inside} 件回到网格内。",
                       "en": "{n} grids imported: {repaired} invalid polygons repaired, {overlaps} overlaps, {gaps} gaps; "
                             "of the stored issues {moved} moved grid, {outside} fell outside, {inside} came back inside."},
+    "wiz_statuses": {"zh": "状态对应（请确认）", "en": "Statuses (please confirm)"},
+    "wiz_col_status_value": {"zh": "台账中的状态", "en": "Status in the ledger"},
+    "wiz_col_status": {"zh": "读作", "en": "Read as"},
+    "status_by_close_time": {"zh": "按办结时间判断", "en": "By close time"},
+    "wiz_grid_damaged": {"zh": "{n} 个名称含有乱码（“�”，文件编码有误），如：{names}。请在原文件中改正名称后重新导入网格。",
+                         "en": "{n} names hold garbled characters (“�”, a wrong file encoding), e.g. {names}. Fix the "
+                               "names in the source file and import the grids again."},
     "wiz_ledger": {"zh": "第二步：问题台账", "en": "Step 2: the ledger"},
     "wiz_ledger_needs_grids": {"zh": "导入网格后即可上传台账。", "en": "Import the grids first, then the ledger."},
     "wiz_crs_detected": {"zh": "根据坐标数值判断：{name}。高德、腾讯（GCJ-02）和百度（BD-09）坐标无法从数值区分，请按来源选择。",
@@ -563,8 +575,33 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                                "en": "Every type in the ledger with its count; known ones are filled in, the rest "
                                      "default to Other. Choices are saved and used for later imports."},
     "wiz_label": {"zh": "台账中的类型", "en": "Type in the ledger"},
-    "wiz_more_labels": {"zh": "另有 {n} 种较少见的类型（共 {count} 件）按已识别的对应或“其他”导入。",
-                        "en": "{n} rarer types ({count} records) import as recognised or as Other."},
+    "wiz_far": {"zh": "{n:,} 个点远在网格范围之外（比网格整体范围还远），多为坐标填错或别处的记录；导入后按“网格外”计，不进入网格统计。",
+                "en": "{n:,} points lie far outside the grids (farther away than the grids are wide), usually a wrong "
+                      "coordinate or a record from elsewhere; they import as outside the grids."},
+    "wiz_busiest": {"zh": "记录最多的十个坐标点", "en": "The ten exact positions with the most records"},
+    "wiz_busiest_caption": {"zh": "勾选的是默认点位（定位失败时 App 或地址解析填入的固定坐标，如街道办地址）：其记录不计入热点、预测和排名。"
+                                  "已按规则预先勾选；真实地点（如菜市场门口）请取消勾选。选择随工作区保存，以后导入时沿用。",
+                            "en": "Ticked: a default position (what the app or geocoder stores when it has no fix, such as "
+                                  "the office's address); its records stay out of hotspots, the forecast and rankings. "
+                                  "Pre-ticked by the rule; untick a real place (a market gate). Kept with the workspace."},
+    "wiz_busiest_tip": {"zh": "第 {rank} 位：{n:,} 条记录", "en": "#{rank}: {n:,} records"},
+    "wiz_col_share": {"zh": "占全部", "en": "Share"},
+    "wiz_col_default": {"zh": "默认点位", "en": "Default position"},
+    "wiz_labels_count": {"zh": "共 {n} 种类型；目前归为“其他”的 {other:,} 件，占 {share:.0%}。",
+                         "en": "{n} types in all; {other:,} records ({share:.0%}) are Other so far."},
+    "wiz_label_search": {"zh": "按关键词查找类型", "en": "Find types by keyword"},
+    "wiz_bulk_target": {"zh": "归为", "en": "Map to"},
+    "wiz_bulk_apply": {"zh": "将找到的 {n} 种归入", "en": "Map the {n} found"},
+    "wiz_rest_other": {"zh": "其余未识别的归为“其他”", "en": "The rest to Other"},
+    "wiz_col_label": {"zh": "台账中的类型", "en": "Type in the ledger"},
+    "wiz_col_count": {"zh": "件数", "en": "Records"},
+    "wiz_col_category": {"zh": "对应类别", "en": "Category"},
+    "wiz_col_known": {"zh": "已确认", "en": "Confirmed"},
+    "other_share_warning": {"zh": "{share:.0%} 的问题归为“其他”，热点和优先级因此难以区分问题类型。最多的未对应类型：{labels}。"
+                                  "请在“数据”页的第三步对应后重新导入。",
+                            "en": "{share:.0%} of the issues are Other, so hotspots and priorities cannot tell problems "
+                                  "apart. The largest unmapped types: {labels}. Map them in step 3 of the Data page and "
+                                  "import again."},
     "wiz_apply_stored": {"zh": "同时用于已导入的问题", "en": "Also apply to the issues already imported"},
     "wiz_import": {"zh": "第四步：导入", "en": "Step 4: import"},
     "wiz_summary": {"zh": "已导入“{source}”：读取 {read:,} 行，新增 {imported:,} 件，更新 {updated:,} 件，拒收 {rejected:,} 行，"
@@ -702,7 +739,20 @@ def t(key: str, lang: Lang = "zh", **fmt: object) -> str:
         For an unknown key (a typo must not show up as a blank label).
     """
     text = STRINGS[key][lang]
-    return text.format(**fmt) if fmt else text
+    return _NUMBERS.format(text, **fmt) if fmt else text
+
+
+class _Numbers(string.Formatter):
+    """Counts in sentences written as on the cards: ``16,434``, not ``16434`` (a field with its own
+    format spec keeps it; text, dates and floats are untouched)."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if not format_spec and isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+            return f"{int(value):,}"
+        return super().format_field(value, format_spec)
+
+
+_NUMBERS = _Numbers()
 
 
 def fmt_pct(value: float) -> str:

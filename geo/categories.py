@@ -8,6 +8,7 @@ synonym knows maps to ``other`` and keeps its raw text in ``category_raw``.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +19,24 @@ import numpy as np
 import pandas as pd
 
 OTHER = "other"
+#: Above this share of 其他 a ledger's types are not mapped well enough for hotspots and priorities to
+#: tell problems apart (every reason reads 「以其他为主」): the import summary and 总览 say so.
+OTHER_WARNING = 0.30
+
+
+def unmapped_share(category: pd.Series, raw: pd.Series, *, top: int = 5) -> tuple[float, list[tuple[str, int]]]:
+    """The share of issues that are ``other`` and their most frequent raw labels (label, count).
+
+    Examples
+    --------
+    >>> unmapped_share(pd.Series(["other", "other", "litter"]), pd.Series(["Streetlight", "Streetlight", "垃圾"]))
+    (0.6666666666666666, [('Streetlight', 2)])
+    """
+    if not len(category):
+        return 0.0, []
+    is_other = (category.astype("string") == OTHER).fillna(False).to_numpy(dtype=bool)
+    labels = raw[is_other].astype("string").fillna("").value_counts().head(top)
+    return float(is_other.mean()), [(str(k), int(v)) for k, v in labels.items()]
 _REQUIRED = ("code", "name_zh", "name_en", "group", "severity", "limit_days", "handling", "synonyms")
 
 
@@ -47,6 +66,29 @@ def normalize_label(label: object) -> str:
     return "".join(text.split()).lower()
 
 
+_LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
+
+
+def _is_cjk(text: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in text)
+
+
+def label_words(label: object) -> frozenset[str]:
+    """The words of a raw label: its Latin words of three letters or more (``_`` and punctuation split
+    them), and its CJK text folded by :func:`normalize_label` as one piece (Chinese has no spaces; it is
+    matched as a substring).
+
+    Examples
+    --------
+    >>> sorted(label_words("Pothole Repair (Internal)")), sorted(label_words("乱停 乱放"))
+    (['internal', 'pothole', 'repair'], ['乱停乱放'])
+    """
+    text = unicodedata.normalize("NFKC", "" if label is None else str(label)).lower().replace("_", " ")
+    latin = {w for w in _LATIN_WORD.findall(text) if len(w) >= 3}
+    cjk = normalize_label("".join(ch for ch in text if _is_cjk(ch)))
+    return frozenset(latin | ({cjk} if len(cjk) >= 2 else set()))
+
+
 @dataclass(frozen=True)
 class CategoryTable:
     """The categories known to Gridwatch, as loaded from a category CSV.
@@ -60,6 +102,7 @@ class CategoryTable:
 
     table: pd.DataFrame
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
+    _words: tuple[tuple[frozenset[str], str, int], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
@@ -76,6 +119,18 @@ class CategoryTable:
                     )
                 lookup[key] = str(code)
         object.__setattr__(self, "_lookup", lookup)
+        # Every synonym's words (Latin words; a CJK synonym is one "word" matched as a substring), longest
+        # first: the most specific synonym a label contains decides (``Illegal Dumping`` over ``Dumping``).
+        words = []
+        for code, row in self.table.iterrows():
+            if code == OTHER:
+                continue  # 其他 names no problem: containing it says nothing
+            for label in (code, row["name_zh"], row["name_en"], *row["synonyms"]):
+                parts = label_words(label)
+                if parts:
+                    words.append((parts, str(code), len(normalize_label(label))))
+        words.sort(key=lambda w: -w[2])
+        object.__setattr__(self, "_words", tuple(words))
 
     @property
     def codes(self) -> list[str]:
@@ -97,19 +152,44 @@ class CategoryTable:
         """The category code for a raw label, or ``None`` when no synonym knows it."""
         return self._lookup.get(normalize_label(label))
 
+    def suggest(self, label: object) -> str | None:
+        """The category a label names exactly, else the one whose synonym's words it contains.
+
+        A label contains a synonym when it has every word of it (``Pothole Repair (Internal)`` has
+        ``Pothole``; ``Illegal Dumping Pickup`` has ``Illegal Dumping``) or, for Chinese, its text
+        (``机动车违停投诉`` has ``违停``). The longest synonym contained wins; ``None`` when none is.
+
+        Examples
+        --------
+        >>> t = read_categories()
+        >>> t.suggest("Pothole Repair (Internal)"), t.suggest("小区机动车违停"), t.suggest("Streetlight out")
+        ('road_damage', 'parking', None)
+        """
+        exact = self.match(label)
+        if exact is not None:
+            return exact
+        key = normalize_label(label)
+        mine = label_words(label)
+        if not mine:
+            return None
+        for parts, code, _ in self._words:
+            if all((p in key) if _is_cjk(p) else (p in mine) for p in parts):
+                return code
+        return None
+
     def map_labels(self, labels: pd.Series) -> pd.Series:
-        """Map raw labels to codes; unknown labels become ``other`` (the raw text is kept elsewhere).
+        """Map raw labels to codes by :meth:`suggest`; unknown labels become ``other`` (the raw text is kept).
 
         Vectorised over the distinct labels, so a 100k-row ledger with 20 labels costs 20 lookups.
         """
         uniques = pd.unique(labels.astype("string").fillna(""))
-        mapping = {u: (self.match(u) or OTHER) for u in uniques}
+        mapping = {u: (self.suggest(u) or OTHER) for u in uniques}
         return labels.astype("string").fillna("").map(mapping).astype("string")
 
     def unmatched(self, labels: pd.Series) -> pd.Series:
-        """Counts of raw labels that no synonym knows, most frequent first."""
+        """Counts of raw labels that neither a synonym nor a synonym's words know, most frequent first."""
         counts = labels.astype("string").fillna("").value_counts()  # one lookup per distinct label
-        known = np.array([self.match(label) is not None for label in counts.index], dtype=bool)
+        known = np.array([self.suggest(label) is not None for label in counts.index], dtype=bool)
         return counts[~known]
 
     def with_synonyms(self, extra: dict[str, str]) -> CategoryTable:

@@ -16,13 +16,13 @@ from dashboard.audit_panel import show_audit
 from dashboard.components.maps import preview_map
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import grid_layer, ledger_column, ledger_preview, store_of
+from dashboard.data import grid_layer, ledger_column, ledger_points, ledger_preview, store_of
 from dashboard.detail import photo_base
 from dashboard.errors import explain
 from dashboard.i18n import t
 from dashboard.shell import context
 from geo import schema as s
-from geo.categories import read_categories
+from geo.categories import OTHER_WARNING, read_categories
 from geo.ingest.imports import (
     category_labels,
     import_grids,
@@ -31,15 +31,13 @@ from geo.ingest.imports import (
     store_upload,
     workspace_zone,
 )
-from geo.ingest.mapping import LedgerMapping, guess_columns, guess_grid_fields
+from geo.ingest.mapping import LedgerMapping, guess_columns, guess_grid_fields, map_statuses
 from geo.ingest.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
 from geo.report.export import to_safe_csv
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",
           "department", "deadline_at", "photo_before", "photo_after", "grid_raw", "source")
-#: Labels offered one by one on the page; rarer ones import as recognised or as 其他 (and are listed).
-MAX_LABELS = 40
 PREVIEW_POINTS = 1000
 #: Zones offered for the ledger's local times (Chinese ledgers first; the US ones for the 311 samples).
 _COMMON_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Urumqi", "UTC")
@@ -77,6 +75,141 @@ def too_large(uploaded: object) -> bool:
         st.error(t("too_large", lang, mb=MAX_UPLOAD_MB))
         return True
     return False
+
+
+def default_point_marks(saved: Path, used: dict[str, str], crs: str, tz: str, *, file_key: str
+                        ) -> tuple[list[list[float]], list[list[float]]]:
+    """The ledger's ten busiest exact positions on a map and in a table where the clerk marks default points.
+
+    Ticked: a default position (the patrol app's fallback, a geocoder's city centre), left out of every
+    statistic; unticked: a real place, never suspect. The import's own verdict is the default tick, a mark
+    stored with the workspace before wins. Returns (default points, real points) for the mapping.
+    Also reports the points far from the grids, with a map of them.
+    """
+    try:
+        busiest, far, far_lon, far_lat = ledger_points(str(saved), saved.stat().st_mtime, tuple(sorted(used.items())),
+                                                       crs, tz, ctx.source.workspace)
+    except ValueError as exc:  # an unknown CRS code: said once above, at the point preview
+        st.caption(explain(exc, lang)[0])
+        return [], []
+    if int(far.sum()):
+        st.warning(t("wiz_far", lang, n=int(far.sum())))
+        m = preview_map(grids, far_lon, far_lat)
+        if m is not None:
+            show_map(m, key=f"gw-far-{file_key}", height=300)
+    if busiest.empty:
+        return [], []
+    stored = ws.read("mapping").mapping or {}
+    known_default = {tuple(p) for p in stored.get("default_points", [])}
+    known_real = {tuple(p) for p in stored.get("real_points", [])}
+    keys = list(zip(busiest["lon"].round(7), busiest["lat"].round(7), strict=True))
+    ticked = [(k in known_default) or (bool(v) and k not in known_real)
+              for k, v in zip(keys, busiest["suspect"], strict=True)]
+    st.markdown(f"**{t('wiz_busiest', lang)}**")
+    st.caption(t("wiz_busiest_caption", lang))
+    tips = [t("wiz_busiest_tip", lang, rank=i + 1, n=int(c)) for i, c in enumerate(busiest["count"])]
+    m = preview_map(grids, busiest["lon"].to_numpy(), busiest["lat"].to_numpy(), point_tips=tips)
+    cols = {"rank": t("rank", lang), "count": t("wiz_col_count", lang), "share": t("wiz_col_share", lang),
+            "lon": t("field_lon", lang), "lat": t("field_lat", lang), "default": t("wiz_col_default", lang)}
+    table = pd.DataFrame({cols["rank"]: range(1, len(busiest) + 1), cols["count"]: busiest["count"].to_numpy(),
+                          cols["share"]: (busiest["share"] * 100).round(2).to_numpy(),
+                          cols["lon"]: busiest["lon"].round(6).to_numpy(), cols["lat"]: busiest["lat"].round(6).to_numpy(),
+                          cols["default"]: ticked})
+    left, right = st.columns([3, 2])
+    with left:
+        edited = st.data_editor(table, hide_index=True, width="stretch", key=f"gw_default_points_{file_key}",
+                                disabled=[c for k, c in cols.items() if k != "default"],
+                                column_config={cols["share"]: st.column_config.NumberColumn(format="%.2f%%")})
+    with right:
+        if m is not None:
+            show_map(m, key=f"gw-busiest-{file_key}", height=300)
+    marked = [list(map(float, k)) for k, on in zip(keys, edited[cols["default"]], strict=True) if bool(on)]
+    real = [list(map(float, k)) for k, on, rule in zip(keys, edited[cols["default"]], ticked, strict=True)
+            if not bool(on) and rule]
+    return marked, real
+
+
+def status_choices(raw: pd.Series, *, file_key: str) -> dict[str, str]:
+    """The ledger's status values with the status each is read as, for the clerk to confirm or change.
+
+    Proposed by the vocabulary and the status words (:func:`geo.ingest.mapping.map_statuses`); a value
+    neither knows is read by its close time (closed when it has one), shown here as "by close time".
+    Returns the clerk's changes (raw value -> status), saved with the workspace for later ledgers.
+    """
+    counts = raw.astype("string").str.strip().replace("", pd.NA).dropna().value_counts().head(200)
+    if counts.empty:
+        return {}
+    proposed = map_statuses(pd.Series(counts.index, dtype="string"))
+    by_time = t("status_by_close_time", lang)
+    names = {code: t(f"status_{code}", lang) for code in s.STATUSES}
+    codes = {v: k for k, v in names.items()}
+    cols = {"value": t("wiz_col_status_value", lang), "count": t("wiz_col_count", lang),
+            "status": t("wiz_col_status", lang)}
+    table = pd.DataFrame({cols["value"]: counts.index.astype(str), cols["count"]: counts.to_numpy(),
+                          cols["status"]: [names.get(str(p), by_time) if pd.notna(p) else by_time for p in proposed]})
+    st.markdown(f"**{t('wiz_statuses', lang)}**")
+    edited = st.data_editor(table, hide_index=True, width="stretch", key=f"gw_statuses_{file_key}",
+                            height=min(300, 38 + 35 * len(table)), disabled=[cols["value"], cols["count"]],
+                            column_config={cols["status"]: st.column_config.SelectboxColumn(
+                                options=[*names.values(), by_time], required=True)})
+    out = {}
+    for value, before, after in zip(table[cols["value"]], table[cols["status"]], edited[cols["status"]], strict=True):
+        if after != before and after in codes:
+            out[str(value)] = codes[after]
+    return out
+
+
+def label_choices(labels: pd.DataFrame, *, file_key: str) -> dict[str, str]:
+    """Every raw label of the ledger in one searchable table, with bulk actions; returns the choices.
+
+    The clerk's picks live in the session (``label -> code``) so a search, a bulk action or a failed
+    import keeps them; the table's widget key changes with each bulk action so its own edits never
+    undo one. Unknown labels are always returned (imported as chosen, 其他 by default, and saved).
+    """
+    picks: dict[str, str] = st.session_state.setdefault(f"gw_label_picks_{file_key}", {})
+    version = st.session_state.setdefault(f"gw_label_version_{file_key}", 0)
+    codes = categories.codes
+    name = {c: categories.name(c, lang=lang) for c in codes}
+    by_name = {v: k for k, v in name.items()}
+    current = [picks.get(label, code) for label, code in zip(labels["label"], labels["category"], strict=True)]
+    other_n = int(labels["count"][[c == "other" for c in current]].sum())
+    total = int(labels["count"].sum())
+    st.caption(t("wiz_labels_count", lang, n=len(labels), other=other_n, share=other_n / total if total else 0.0))
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    word = c1.text_input(t("wiz_label_search", lang), key=f"gw_label_search_{file_key}").strip()
+    hit = labels["label"].str.contains(word, case=False, regex=False) if word else pd.Series(True, index=labels.index)
+    target = c2.selectbox(t("wiz_bulk_target", lang), codes, index=codes.index("other"), format_func=name.__getitem__,
+                          key=f"gw_bulk_target_{file_key}")
+    c3.write("")  # aligns the buttons with the inputs' boxes
+    c4.write("")
+    if c3.button(t("wiz_bulk_apply", lang, n=int(hit.sum())), key=f"gw_bulk_apply_{file_key}", disabled=not word):
+        picks.update(dict.fromkeys(labels.loc[hit, "label"], target))
+        st.session_state[f"gw_label_version_{file_key}"] = version + 1
+        st.rerun()
+    if c4.button(t("wiz_rest_other", lang), key=f"gw_rest_other_{file_key}"):
+        rest = labels.loc[~labels["known"] & ~labels["label"].isin(list(picks)), "label"]
+        picks.update(dict.fromkeys(rest, "other"))
+        st.session_state[f"gw_label_version_{file_key}"] = version + 1
+        st.rerun()
+    cols = {"label": t("wiz_col_label", lang), "count": t("wiz_col_count", lang),
+            "category": t("wiz_col_category", lang), "known": t("wiz_col_known", lang)}
+    frame = pd.DataFrame({cols["label"]: labels["label"], cols["count"]: labels["count"],
+                          cols["category"]: [name[c] for c in current],
+                          cols["known"]: labels["known"] | labels["label"].isin(list(picks))})
+    edited = st.data_editor(
+        frame[hit.to_numpy()], hide_index=True, width="stretch", height=min(420, 38 + 35 * int(hit.sum())),
+        disabled=[cols["label"], cols["count"], cols["known"]],
+        column_config={cols["category"]: st.column_config.SelectboxColumn(options=list(name.values()), required=True),
+                       cols["count"]: st.column_config.NumberColumn(format="localized")},
+        key=f"gw_label_editor_{file_key}_{version}_{word}")
+    now = dict(zip(labels["label"], current, strict=True))
+    for label, shown in zip(edited[cols["label"]], edited[cols["category"]], strict=True):
+        code = by_name.get(str(shown))
+        if code is not None and code != now.get(label):
+            picks[label] = code
+    known = dict(zip(labels["label"], labels["known"], strict=True))
+    return {label: picks.get(label, code) for label, code in zip(labels["label"], labels["category"], strict=True)
+            if label in picks or not known[label]}
 
 
 state = ws.read("grids")
@@ -135,6 +268,9 @@ if report:
     st.success(t("wiz_grid_done", lang, n=report["grids"], repaired=len(report["repaired"]),
                  overlaps=len(report["overlaps"]), gaps=report["gaps"], moved=report.get("moved", 0),
                  outside=report.get("now_outside", 0), inside=report.get("now_inside", 0)))
+    if report.get("damaged_names"):
+        damaged = "、".join(plain(n) for n in report["damaged_names"][:5])
+        st.warning(t("wiz_grid_damaged", lang, n=len(report["damaged_names"]), names=damaged))
 
 # --- Step 2: ledger ----------------------------------------------------------------------------------
 st.subheader(t("wiz_ledger", lang))
@@ -145,6 +281,8 @@ else:
     ledger_file = st.file_uploader(t("upload_ledger", lang), type=["csv", "xlsx", "geojson", "json", "gpkg", "zip"],
                                    key="gw_upload_ledger")
 saved: Path | None = None
+marks: tuple[list[list[float]], list[list[float]]] = ([], [])
+statuses: dict[str, str] = {}
 headers: list[str] = []
 overrides: dict[str, str] = {}
 used: dict[str, str] = {}
@@ -203,6 +341,10 @@ if ledger_file is not None and not too_large(ledger_file):
                 show_map(m, key=f"gw-point-preview-{ledger_file.file_id}-{crs}", height=360)
         else:
             st.warning(t("wiz_points_none", lang))
+        if "lon" in used and "lat" in used:
+            marks = default_point_marks(saved, used, crs, tz, file_key=ledger_file.file_id)
+        if "status" in used:
+            statuses = status_choices(ledger_column(str(saved), mtime, used["status"]), file_key=ledger_file.file_id)
 
 # --- Step 3: problem types ---------------------------------------------------------------------------
 choices: dict[str, str] = {}
@@ -213,19 +355,7 @@ if saved is not None and "category" in used:
     stored_mapping = ws.read("mapping").mapping or {}
     table = categories.with_synonyms(stored_mapping.get("categories", {}))
     labels = category_labels(ledger_column(str(saved), saved.stat().st_mtime, used["category"]), table)
-    codes = categories.codes
-    label_cols = st.columns(3)
-    for i, row in enumerate(labels.head(MAX_LABELS).itertuples(index=False)):
-        # A raw label is ledger text: escaped, since widget labels render markdown.
-        shown_label = f"{plain(row.label)}（{row.count:,}）" if lang == "zh" else f"{plain(row.label)} ({row.count:,})"
-        pick = label_cols[i % 3].selectbox(shown_label, codes, index=codes.index(row.category),
-                                           format_func=lambda c: categories.name(c, lang=lang),
-                                           key=f"gw_cat_{ledger_file.file_id if ledger_file else 0}_{i}")
-        if pick != row.category or not row.known:
-            choices[row.label] = pick
-    rest = labels.iloc[MAX_LABELS:]
-    if len(rest):
-        st.caption(t("wiz_more_labels", lang, n=len(rest), count=int(rest["count"].sum())))
+    choices = label_choices(labels, file_key=ledger_file.file_id if ledger_file else "0")
     if ctx.actor.may("mapping"):
         apply_stored = st.checkbox(t("wiz_apply_stored", lang), key="gw_apply_stored")
     else:
@@ -237,7 +367,8 @@ if saved is not None:
     if st.button(t("run_import", lang), type="primary", key="gw_run_import"):
         progress = st.progress(10, text=t("importing", lang))
         try:
-            mapping = LedgerMapping(columns=overrides, crs=crs, categories=choices, tz=tz)
+            mapping = LedgerMapping(columns=overrides, crs=crs, categories=choices, tz=tz, default_points=marks[0],
+                                    real_points=marks[1], statuses=statuses)
             summary = import_ledger(ws, saved, mapping=mapping, source_name=ledger_file.name if ledger_file else None,
                                     actor=ctx.actor)
             progress.progress(80, text=t("step_saved", lang))
@@ -271,8 +402,12 @@ if last:
         st.info(t("photos_note", lang, n=last["photos_without_links"]))
     if last["unmapped_categories"]:
         # Raw ledger labels: escaped so a label cannot turn into a link or an image in the message.
-        names = "、".join(f"{plain(k)}（{v}）" for k, v in last["unmapped_categories"].items())
-        st.warning(t("unmapped_categories", lang, labels=names))
+        top = list(last["unmapped_categories"].items())[:5]
+        names = "、".join(f"{plain(k)}（{v:,}）" if lang == "zh" else f"{plain(k)} ({v:,})" for k, v in top)
+        if last.get("other_share", 0.0) > OTHER_WARNING:
+            st.warning(t("other_share_warning", lang, share=last["other_share"], labels=names))
+        else:
+            st.info(t("unmapped_categories", lang, labels=names))
     data = ws.rejects(last["rejects_ref"]) if last.get("rejects_ref") else None
     if data is not None:
         rejects = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -8,11 +8,12 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import ranked_grids, week_changes, week_kpis
+from dashboard.data import other_share, ranked_grids, week_changes, week_kpis
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
+from geo.categories import OTHER_WARNING
 from geo.cube.levels import present_levels
 from geo.ops.rectification import period_bounds
 
@@ -46,6 +47,10 @@ cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _c
 cards[4].metric(t("open_now", lang), f"{open_now:,}",
                 fmt_change(open_now, open_before, lang) if has_before else None, delta_color="inverse")
 st.caption(kpi_basis(now, lang))
+share, unmapped = other_share(ctx.source)
+if share > OTHER_WARNING:  # priorities and changes would all read 「以其他为主」: say why, and what to do
+    st.warning(plain(t("other_share_warning", lang, share=share,
+                       labels="、".join(f"{k}（{v:,}）" if lang == "zh" else f"{k} ({v:,})" for k, v in unmapped))))
 
 with st.spinner(t("forecast_running", lang)):  # the first open after an import runs the forecast check
     ranked = ranked_grids(ctx.source, end, tuple(ctx.flt.categories))

@@ -12,7 +12,7 @@ from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_mea
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.forecast import METHOD_NAMES
 from geo.ops.priority import DEFAULT_WEIGHTS, MODES, pareto
@@ -25,7 +25,7 @@ ctx, data = data_context()
 lang = ctx.lang
 st.title(t("priority_title", lang))
 last_day = last_report_day(ctx, data)
-as_of = calendar.next_midnight(last_day)
+as_of = localtime.next_midnight(last_day)
 categories = tuple(ctx.flt.categories)
 # The forecast reads the whole record up to the range's end (a year of history, not the range alone).
 scope_caption(ctx, data, start=data.issues[s.REPORTED_AT].min().date())

@@ -85,7 +85,10 @@ SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdu
 
 
 def _league(table: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
-    table = league_order(table[table[by] != ""], by)
+    # Cases with no community (outside every grid) or no department are a row of their own, last: the
+    # table's counts add up to the cards' (the card's 超期未结 read 2 more than the table's sum).
+    blank = table[table[by] == ""].assign(**{by: t(f"league_none_{by}", lang)})
+    table = pd.concat([league_order(table[table[by] != ""], by), blank], ignore_index=True)
     out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN}).round(1)
     # Nothing due (a department with only new cases): a dash, as on the cards, never "None" or NaN.
     def cell(v: object) -> str:

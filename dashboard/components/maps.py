@@ -7,6 +7,7 @@ before it reaches a tooltip or legend, since Leaflet writes tooltips as HTML.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -423,10 +424,13 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
 
 
 def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None, lat: np.ndarray | None = None, *,
-                tooltip_columns: Sequence[str] = (), height: int = 360) -> folium.Map | None:
+                tooltip_columns: Sequence[str] = (), height: int = 360,
+                point_tips: Sequence[str] | None = None) -> folium.Map | None:
     """The import wizard's check: polygon outlines (a grid layer being chosen) and sample points.
 
     Bounded: the caller passes at most a few thousand points; tooltips are escaped layer values.
+    ``point_tips`` (one text per point, escaped here) draws each point larger with its text on hover:
+    the busiest exact positions with their counts.
     ``None`` when there is nothing to draw.
     """
     frames = []
@@ -450,9 +454,11 @@ def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None
                      tooltip=_tooltip(cols, cols) if cols else None).add_to(m)
     if lon is not None and lat is not None and len(lon):
         points = folium.FeatureGroup(name="points")
-        for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
-            folium.CircleMarker([y, x], radius=2, weight=0, fill=True, fill_color="#d7301f", fill_opacity=0.7
-                                ).add_to(points)
+        tips = list(point_tips) if point_tips is not None else [None] * len(lon)
+        for x, y, tip in zip(lon.tolist(), lat.tolist(), tips, strict=True):
+            folium.CircleMarker([y, x], radius=2 if tip is None else 7, weight=0 if tip is None else 1, fill=True,
+                                fill_color="#d7301f", fill_opacity=0.7, color="#67000d",
+                                tooltip=None if tip is None else html.escape(str(tip))).add_to(points)
         points.add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     FocusWithoutScroll().add_to(m)

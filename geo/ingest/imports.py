@@ -33,6 +33,7 @@ from geo.ingest.ledger import read_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.merge import merge_ledger
 from geo.ingest.photos import cells_without_links
+from geo.ingest.preview import far_from_grids
 from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_suspect_points, refresh_likely_duplicates
 from geo.ingest.tables import LedgerError
 from geo.ingest.zones import propose_zone, zone_mismatch
@@ -91,6 +92,19 @@ class GridImport:
     moved: int = 0
     now_outside: int = 0
     now_inside: int = 0
+    #: Grid, community or street names holding U+FFFD: a file decoded with the wrong encoding.
+    damaged_names: list[str] = field(default_factory=list)
+
+
+def damaged_names(grids: pd.DataFrame) -> list[str]:
+    """Names in the grid layer that hold U+FFFD, the replacement character of a wrong decoding
+    (``031 Pac\ufffdfico`` for Pacífico): reported at the import, to be fixed in the source file."""
+    out: list[str] = []
+    for col in (s.GRID_NAME, s.COMMUNITY, s.STREET):
+        if col in grids.columns:
+            names = grids[col].astype("string").dropna()
+            out.extend(sorted(set(names[names.str.contains("\ufffd", regex=False)])))
+    return out
 
 
 def _file_digest(path: Path) -> str:
@@ -156,7 +170,7 @@ def import_grids(
             tx.put_issues(rejoined)
         report = GridImport(grids=len(grids), repaired=repaired, overlaps=overlaps, gaps=len(holes),
                             gap_area_m2=round(float(sum(h.area for h in holes)), 1), moved=moved,
-                            now_outside=now_outside, now_inside=now_inside)
+                            now_outside=now_outside, now_inside=now_inside, damaged_names=damaged_names(grids))
         tx.log({"at": stamp, "kind": "grids", "actor": who.name, "role": who.role, "source": safe_filename(Path(path).name),
                 "sha256": _file_digest(Path(path)), "read": len(grids), "imported": len(grids), "updated": 0,
                 "rejected": 0, "duplicates": 0, "grids": len(grids), "moved": moved, "now_outside": now_outside,
@@ -188,6 +202,10 @@ class ImportSummary:
     time_zone: str = s.DEFAULT_TZ
     #: The zone where the ledger's points lie, when its clock differs from ``time_zone`` (a warning).
     points_zone: str | None = None
+    #: Share of the ledger's imported rows that are 其他 (``other``): above :data:`geo.categories.OTHER_WARNING` a warning.
+    other_share: float = 0.0
+    #: Imported rows far from the grids (farther than the grids' extent is wide): another place, not a boundary.
+    far_outside: int = 0
 
     def counts(self) -> dict[str, int]:
         """The seven counts of the command line's JSON line."""
@@ -227,6 +245,9 @@ def import_ledger(
     saved = kept.get("categories", {})
     if saved:
         mapping = replace(mapping, categories={**saved, **mapping.categories})
+    saved_statuses = kept.get("statuses", {})
+    if saved_statuses:  # statuses the clerk confirmed for an earlier ledger, as the labels
+        mapping = replace(mapping, statuses={**saved_statuses, **mapping.statuses})
     if mapping.tz is None:  # the clerk's zone, else the workspace's, else where the grids lie
         mapping = replace(mapping, tz=workspace_zone(store, kept))
     path = Path(path)
@@ -244,12 +265,20 @@ def import_ledger(
             tx.load_issues(), incoming, ledger_columns=ledger.columns, stamp=stamp, name=name)
         merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=s.STORAGE_CRS)
         stored = tx.load_mapping() or {}
-        points = {tuple(p) for p in [*stored.get("default_points", []), *mapping.default_points]}
-        merged[SUSPECT_POINT] = flag_suspect_points(merged, default_points=sorted(points)).to_numpy()
+        # A clerk's marks win over the stored ones: a point marked real leaves the defaults, and back.
+        def positions(points: list[list[float]]) -> set[tuple[float, float]]:
+            return {(float(p[0]), float(p[1])) for p in points}
+
+        real_now, marked = positions(mapping.real_points), positions(mapping.default_points)
+        points = (positions(stored.get("default_points", [])) - real_now) | marked
+        real = (positions(stored.get("real_points", [])) - marked) | real_now
+        merged[SUSPECT_POINT] = flag_suspect_points(merged, default_points=sorted(points),
+                                                    real_points=sorted(real)).to_numpy()
         merged[LIKELY_DUPLICATE_OF] = refresh_likely_duplicates(merged, touched).to_numpy()
         tx.put_issues(merged)  # validates: a bad value fails here, before anything is published
         tx.add_history(history)
-        tx.put_mapping(json.loads(mapping.to_json()) | {"default_points": [list(p) for p in sorted(points)]})
+        tx.put_mapping(json.loads(mapping.to_json()) | {"default_points": [list(p) for p in sorted(points)],
+                                                        "real_points": [list(p) for p in sorted(real)]})
         rejects_ref = None
         if len(ledger.rejects):
             csv = to_safe_csv(ledger.rejects)
@@ -270,6 +299,9 @@ def import_ledger(
             rejects_ref=rejects_ref,
             generation=tx.generation,
             time_zone=str(mapping.tz),
+            far_outside=int(far_from_grids(ledger.issues.geometry.x.to_numpy(), ledger.issues.geometry.y.to_numpy(),
+                                           grids).sum()) if len(ledger.issues) else 0,
+            other_share=round(float((ledger.issues[s.CATEGORY] == OTHER).mean()), 4) if len(ledger.issues) else 0.0,
             points_zone=zone_mismatch(ledger.issues, str(mapping.tz)),
         )
         if summary.read != summary.imported + summary.updated + summary.rejected + summary.duplicates:
@@ -296,13 +328,15 @@ def workspace_zone(store: IssueStore, kept: dict[str, object] | None = None) -> 
 def category_labels(raw: pd.Series, categories: CategoryTable) -> pd.DataFrame:
     """Every raw category label with its count and the category it maps to now, most frequent first.
 
-    ``known`` says whether the table (with its synonyms) knows the label; unknown ones map to
-    ``other`` until the user chooses.
+    ``known`` says whether the table (with its synonyms) knows the label exactly; ``category`` is that, or
+    the category whose synonym's words the label contains (:meth:`CategoryTable.suggest`, a suggestion
+    for the clerk to confirm), else ``other`` until the user chooses.
     """
     counts = raw.astype("string").str.strip().replace("", pd.NA).dropna().value_counts()
-    suggested = [categories.match(label) for label in counts.index]
+    known = [categories.match(label) is not None for label in counts.index]
+    suggested = [categories.suggest(label) for label in counts.index]
     return pd.DataFrame({"label": counts.index.astype(str), "count": counts.to_numpy(dtype=int),
-                         "category": [c or OTHER for c in suggested], "known": [c is not None for c in suggested]})
+                         "category": [c or OTHER for c in suggested], "known": known})
 
 
 def remap_categories(store: IssueStore, synonyms: dict[str, str], *, categories: CategoryTable | None = None,

@@ -264,7 +264,7 @@ def read_ledger(
     category = categories.map_labels(cat_raw)
     unmapped_categories = categories.unmatched(cat_raw.dropna())
     status_raw = col("status")
-    status = map_statuses(status_raw)
+    status = map_statuses(status_raw, mapping.statuses)
     unknown_status = status.isna() & status_raw.notna()
     unmapped_statuses = status_raw[unknown_status].value_counts()
     # With no usable status the closing time is the best evidence of the case's state.

@@ -17,6 +17,7 @@ from typing import Final
 import pandas as pd
 
 from geo.categories import normalize_label
+from geo.schema import STATUSES
 
 #: Canonical field -> header aliases (matched after :func:`normalize_label`), most specific first.
 HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -138,9 +139,10 @@ def status_by_words(label: object) -> str | None:
     return None
 
 
-def map_statuses(values: pd.Series) -> pd.Series:
-    """Raw statuses mapped by the vocabulary, else by their words; ``<NA>`` for what neither knows."""
-    mapped = map_series(values, STATUS_VALUES)
+def map_statuses(values: pd.Series, extra: Mapping[str, str] | None = None) -> pd.Series:
+    """Raw statuses mapped by the clerk's ``extra`` choices and the vocabulary, else by their words;
+    ``<NA>`` for what none knows."""
+    mapped = map_series(values, {**STATUS_VALUES, **(extra or {})})
     unknown = mapped.isna() & values.notna()
     if unknown.any():
         lookup = {u: status_by_words(u) for u in pd.unique(values[unknown].astype("string"))}
@@ -226,6 +228,12 @@ class LedgerMapping:
     default_points
         ``[lon, lat]`` (WGS84) positions the patrol app stores when it has no GPS fix (the office's
         address): records there are always suspect points (:func:`geo.ingest.quality.flag_suspect_points`).
+    real_points
+        ``[lon, lat]`` positions a clerk has confirmed are real places (a market gate): never suspect,
+        whatever the automatic rule says. Both lists are kept with the workspace for later imports.
+    statuses
+        ``raw status -> status`` (one of :data:`geo.schema.STATUSES`) the clerk confirmed in the wizard;
+        they win over the vocabulary and the status words.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
@@ -233,6 +241,13 @@ class LedgerMapping:
     crs: str | None = None
     tz: str | None = None
     default_points: list[list[float]] = field(default_factory=list)
+    real_points: list[list[float]] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        bad = sorted(v for v in self.statuses.values() if v not in STATUSES)
+        if bad:
+            raise ValueError(f"unknown statuses {bad} in the mapping; allowed: {', '.join(STATUSES)}")
 
     @classmethod
     def from_json(cls, path: str | Path) -> LedgerMapping:
@@ -246,22 +261,26 @@ class LedgerMapping:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(doc, dict):
             raise ValueError(f"mapping file {Path(path).name} must hold a JSON object")
-        unknown = sorted(set(doc) - {"columns", "categories", "crs", "tz", "default_points"})
+        unknown = sorted(set(doc) - {"columns", "categories", "crs", "tz", "default_points", "real_points",
+                                     "statuses"})
         if unknown:
             raise ValueError(f"unknown keys {unknown} in mapping file; allowed: columns, categories, crs, tz, "
-                             "default_points")
-        points = doc.get("default_points", [])
-        if not isinstance(points, list) or not all(
-                isinstance(p, list) and len(p) == 2 and all(isinstance(v, int | float) for v in p) for p in points):
-            raise ValueError("'default_points' must be a list of [longitude, latitude] pairs")
-        for key in ("columns", "categories"):
+                             "default_points, real_points, statuses")
+        for key in ("default_points", "real_points"):
+            points = doc.get(key, [])
+            if not isinstance(points, list) or not all(
+                    isinstance(p, list) and len(p) == 2 and all(isinstance(v, int | float) for v in p) for p in points):
+                raise ValueError(f"'{key}' must be a list of [longitude, latitude] pairs")
+        for key in ("columns", "categories", "statuses"):
             value = doc.get(key, {})
             if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
                 raise ValueError(f"'{key}' must map text to text")
         return cls(columns=dict(doc.get("columns", {})), categories=dict(doc.get("categories", {})),
+                   statuses=dict(doc.get("statuses", {})),
                    crs=None if doc.get("crs") is None else str(doc["crs"]),
                    tz=None if doc.get("tz") is None else str(doc["tz"]),
-                   default_points=[[float(a), float(b)] for a, b in points])
+                   default_points=[[float(a), float(b)] for a, b in doc.get("default_points", [])],
+                   real_points=[[float(a), float(b)] for a, b in doc.get("real_points", [])])
 
     def to_json(self) -> str:
         """The mapping as JSON text (what is saved in the workspace)."""

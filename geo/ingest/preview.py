@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import schema as s
 from geo.crs import guess_projected_crs, parse_crs, to_wgs84
 
 #: Choices offered for a ledger's coordinates: key (what ``LedgerMapping.crs`` takes) -> (zh, en).
@@ -73,3 +74,58 @@ def points_preview(x: np.ndarray, y: np.ndarray, crs: str, grids: gpd.GeoDataFra
     tree = shapely.STRtree(grids.geometry.to_numpy())
     hit, _ = tree.query(shapely.points(lon, lat), predicate="intersects")
     return lon, lat, float(len(np.unique(hit)) / len(lon))
+
+
+def far_from_grids(lon: np.ndarray, lat: np.ndarray, grids: gpd.GeoDataFrame) -> np.ndarray:
+    """True for points farther from the grids' extent than the extent is wide: not a point just over a
+    boundary but one in another place (a swapped sign, a default of (0, 0)-like values, another city).
+
+    Measured in degrees on the extent's box, which is enough to tell metres from hundreds of kilometres.
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if grids is None or not len(grids) or not len(lon):
+        return np.zeros(len(lon), dtype=bool)
+    x0, y0, x1, y1 = grids.to_crs(s.STORAGE_CRS).total_bounds
+    width = max(x1 - x0, y1 - y0, 0.01)  # at least about a kilometre, for a one-grid layer
+    dx = np.maximum(np.maximum(x0 - lon, lon - x1), 0)
+    dy = np.maximum(np.maximum(y0 - lat, lat - y1), 0)
+    with np.errstate(invalid="ignore"):
+        return np.hypot(dx, dy) > width
+
+
+def busiest_points(lon: np.ndarray, lat: np.ndarray, *, top: int = 10) -> pd.DataFrame:
+    """The ``top`` exact positions holding the most records: ``lon``, ``lat``, ``count``, ``share``.
+
+    A geocoder's or patrol app's default position shows here first (the wizard lets a clerk mark it).
+    """
+    frame = pd.DataFrame({"lon": np.asarray(lon, dtype=float), "lat": np.asarray(lat, dtype=float)}).dropna()
+    if frame.empty:
+        return pd.DataFrame(columns=["lon", "lat", "count", "share"])
+    counts = frame.groupby(["lon", "lat"]).size().sort_values(ascending=False, kind="stable").head(top)
+    out = counts.rename("count").reset_index()
+    out["share"] = out["count"] / len(frame)
+    return out
+
+
+def point_checks(lon: np.ndarray, lat: np.ndarray, times: pd.Series, categories: pd.Series, addresses: pd.Series,
+                 grids: gpd.GeoDataFrame | None, *, top: int = 10) -> tuple[pd.DataFrame, np.ndarray]:
+    """What the wizard shows of a ledger's positions before it is imported.
+
+    Returns the ``top`` busiest exact positions (:func:`busiest_points`) with ``suspect``, the import's own
+    verdict on each (:func:`geo.ingest.quality.flag_suspect_points` over the whole ledger), and the mask
+    of points far from the grids (:func:`far_from_grids`).
+    """
+    from geo.ingest.quality import flag_suspect_points
+
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90) & times.notna().to_numpy()
+    frame = gpd.GeoDataFrame({s.REPORTED_AT: times[ok].to_numpy(), s.CATEGORY: categories[ok].astype("string").to_numpy(),
+                              s.ADDRESS: addresses[ok].astype("string").to_numpy()},
+                             geometry=gpd.points_from_xy(lon[ok], lat[ok]), crs=s.STORAGE_CRS)
+    busiest = busiest_points(lon[ok], lat[ok], top=top)
+    flags = flag_suspect_points(frame) if len(frame) else pd.Series(dtype=bool)
+    hit = pd.DataFrame({"lon": lon[ok], "lat": lat[ok], "suspect": flags.to_numpy(dtype=bool)})
+    suspect = hit[hit["suspect"]].drop_duplicates(["lon", "lat"])
+    busiest["suspect"] = pd.MultiIndex.from_frame(busiest[["lon", "lat"]]).isin(
+        pd.MultiIndex.from_frame(suspect[["lon", "lat"]])) if len(busiest) else []
+    return busiest, far_from_grids(lon, lat, grids) if grids is not None else np.zeros(len(lon), dtype=bool)

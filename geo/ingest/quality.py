@@ -28,7 +28,7 @@ def flag_suspect_points(
     issues: gpd.GeoDataFrame, *, min_records: int = 15, min_days: int = 3, min_categories: int = 3,
     max_mix_distance: float = 0.15, min_mix_records: int = 50, min_address_share: float = 0.5,
     neighbourhood_m: float = 500.0, min_ratio: float = 3.0, default_points: Sequence[tuple[float, float]] = (),
-    tail_quantile: float = 0.999, tail_ratio: float = 5.0,
+    tail_quantile: float = 0.999, tail_ratio: float = 5.0, real_points: Sequence[tuple[float, float]] = (),
 ) -> pd.Series:
     """True for records on a pile at one identical coordinate pair that looks like a fallback.
 
@@ -55,7 +55,8 @@ def flag_suspect_points(
     the tail, the busiest real places of the shared ledgers at most 4.6 times (``docs/import.md``).
 
     A pile at one of ``default_points`` (lon, lat in WGS84, matched to 1e-6 degrees: the office's
-    configured fallback) is suspect whatever its size.
+    configured fallback) is suspect whatever its size; one at ``real_points`` (a clerk confirmed a
+    real place there) never is.
 
     Measured in ``docs/import.md``: the sample's planted pile is found; on Houston's 100 months the
     downtown geocode pile (84 records at City Hall) is found and none of the busy real addresses.
@@ -122,6 +123,8 @@ def flag_suspect_points(
             busiest = around.busiest_other(position[(px, py)], neighbourhood_m)
             if row["n"] >= min_ratio * max(busiest, 1):
                 suspect.add((px, py))
+    for lon, lat in real_points:
+        suspect = {p for p in suspect if abs(p[0] - lon) > 1e-6 or abs(p[1] - lat) > 1e-6}
     if not suspect:
         return flags
     on_pile = pd.MultiIndex.from_arrays([xs, ys]).isin(list(suspect))

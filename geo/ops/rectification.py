@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo import calendar
+from geo import localtime
 from geo import schema as s
 from geo.categories import CategoryTable
 
@@ -261,8 +261,8 @@ def open_count(issues: pd.DataFrame, as_of: pd.Timestamp) -> int:
 
 def period_bounds(last_day: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``[start, end)`` of the ``days`` days ending with the local day ``last_day`` (end = its next midnight)."""
-    end = calendar.next_midnight(last_day)
-    return calendar.add_days(end, -days), end
+    end = localtime.next_midnight(last_day)
+    return localtime.add_days(end, -days), end
 
 
 def iso_week_bounds(week: str, tz: str = s.DEFAULT_TZ) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -280,8 +280,8 @@ def iso_week_bounds(week: str, tz: str = s.DEFAULT_TZ) -> tuple[pd.Timestamp, pd
         monday = dt.date.fromisocalendar(int(year), int(number), 1)
     except ValueError as err:
         raise ValueError(f"week must look like 2026-W45, got {week!r}") from err
-    start = calendar.localize(pd.Timestamp(monday), tz)
-    return start, calendar.add_days(start, 7)
+    start = localtime.localize(pd.Timestamp(monday), tz)
+    return start, localtime.add_days(start, 7)
 
 
 def with_community(issues: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:

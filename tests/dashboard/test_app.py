@@ -308,7 +308,7 @@ def test_priority_page_ranks_on_the_forecast_and_follows_mode_and_weights(lang: 
     assert reasons.str.startswith("预计4周 " if lang == "zh" else "").all() and reasons.nunique() == 10
     table = at.dataframe[0].value  # every grid, selectable
     assert table.iloc[:, 0].tolist() == list(range(1, 36))
-    per_km2 = table[{"zh": "每平方公里", "en": "Per km²"}[lang]]
+    per_km2 = table[{"zh": "每平方公里（按面积折算）", "en": "Per km² (area-weighted)"}[lang]]
     assert per_km2.is_monotonic_decreasing  # the default order is the forecast's, per km²
     caption = " ".join(c.value for c in at.caption)
     assert ("预测方法：" in caption) if lang == "zh" else ("Forecast method:" in caption)
@@ -515,11 +515,17 @@ def test_import_report_shows_raw_labels_as_text() -> None:
     report = {"read": 3, "imported": 3, "updated": 0, "rejected": 0, "duplicates": 0, "outside_grids": 0,
               "suspect_points": 0, "swapped_coordinates": 0, "likely_double_submissions": 0,
               "photos_without_links": 2, "unmapped_categories": {"![x](http://evil.example/x.png)": 3},
-              "rejects_ref": None}
+              "rejects_ref": None, "other_share": 1.0}
     at = run_app("app_pages/data.py", gw_last_import=report)
     [warning] = [w for w in at.warning if "evil" in w.value]  # (the other one is the undo's)
     assert r"\!\[x\]\(http\:" in warning.value  # escaped: shown as text, no image is fetched
+    assert warning.value.startswith("100% 的问题归为“其他”")  # above 30 % of 其他: a warning with what to do
     assert any("2 个照片单元格没有 http(s) 链接" in i.value for i in at.info)
+    # Under 30 % the unmapped labels are a note, not a warning, and still escaped.
+    at = run_app("app_pages/data.py", gw_last_import=report | {"other_share": 0.1})
+    assert not [w for w in at.warning if "evil" in w.value]
+    [note] = [i for i in at.info if "evil" in i.value]
+    assert r"\!\[x\]\(http\:" in note.value
 
 
 def test_language_is_kept_in_the_url_for_reloads_and_the_big_screen() -> None:
