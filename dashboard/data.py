@@ -37,7 +37,16 @@ from geo.ingest.times import parse_local_times
 from geo.ops.changes import category_changes
 from geo.ops.kept import kept_priorities
 from geo.ops.priority import Mode, Names, score
-from geo.ops.rectification import KpiPolicy, case_table, deadline_lights, kpi_table, open_count, reopened_ids, with_community
+from geo.ops.rectification import (
+    KpiPolicy,
+    case_table,
+    deadline_lights,
+    kpi_table,
+    open_count,
+    reopened_ids,
+    unsaid,
+    with_community,
+)
 from geo.ops.recurrence import flag_recurrences, recurrence_by_grid
 from geo.report.bulletin import Bulletin, build_bulletin
 from geo.stats.campaign import CampaignEffect, campaign_effect
@@ -216,6 +225,12 @@ def heat(source: DataSource, flt: IssueFilter) -> HeatPayload:
 MAX_CASES_SHOWN = 1_000
 #: A case's description is cut to this many characters in its popup (the detail panel has it whole).
 CASE_TEXT_CHARS = 60
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def ledger_unsaid(source: DataSource) -> frozenset[str]:
+    """What the workspace's ledger never gives (status, close times, handling), once per generation."""
+    return unsaid(dataset(source).issues)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from geo.ingest.times import MONTHS_EN, written_date
+from geo.ops.rectification import KPI_NEEDS
 
 Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
@@ -248,6 +249,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "status_rectified": {"zh": "已整改待核查", "en": "Rectified, awaiting check"},
     "status_closed": {"zh": "已办结", "en": "Closed"},
     "status_void": {"zh": "作废", "en": "Void"},
+    "status_unknown": {"zh": "台账未载明", "en": "Not stated"},
+    "not_in_ledger": {"zh": "该台账无此信息", "en": "Not in this ledger"},
     "league_none_community": {"zh": "（网格外）", "en": "(outside the grids)"},
     "league_none_department": {"zh": "（未填部门）", "en": "(no department)"},
     "page_rectification": {"zh": "整改", "en": "Rectification"},
@@ -753,6 +756,18 @@ class _Numbers(string.Formatter):
 
 
 _NUMBERS = _Numbers()
+
+
+def kpi_text(key: str, value: object, lang: Lang, unsaid: frozenset[str]) -> str:
+    """A card's figure: 「该台账无此信息」 when the ledger lacks what the KPI needs (``KPI_NEEDS``), else a
+    rate in per cent, a grade, or a count with separators."""
+    if KPI_NEEDS.get(key, frozenset()) & unsaid:
+        return t("not_in_ledger", lang)
+    if key.endswith(("_rate", "_share")):
+        return fmt_pct(float(value))  # type: ignore[arg-type]
+    if key == "grade":
+        return str(value or "—")
+    return f"{int(value):,}"  # type: ignore[call-overload]
 
 
 def fmt_pct(value: float) -> str:

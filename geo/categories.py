@@ -73,20 +73,24 @@ def _is_cjk(text: str) -> bool:
     return any(ord(ch) > 0x2E7F for ch in text)
 
 
-def label_words(label: object) -> frozenset[str]:
-    """The words of a raw label: its Latin words of three letters or more (``_`` and punctuation split
-    them), and its CJK text folded by :func:`normalize_label` as one piece (Chinese has no spaces; it is
-    matched as a substring).
+def label_words(label: object) -> tuple[tuple[str, ...], str]:
+    """A raw label as its Latin words in order (``_`` and punctuation split them) and its CJK text folded
+    by :func:`normalize_label` (Chinese has no spaces: it is matched as a substring).
 
     Examples
     --------
-    >>> sorted(label_words("Pothole Repair (Internal)")), sorted(label_words("乱停 乱放"))
-    (['internal', 'pothole', 'repair'], ['乱停乱放'])
+    >>> label_words("Pothole Repair (Internal)"), label_words("乱停 乱放")
+    ((('pothole', 'repair', 'internal'), ''), ((), '乱停乱放'))
     """
     text = unicodedata.normalize("NFKC", "" if label is None else str(label)).lower().replace("_", " ")
-    latin = {w for w in _LATIN_WORD.findall(text) if len(w) >= 3}
     cjk = normalize_label("".join(ch for ch in text if _is_cjk(ch)))
-    return frozenset(latin | ({cjk} if len(cjk) >= 2 else set()))
+    return tuple(_LATIN_WORD.findall(text)), cjk
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """True when ``phrase`` occurs in ``words`` as consecutive words."""
+    n = len(phrase)
+    return any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class CategoryTable:
 
     table: pd.DataFrame
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
-    _words: tuple[tuple[frozenset[str], str, int], ...] = field(init=False, repr=False, compare=False)
+    _words: tuple[tuple[tuple[str, ...], str, str, int], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
@@ -119,17 +123,18 @@ class CategoryTable:
                     )
                 lookup[key] = str(code)
         object.__setattr__(self, "_lookup", lookup)
-        # Every synonym's words (Latin words; a CJK synonym is one "word" matched as a substring), longest
-        # first: the most specific synonym a label contains decides (``Illegal Dumping`` over ``Dumping``).
+        # Every name and synonym as a phrase (its words in order; its CJK text), longest first: the most
+        # specific one a label contains decides (``Illegal Dumping`` over ``Dumping``). The codes are ours,
+        # not a ledger's words (``parking`` would make "Broken Parking Meter" disorderly parking).
         words = []
         for code, row in self.table.iterrows():
             if code == OTHER:
                 continue  # 其他 names no problem: containing it says nothing
-            for label in (code, row["name_zh"], row["name_en"], *row["synonyms"]):
-                parts = label_words(label)
-                if parts:
-                    words.append((parts, str(code), len(normalize_label(label))))
-        words.sort(key=lambda w: -w[2])
+            for label in (row["name_zh"], row["name_en"], *row["synonyms"]):
+                latin, cjk = label_words(label)
+                if latin or len(cjk) >= 2:
+                    words.append((latin, cjk, str(code), len(normalize_label(label))))
+        words.sort(key=lambda w: -w[3])
         object.__setattr__(self, "_words", tuple(words))
 
     @property
@@ -155,8 +160,9 @@ class CategoryTable:
     def suggest(self, label: object) -> str | None:
         """The category a label names exactly, else the one whose synonym's words it contains.
 
-        A label contains a synonym when it has every word of it (``Pothole Repair (Internal)`` has
-        ``Pothole``; ``Illegal Dumping Pickup`` has ``Illegal Dumping``) or, for Chinese, its text
+        A label contains a synonym when it has the synonym's words in the same order, side by side
+        (``Pothole Repair (Internal)`` has ``Pothole``; ``Illegal Dumping Pickup`` has ``Illegal Dumping``;
+        ``Street Light Condition`` does not have ``Street Condition``) and, for Chinese, its text
         (``机动车违停投诉`` has ``违停``). The longest synonym contained wins; ``None`` when none is.
 
         Examples
@@ -168,12 +174,11 @@ class CategoryTable:
         exact = self.match(label)
         if exact is not None:
             return exact
-        key = normalize_label(label)
-        mine = label_words(label)
-        if not mine:
+        mine, cjk = label_words(label)
+        if not mine and not cjk:
             return None
-        for parts, code, _ in self._words:
-            if all((p in key) if _is_cjk(p) else (p in mine) for p in parts):
+        for latin, their_cjk, code, _ in self._words:
+            if (not latin or _contains(mine, latin)) and (not their_cjk or their_cjk in cjk):
                 return code
         return None
 

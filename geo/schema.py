@@ -102,7 +102,9 @@ IMPORT_LOG_KEYS: Final[tuple[str, ...]] = ("at", "source", "kind", "generation",
                                            "rejected", "duplicates")
 
 # --- allowed values ------------------------------------------------------------------------
-STATUSES: Final[tuple[str, ...]] = ("open", "assigned", "rectified", "closed", "void")
+#: ``unknown``: the ledger says nothing of the case's state (no status and no close time column): neither
+#: open nor closed, so it is in no rate, no backlog and no grade (never "all open", which made every case overdue).
+STATUSES: Final[tuple[str, ...]] = ("open", "assigned", "rectified", "closed", "void", "unknown")
 #: Statuses that still need work; ``rectified`` waits for the close-out check (核查销号).
 OPEN_STATUSES: Final[frozenset[str]] = frozenset({"open", "assigned", "rectified"})
 HANDLINGS: Final[tuple[str, ...]] = ("on_site", "referred")

@@ -13,8 +13,8 @@ import streamlit as st
 from dashboard.components import legend, maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import DataSource, dataset, ranked_grids, week_kpis
-from dashboard.i18n import fmt_date, fmt_pct, map_labels, t
+from dashboard.data import DataSource, dataset, ledger_unsaid, ranked_grids, week_kpis
+from dashboard.i18n import fmt_date, kpi_text, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
 from geo.cube.filter import IssueFilter
@@ -41,6 +41,7 @@ def screen() -> None:
     # The same request as 总览's cards: with the same categories, one cached answer for both screens.
     (now, _), (n_open, _) = week_kpis(source, flt, start, end)
     now = now.iloc[0]
+    unsaid = ledger_unsaid(source)
     street = sole_unit(data.grids, Level.STREET) or ""  # a district's screen names no one street
     head, leave = st.columns([5, 1])
     head.markdown(f"### {plain(street)} {t('bigscreen_title', lang)}")
@@ -55,10 +56,10 @@ def screen() -> None:
                         priority=list(ranked[s.GRID_ID].head(TOP_LISTED)), padding_top_left=(300, 10))
     legend.KpiOverlay(t("bigscreen_kpis", lang), [
         (t("kpi_reported", lang), f"{int(now['reported']):,}"),
-        (t("kpi_close_rate", lang), fmt_pct(float(now["close_rate"]))),
-        (t("kpi_on_time_rate", lang), fmt_pct(float(now["on_time_rate"]))),
-        (t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}"),
-        (t("open_now", lang), f"{n_open:,}"),
+        (t("kpi_close_rate", lang), kpi_text("close_rate", now["close_rate"], lang, unsaid)),
+        (t("kpi_on_time_rate", lang), kpi_text("on_time_rate", now["on_time_rate"], lang, unsaid)),
+        (t("kpi_overdue_open", lang), kpi_text("overdue_open", now["overdue_open"], lang, unsaid)),
+        (t("open_now", lang), kpi_text("open_now", n_open, lang, unsaid)),
     ]).add_to(m)
     with left:
         show_map(m, key="bigscreen-map", height=880)

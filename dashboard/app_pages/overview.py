@@ -8,14 +8,14 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import other_share, ranked_grids, week_changes, week_kpis
+from dashboard.data import ledger_unsaid, other_share, ranked_grids, week_changes, week_kpis
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import fmt_change, fmt_date, fmt_pct, kpi_basis, map_labels, t
+from dashboard.i18n import fmt_change, fmt_date, kpi_basis, kpi_text, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
 from geo.categories import OTHER_WARNING
 from geo.cube.levels import present_levels
-from geo.ops.rectification import period_bounds
+from geo.ops.rectification import KPI_NEEDS, period_bounds
 
 ctx, data = data_context()
 lang = ctx.lang
@@ -34,18 +34,26 @@ history_start = data.issues[s.REPORTED_AT].min()
 has_before = history_start < start - pd.Timedelta(days=7) and int(before["reported"]) > 0  # no gap either
 
 
+unsaid = ledger_unsaid(ctx.source)
+
+
 def _change(key: str, *, points: bool = False) -> str | None:
-    return fmt_change(float(now[key]), float(before[key]), lang, points=points) if has_before else None
+    if not has_before or KPI_NEEDS.get(key, frozenset()) & unsaid:
+        return None
+    return fmt_change(float(now[key]), float(before[key]), lang, points=points)
 
 
 cards = st.columns(5)
 cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _change("reported"))
-cards[1].metric(t("kpi_close_rate", lang), fmt_pct(now["close_rate"]), _change("close_rate", points=True))
-cards[2].metric(t("kpi_on_time_rate", lang), fmt_pct(now["on_time_rate"]), _change("on_time_rate", points=True))
-cards[3].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _change("overdue_open"),
+cards[1].metric(t("kpi_close_rate", lang), kpi_text("close_rate", now["close_rate"], lang, unsaid),
+                _change("close_rate", points=True))
+cards[2].metric(t("kpi_on_time_rate", lang), kpi_text("on_time_rate", now["on_time_rate"], lang, unsaid),
+                _change("on_time_rate", points=True))
+cards[3].metric(t("kpi_overdue_open", lang), kpi_text("overdue_open", now["overdue_open"], lang, unsaid),
+                _change("overdue_open"), delta_color="inverse")
+cards[4].metric(t("open_now", lang), kpi_text("open_now", open_now, lang, unsaid),
+                fmt_change(open_now, open_before, lang) if has_before and "status" not in unsaid else None,
                 delta_color="inverse")
-cards[4].metric(t("open_now", lang), f"{open_now:,}",
-                fmt_change(open_now, open_before, lang) if has_before else None, delta_color="inverse")
 st.caption(kpi_basis(now, lang))
 share, unmapped = other_share(ctx.source)
 if share > OTHER_WARNING:  # priorities and changes would all read 「以其他为主」: say why, and what to do

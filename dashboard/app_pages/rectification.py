@@ -8,21 +8,21 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import bulletin, bulletin_pdf, campaign, kpi_tables, open_cases
+from dashboard.data import bulletin, bulletin_pdf, campaign, kpi_tables, ledger_unsaid, open_cases
 from dashboard.i18n import (
     datetime_column,
     fmt_change,
     fmt_date,
-    fmt_pct,
     fmt_week,
     kpi_basis,
+    kpi_text,
     local_naive,
     picker_format,
     t,
 )
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
-from geo.ops.rectification import league_order, period_bounds
+from geo.ops.rectification import KPI_NEEDS, league_order, period_bounds
 from geo.report.export import to_safe_csv, to_safe_xlsx
 from geo.report.pdf import FontMissing, chinese_font
 from geo.stats.campaign import describe
@@ -59,25 +59,32 @@ def _delta(key: str, *, points: bool = False) -> str | None:
     return fmt_change(float(now[key]), float(before[key]), lang, points=points) if has_before else None
 
 
+unsaid = ledger_unsaid(ctx.source)
+
+
+def _card(col: object, key: str, *, points: bool = False, inverse: bool = False, **kw: object) -> None:
+    """A card whose figure says 「该台账无此信息」 (and no change) when the ledger lacks what it needs."""
+    missing = bool(KPI_NEEDS.get(key, frozenset()) & unsaid)
+    col.metric(t(f"kpi_{key}", lang), kpi_text(key, now[key], lang, unsaid),  # type: ignore[attr-defined]
+               None if missing else _delta(key, points=points), delta_color="inverse" if inverse else "normal", **kw)
+
+
 cards = st.columns(6)
-cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _delta("reported"))
-cards[1].metric(t("kpi_due", lang), f"{int(now['due']):,}", _delta("due"))
-cards[2].metric(t("kpi_close_rate", lang), fmt_pct(now["close_rate"]), _delta("close_rate", points=True))
-cards[3].metric(t("kpi_on_time_rate", lang), fmt_pct(now["on_time_rate"]), _delta("on_time_rate", points=True))
-cards[4].metric(t("kpi_rework_rate", lang), fmt_pct(now["rework_rate"]), _delta("rework_rate", points=True),
-                delta_color="inverse")
-cards[5].metric(t("kpi_overdue_open", lang), f"{int(now['overdue_open']):,}", _delta("overdue_open"),
-                delta_color="inverse")
+_card(cards[0], "reported")
+_card(cards[1], "due")
+_card(cards[2], "close_rate", points=True)
+_card(cards[3], "on_time_rate", points=True)
+_card(cards[4], "rework_rate", points=True, inverse=True)
+_card(cards[5], "overdue_open", inverse=True)
 more = st.columns(6)
-median = float(now["median_days_to_close"])
-more[0].metric(t("kpi_median_days_to_close", lang), "—" if not math.isfinite(median) else t("days_value", lang, n=median),
-               help=t("kpi_median_days_help", lang))
-p90 = float(now["p90_days_to_close"])
-more[1].metric(t("kpi_p90_days_to_close", lang), "—" if not math.isfinite(p90) else t("days_value", lang, n=p90),
-               help=t("kpi_p90_days_help", lang))
-more[2].metric(t("kpi_on_site_share", lang), fmt_pct(now["on_site_share"]))
-more[3].metric(t("kpi_grade", lang), now["grade"] or "—", help=t("grade_caption", lang))
-more[4].metric(t("kpi_overdue_share", lang), fmt_pct(now["overdue_share"]))
+for col, key in ((more[0], "median_days_to_close"), (more[1], "p90_days_to_close")):
+    days = float(now[key])
+    shown = (t("not_in_ledger", lang) if KPI_NEEDS[key] & unsaid else
+             "—" if not math.isfinite(days) else t("days_value", lang, n=days))
+    col.metric(t(f"kpi_{key}", lang), shown, help=t(f"kpi_{key.split('_')[0]}_days_help", lang))
+more[2].metric(t("kpi_on_site_share", lang), kpi_text("on_site_share", now["on_site_share"], lang, unsaid))
+more[3].metric(t("kpi_grade", lang), kpi_text("grade", now["grade"], lang, unsaid), help=t("grade_caption", lang))
+more[4].metric(t("kpi_overdue_share", lang), kpi_text("overdue_share", now["overdue_share"], lang, unsaid))
 st.caption(kpi_basis(now, lang))
 
 SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdue_open", "overdue_share",

@@ -131,6 +131,47 @@ def grade(score: float) -> str:
     return next(letter for floor, letter in GRADES if score >= floor)
 
 
+#: What each KPI needs from the ledger beyond a report time: a KPI whose need the ledger does not meet
+#: is shown as 「该台账无此信息」, never as 0 % or a grade (:func:`unsaid`).
+KPI_NEEDS: Final[dict[str, frozenset[str]]] = {
+    **dict.fromkeys(("due", "closed", "close_rate", "rework_rate", "overdue_open", "overdue_share", "open_now"),
+                    frozenset({"status"})),
+    **dict.fromkeys(("on_time", "on_time_rate", "median_days_to_close", "p90_days_to_close", "score", "grade"),
+                    frozenset({"status", "closed_at"})),
+    "on_site_share": frozenset({"handling"}),
+}
+
+
+def unsaid(issues: pd.DataFrame) -> frozenset[str]:
+    """The facts a workspace's ledger never gives: ``status`` (every live case unknown), ``closed_at``
+    (no closed case has a close time), ``handling`` (no case says how it was handled)."""
+    live = issues[(issues[s.STATUS] != "void").to_numpy(dtype=bool, na_value=True)]
+    if not len(live):
+        return frozenset()
+    out = set()
+    if (live[s.STATUS] == "unknown").all():
+        out.add("status")
+    closed = live[s.STATUS] == "closed"
+    if "status" in out or (closed.any() and live.loc[closed, s.CLOSED_AT].isna().all()):
+        out.add("closed_at")
+    if live[s.HANDLING].isna().all():
+        out.add("handling")
+    return frozenset(out)
+
+
+def open_at(issues: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """The one definition of an open case at ``as_of``, read by the cards, the league tables, the
+    deadline lights and the 督办清单 alike: reported by then, its state known and not void, and not
+    closed by then (a closed status without a close time is closed, its time unknown)."""
+    status = issues[s.STATUS].astype("string")
+    closed_at = issues[s.CLOSED_AT]
+    reported = (issues[s.REPORTED_AT] <= as_of).to_numpy(dtype=bool, na_value=False)
+    counted = status.isin(sorted(s.OPEN_STATUSES | {"closed"})).to_numpy(dtype=bool, na_value=False)
+    closed = (status == "closed").to_numpy(dtype=bool, na_value=False) & \
+        (closed_at.isna() | (closed_at <= as_of)).to_numpy(dtype=bool, na_value=True)
+    return reported & counted & ~closed
+
+
 def case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reopened: set[str]) -> pd.DataFrame:
     """One row per live issue with the facts every KPI is counted from."""
     live = issues[issues[s.STATUS] != "void"]
@@ -141,18 +182,20 @@ def case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reo
     # out of on-time and time-to-close (never taken as still open, which made a snapshot's closed rows overdue).
     untimed = (is_closed & closed_at.isna()).fillna(False).astype(bool)
     closed = (closed_at.notna() & (closed_at <= as_of)) | untimed
-    is_open = ~closed & (live[s.REPORTED_AT] <= as_of)
+    is_open = pd.Series(open_at(live, as_of), index=live.index)
+    known = (live[s.STATUS] != "unknown").to_numpy(dtype=bool, na_value=True)
     return pd.DataFrame({
         "reported_at": live[s.REPORTED_AT],
         "deadline": deadline,
         "closed": closed,
         "on_time": closed & (closed_at <= deadline),
         "untimed": untimed,
-        "due": closed | (deadline <= as_of),
+        "due": closed | ((deadline <= as_of) & known),
         "open_overdue": is_open & (deadline < as_of),
         "days_overdue": ((as_of - deadline) / pd.Timedelta(days=1)).where(is_open & (deadline < as_of)),
         "days_to_close": ((closed_at - live[s.REPORTED_AT]) / pd.Timedelta(days=1)).where(closed),
-        "on_site": live[s.HANDLING] == "on_site",
+        "on_site": (live[s.HANDLING] == "on_site").fillna(False).astype(bool),
+        "handling_known": live[s.HANDLING].notna(),
         "reopened": live[s.ISSUE_ID].astype(str).isin(reopened),
     }, index=live.index)
 
@@ -197,7 +240,9 @@ def kpi_table(issues: pd.DataFrame, policy: KpiPolicy, *, start: pd.Timestamp, e
         "reopened": g["reopened"].sum(),
         "median_days_to_close": g["days_to_close"].median(),
         "p90_days_to_close": g["days_to_close"].quantile(0.9),
-        "on_site_share": cohort.groupby(cohort_keys)["on_site"].mean() * 100,
+        # Among the cases whose handling the ledger gives (NaN, not 0 %, when it gives none).
+        "on_site_share": (cohort.groupby(cohort_keys)["on_site"].sum()
+                          / cohort.groupby(cohort_keys)["handling_known"].sum().where(lambda n: n > 0) * 100),
     })
     backlog = cases[cases["open_overdue"]]
     out["overdue_open"] = backlog.groupby(keys[cases["open_overdue"]]).size()
@@ -234,9 +279,7 @@ def deadline_lights(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp
     ``light`` is ``green`` below 80 % of the time limit used, ``yellow`` from 80 % to 100 %, ``red``
     past the deadline. Sorted most overdue first, then oldest report, then id (deterministic).
     """
-    live = issues[(issues[s.STATUS] != "void") & (issues[s.REPORTED_AT] <= as_of)]
-    closed = (live[s.STATUS] == "closed") & live[s.CLOSED_AT].notna() & (live[s.CLOSED_AT] <= as_of)
-    open_ = live[~closed]
+    open_ = issues[open_at(issues, as_of)]
     deadline = deadlines(open_, policy)
     span = (deadline - open_[s.REPORTED_AT]) / pd.Timedelta(days=1)
     used = ((as_of - open_[s.REPORTED_AT]) / pd.Timedelta(days=1)) / span.where(span > 0)
@@ -252,11 +295,7 @@ def open_count(issues: pd.DataFrame, as_of: pd.Timestamp) -> int:
 
     The KPI cards need the count only; the lights' deadlines and sort cost most of a second at a million issues.
     """
-    live = (issues[s.STATUS] != "void").to_numpy(dtype=bool, na_value=True) & \
-        (issues[s.REPORTED_AT] <= as_of).to_numpy(dtype=bool, na_value=False)
-    closed = ((issues[s.STATUS] == "closed").to_numpy(dtype=bool, na_value=False)
-              & (issues[s.CLOSED_AT] <= as_of).to_numpy(dtype=bool, na_value=False))
-    return int((live & ~closed).sum())
+    return int(open_at(issues, as_of).sum())
 
 
 def period_bounds(last_day: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:

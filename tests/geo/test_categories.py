@@ -69,3 +69,26 @@ def test_normalize_label() -> None:
     assert normalize_label(" 乱停　乱放 ") == "乱停乱放"  # ideographic space too
     assert normalize_label(None) == ""
     assert normalize_label(float("nan")) == ""
+
+
+@pytest.mark.parametrize(("label", "expected"), [
+    ("Pothole Repair (Internal)", "road_damage"),  # the label that missed although Pothole is a synonym
+    ("Illegal Dumping Pickup", "litter"),
+    ("Graffiti Removal - Private", "posters"),
+    ("Root/Sewer/Sidewalk Condition", "road_damage"),
+    ("小区机动车违停", "parking"),
+    ("楼道 堆物 投诉", "clutter"),
+    # Words of a synonym scattered, or only our code's word: no suggestion.
+    ("Street Light Condition", None),  # not "Street Condition"
+    ("Broken Parking Meter", None),  # not disorderly parking
+    ("Streetlight out", None),
+    ("其他问题", None),  # 其他 names no problem
+])
+def test_suggestions_match_a_synonyms_words_in_order(label: str, expected: str | None) -> None:
+    assert read_categories().suggest(label) == expected
+
+
+def test_the_longest_synonym_contained_wins() -> None:
+    table = read_categories().with_synonyms({"Dumping": "clutter"})
+    assert table.suggest("Illegal Dumping Pickup") == "litter"  # "Illegal Dumping" is longer than "Dumping"
+    assert table.suggest("Dumping Complaint") == "clutter"

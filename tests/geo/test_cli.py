@@ -68,7 +68,7 @@ def test_import_grids_and_export(tmp_path: Path) -> None:
     proc = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(ws))
     assert proc.returncode == 0
     assert json.loads(proc.stdout) == {"grids": 35, "repaired": [], "overlaps": [], "gaps": 0, "gap_area_m2": 0.0,
-                                       "moved": 0, "now_outside": 0, "now_inside": 0}
+                                       "moved": 0, "now_outside": 0, "now_inside": 0, "damaged_names": []}
     assert run_cli("import", "tests/fixtures/ledgers/27_formula_injection.csv", "--workspace", str(ws)).returncode == 0
     out = tmp_path / "issues.csv"
     proc = run_cli("export", "--workspace", str(ws), "--out", str(out))
