@@ -21,7 +21,6 @@ from geo import schema as s
 from geo.admin.access import LOCAL_ADMIN, Actor
 from geo.cube.dataset import Dataset, sample_ready
 from geo.cube.filter import IssueFilter
-from geo.ingest.quality import SUSPECT_POINT
 from geo.ingest.tables import LedgerError
 
 _CONTEXT_KEY = "gw_context"
@@ -138,7 +137,8 @@ def build_sidebar() -> PageContext:
         t("status_filter", lang), options=[v for v in s.STATUSES if v != "void"], key="gw_statuses",
         format_func=lambda v: t(f"status_{v}", lang), placeholder=t("all_placeholder", lang),
     )
-    n_suspect = int(data.issues[SUSPECT_POINT].sum()) if SUSPECT_POINT in data.issues else 0
+    # The scope line's definition (suspect records a filter leaves out, void ones aside), on the whole record.
+    n_suspect = scope(source, IssueFilter()).suspect
     include_suspect = st.sidebar.toggle(t("include_suspect", lang, n=n_suspect), key="gw_suspect",
                                         help=t("include_suspect_help", lang))
     flt = IssueFilter(start=start, end=end, categories=tuple(cats), communities=tuple(comms),

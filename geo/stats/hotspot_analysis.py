@@ -164,6 +164,9 @@ def run_hotspots(
             position = lattice.assign_xy(points.x[rows], points.y[rows])
         else:  # issues in another UTM zone than the grids' centre: project them to the lattice's
             position = lattice.assign(dataset.issues.geometry.take(rows))
+        # Cells analyse the managed area: an issue outside every grid is outside it, as on 地图 and the
+        # cards, even where a border cell reaches it (the two pages said 25 and 2 outside).
+        position = np.where(dataset.index.grid[rows] < 0, -1, position)
     else:
         raise ValueError(f"unknown cells {cells!r}; use 'grid', 'square' or 'hex'")
     if len(units) < 3:
