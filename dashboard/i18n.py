@@ -374,6 +374,8 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "kind_undo": {"zh": "撤销", "en": "Undo"},
     "page_forecast": {"zh": "预测检验", "en": "Forecast check"},
     "forecast_title": {"zh": "预测检验", "en": "Forecast check"},
+    "forecast_left_out": {"zh": "预测与检验不计已作废 {void:,} 件和可疑坐标堆积点 {suspect:,} 件（默认坐标不是问题发生的地点，无论侧栏如何设置）。",
+                          "en": "The forecast and its test leave out {void:,} void issues and {suspect:,} on suspect coordinate piles (a default geocode is not where a problem happened), whatever the sidebar says."},
     "forecast_scope": {"zh": "标出的区域是否真的出了问题？问题类型：{cats}（跟随侧栏筛选）。每周一作一次预测，只用当时以前的记录，再与随后发生的问题对照。",
                        "en": "Did the flagged places get the problems? Categories: {cats} (from the sidebar). A forecast every Monday from the records before it, "
                              "compared with the problems that followed."},

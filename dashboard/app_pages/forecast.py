@@ -7,9 +7,10 @@ import streamlit as st
 
 from dashboard.components.charts import calibration_chart, capture_chart
 from dashboard.components.tables import table_height
-from dashboard.data import backtest
+from dashboard.data import backtest, scope
 from dashboard.i18n import chart_date_format, t
 from dashboard.shell import data_context
+from geo.cube.filter import IssueFilter
 from geo.forecast import AREA_SHARES, METHOD_NAMES, METHODS
 
 ctx, data = data_context()
@@ -19,6 +20,10 @@ categories = tuple(ctx.flt.categories)
 chosen = "、".join(data.categories.name(c, lang=lang) for c in categories) if lang == "zh" else \
     ", ".join(data.categories.name(c, lang=lang) for c in categories)
 st.caption(t("forecast_scope", lang, cats=chosen or t("all_placeholder", lang)))
+# The forecast trains and scores on live, non-suspect records only (geo.forecast.events): say how many that is.
+left_out = scope(ctx.source, IssueFilter(categories=categories))
+if left_out.void or left_out.suspect:
+    st.caption(t("forecast_left_out", lang, void=left_out.void, suspect=left_out.suspect))
 horizon = st.radio(t("forecast_horizon", lang), [28, 7], key="gw_forecast_horizon", horizontal=True,
                    format_func=lambda d: t("horizon_4w" if d == 28 else "horizon_1w", lang))
 with st.spinner(t("forecast_running", lang)):

@@ -3,6 +3,8 @@ the Pareto line and a map with the flagged cells."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -27,8 +29,10 @@ st.title(t("priority_title", lang))
 last_day = last_report_day(ctx, data)
 as_of = localtime.next_midnight(last_day)
 categories = tuple(ctx.flt.categories)
-# The forecast reads the whole record up to the range's end (a year of history, not the range alone).
-scope_caption(ctx, data, start=data.issues[s.REPORTED_AT].min().date())
+# The forecast reads the whole record up to the range's end (a year of history, not the range alone), and
+# never the void or suspect records (geo.forecast.events), whatever the sidebar's toggles say.
+scope_caption(replace(ctx, flt=replace(ctx.flt, include_void=False, include_suspect=False)), data,
+              start=data.issues[s.REPORTED_AT].min().date())
 
 mode = st.radio(t("priority_mode", lang), MODES, key="gw_priority_mode", horizontal=True,
                 format_func=lambda m: t(f"mode_{m}", lang))
