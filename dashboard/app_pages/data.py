@@ -231,7 +231,7 @@ else:
             layer = None
         if layer is not None:
             columns = [c for c in layer.columns if c != "geometry"]
-            guessed = guess_grid_fields(columns)
+            guessed = guess_grid_fields(columns, layer)
             none = t("not_mapped", lang)
             c1, c2, c3, c4 = st.columns(4)
             id_field = c1.selectbox(t("wiz_grid_id", lang), columns, key="gw_grid_id",

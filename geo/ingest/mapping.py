@@ -62,13 +62,24 @@ GRID_FIELD_ALIASES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def guess_grid_fields(columns: Iterable[object]) -> dict[str, str]:
+def guess_grid_fields(columns: Iterable[object], layer: pd.DataFrame | None = None) -> dict[str, str]:
     """The grid layer's columns that most likely hold the id, name, community and cadres.
+
+    A header we know (an alias) decides first. Where none matches, a header that says it is a name
+    (``DISPLAY_NAME``, ``barrio_name``, ``社区名称``: the word ``name`` or ``名称``) is the name; and with the
+    layer's values at hand, what the values are decides the rest: the id is the first column whose values
+    are all present and distinct, the name the first text column (letters, not only digits) whose values are
+    distinct for nine in ten grids. A layer of unknown headers then still gets a readable name
+    (Madrid's barrios: ``CODBDT`` as id, ``DISPLAY_NAME`` «012 Embajadores» as name).
 
     Examples
     --------
     >>> guess_grid_fields(["OBJECTID", "网格编码", "网格名称", "所属社区", "geometry"])
     {'id': '网格编码', 'name': '网格名称', 'community': '所属社区'}
+    >>> guess_grid_fields(["CODBDT", "DISPLAY_NAME"])
+    {'name': 'DISPLAY_NAME'}
+    >>> guess_grid_fields(["CODE_X", "LABEL"], pd.DataFrame({"CODE_X": [7, 8, 9], "LABEL": ["Sol", "Cortes", "Palacio"]}))
+    {'id': 'CODE_X', 'name': 'LABEL'}
     """
     names = [str(c) for c in columns if str(c) != "geometry"]
     keys = {_header_key(c): c for c in reversed(names)}  # the first of two equal-looking columns wins
@@ -78,6 +89,25 @@ def guess_grid_fields(columns: Iterable[object]) -> dict[str, str]:
             column = keys.get(_header_key(alias))
             if column is not None and column not in found.values():
                 found[field_name] = column
+                break
+    if "name" not in found:
+        said = [c for c in names if c not in found.values() and ("name" in _header_key(c) or "名称" in c)]
+        if said:
+            found["name"] = said[0]
+    if layer is None:
+        return found
+    free = [c for c in names if c in layer.columns and c not in found.values()]
+    if "id" not in found:
+        ids = [c for c in free if len(layer) and layer[c].notna().all() and layer[c].astype(str).is_unique]
+        if ids:
+            found["id"] = ids[0]
+            free.remove(ids[0])
+    if "name" not in found:
+        for c in free:
+            text = layer[c].dropna().astype(str).str.strip()
+            lettered = text.str.contains(r"[^\W\d_]", regex=True)
+            if len(text) and lettered.mean() >= 0.9 and text.nunique() >= 0.9 * len(layer):
+                found["name"] = c
                 break
     return found
 

@@ -174,3 +174,18 @@ def test_grid_fields_are_guessed_from_real_layers(columns: list[str], expected: 
     from geo.ingest.mapping import guess_grid_fields
 
     assert guess_grid_fields(columns) == expected
+
+
+def test_grid_fields_unknown_headers_are_guessed_from_the_values() -> None:
+    """Madrid's barrios (CODBDT, GEOCODIGO, MOVEMENT_ID, DISPLAY_NAME): no alias matches the id, a header
+    says which column is the name, and the values pick the first complete, distinct column as the id."""
+    from geo.ingest.mapping import guess_grid_fields
+
+    layer = pd.DataFrame({"CODBDT": [860645, 860646, 860647], "GEOCODIGO": ["079011", "079012", "079013"],
+                          "MOVEMENT_ID": [1, 1, 1], "DISPLAY_NAME": ["011 Palacio", "012 Embajadores", "013 Cortes"]})
+    assert guess_grid_fields(layer.columns, layer) == {"id": "CODBDT", "name": "DISPLAY_NAME"}
+    # A name column known by its values alone (letters, distinct); a repeated or numeric column is not one.
+    plain = pd.DataFrame({"K": [None, 2, 3], "CODE": ["a1", "a2", "a3"], "ZONE": ["N", "N", "S"],
+                          "LABEL": ["Sol", "Cortes", "Palacio"]})
+    assert guess_grid_fields(plain.columns, plain) == {"id": "CODE", "name": "LABEL"}
+    assert guess_grid_fields(["X", "Y"], pd.DataFrame({"X": [1, 1], "Y": [2, 3]})) == {"id": "Y"}
