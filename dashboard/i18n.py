@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import string
+from collections.abc import Iterable
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -154,10 +155,10 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "this_week_map": {"zh": "本周问题分布", "en": "This week's issues on the map"},
     "top_grids": {"zh": "优先整治网格", "en": "Grids to act on first"},
     "changes_title": {"zh": "本周变化", "en": "What changed this week"},
-    "change_up": {"zh": "{cat}本周 {n} 件，比前四周平均（{base:.0f} 件）多 {pct:.0f}%。",
-                  "en": "{cat}: {n} this week, {pct:.0f}% above the four weeks before (mean {base:.0f})."},
-    "change_down": {"zh": "{cat}本周 {n} 件，比前四周平均（{base:.0f} 件）少 {pct:.0f}%。",
-                    "en": "{cat}: {n} this week, {pct:.0f}% below the four weeks before (mean {base:.0f})."},
+    "change_up": {"zh": "{cat}本周 {n} 件，比前四周平均（{base:,.0f} 件）多 {pct:.0f}%。",
+                  "en": "{cat}: {n} this week, {pct:.0f}% above the four weeks before (mean {base:,.0f})."},
+    "change_down": {"zh": "{cat}本周 {n} 件，比前四周平均（{base:,.0f} 件）少 {pct:.0f}%。",
+                    "en": "{cat}: {n} this week, {pct:.0f}% below the four weeks before (mean {base:,.0f})."},
     "change_new": {"zh": "{cat}本周新出现 {n} 件（前四周没有）。",
                    "en": "{cat}: {n} this week, new (none in the four weeks before)."},
     "change_short": {"zh": "数据从 {start} 开始，不足五周，暂不与前四周比较。",
@@ -251,6 +252,13 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "status_void": {"zh": "作废", "en": "Void"},
     "status_unknown": {"zh": "台账未载明", "en": "Not stated"},
     "not_in_ledger": {"zh": "该台账无此信息", "en": "Not in this ledger"},
+    # A card's figure is short (the card is a fifth of a laptop's width); its help says the sentence.
+    "not_in_ledger_short": {"zh": "无此信息", "en": "Not given"},
+    "unsaid_note": {"zh": "「无此信息」：该台账无此信息（{what}），相关指标不作计算，不按 0 计。",
+                    "en": "«Not given»: not in this ledger ({what}); those figures are not computed, not taken as 0."},
+    "unsaid_status": {"zh": "没有处置状态", "en": "no status"},
+    "unsaid_closed_at": {"zh": "没有结案时间", "en": "no close times"},
+    "unsaid_handling": {"zh": "没有处置方式", "en": "no handling"},
     "league_none_community": {"zh": "（网格外）", "en": "(outside the grids)"},
     "league_none_department": {"zh": "（未填部门）", "en": "(no department)"},
     "page_rectification": {"zh": "整改", "en": "Rectification"},
@@ -761,15 +769,25 @@ _NUMBERS = _Numbers()
 
 
 def kpi_text(key: str, value: object, lang: Lang, unsaid: frozenset[str]) -> str:
-    """A card's figure: 「该台账无此信息」 when the ledger lacks what the KPI needs (``KPI_NEEDS``), else a
-    rate in per cent, a grade, or a count with separators."""
+    """A card's figure: 「无此信息」 when the ledger lacks what the KPI needs (``KPI_NEEDS``; the page's
+    :func:`unsaid_note` says what is missing), else a rate in per cent, a grade, or a count with separators."""
     if KPI_NEEDS.get(key, frozenset()) & unsaid:
-        return t("not_in_ledger", lang)
+        return t("not_in_ledger_short", lang)
     if key.endswith(("_rate", "_share")):
         return fmt_pct(float(value))  # type: ignore[arg-type]
     if key == "grade":
         return str(value or "—")
     return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def unsaid_note(keys: Iterable[str], lang: Lang, unsaid: frozenset[str]) -> str | None:
+    """The line under a row of cards when one of them (``keys``) reads 「无此信息」: which facts the ledger
+    lacks (该台账无此信息：没有结案时间); ``None`` when every card has its figure."""
+    missing = set().union(*(KPI_NEEDS.get(k, frozenset()) for k in keys)) & unsaid
+    if not missing:
+        return None
+    what = t("scope_join", lang).join(t(f"unsaid_{m}", lang) for m in ("status", "closed_at", "handling") if m in missing)
+    return t("unsaid_note", lang, what=what)
 
 
 def fmt_pct(value: float) -> str:

@@ -10,7 +10,7 @@ from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
 from dashboard.data import ledger_unsaid, other_share, ranked_grids, week_changes, week_kpis
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import fmt_change, fmt_date, kpi_basis, kpi_text, map_labels, t
+from dashboard.i18n import fmt_change, fmt_date, kpi_basis, kpi_text, map_labels, t, unsaid_note
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
 from geo.categories import OTHER_WARNING
@@ -55,6 +55,9 @@ cards[4].metric(t("open_now", lang), kpi_text("open_now", open_now, lang, unsaid
                 fmt_change(open_now, open_before, lang) if has_before and "status" not in unsaid else None,
                 delta_color="inverse")
 st.caption(kpi_basis(now, lang))
+note = unsaid_note(("close_rate", "on_time_rate", "overdue_open", "open_now"), lang, unsaid)
+if note:
+    st.caption(note)
 share, unmapped = other_share(ctx.source)
 if share > OTHER_WARNING:  # priorities and changes would all read 「以其他为主」: say why, and what to do
     st.warning(plain(t("other_share_warning", lang, share=share,

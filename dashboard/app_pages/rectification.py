@@ -19,6 +19,7 @@ from dashboard.i18n import (
     local_naive,
     picker_format,
     t,
+    unsaid_note,
 )
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
@@ -63,7 +64,7 @@ unsaid = ledger_unsaid(ctx.source)
 
 
 def _card(col: object, key: str, *, points: bool = False, inverse: bool = False, **kw: object) -> None:
-    """A card whose figure says 「该台账无此信息」 (and no change) when the ledger lacks what it needs."""
+    """A card whose figure says 「无此信息」 (and no change) when the ledger lacks what it needs."""
     missing = bool(KPI_NEEDS.get(key, frozenset()) & unsaid)
     col.metric(t(f"kpi_{key}", lang), kpi_text(key, now[key], lang, unsaid),  # type: ignore[attr-defined]
                None if missing else _delta(key, points=points), delta_color="inverse" if inverse else "normal", **kw)
@@ -79,13 +80,16 @@ _card(cards[5], "overdue_open", inverse=True)
 more = st.columns(6)
 for col, key in ((more[0], "median_days_to_close"), (more[1], "p90_days_to_close")):
     days = float(now[key])
-    shown = (t("not_in_ledger", lang) if KPI_NEEDS[key] & unsaid else
+    shown = (t("not_in_ledger_short", lang) if KPI_NEEDS[key] & unsaid else
              "—" if not math.isfinite(days) else t("days_value", lang, n=days))
     col.metric(t(f"kpi_{key}", lang), shown, help=t(f"kpi_{key.split('_')[0]}_days_help", lang))
 more[2].metric(t("kpi_on_site_share", lang), kpi_text("on_site_share", now["on_site_share"], lang, unsaid))
 more[3].metric(t("kpi_grade", lang), kpi_text("grade", now["grade"], lang, unsaid), help=t("grade_caption", lang))
 more[4].metric(t("kpi_overdue_share", lang), kpi_text("overdue_share", now["overdue_share"], lang, unsaid))
 st.caption(kpi_basis(now, lang))
+note = unsaid_note(KPI_NEEDS, lang, unsaid)
+if note:
+    st.caption(note)
 
 SHOWN = ("reported", "due", "close_rate", "on_time_rate", "rework_rate", "overdue_open", "overdue_share",
          "median_days_to_close", "score", "grade")

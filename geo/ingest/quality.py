@@ -43,9 +43,13 @@ def flag_suspect_points(
     - many places at one point: at least ``min_address_share`` of its records carry distinct
       addresses (the clerk typed where the problem was; the app stored where it had no fix);
     - it collects everything: at least ``min_mix_records`` records of at least
-      ``min(min_categories, categories in the ledger)`` categories whose mix is within
+      ``min(min_categories, types in the ledger)`` problem types whose mix is within
       ``max_mix_distance`` (total variation distance) of the whole ledger's mix. A real place is
-      dominated by its own problems; the size floor keeps a small pile from matching by chance.
+      dominated by its own problems; the size floor keeps a small pile from matching by chance. The
+      types are the ledger's own labels (``category_raw``) where it has them, not our categories: the
+      verdict is about the data, and must not change when a clerk maps the labels (Madrid's labels all
+      unmapped made every busy pile "collect everything" as 其他). A ledger of one type has no mix to
+      resemble: the signature does not apply.
 
     And whatever its addresses and mix, a pile is suspect when it is out of all proportion to any
     real place: ``tail_ratio`` times the count that only the busiest 0.1 % of the ledger's exact
@@ -85,18 +89,21 @@ def flag_suspect_points(
             suspect.update(map(tuple, near.to_numpy()))
     at_pile = pd.MultiIndex.from_arrays([xs, ys]).isin(wanted)
     rows = issues.index[ok][at_pile]
+    labels = _problem_types(issues)
     key = pd.DataFrame({
         "x": xs[at_pile],
         "y": ys[at_pile],
         "day": issues.loc[rows, s.REPORTED_AT].dt.date,  # local days in the ledger's zone
-        "cat": issues.loc[rows, s.CATEGORY].astype(str),
+        "cat": labels.loc[rows],
         "addr": (issues.loc[rows, s.ADDRESS].astype("string").str.strip() if s.ADDRESS in issues
                  else pd.Series(pd.NA, index=rows, dtype="string")),
     }, index=rows)
     stats = key.groupby(["x", "y"]).agg(n=("day", "size"), days=("day", "nunique"), cats=("cat", "nunique"),
                                         addrs=("addr", "nunique"), with_addr=("addr", "count"))
-    all_cats = issues.loc[ok, s.CATEGORY].astype(str)
-    need_cats = min(min_categories, int(all_cats.nunique()))
+    all_cats = labels.loc[ok]
+    n_types = int(all_cats.nunique())
+    mix_applies = n_types >= 2
+    need_cats = min(min_categories, n_types)
     piles = stats[(stats["n"] >= min_records) & (stats["days"] >= min_days)]
     if len(piles):
         overall = all_cats.value_counts(normalize=True)
@@ -114,7 +121,7 @@ def flag_suspect_points(
                     continue
             many_places = row["with_addr"] >= 0.8 * row["n"] and row["addrs"] >= min_address_share * row["n"]
             collects_all = False
-            if row["n"] >= min_mix_records and row["cats"] >= need_cats:
+            if mix_applies and row["n"] >= min_mix_records and row["cats"] >= need_cats:
                 mine = key[(key["x"] == px) & (key["y"] == py)]["cat"].value_counts(normalize=True)
                 distance = 0.5 * float((mine.reindex(overall.index, fill_value=0.0) - overall).abs().sum())
                 collects_all = distance <= max_mix_distance
@@ -130,6 +137,16 @@ def flag_suspect_points(
     on_pile = pd.MultiIndex.from_arrays([xs, ys]).isin(list(suspect))
     flags[issues.index[ok][on_pile]] = True
     return flags
+
+
+def _problem_types(issues: pd.DataFrame) -> pd.Series:
+    """Each record's problem type as the ledger says it (its raw label, else our category), as text."""
+    ours = issues[s.CATEGORY].astype("string") if s.CATEGORY in issues else pd.Series(pd.NA, index=issues.index,
+                                                                                        dtype="string")
+    if s.CATEGORY_RAW in issues:
+        raw = issues[s.CATEGORY_RAW].astype("string").str.strip().replace("", pd.NA)
+        ours = raw.fillna(ours)
+    return ours.fillna("").astype(str)
 
 
 class _LocationCounts:

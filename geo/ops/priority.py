@@ -206,13 +206,14 @@ def _phrases(row: pd.Series, names: Names) -> dict[str, tuple[str, str]]:
     exp, lo, hi = float(row["expected"]), int(row["lower"]), int(row["upper"])
     past = float(row["past_mean"])
     ratio = exp / past if past > 0 else float("nan")
+    # Counts with separators, as the cards write them (超期未结 1,045 件, not 1045).
     out = {
-        "forecast": (f"预计4周 {exp:.0f} 件（{lo}–{hi}）" + (f"，以{cat_zh}为主" if cat else ""),
-                     f"{exp:.0f} expected in 4 weeks ({lo}–{hi})" + (f", mostly {cat_en}" if cat else "")),
-        "overdue": (f"超期未结 {int(row['overdue'])} 件", f"{int(row['overdue'])} overdue open cases"),
-        "repeat": (f"反复发生 {int(row['repeat_places'])} 处", f"repeat reports at {int(row['repeat_places'])} places"),
-        "cells": (f"{int(row['flagged_cells'])} 个重点方格", f"{int(row['flagged_cells'])} flagged cells"),
-        "open": (f"未结 {int(row['open'])} 件", f"{int(row['open'])} open cases"),
+        "forecast": (f"预计4周 {exp:,.0f} 件（{lo:,}–{hi:,}）" + (f"，以{cat_zh}为主" if cat else ""),
+                     f"{exp:,.0f} expected in 4 weeks ({lo:,}–{hi:,})" + (f", mostly {cat_en}" if cat else "")),
+        "overdue": (f"超期未结 {int(row['overdue']):,} 件", f"{int(row['overdue']):,} overdue open cases"),
+        "repeat": (f"反复发生 {int(row['repeat_places']):,} 处", f"repeat reports at {int(row['repeat_places']):,} places"),
+        "cells": (f"{int(row['flagged_cells']):,} 个重点方格", f"{int(row['flagged_cells']):,} flagged cells"),
+        "open": (f"未结 {int(row['open']):,} 件", f"{int(row['open']):,} open cases"),
     }
     if np.isfinite(ratio) and ratio >= NOTABLE_CHANGE:
         out["rise"] = (f"比近一年平均多 {(ratio - 1) * 100:.0f}%", f"{(ratio - 1) * 100:.0f}% above its past year")

@@ -52,3 +52,20 @@ def test_the_sidebar_dates_do_not_split_the_cache() -> None:
         data._scoped = real  # type: ignore[assignment]
     assert calls == [] and again[1] == first[1]
     pd.testing.assert_frame_equal(again[0][0], first[0][0])
+
+
+def test_a_card_without_its_facts_is_short_and_the_note_says_which() -> None:
+    from dashboard.i18n import kpi_text, unsaid_note
+
+    cards = ("close_rate", "on_time_rate", "overdue_open", "open_now")
+    # Madrid's snapshot: closed cases without close times; on-time cannot be said, the close rate can.
+    unsaid = frozenset({"closed_at", "handling"})
+    assert kpi_text("on_time_rate", float("nan"), "zh", unsaid) == "无此信息"  # fits a laptop's card
+    assert kpi_text("close_rate", 100.0, "zh", unsaid) == "100.0%"
+    assert kpi_text("overdue_open", 63682, "en", unsaid) == "63,682"
+    assert unsaid_note(cards, "zh", unsaid) == "「无此信息」：该台账无此信息（没有结案时间），相关指标不作计算，不按 0 计。"
+    assert unsaid_note(("reported",), "zh", unsaid) is None  # no card on the row needs the missing facts
+    # No status column at all: nothing open, closed or overdue can be said.
+    none = frozenset({"status", "closed_at"})
+    assert [kpi_text(k, 0, "en", none) for k in cards] == ["Not given"] * 4
+    assert "no status and no close times" in str(unsaid_note(cards, "en", none))

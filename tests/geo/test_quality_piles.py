@@ -57,6 +57,32 @@ def test_a_configured_default_point_is_always_suspect() -> None:
     assert f.iloc[-5:].all() and int(f.sum()) == 5
 
 
+def test_the_verdict_reads_the_ledgers_labels_not_the_mapping() -> None:
+    """A busy real place (one address, its own problem) and a default point (no address, everything), in a
+    ledger whose places repeat as real ones do (400 places, about ten reports each: no tail route here)."""
+    rng = np.random.default_rng(7)
+    places = list(zip(117.25 + rng.uniform(0, 0.02, 400), 31.85 + rng.uniform(0, 0.02, 400), strict=True))
+    pick = rng.integers(0, 400, 4000)
+    pts = [places[i] for i in pick]
+    types = ["litter", "parking", "posters", "clutter"]
+    cats = list(rng.choice(types, 4000, p=[0.4, 0.3, 0.2, 0.1]))
+    addrs = [f"路{i}号" for i in pick]
+    days = list(rng.integers(0, 60, 4000))
+    market = [(117.32, 31.92)] * 70  # a market gate far from the rest: one address, mostly vending
+    default = [(117.30, 31.90)] * 70  # no address, a mix like the ledger's
+    mixed = list(rng.choice(types, 70, p=[0.4, 0.3, 0.2, 0.1]))
+    g = frame(pts + market + default, cats + ["vending"] * 60 + ["litter"] * 10 + mixed,
+              addrs + ["菜市场东门"] * 70 + [None] * 70, days + list(range(70)) * 2)
+    mapped = flag_suspect_points(g)
+    assert mapped.iloc[-70:].all() and not mapped.iloc[:-70].any()
+    # The same ledger with every label unmapped (其他, as Madrid's Spanish labels arrive): the raw labels
+    # still tell the market from the default point; judged on 其他 alone, both would "collect everything".
+    unmapped = g.assign(**{s.CATEGORY_RAW: g[s.CATEGORY], s.CATEGORY: "other"})
+    pd.testing.assert_series_equal(flag_suspect_points(unmapped), mapped)
+    # A ledger of one problem type has no mix to resemble: that signature does not apply (and no other does).
+    assert not flag_suspect_points(g.assign(**{s.CATEGORY: "other"})).any()
+
+
 @pytest.mark.skipif(not HOUSTON.exists(), reason="../shared/data is not beside this checkout")
 def test_houston_finds_the_city_hall_pile_and_no_busy_intersection() -> None:
     """100 months of real requests: the 84 records geocoded to 611 Walker (the 311 default) and nothing else."""
