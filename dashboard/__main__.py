@@ -19,6 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     from dashboard.warm import LOG, start_watching
+    from geo.admin.access import AuthConfig
+
+    try:  # a sign-in configuration that cannot work is said once, at start, in the operator's terminal
+        AuthConfig.from_env()
+    except ValueError as exc:
+        raise SystemExit(f"gridwatch: {exc}") from None
 
     handler = logging.StreamHandler()  # "warmed ... in 4.1 s" in the server's log
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -15,17 +15,29 @@ import streamlit as st
 
 from dashboard.data import sign_in_guard, user_file
 from dashboard.i18n import Lang, t
-from geo.admin.access import LOCAL_ADMIN, Actor, AuthConfig
+from geo.admin.access import (
+    LOCAL_ADMIN,
+    SECURITY_LOG,
+    Actor,
+    AuthConfig,
+    account_key,
+    client_address,
+    trusted_request,
+)
 
 _SESSION = "gw_session"
 
 
-def _client() -> str:
-    """The client's address for the security log: the proxy's X-Forwarded-For first (behind a proxy the
-    socket's address is the proxy's)."""
-    forwarded = st.context.headers.get("X-Forwarded-For") or ""
-    address = forwarded.split(",")[0].strip() or getattr(st.context, "ip_address", None)
-    return address[:64] if isinstance(address, str) else ""
+def _peer() -> str:
+    """The socket's peer (Streamlit reports a loopback peer as no address: it is this machine)."""
+    peer = getattr(st.context, "ip_address", None)
+    return peer if isinstance(peer, str) and peer else "127.0.0.1"
+
+
+def _client(config: AuthConfig) -> str:
+    """The client's address for the security log and the per-client lockout: the socket's peer, or behind a
+    configured proxy the hop the proxy saw (a client's own X-Forwarded-For is not believed)."""
+    return client_address(_peer(), st.context.headers, config.trusted_proxies)
 
 
 def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
@@ -40,17 +52,19 @@ def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
         submitted = st.form_submit_button(t("signin_button", lang), type="primary")
     if submitted:
         guard = sign_in_guard(str(config.users_path))
-        wait = guard.wait_s(name)
+        users = user_file(str(config.users_path))
+        client = _client(config)
+        wait = guard.wait_s(name, client)  # every spelling of a name is one account (account_key)
         if wait > 0:
-            guard.failed(name, _client())  # attempts while locked are logged too
+            guard.failed(name, client, known=users.account(name) is not None)  # attempts while locked count
             st.error(t("signin_locked", lang, minutes=max(int(wait // 60) + 1, 1)))
         else:
-            actor = user_file(str(config.users_path)).verify(name, password)
+            actor = users.verify(name, password)
             if actor is None:
-                guard.failed(name, _client())
+                guard.failed(name, client, known=users.account(name) is not None)
                 st.error(t("signin_wrong", lang))
             else:
-                guard.succeeded(actor.name, _client())
+                guard.succeeded(actor.name, client)
                 st.session_state[_SESSION] = (actor, time.monotonic())
                 st.session_state.pop("gw_signin_password", None)
                 st.rerun()
@@ -59,16 +73,27 @@ def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
 
 def current_actor(lang: Lang) -> Actor:
     """The person using this session (the sign-in form stops the page until there is one)."""
-    config = AuthConfig.from_env()
+    try:
+        config = AuthConfig.from_env()
+    except ValueError as exc:  # the operator's mistake: said in the server's log, a plain sentence on the page
+        SECURITY_LOG.error("sign-in configuration: %s", exc)
+        st.error(t("signin_misconfigured", lang))
+        st.stop()
     if config.mode == "demo":
         return LOCAL_ADMIN
     if config.mode == "header":
+        # Only the proxy may say who this is: a direct connection could send any name in the header.
+        if not trusted_request(config, _peer(), st.context.headers):
+            st.error(t("signin_untrusted", lang, header=config.header))
+            st.stop()
         name = (st.context.headers.get(config.header) or "").strip()
-        if not name:
+        if not account_key(name):
             st.error(t("signin_no_header", lang, header=config.header))
             st.stop()
-        role = user_file(str(config.users_path)).role_of(name) if config.users_path else None
-        return Actor(name[:64], role or "viewer", "header")
+        users = user_file(str(config.users_path)) if config.users_path else None
+        stored = users.account(name) if users else None
+        role = users.role_of(name) if users else None
+        return Actor((stored or account_key(name))[:64], role or "viewer", "header")
     session = st.session_state.get(_SESSION)
     now = time.monotonic()
     if session is not None and now - session[1] <= config.session_minutes * 60:

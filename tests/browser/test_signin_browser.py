@@ -29,7 +29,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
     import_ledger(ws, SAMPLE / "ledger.csv")
     users = folder / "users.json"
     book = UserFile(users)
-    for name, role in (("赵科长", "viewer"), ("王芳", "clerk"), ("李主任", "admin")):
+    for name, role in (("赵科长", "viewer"), ("王芳", "clerk"), ("李主任", "admin"), ("viewer1", "viewer")):
         book.add(name, role, PASSWORD)
     srv = Server({"GRIDWATCH_WORKSPACE": str(ws.root), "GRIDWATCH_AUTH": "users", "GRIDWATCH_USERS": str(users)})
     yield srv, ws, users
@@ -122,3 +122,46 @@ def test_a_clerks_import_is_audited_and_an_admin_undoes_it(browser: object, secu
     assert traffic.external() == [] and traffic.dialogs == []
     page.close()  # type: ignore[attr-defined]
 
+
+
+def test_a_locked_account_stays_locked_under_every_spelling_of_its_name(browser: object,
+                                                                        secured: tuple[Server, Workspace, Path]) -> None:
+    """Five wrong passwords under five spellings lock the one account; the right password under any spelling
+    is then refused (a padded name once had its own five tries, and signed in after the lock)."""
+    srv, _, users = secured
+    page, _ = open_page(browser, srv.url)
+    for name in ("viewer1", "viewer1 ", " viewer1", "viewer1\u3000", "Viewer1"):
+        sign_in(page, name, "wrong password")
+    for name in ("viewer1", "viewer1 ", "ｖｉｅｗｅｒ１", "VIEWER1\u3000"):
+        sign_in(page, name)  # the right password
+        page.get_by_text("失败次数过多", exact=False).wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        assert page.get_by_text("当前用户", exact=False).count() == 0  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "signin_locked_zh.png"))  # type: ignore[attr-defined]
+    log = (users.parent / "security.log").read_text(encoding="utf-8")
+    assert '"event": "sign_in_locked", "name": "viewer1' in log  # logged under the account, it exists
+    assert "wrong password" not in log
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_a_direct_connection_cannot_claim_a_name_through_the_header(browser: object, tmp_path: Path) -> None:
+    """Header mode believes X-Remote-User only from the configured proxy or with the proxy's secret: a browser
+    on this machine sending the header itself is refused (what the proxy's own requests are given is
+    tested in tests/geo/test_access.py and tests/dashboard/test_signin_app.py)."""
+    ws = Workspace(tmp_path / "workspace")
+    import_grids(ws, SAMPLE / "grids.geojson")
+    import_ledger(ws, SAMPLE / "ledger.csv")
+    users = tmp_path / "users.json"
+    UserFile(users).add("李主任", "admin", PASSWORD)
+    env = {"GRIDWATCH_WORKSPACE": str(ws.root), "GRIDWATCH_AUTH": "header", "GRIDWATCH_USERS": str(users),
+           "GRIDWATCH_TRUSTED_PROXIES": "10.0.0.5", "GRIDWATCH_PROXY_SECRET": "the proxy's own secret"}
+    srv = Server(env)
+    try:
+        forged = browser.new_page(extra_http_headers={"X-Remote-User": "李主任"})  # type: ignore[attr-defined]
+        forged.goto(f"{srv.url}/overview", wait_until="networkidle")
+        forged.get_by_text("不是经由配置的代理而来", exact=False).wait_for(timeout=60_000)
+        assert forged.get_by_text("当前用户", exact=False).count() == 0
+        assert forged.locator("input[type=file]").count() == 0
+        forged.screenshot(path=str(SHOTS / "header_refused_zh.png"))
+        forged.close()
+    finally:
+        srv.stop()

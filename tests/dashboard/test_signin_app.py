@@ -83,6 +83,18 @@ def test_a_session_expires_after_the_idle_limit(users: Path, monkeypatch: pytest
 
 def test_the_trusted_header_mode_needs_the_header(users: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRIDWATCH_AUTH", "header")
+    monkeypatch.setenv("GRIDWATCH_TRUSTED_PROXIES", "127.0.0.1")  # the proxy on this machine
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
-    assert "X-Remote-User" in at.error[0].value and not at.metric
+    assert "未收到身份信息 X-Remote-User" in at.error[0].value and not at.metric
+
+
+def test_the_trusted_header_is_refused_from_anywhere_but_the_proxy(users: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDWATCH_AUTH", "header")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()  # no proxy and no secret configured: the pages stay closed, the log says why
+    assert at.error[0].value.startswith("登录配置有误") and not at.metric
+    monkeypatch.setenv("GRIDWATCH_TRUSTED_PROXIES", "10.0.0.5")  # this connection is not the proxy's
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    assert "不是经由配置的代理而来" in at.error[0].value and not at.metric
