@@ -123,7 +123,8 @@ class PostgisStore(ReadConveniences):
         self.workspace = workspace
         self.uploads_dir = Path(folder) / "uploads" if folder is not None else None
         self.lock_timeout_s = lock_timeout_s
-        self.label = f"postgis workspace {workspace}"
+        # Named as people know it (its folder), not by its random key.
+        self.label = f"postgis workspace {Path(folder).name if folder is not None else workspace}"
 
     def __repr__(self) -> str:
         return f"PostgisStore(workspace={self.workspace!r})"

@@ -323,3 +323,24 @@ def test_month_keys_are_local_months_and_none_for_a_missing_time() -> None:
     keys = month_keys(pd.DataFrame({s.REPORTED_AT: times}))
     assert keys.tolist() == ["2026-01", NO_MONTH, "2026-02", "2025-12", "2026-01"]
     assert month_keys(pd.DataFrame({s.REPORTED_AT: times.iloc[:0]})).tolist() == []
+
+
+def test_two_folders_of_one_name_never_share_a_postgis_workspace(tmp_path: Path, postgis_url: str) -> None:
+    """The README's own ``--workspace ws/`` in two offices' folders were one workspace in one database."""
+    from geo.store import KEY_FILE, open_store, workspace_key
+
+    east, west = tmp_path / "east" / "ws", tmp_path / "west" / "ws"
+    a = with_grids(open_store(east, database_url=postgis_url), tmp_path)
+    import_ledger(a, write(tmp_path, "a.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    b = open_store(west, database_url=postgis_url)
+    assert b.read().generation == 0 and b.read().issues is None  # the other office's ws/ is empty
+    assert workspace_key(east) != workspace_key(west) and len(workspace_key(east)) == 32
+    # The same folder by another spelling is the same workspace; its key survives a reopen.
+    again = open_store(tmp_path / "east" / "sub" / ".." / "ws", database_url=postgis_url)
+    assert again.read().generation == a.read().generation == 2
+    assert (east / KEY_FILE).read_text().strip() == workspace_key(east)
+    # A hostile key file is refused with a sentence, never used in a query.
+    (west / KEY_FILE).write_text("x'; DROP TABLE gw_workspaces; --")
+    with pytest.raises(StoreError, match="does not hold a workspace id"):
+        open_store(west, database_url=postgis_url)
+    assert "ws" in a.label and workspace_key(east) not in a.label  # people read the folder's name
