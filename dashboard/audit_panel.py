@@ -13,7 +13,7 @@ from dashboard.components.text import plain
 from dashboard.errors import explain
 from dashboard.i18n import datetime_column, t
 from dashboard.shell import PageContext
-from geo.admin.audit import audit_table
+from geo.admin.audit import audit_table, check_trail
 from geo.admin.undo import in_effect, plan_undo, undo_import
 from geo.report.export import to_safe_csv
 from geo.store import IssueStore
@@ -31,6 +31,14 @@ def show_audit(ctx: PageContext, store: IssueStore) -> None:
     if trail.empty:
         return
     st.subheader(t("audit_title", lang))
+    check = check_trail(log)
+    if check.holds and not check.sealed:  # a workspace older than the chain
+        st.caption(t("audit_chain_none", lang, n=check.unchained))
+    elif check.holds:
+        st.caption(t("audit_chain_holds", lang, n=check.sealed, head=check.head[:12]) +
+                   (t("audit_chain_before", lang, n=check.unchained) if check.unchained else ""))
+    else:  # the records' own wording is for the CLI's JSON; the page says it plainly
+        st.error(t("audit_chain_broken", lang, n=len(check.problems)))
     counts = ("read", "imported", "updated", "rejected", "duplicates")
     shown = pd.DataFrame({
         t("history_generation", lang): trail["generation"].to_numpy(),

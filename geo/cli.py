@@ -285,9 +285,14 @@ def _cmd_undo(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from geo.admin.audit import audit_table
+    from geo.admin.audit import audit_table, check_trail
 
-    table = audit_table(_workspace(args).imports())
+    records = _workspace(args).imports()
+    if args.verify:  # exit 1 when the chain does not hold: a cron job can alert on it
+        check = check_trail(records)
+        print(json.dumps(check.as_dict(), ensure_ascii=False))
+        return 0 if check.holds else 1
+    table = audit_table(records)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_bytes(to_safe_csv(table))
@@ -401,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="the audit trail: who changed what, when, with which file (SHA-256)")
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--out", type=Path, default=None, help="CSV (formula injection neutralised); JSON on stdout without")
+    p.add_argument("--verify", action="store_true",
+                   help="check the trail's hash chain; prints what holds and its head, exits 1 if it does not")
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("counts", help="join a ledger to grids and print counts per grid")

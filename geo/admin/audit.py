@@ -3,6 +3,11 @@
 It is the store's log (one record per commit, written in the same transaction as the change, so a
 change without its record cannot exist). Records from before sign-in existed have no actor; they
 read as ``—``. Passwords never reach it: a record holds names, roles, file names and hashes only.
+
+Each record is sealed into a hash chain as it is committed (:mod:`geo.store.chain`): :func:`check_trail`
+says whether the trail is as written. The trail is never pruned (the embedded store carries the whole log
+into every generation; PostGIS keeps every row), so it is kept for far longer than the 180 days asked of
+it, and exports carry ``prev_hash`` and ``hash`` so a copy can be checked on its own.
 """
 
 from __future__ import annotations
@@ -11,8 +16,16 @@ from typing import Any, Final
 
 import pandas as pd
 
+from geo.store.chain import ChainCheck, verify
+
 COLUMNS: Final = ("generation", "at", "kind", "actor", "role", "source", "sha256", "read", "imported", "updated",
-                  "rejected", "duplicates", "undoes")
+                  "rejected", "duplicates", "undoes", "prev_hash", "hash")
+
+
+def check_trail(records: list[dict[str, Any]]) -> ChainCheck:
+    """Whether the trail (``store.imports()``, oldest first) is as written: every hash its record's, every
+    link to the record before; records from before the chain are counted, not checked."""
+    return verify(sorted(records, key=lambda r: int(r.get("generation") or 0)))
 
 
 def audit_table(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -32,5 +45,6 @@ def audit_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     for col in ("read", "imported", "updated", "rejected", "duplicates"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").fillna(0).astype(int)
     frame["undoes"] = pd.to_numeric(frame["undoes"], errors="coerce").astype("Int64")
-    frame["sha256"] = frame["sha256"].fillna("")
+    for col in ("sha256", "prev_hash", "hash"):
+        frame[col] = frame[col].fillna("")
     return frame.sort_values("generation", ascending=False, kind="stable").reset_index(drop=True)

@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from geo import schema as s
+from geo.store.chain import head, sealed
 from geo.store.files import FILES, LEGACY, REJECTS, fsync_dir, link_or_copy, safe_ref, write_bytes
 from geo.store.migrations import MIGRATIONS
 from geo.store.partitions import ISSUES_DIR, read_issue_months, read_manifest, write_issue_months
@@ -366,7 +367,8 @@ class _Transaction(StagedWrites):
         return ref
 
     def log(self, record: dict[str, Any]) -> None:
-        self.staged["imports"] = [*self._base_part("imports"), {**record, "generation": self.generation}]
+        before = self._base_part("imports")  # read under the writer's lock: the last committed record
+        self.staged["imports"] = [*before, sealed({**record, "generation": self.generation}, head(before))]
 
     def restore(self, generation: int) -> None:
         """Stage the issues, grids, history and mapping of an earlier generation (the log is kept).

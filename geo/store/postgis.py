@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.store.chain import sealed
 from geo.store.postgis_read import GRID_COLS, ISSUE_COLS, _read_grids, _read_history, _read_issues, _read_state
 from geo.store.protocol import (
     FORMAT_VERSION,
@@ -335,9 +336,15 @@ class _PgTransaction(StagedWrites):
         for ref, data in self.new_rejects.items():
             conn.execute("INSERT INTO gw_rejects (workspace, ref, generation, csv) VALUES (%s, %s, %s, %s) "
                          "ON CONFLICT (workspace, ref) DO UPDATE SET csv = EXCLUDED.csv", (ws, ref, gen, data))
-        for record in self.records:
-            conn.execute("INSERT INTO gw_imports (workspace, generation, record) VALUES (%s, %s, %s)",
-                         (ws, gen, Jsonb(_jsonable(record))))
+        if self.records:  # sealed under the workspace's lock: the previous record is the last committed one
+            last = conn.execute("SELECT record->>'hash' FROM gw_imports WHERE workspace = %s "
+                                "ORDER BY generation DESC LIMIT 1", (ws,)).fetchone()
+            prev = (last[0] if last else None) or ""
+            for record in self.records:
+                chained = sealed(_jsonable(record), prev)
+                prev = chained["hash"]
+                conn.execute("INSERT INTO gw_imports (workspace, generation, record) VALUES (%s, %s, %s)",
+                             (ws, gen, Jsonb(chained)))
         conn.execute("UPDATE gw_workspaces SET generation = %s WHERE name = %s", (gen, ws))
 
     def _snapshot(self) -> None:

@@ -614,3 +614,21 @@ def test_the_hint_under_a_map_mentions_the_levels_only_where_the_map_has_them() 
     assert any("点击地图上的网格查看该网格的问题明细" in c.value for c in heat.caption)
     priority = run_app("app_pages/priority.py")  # scores do not sum: grids only
     assert not any(levels in c.value for c in priority.caption)
+
+
+def test_the_data_page_says_whether_the_audit_trail_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from geo.store import Workspace
+
+    root = _workspace_with(tmp_path, ["2026-03-02", "2026-03-03"])
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", root)
+    at = run_app("app_pages/data.py")
+    assert any("审计记录完整：2 条记录" in c.value for c in at.caption), [c.value for c in at.caption]
+    ws = Workspace(root)
+    path = ws.generation_dir(ws.generation()) / "imports.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    records[0]["source"] = "another file.csv"  # someone edits the trail by hand
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    at = run_app("app_pages/data.py")
+    assert any("审计记录被改动过" in e.value for e in at.error)

@@ -201,3 +201,7 @@ def test_users_undo_audit_and_export_commands(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     trail = pd.read_csv(tmp_path / "issues.csv.audit.csv", encoding="utf-8-sig")
     assert trail["kind"].tolist() == ["ledger", "grids", "undo", "undo", "ledger", "grids"]
+    verified = run_cli("audit", "--workspace", str(ws), "--verify")
+    check = json.loads(verified.stdout)
+    assert verified.returncode == 0 and check["holds"] and check["sealed"] == 6
+    assert check["head"] == trail["hash"].iloc[0]  # the export carries the chain to its head

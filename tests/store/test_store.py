@@ -344,3 +344,42 @@ def test_two_folders_of_one_name_never_share_a_postgis_workspace(tmp_path: Path,
     with pytest.raises(StoreError, match="does not hold a workspace id"):
         open_store(west, database_url=postgis_url)
     assert "ws" in a.label and workspace_key(east) not in a.label  # people read the folder's name
+
+
+def _tamper(store: IssueStore, how: str) -> None:
+    """Change the stored trail behind the store's back, as someone with file or database access could."""
+    if isinstance(store, Workspace):
+        path = store.generation_dir(store.generation()) / "imports.jsonl"
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        if how == "edit":
+            records[1]["actor"] = "someone else"
+        else:
+            del records[1]
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        return
+    with store._connect() as conn:  # type: ignore[attr-defined]
+        if how == "edit":
+            conn.execute("UPDATE gw_imports SET record = jsonb_set(record, '{actor}', '\"someone else\"') "
+                         "WHERE workspace = %s AND generation = 2", (store.workspace,))  # type: ignore[attr-defined]
+        else:
+            conn.execute("DELETE FROM gw_imports WHERE workspace = %s AND generation = 2",
+                         (store.workspace,))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("how", ["edit", "delete"])
+def test_the_audit_trail_shows_an_edited_or_deleted_record(make_store: Callable[[], IssueStore], tmp_path: Path,
+                                                           how: str) -> None:
+    from geo.admin.audit import audit_table, check_trail
+
+    store = with_grids(make_store(), tmp_path)
+    import_ledger(store, write(tmp_path, "a.csv", "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,\n"))
+    import_ledger(store, write(tmp_path, "b.csv", "B,垃圾,2026-03-03 09:00,0.5,0.5,待处置,\n"))
+    check = check_trail(store.imports())
+    assert check.holds and check.sealed == 3 and check.unchained == 0 and len(check.head) == 64
+    trail = audit_table(store.imports())  # exported with the chain: a copy can be checked on its own
+    assert trail["prev_hash"].tolist()[-1] == "" and trail["hash"].tolist()[0] == check.head
+    _tamper(store, how)
+    broken = check_trail(store.imports())
+    assert not broken.holds and broken.problems
+    word = "changed after it was written" if how == "edit" else "before it is missing"
+    assert any(word in p for p in broken.problems), broken.problems
