@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dashboard.i18n import Lang
+from dashboard.i18n import Lang, t
 from geo.errors import one_line
 
 #: (pattern on the library's message, zh template, en template); groups fill the templates.
@@ -21,6 +21,10 @@ KNOWN: list[tuple[str, str, str]] = [
     (r"generation (\d+) is no longer kept", "第 {0} 版已不在保留范围内，无法撤销到它之前。",
      "Version {0} is no longer kept, so the workspace cannot go back before it."),
     (r"no grids yet", "工作区还没有网格：请先在第一步导入网格边界。", "The workspace has no grids yet: import the grid boundaries in step 1."),
+    (r"lacks the required fields \[(.*?)\].*read from sheet '(.*?)'; the workbook's other sheets: (.*?)\)\.",
+     "工作表“{1}”中缺少必需的列（{0}）：台账可能在其他工作表（{2}）中，请把台账移到第一个工作表，或删除其他工作表后重新上传。",
+     "Sheet “{1}” lacks required columns ({0}): the ledger may be on another sheet ({2}); move it to the first "
+     "sheet or delete the others and upload again."),
     (r"lacks the required fields \[(.*?)\]", "台账缺少必需的列（{0}）：请在“列对应关系”中指定这些列。",
      "The ledger lacks required columns ({0}): choose them under the column mapping."),
     (r"the header '(.+?)' appears twice \(columns (\d+) and (\d+)\)", "表头“{0}”出现了两次（第 {1} 列和第 {2} 列）：请改名或删除其中一列后重新上传。",
@@ -73,5 +77,9 @@ def explain(exc: BaseException, lang: Lang) -> tuple[str, str | None]:
     for pattern, zh, en in KNOWN:
         found = re.search(pattern, line)
         if found:
-            return (zh if lang == "zh" else en).format(*found.groups()), None
+            groups = list(found.groups())
+            if pattern.startswith("lacks the required fields"):  # our field codes, named as the wizard names them
+                groups[0] = ("、" if lang == "zh" else ", ").join(
+                    t(f"field_{code}", lang) for code in re.findall(r"'(\w+)'", groups[0]))
+            return (zh if lang == "zh" else en).format(*groups), None
     return GENERAL[lang], line

@@ -120,13 +120,52 @@ def _stream_rows(path: Path, *, data_only: bool, limits: InputLimits) -> dict[in
         wb.close()
 
 
+def _known_fields(rows: list[tuple[Any, ...]], *, scan: int = 20) -> int:
+    """How many ledger fields the best of a sheet's top rows names (0: no header we know)."""
+    from geo.ingest.mapping import guess_columns
+
+    best = 0
+    for row in rows[:scan]:
+        cells = [str(c).strip() for c in row if _filled(c)]
+        try:
+            best = max(best, len(guess_columns(cells)))
+        except ValueError:  # two cells claiming one field: still a header of sorts
+            best = max(best, 2)
+    return best
+
+
 def _sheet_index(wb: Any) -> int:
-    """The first sheet holding any cell (a blank cover sheet before the ledger is common)."""
+    """The sheet with the ledger: the visible worksheet whose top rows name the most ledger fields (a
+    cover sheet, a notes sheet or a pivot before the ledger is common), else the first holding any cell.
+    Chart sheets are not in ``wb.worksheets``; hidden sheets count only when no visible one has a header."""
+    scores: list[tuple[int, int, int]] = []  # (fields named, visible, -position)
+    first_filled = None
     for i, ws in enumerate(wb.worksheets):
         ws.reset_dimensions()
-        if any(any(_filled(v) for v in row) for row in itertools.islice(ws.iter_rows(values_only=True), 50)):
-            return i
-    return 0
+        top = [row for row in itertools.islice(ws.iter_rows(values_only=True), 50) if any(_filled(v) for v in row)]
+        if not top:
+            continue
+        first_filled = i if first_filled is None else first_filled
+        scores.append((_known_fields(top), int(getattr(ws, "sheet_state", "visible") == "visible"), -i))
+    if not scores:
+        return 0
+    fields, _visible, position = max(scores)
+    return -position if fields >= 2 else (first_filled or 0)
+
+
+def sheet_names(path: str | Path) -> tuple[str, list[str]]:
+    """The sheet :func:`read_excel` reads and every other sheet's name (charts included), for messages
+    that tell a clerk where else to look."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path, read_only=True)
+    try:
+        chosen = wb.worksheets[_sheet_index(wb)].title if wb.worksheets else ""
+        return chosen, [name for name in wb.sheetnames if name != chosen]
+    finally:
+        wb.close()
 
 
 def _merged_ranges(path: Path, sheet_member: str) -> list[tuple[int, int, int, int]]:

@@ -22,9 +22,19 @@ import pandas as pd
 from geo import schema as s
 from geo.categories import CategoryTable, read_categories
 from geo.crs import guess_projected_crs, parse_crs, to_wgs84
-from geo.ingest.excel import clean_header, is_internal
+from geo.ingest.excel import clean_header, is_internal, sheet_names
 from geo.ingest.mapping import HANDLING_VALUES, SOURCE_VALUES, LedgerMapping, guess_columns, map_series, map_statuses
-from geo.ingest.tables import GEOM_X, GEOM_Y, READ_PROBLEM, SOURCE_ROW, LedgerError, check_headers, read_table
+from geo.ingest.tables import (
+    GEOM_X,
+    GEOM_Y,
+    READ_PROBLEM,
+    SOURCE_ROW,
+    LedgerError,
+    check_headers,
+    raw_headers,
+    read_table,
+    without_controls,
+)
 from geo.ingest.times import parse_local_times
 
 REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
@@ -106,6 +116,17 @@ def _repeated_rows(raw: pd.DataFrame, key: str) -> pd.Series:
     return pd.Series(repeated, index=raw.index)
 
 
+def _other_sheets(source: object) -> str:
+    """For a workbook: the sheet read and the others' names, so a clerk knows where else the ledger may be."""
+    if not isinstance(source, str | Path) or Path(source).suffix.lower() not in (".xlsx", ".xlsm"):
+        return ""
+    try:
+        chosen, others = sheet_names(source)
+    except Exception:  # the reader already said what it could; a second failure adds nothing
+        return ""
+    return f" (read from sheet {chosen!r}; the workbook's other sheets: {', '.join(others)})" if others else ""
+
+
 def read_ledger(
     source: str | Path | pd.DataFrame,
     *,
@@ -174,10 +195,13 @@ def read_ledger(
     missing = [f for f in REQUIRED_FIELDS if f not in used]
     if missing:
         raise LedgerError(
-            f"the ledger lacks the required fields {missing}; headers seen: {list(raw.columns)}. "
-            "Name them with a column mapping."
+            f"the ledger lacks the required fields {missing}; headers seen: {raw_headers(raw)}"
+            f"{_other_sheets(source)}. Name them with a column mapping."
         )
 
+    # Control characters out of every cell we keep, before ids are compared (see tables.CONTROLS).
+    raw = without_controls(raw, list(dict.fromkeys(used.values())))
+    source_row = source_row.loc[raw.index]
     # Exact duplicate rows (an export run twice, a copy-paste) are counted, not imported.
     dup_mask = _repeated_rows(raw, used.get("issue_id", used["reported_at"]))
     duplicates = int(dup_mask.sum())

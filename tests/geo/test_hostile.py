@@ -171,6 +171,18 @@ def test_a_row_with_values_beyond_the_header_is_rejected_with_its_id(tmp_path: P
     assert result.rejects["问题编号"].tolist() == ["H2"] and "more cells than the header" in result.rejects["reason"][0]
 
 
+def test_one_row_two_fields_too_long_is_rejected_with_its_number_and_the_rest_import(tmp_path: Path) -> None:
+    """pandas' C tokenizer refuses a whole file for one row two or more fields longer than the header
+    ("Expected 9 fields in line 3, saw 11"); docs/reliability.md promises the row alone is rejected."""
+    path = tmp_path / "extra.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n" + ",".join(ROWS[1]) + ",surplus,more\n"
+                    + ",".join(ROWS[0]).replace("H1", "H3") + "\n", encoding="utf-8")
+    result = read_ledger(path, today=TODAY)
+    assert result.summary() == {"read": 3, "imported": 2, "rejected": 1, "duplicates": 0}
+    assert result.rejects["source_row"].tolist() == [3] and result.rejects["问题编号"].tolist() == ["H2"]
+    assert result.issues[s.ISSUE_ID].tolist() == ["H1", "H3"]
+
+
 def test_implausible_dates_are_rejected_with_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "dates.csv"
     rows = [["D1", "垃圾", "2199-03-05 09:00"], ["D2", "垃圾", "1900-01-01"], ["D3", "垃圾", "2026"],

@@ -159,3 +159,42 @@ def test_repeated_rows_equal_pandas_duplicated(rows: list[tuple], key: str) -> N
     raw = pd.DataFrame(rows, columns=["id", "cat", "addr"], dtype="str")
     expected = raw.astype("string").fillna("").duplicated(keep="first")
     pd.testing.assert_series_equal(_repeated_rows(raw, key), expected, check_names=False)
+
+
+def test_the_sheet_with_the_ledger_is_read_and_the_others_are_named(tmp_path: Path) -> None:
+    """A notes sheet or a chart before the ledger is common; a hidden scratch sheet with a header is not it."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    from dashboard.errors import explain
+    from geo.ingest.ledger import read_ledger
+    from geo.ingest.tables import LedgerError
+
+    header = ["问题编号", "问题类型", "上报时间", "经度", "纬度"]
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes.append(["本表为青石街道问题台账，每周一更新"])
+    scratch = wb.create_sheet("草稿")
+    scratch.append(header)
+    scratch.append(["X1", "垃圾", "2026-03-01 08:00", "117.25", "31.85"])
+    scratch.sheet_state = "hidden"
+    data = wb.create_sheet("台账")
+    data.append(header)
+    data.append(["A1", "垃圾", "2026-03-02 09:00", "117.25", "31.85"])
+    chart = wb.create_chartsheet("图表", 0)
+    bars = BarChart()
+    bars.add_data(Reference(data, min_col=4, min_row=1, max_row=2))
+    chart.add_chart(bars)
+    wb.save(tmp_path / "book.xlsx")
+    assert read_ledger(tmp_path / "book.xlsx").issues[s.ISSUE_ID].tolist() == ["A1"]
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表为青石街道问题台账"])
+    wb.create_sheet("汇总").append(["合计", 3])
+    wb.save(tmp_path / "no_ledger.xlsx")
+    with pytest.raises(LedgerError) as caught:
+        read_ledger(tmp_path / "no_ledger.xlsx")
+    said, _ = explain(caught.value, "zh")
+    assert said.startswith("工作表“说明”中缺少必需的列（问题类型、上报时间、经度 / X、纬度 / Y）") and "（汇总）" in said

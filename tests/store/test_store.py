@@ -383,3 +383,22 @@ def test_the_audit_trail_shows_an_edited_or_deleted_record(make_store: Callable[
     assert not broken.holds and broken.problems
     word = "changed after it was written" if how == "edit" else "before it is missing"
     assert any(word in p for p in broken.problems), broken.problems
+
+
+def test_control_characters_are_handled_the_same_on_both_backends(make_store: Callable[[], IssueStore],
+                                                                  tmp_path: Path) -> None:
+    """NUL imported on the embedded store and failed on PostGIS ("cannot contain NUL"); a BOM inside the
+    file stayed in an id (a re-import never matched it); a trailing ^Z became a row."""
+    store = with_grids(make_store(), tmp_path)
+    path = tmp_path / "controls.csv"
+    path.write_bytes((LEDGER.rstrip("\n") + ",问题描述\n"
+                      "A,垃圾,2026-03-02 09:00,0.5,0.5,待处置,,门口\x00堆放\n"
+                      "\ufeffB,垃圾,2026-03-02 10:00,1.5,0.5,待处置,,正常\x07描述\n"
+                      "\x1a").encode("utf-8"))
+    summary = import_ledger(store, path)
+    assert (summary.read, summary.imported, summary.rejected) == (2, 2, 0)
+    issues = store.read("issues").issues.set_index(s.ISSUE_ID)
+    assert sorted(issues.index) == ["A", "B"]
+    assert issues.at["A", s.DESCRIPTION] == "门口堆放" and issues.at["B", s.DESCRIPTION] == "正常描述"
+    again = import_ledger(store, write(tmp_path, "b.csv", "B,垃圾,2026-03-02 10:00,1.5,0.5,已办结,2026-03-03 09:00\n"))
+    assert (again.imported, again.updated) == (0, 1)  # the BOM-less id matches the stored one
