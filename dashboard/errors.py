@@ -53,6 +53,8 @@ KNOWN: list[tuple[str, str, str]] = [
      "Some grids have an empty id: choose a field every grid has a value in."),
     (r"is busy with another import", "另一项导入正在进行：请稍候一分钟再试（数据不会丢失）。",
      "Another import is running: try again in a minute (nothing is lost)."),
+    (r"(\S+) is encrypted \(password protected\)", "压缩文件“{0}”设有密码：请先解压，再上传其中的文件。",
+     "The archive “{0}” is password protected: unpack it and upload the file inside."),
     (r"not a readable zip|cannot read Excel file|is empty", "文件无法打开或内容为空：请确认是有效的 Excel/压缩包文件。",
      "The file cannot be opened or is empty: check that it is a valid Excel file or zip archive."),
     (r"unsupported ledger format", "不支持的文件格式：请上传 CSV、Excel（.xlsx）、GeoJSON、GeoPackage 或 Shapefile 压缩包。",

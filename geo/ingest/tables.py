@@ -6,7 +6,10 @@ import codecs
 import csv
 import gzip
 import itertools
+import shutil
+import tempfile
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -292,19 +295,98 @@ def check_declared_crs(layer: gpd.GeoDataFrame, *, name: str) -> None:
                           f"likely {guess}; fix its .prj")
 
 
+def _zip_members(path: Path) -> list[zipfile.ZipInfo]:
+    """The members of a zip, refused in one line when it is not one or is password protected."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LedgerError(f"{path.name} is not a readable zip archive: {one_line(exc)}") from None
+    if any(m.flag_bits & 0x1 for m in members):
+        raise LedgerError(f"{path.name} is encrypted (password protected): unpack it and upload the file inside")
+    return members
+
+
+def _header_score(fields: Sequence[object]) -> int:
+    """How many ledger fields a layer's or a table's column names name."""
+    try:
+        return len(guess_columns([str(f) for f in fields if str(f).strip()]))
+    except ValueError:
+        return 2
+
+
+def _table_in_zip(path: Path, members: list[zipfile.ZipInfo]) -> pd.DataFrame | None:
+    """A zip holding a CSV or workbook (and no Shapefile): that table, read as if uploaded alone. Of several,
+    the one whose header names the most ledger fields (the archive is measured first: bounded work)."""
+    tables = [m for m in members if Path(m.filename).suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm")
+              and not Path(m.filename).name.startswith(("._", "~$"))]
+    if not tables or any(m.filename.lower().endswith(".shp") for m in members):
+        return None
+    with tempfile.TemporaryDirectory(prefix="gridwatch-zip-") as folder, zipfile.ZipFile(path) as archive:
+        best: tuple[int, pd.DataFrame] | None = None
+        for member in tables:
+            target = Path(folder) / f"member{tables.index(member)}{Path(member.filename).suffix.lower()}"
+            with archive.open(member) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            frame = read_table(target)
+            score = _header_score(raw_headers(frame))
+            if best is None or score > best[0]:
+                best = (score, frame)
+        return best[1] if best else None
+
+
+def _pick_layer(source: str, name: str) -> str | None:
+    """The layer holding the ledger: of several (a GeoPackage's attribute tables beside its layers, a zip
+    of Shapefiles), the one whose fields name the most ledger fields, a point layer first on a tie."""
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's warnings about a broken file: the error says enough
+            layers = pyogrio.list_layers(source)
+    except Exception as exc:  # pyogrio's DataSourceError and friends: GDAL's words are not for a clerk
+        raise LedgerError(f"cannot read {name} as a spatial layer: {one_line(exc)}") from exc
+    if len(layers) <= 1:
+        return None
+    scored = []
+    for position, (layer, geometry) in enumerate(layers):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fields = list(pyogrio.read_info(source, layer=layer)["fields"])
+        except Exception:  # an unreadable layer is not the ledger
+            continue
+        has_points = str(geometry or "").lower().endswith("point")
+        scored.append((_header_score(fields) + 2 * has_points, -position, str(layer)))
+    if not scored:
+        return None
+    return max(scored)[2]
+
+
 def _read_spatial(path: Path) -> pd.DataFrame:
-    """A point layer's attributes as strings, with its geometry's coordinates in two columns."""
+    """A point layer's attributes as strings, with its geometry's coordinates in two columns; a zip of a CSV
+    or workbook as that table; of several layers, the one with the ledger (:func:`_pick_layer`)."""
     import pyogrio
 
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     if path.suffix.lower() == ".zip":
+        members = _zip_members(path)  # before measuring it: an encrypted member cannot be measured
         check_archive(path)
+        table = _table_in_zip(path, members)
+        if table is not None:
+            return table
+    layer_name = _pick_layer(source, path.name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GDAL's warnings about a broken file: the error says enough
-            layer = pyogrio.read_dataframe(source)
+            layer = pyogrio.read_dataframe(source, layer=layer_name)
     except Exception as exc:  # pyogrio's DataSourceError and friends
         raise LedgerError(f"cannot read {path.name} as a spatial layer: {one_line(exc)}") from exc
+    if not isinstance(layer, gpd.GeoDataFrame):  # an attribute table (its points in lon/lat columns)
+        frame = pd.DataFrame(layer).astype("string").fillna("")
+        frame.columns = [clean_header(c) for c in frame.columns]
+        frame[SOURCE_ROW] = np.arange(1, len(frame) + 1)
+        return frame
     check_declared_crs(layer, name=path.name)
     geoms = layer.geometry
     kinds = set(geoms.dropna().geom_type)

@@ -198,3 +198,46 @@ def test_the_sheet_with_the_ledger_is_read_and_the_others_are_named(tmp_path: Pa
         read_ledger(tmp_path / "no_ledger.xlsx")
     said, _ = explain(caught.value, "zh")
     assert said.startswith("工作表“说明”中缺少必需的列（问题类型、上报时间、经度 / X、纬度 / Y）") and "（汇总）" in said
+
+
+def test_a_zip_of_a_csv_reads_the_csv_and_an_encrypted_zip_says_so(tmp_path: Path) -> None:
+    import zipfile
+
+    from dashboard.errors import explain
+
+    body = "问题编号,问题类型,上报时间,经度,纬度\nA,垃圾,2026-03-02 09:00,117.25,31.85\n"
+    with zipfile.ZipFile(tmp_path / "ledger.zip", "w") as archive:
+        archive.writestr("说明.txt", "本压缩包为三月台账\n")
+        archive.writestr("台账.csv", body)
+    assert read_ledger(tmp_path / "ledger.zip").issues[s.ISSUE_ID].tolist() == ["A"]
+    with zipfile.ZipFile(tmp_path / "locked.zip", "w") as archive:
+        archive.writestr("台账.csv", body)
+    data = bytearray((tmp_path / "locked.zip").read_bytes())  # the "encrypted" bit, as a password tool sets it
+    data[data.find(b"PK\x03\x04") + 6] |= 1
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    (tmp_path / "locked.zip").write_bytes(bytes(data))
+    with pytest.raises(LedgerError) as caught:
+        read_ledger(tmp_path / "locked.zip")
+    assert explain(caught.value, "zh")[0] == "压缩文件“locked.zip”设有密码：请先解压，再上传其中的文件。"
+
+
+def test_of_several_layers_the_one_with_the_ledger_is_read(tmp_path: Path) -> None:
+    """A GeoPackage whose ledger is an attribute table beside a one-feature layer imported the stray layer."""
+    import sqlite3
+
+    import geopandas as gpd
+
+    path = tmp_path / "two.gpkg"
+    gpd.GeoDataFrame({"note": ["x"]}, geometry=[shapely.Point(117.25, 31.85)], crs=4326).to_file(
+        path, layer="stray_point", driver="GPKG")
+    table = pd.DataFrame({"问题编号": ["A", "B"], "问题类型": ["垃圾", "乱停乱放"], "上报时间": ["2026-03-02 09:00"] * 2,
+                          "经度": ["117.25", "117.26"], "纬度": ["31.85", "31.86"]})
+    con = sqlite3.connect(path)
+    try:
+        table.to_sql("台账", con, index=False)
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES ('台账', 'attributes', '台账')")
+        con.commit()
+    finally:
+        con.close()
+    result = read_ledger(path)
+    assert result.issues[s.ISSUE_ID].tolist() == ["A", "B"] and result.summary()["imported"] == 2
