@@ -244,7 +244,8 @@ def read_ledger(
     x, y = number(x_txt), number(y_txt)
     reject(x_txt.isna() | y_txt.isna(), "missing coordinates")
     reject(x.isna() | y.isna(), "coordinates are not numbers")
-    reject((x == 0) & (y == 0), "coordinates are (0, 0), a placeholder")
+    # Zero written imprecisely is zero: 4.9e-324 (a float's last digit) is no place, in degrees or metres.
+    reject((x.abs() < 1e-9) & (y.abs() < 1e-9), "coordinates are (0, 0), a placeholder")
     swapped = np.zeros(len(raw), dtype=bool)
     # Degrees of any kind (WGS84, CGCS2000, GCJ-02, BD-09): a row whose "latitude" is beyond 90 while
     # its "longitude" would be a valid latitude was typed the wrong way round; fixed per row, counted.

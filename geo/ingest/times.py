@@ -120,6 +120,11 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
         return result
 
     text = _normalise_chinese(text.where(todo))
+    # A leap second (23:59:60, or an app that counts to 60) is the last second of its minute, in its own
+    # day: pandas rolled it into the next minute, and 23:59:60 into the next day.
+    leap = text.str.contains(":60", regex=False, na=False).fillna(False).astype(bool)
+    if leap.any():
+        text[leap] = text[leap].str.replace(r"(\d{1,2}:\d{2}):60(?!\d)", r"\1:59", regex=True)
     # A ledger date carries a year 1900-2199; anything else (``0000``, ``12``) is not a date and
     # would only reach pandas' out-of-bounds corners.
     todo &= text.str.contains(_PLAUSIBLE_YEAR, na=False).fillna(False).astype(bool)

@@ -312,3 +312,12 @@ def test_swapped_rows_are_fixed_in_every_degree_system(tmp_path: Path, crs: str)
     assert result.summary()["imported"] == 2 and result.swapped == 1
     a, b = result.issues.geometry
     assert a.distance(b) < 1e-9  # the swapped row lands where the other one does
+
+
+def test_a_point_at_the_smallest_float_is_the_zero_placeholder(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.csv"
+    rows = [r[:] for r in ROWS]
+    rows[1][HEADER.index("经度")], rows[1][HEADER.index("纬度")] = "4.9e-324", "-4.9e-324"
+    path.write_text(",".join(HEADER) + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    result = read_ledger(path, today=TODAY)
+    assert result.summary()["rejected"] == 1 and "(0, 0)" in result.rejects["reason"].iloc[0]

@@ -36,3 +36,11 @@ def test_other_zone_and_order_preserved() -> None:
     assert got.iloc[0] == pd.Timestamp("2018-01-01 00:00:09", tz="America/Los_Angeles")
     assert pd.isna(got.iloc[1])
     assert got.iloc[2] == pd.Timestamp("2018-01-02 00:00", tz="America/Los_Angeles")  # date only: local midnight
+
+
+def test_a_leap_second_stays_in_its_own_day() -> None:
+    """23:59:60 was read as the next day's midnight, and a week's count moved with it."""
+    times = parse_local_times(pd.Series(["2016-12-31 23:59:60", "2026-03-02T08:15:60", "2026-03-02 08:15:06"]),
+                              tz="Asia/Shanghai")
+    assert [str(v) for v in times] == ["2016-12-31 23:59:59+08:00", "2026-03-02 08:15:59+08:00",
+                                       "2026-03-02 08:15:06+08:00"]
