@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.common import report
 from geo.cube.analysis import run_analysis
-from geo.cube.dataset import SAMPLE_DIR, load_dataset
 from geo.cube.filter import IssueFilter
+from geo.sample import SAMPLE_DIR, load_dataset
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.common import median_time, report
-from geo.cube.dataset import load_dataset
 from geo.forecast import Events, Units, predict, run_backtest, weekly_origins
 from geo.forecast.model import FeatureCache
 from geo.forecast.report import forecast_units
@@ -26,6 +25,7 @@ from geo.ingest.grid_layers import read_grids
 from geo.ingest.join import assign_grids
 from geo.ingest.ledger import read_ledger
 from geo.ingest.mapping import LedgerMapping
+from geo.sample import load_dataset
 
 MAPPING = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real" / "houston_mapping.json"
 HOUSTON = Path(__file__).resolve().parents[2] / "shared" / "data" / "houston-311-2011-2019"

@@ -26,9 +26,9 @@ from dashboard.components.maps import heatmap
 from dashboard.i18n import map_labels
 from geo import schema as s
 from geo.cube.aggregate import heat_payload
-from geo.cube.dataset import SAMPLE_DIR
 from geo.ingest.grid_layers import read_grids
 from geo.ingest.join import _RASTERS, assign_grids
+from geo.sample import SAMPLE_DIR
 from geo.synthetic.district import make_district_grids
 
 

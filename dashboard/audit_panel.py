@@ -15,7 +15,7 @@ from dashboard.i18n import datetime_column, t
 from dashboard.shell import PageContext
 from geo.admin.audit import audit_table, check_trail
 from geo.admin.undo import in_effect, plan_undo, undo_import
-from geo.report.export import to_safe_csv
+from geo.csv_guard import to_safe_csv
 from geo.store import IssueStore
 
 

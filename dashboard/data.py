@@ -26,7 +26,7 @@ from geo.categories import unmapped_share
 from geo.crs import parse_crs, to_wgs84
 from geo.cube.aggregate import HeatPayload
 from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
-from geo.cube.dataset import SAMPLE_WORKSPACE, Dataset, Scope, ensure_sample_store, open_workspace
+from geo.cube.dataset import Dataset, Scope, open_workspace
 from geo.cube.filter import ALL, IssueFilter
 from geo.forecast import Backtest, Method
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
@@ -49,6 +49,7 @@ from geo.ops.rectification import (
 )
 from geo.ops.recurrence import flag_recurrences, recurrence_by_grid
 from geo.report.bulletin import Bulletin, build_bulletin
+from geo.sample import SAMPLE_WORKSPACE, ensure_sample_store
 from geo.stats.campaign import CampaignEffect, campaign_effect
 from geo.stats.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.stats.hotspot_analysis import HotspotResult, run_hotspots

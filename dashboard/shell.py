@@ -19,9 +19,10 @@ from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
 from geo.admin.access import LOCAL_ADMIN, Actor
-from geo.cube.dataset import Dataset, sample_ready
+from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.ingest.tables import LedgerError
+from geo.sample import sample_ready
 
 _CONTEXT_KEY = "gw_context"
 

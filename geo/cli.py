@@ -21,21 +21,23 @@ import pandas as pd
 
 from geo import localtime
 from geo import schema as s
+from geo.csv_guard import to_safe_csv
 from geo.cube.analysis import run_analysis
-from geo.cube.dataset import load_dataset, open_workspace
+from geo.cube.dataset import open_workspace
 from geo.cube.filter import IssueFilter
 from geo.errors import one_line
 from geo.ingest.imports import import_grids, import_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.tables import LedgerError
-from geo.report.export import export_issues, to_safe_csv
+from geo.report.export import export_issues
+from geo.sample import load_dataset
 from geo.stats.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.store import IssueStore, StoreError, open_store
 from geo.synthetic import DEFAULT_SEED, write_sample
 
 
 def _cmd_prepare_sample(args: argparse.Namespace) -> int:
-    from geo.cube.dataset import SAMPLE_WORKSPACE, ensure_sample_store, sample_ready
+    from geo.sample import SAMPLE_WORKSPACE, ensure_sample_store, sample_ready
 
     was_ready = sample_ready()
     store = ensure_sample_store()

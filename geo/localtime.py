@@ -54,7 +54,8 @@ def local_days(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
     Examples
     --------
-    >>> t = pd.Series(pd.to_datetime(["2021-10-31 00:30+02:00", "2021-10-31 23:30+01:00"])).dt.tz_convert("Europe/Madrid")
+    >>> t = pd.Series(pd.to_datetime(["2021-10-31 00:30+02:00", "2021-10-31 23:30+01:00"], utc=True)
+    ...               ).dt.tz_convert("Europe/Madrid")
     >>> local_days(t).tolist()  # one local day, 24 hours apart on the clock, 25 in time
     [18931, 18931]
     """

@@ -13,7 +13,8 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.cube.dataset import Dataset, load_dataset
+from geo.cube.dataset import Dataset
+from geo.sample import load_dataset
 from geo.store import IssueStore, Workspace, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,6 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], I
 @pytest.fixture(scope="session")
 def sample_workspace() -> Workspace:
     """The sample street's embedded workspace (built once under .workspace/)."""
-    from geo.cube.dataset import ensure_sample_workspace
+    from geo.sample import ensure_sample_workspace
 
     return ensure_sample_workspace()

@@ -23,6 +23,7 @@ from dashboard.i18n import t
 from dashboard.shell import context
 from geo import schema as s
 from geo.categories import OTHER_WARNING, read_categories
+from geo.csv_guard import to_safe_csv
 from geo.ingest.imports import (
     category_labels,
     import_grids,
@@ -33,7 +34,6 @@ from geo.ingest.imports import (
 )
 from geo.ingest.mapping import LedgerMapping, guess_columns, guess_grid_fields, map_statuses
 from geo.ingest.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
-from geo.report.export import to_safe_csv
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",

@@ -16,9 +16,9 @@ from dashboard.i18n import fmt_date, map_labels, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import localtime
 from geo import schema as s
+from geo.csv_guard import to_safe_csv
 from geo.forecast import METHOD_NAMES
 from geo.ops.priority import DEFAULT_WEIGHTS, MODES, pareto
-from geo.report.export import to_safe_csv
 
 #: Grids listed with their reasons and numbered on the map.
 TOP_LISTED = 10

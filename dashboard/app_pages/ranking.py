@@ -8,7 +8,7 @@ from dashboard.components.tables import ranking_table
 from dashboard.data import analysis
 from dashboard.i18n import t
 from dashboard.shell import data_context, scope_caption
-from geo.report.export import to_safe_csv
+from geo.csv_guard import to_safe_csv
 
 ctx, data = data_context()
 lang = ctx.lang

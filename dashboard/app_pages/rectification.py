@@ -23,8 +23,9 @@ from dashboard.i18n import (
 )
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
+from geo.csv_guard import to_safe_csv
 from geo.ops.rectification import KPI_NEEDS, league_order, period_bounds
-from geo.report.export import to_safe_csv, to_safe_xlsx
+from geo.report.export import to_safe_xlsx
 from geo.report.pdf import FontMissing, chinese_font
 from geo.stats.campaign import describe
 

@@ -1,20 +1,16 @@
 """The joined data every analysis starts from (:class:`Dataset`) and what the user selected (:class:`IssueFilter`).
 
-``load_dataset`` reads a ledger and grids and joins them once; ``open_workspace`` reads one store
-generation. Both return small frozen dataclasses.
+``open_workspace`` reads one store generation; :func:`geo.sample.load_dataset` reads a ledger and grids
+from files and joins them (the sample street by default). Both return small frozen dataclasses.
 """
 
 
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import filelock
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -23,19 +19,9 @@ from geo import schema as s
 from geo.categories import CategoryTable, read_categories
 from geo.cube.filter import IssueFilter
 from geo.cube.index import IssueIndex, Points
-from geo.ingest.grid_layers import read_grids
-from geo.ingest.imports import import_grids, import_ledger
-from geo.ingest.join import assign_grids
-from geo.ingest.ledger import LedgerImport, read_ledger
-from geo.ingest.quality import SUSPECT_POINT, flag_suspect_points
+from geo.ingest.ledger import LedgerImport
 from geo.ingest.tables import LedgerError
-from geo.store import IssueStore, Workspace, open_store
-
-ROOT = Path(__file__).resolve().parents[2]
-#: The bundled sample street, relative to the repository root.
-SAMPLE_DIR = ROOT / "data" / "sample"
-#: Where the sample street's workspace is built on first use (git-ignored).
-SAMPLE_WORKSPACE = ROOT / ".workspace" / "sample"
+from geo.store import IssueStore
 
 
 @dataclass(frozen=True)
@@ -117,82 +103,6 @@ class Dataset:
         """The category codes that occur in the issues, in the table's order (what pages offer)."""
         seen = set(self.issues[s.CATEGORY].dropna().astype(str).unique())
         return tuple(c for c in self.categories.codes if c in seen)
-
-
-def load_dataset(
-    ledger_path: str | Path | None = None,
-    grids_path: str | Path | None = None,
-    *,
-    categories: CategoryTable | None = None,
-) -> Dataset:
-    """Read a ledger and its grids and join them (the sample street by default).
-
-    Raises
-    ------
-    geo.ingest.tables.LedgerError
-        If either file cannot be read.
-    """
-    categories = categories or read_categories()
-    ledger = read_ledger(ledger_path or SAMPLE_DIR / "ledger.csv", categories=categories)
-    grids = read_grids(grids_path or SAMPLE_DIR / "grids.geojson").sort_values(s.GRID_ID)
-    issues = assign_grids(ledger.issues, grids)
-    issues[SUSPECT_POINT] = flag_suspect_points(issues).to_numpy()
-    return Dataset(issues=issues, grids=grids.reset_index(drop=True), categories=categories, ledger=ledger)
-
-
-SAMPLE_SOURCES = (SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv")
-
-
-def sample_ready(path: Path = SAMPLE_WORKSPACE) -> bool:
-    """Whether the sample street's workspace is built and newer than its files (``ensure_sample_workspace`` is cheap).
-
-    The dashboard asks first, so a first visit can say it is importing the sample instead of a blank page.
-    """
-    pointer = path / "CURRENT"
-    return pointer.exists() and all(p.stat().st_mtime <= pointer.stat().st_mtime for p in SAMPLE_SOURCES)
-
-
-def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
-    """The sample street as a workspace, imported from ``data/sample`` on first use.
-
-    Cheap when it exists (a few ``stat`` calls: it runs on every dashboard rerun); rebuilt when the
-    sample files are newer than the workspace (after ``make sample``). Several sessions starting
-    at once build it once: the build runs under a lock beside the folder and into a fresh folder
-    that is renamed into place, so nobody sees a half-built sample.
-    """
-    sources = SAMPLE_SOURCES
-
-    def fresh() -> bool:
-        return sample_ready(path)
-
-    if not fresh():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with filelock.FileLock(str(path.with_name(path.name + ".build.lock")), timeout=600):
-            if not fresh():
-                staging = path.with_name(f"{path.name}.build-{os.getpid()}")
-                shutil.rmtree(staging, ignore_errors=True)
-                import_grids(Workspace(staging), sources[0])
-                import_ledger(Workspace(staging), sources[1])
-                old = path.with_name(f"{path.name}.old-{os.getpid()}")
-                if path.exists():
-                    path.rename(old)
-                staging.rename(path)
-                shutil.rmtree(old, ignore_errors=True)
-    return Workspace(path)
-
-
-def ensure_sample_store() -> IssueStore:
-    """The sample street in the configured store: the embedded workspace, or PostGIS when
-    ``GRIDWATCH_DATABASE_URL`` is set (imported there on first use, as workspace ``sample``)."""
-    store = open_store(SAMPLE_WORKSPACE)
-    if isinstance(store, Workspace):
-        return ensure_sample_workspace()
-    if store.generation() == 0:
-        with filelock.FileLock(str(SAMPLE_WORKSPACE.with_name("sample.pg.lock")), timeout=600):
-            if store.generation() == 0:  # another process may have imported it meanwhile
-                import_grids(store, SAMPLE_DIR / "grids.geojson")
-                import_ledger(store, SAMPLE_DIR / "ledger.csv")
-    return store
 
 
 def open_workspace(store: IssueStore, *, categories: CategoryTable | None = None) -> Dataset:

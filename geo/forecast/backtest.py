@@ -142,7 +142,7 @@ def run_backtest(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, categorie
                  methods: Sequence[Method] = METHODS) -> Backtest:
     """Score every method at weekly origins on fine cells (see the module notes).
 
-    >>> from geo.cube.dataset import load_dataset
+    >>> from geo.sample import load_dataset
     >>> d = load_dataset()
     >>> bt = run_backtest(d.issues, d.grids, max_origins=4)
     >>> bt.n_origins, bt.winner in METHODS

@@ -27,6 +27,7 @@ from geo import schema as s
 from geo.admin.access import Actor, require
 from geo.categories import OTHER, CategoryTable, read_categories
 from geo.crs import metric_crs_for
+from geo.csv_guard import to_safe_csv
 from geo.ingest.grid_layers import read_grids
 from geo.ingest.join import assign_grids
 from geo.ingest.ledger import read_ledger
@@ -34,10 +35,9 @@ from geo.ingest.mapping import LedgerMapping
 from geo.ingest.merge import merge_ledger
 from geo.ingest.photos import cells_without_links
 from geo.ingest.preview import far_from_grids
-from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT, flag_suspect_points, refresh_likely_duplicates
+from geo.ingest.quality import flag_suspect_points, refresh_likely_duplicates
 from geo.ingest.tables import LedgerError
 from geo.ingest.zones import propose_zone, zone_mismatch
-from geo.report.export import to_safe_csv
 from geo.store import IssueStore, uploads_folder
 
 #: Longest file name written, in UTF-8 bytes (Linux allows 255; the stamp and suffixes need room).
@@ -272,9 +272,9 @@ def import_ledger(
         real_now, marked = positions(mapping.real_points), positions(mapping.default_points)
         points = (positions(stored.get("default_points", [])) - real_now) | marked
         real = (positions(stored.get("real_points", [])) - marked) | real_now
-        merged[SUSPECT_POINT] = flag_suspect_points(merged, default_points=sorted(points),
+        merged[s.SUSPECT_POINT] = flag_suspect_points(merged, default_points=sorted(points),
                                                     real_points=sorted(real)).to_numpy()
-        merged[LIKELY_DUPLICATE_OF] = refresh_likely_duplicates(merged, touched).to_numpy()
+        merged[s.LIKELY_DUPLICATE_OF] = refresh_likely_duplicates(merged, touched).to_numpy()
         tx.put_issues(merged)  # validates: a bad value fails here, before anything is published
         tx.add_history(history)
         tx.put_mapping(json.loads(mapping.to_json()) | {"default_points": [list(p) for p in sorted(points)],
@@ -290,9 +290,9 @@ def import_ledger(
             rejected=len(ledger.rejects),
             duplicates=ledger.duplicates + unchanged,
             outside_grids=int(merged.loc[touched, s.OUTSIDE_GRIDS].sum()),
-            suspect_points=int(merged.loc[touched, SUSPECT_POINT].sum()),
+            suspect_points=int(merged.loc[touched, s.SUSPECT_POINT].sum()),
             swapped_coordinates=ledger.swapped,
-            likely_double_submissions=int(merged.loc[touched, LIKELY_DUPLICATE_OF].notna().sum()),
+            likely_double_submissions=int(merged.loc[touched, s.LIKELY_DUPLICATE_OF].notna().sum()),
             photos_without_links=cells_without_links(pd.concat([ledger.issues[s.PHOTO_BEFORE],
                                                                 ledger.issues[s.PHOTO_AFTER]])),
             unmapped_categories={str(k): int(v) for k, v in ledger.unmapped_categories.items()},

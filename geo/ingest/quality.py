@@ -18,10 +18,8 @@ from geo import schema as s
 from geo.crs import metric_crs_for, point_xy, transform_xy
 from geo.ingest.near_repeats import window_partners
 
-#: Column: True when the record sits on a suspect pile (see :func:`flag_suspect_points`).
-SUSPECT_POINT = s.SUSPECT_POINT
-#: Column: issue_id of an earlier report this one probably repeats (same category, 10 m, 10 min).
-LIKELY_DUPLICATE_OF = s.LIKELY_DUPLICATE_OF
+# The columns these rules fill, s.SUSPECT_POINT and s.LIKELY_DUPLICATE_OF, are defined in geo/schema.py with
+# every stored column: readers of a flag (stats, report, cube) depend on the schema, not on this module.
 
 
 def flag_suspect_points(
@@ -236,9 +234,9 @@ def refresh_likely_duplicates(issues: gpd.GeoDataFrame, touched: np.ndarray, *, 
     (with the candidates one window earlier), every other row keeps its stored flag. A new week's
     ledger on a district's years costs its week, not the history; the result equals a full run.
     """
-    if LIKELY_DUPLICATE_OF not in issues.columns or touched.all():
+    if s.LIKELY_DUPLICATE_OF not in issues.columns or touched.all():
         return flag_likely_duplicates(issues, radius_m=radius_m, window_minutes=window_minutes)
-    stored = issues[LIKELY_DUPLICATE_OF].astype("string")
+    stored = issues[s.LIKELY_DUPLICATE_OF].astype("string")
     if not touched.any():
         return stored
     t = epoch_ns(issues[s.REPORTED_AT])

@@ -26,10 +26,10 @@ from geo import schema as s
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.forecast.model import Method
-from geo.ingest.quality import SUSPECT_POINT
 from geo.ops.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score
 from geo.ops.rectification import KpiPolicy, deadline_lights, iso_week_bounds, kpi_table, league_order, with_community
 from geo.report.export import to_safe_xlsx
+from geo.schema import SUSPECT_POINT
 from geo.stats.hotspot_analysis import run_hotspots
 
 #: Emerging classes the bulletin reports (what a leader must act on this week).

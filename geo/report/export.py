@@ -10,61 +10,16 @@ and every CSV field is quoted, so no break inside a value can start a row.
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geo.csv_guard import safe_frame, to_safe_csv
 from geo.schema import ISSUE_COLUMNS
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_LINES = re.compile(r"(\r\n|\r|\n)")
-
-
-def neutralise_formula(value: object) -> object:
-    """``value`` with a leading apostrophe on each line a spreadsheet would run as a formula.
-
-    Examples
-    --------
-    >>> neutralise_formula("=1+1"), neutralise_formula("-71.0341"), neutralise_formula("ok\\r=cmd")
-    ("'=1+1", '-71.0341', "ok\\r'=cmd")
-    """
-    if not isinstance(value, str):
-        return value
-    if _NUMBER.fullmatch(value.strip()):
-        return value  # a number written as text is data, not a formula
-    parts = _LINES.split(value)
-    changed = False
-    for i in range(0, len(parts), 2):  # the lines; the odd items are the breaks between them
-        # The cell's own start always (the whole value is no number); a later line unless it is one.
-        if parts[i].startswith(FORMULA_PREFIXES) and (i == 0 or not _NUMBER.fullmatch(parts[i].strip())):
-            parts[i] = "'" + parts[i]
-            changed = True
-    return "".join(parts) if changed else value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell (and header) neutralised."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].map(neutralise_formula, na_action="ignore")
-    out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    return out
-
-
-def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with BOM, so Excel shows Chinese correctly) with formulas neutralised."""
-    return safe_frame(frame).to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8-sig")
-
 
 def to_safe_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     """An Excel workbook (one sheet per entry, names cut to Excel's 31 characters), formulas neutralised.

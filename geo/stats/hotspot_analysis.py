@@ -21,7 +21,7 @@ from geo import schema as s
 from geo.cube.aggregate import periods_back
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
-from geo.ingest.quality import SUSPECT_POINT
+from geo.schema import SUSPECT_POINT
 from geo.stats.cells import LATTICES, MAX_CELLS, SIZE_LADDER_M, auto_cell_size, metric_area
 from geo.stats.emerging import EmergingResult, emerging_hotspots
 from geo.stats.gi_star import CLASS_NAMES, GiResult, gi_star

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from geo.store.embedded import Workspace
-from geo.store.protocol import FORMAT_VERSION, IssueStore, State, StoreError, Transaction
+from geo.store.protocol import IssueStore, State, StoreError, Transaction
 
 #: Selects the PostGIS backend when set (``postgresql://user@host:port/db``).
 DATABASE_URL_ENV = "GRIDWATCH_DATABASE_URL"
@@ -29,7 +29,7 @@ DATABASE_URL_ENV = "GRIDWATCH_DATABASE_URL"
 KEY_FILE = ".gridwatch-id"
 _KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
-__all__ = ["DATABASE_URL_ENV", "FORMAT_VERSION", "KEY_FILE", "IssueStore", "State", "StoreError", "Transaction",
+__all__ = ["DATABASE_URL_ENV", "KEY_FILE", "IssueStore", "State", "StoreError", "Transaction",
            "Workspace", "open_store", "uploads_folder", "workspace_key"]
 
 

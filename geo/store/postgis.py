@@ -37,7 +37,6 @@ from geo import schema as s
 from geo.store.chain import sealed
 from geo.store.postgis_read import GRID_COLS, ISSUE_COLS, _read_grids, _read_history, _read_issues, _read_state
 from geo.store.protocol import (
-    FORMAT_VERSION,
     KEEP_GENERATIONS,
     ReadConveniences,
     StagedWrites,
@@ -48,6 +47,9 @@ from geo.store.protocol import (
 )
 
 _SQL_TYPES = {"string": "text", "tz": "timestamptz", "bool": "boolean"}
+#: This backend's table layout (each backend has its own: the embedded store's is
+#: geo.store.embedded.FORMAT_VERSION, 3 since issues are kept by month).
+FORMAT_VERSION = 2
 #: Serialises the first creation of the tables between processes (any fixed 64-bit key).
 _DDL_LOCK = 0x67726964
 #: Database URLs whose tables this process has created or checked.

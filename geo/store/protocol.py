@@ -16,8 +16,6 @@ import pandas as pd
 
 from geo import schema as s
 
-#: The store layout this code reads and writes; older ones are migrated on first open.
-FORMAT_VERSION = 2
 #: Generations a store keeps readable (and so restorable by an undo).
 KEEP_GENERATIONS = 20
 

@@ -245,7 +245,7 @@ def test_hotspot_page_density_and_recurrence(lang: str) -> None:
 def _ledger_rows() -> list[dict[str, str]]:
     import csv
 
-    from geo.cube.dataset import SAMPLE_DIR
+    from geo.sample import SAMPLE_DIR
 
     with open(SAMPLE_DIR / "ledger.csv", encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -258,7 +258,7 @@ def test_rectification_page_cards_leagues_and_overdue_list(lang: str) -> None:
     # Independent count from the raw CSV: live rows reported 2026-11-09..15 (the last 7 days), off the pile.
     import json
 
-    from geo.cube.dataset import SAMPLE_DIR
+    from geo.sample import SAMPLE_DIR
 
     pile = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))["suspect_pile"]
     reported = sum(1 for r in _ledger_rows() if "2026-11-09" <= r["上报时间"][:10] <= "2026-11-15"

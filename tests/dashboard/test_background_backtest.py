@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.data as data
-from geo.cube.dataset import ensure_sample_workspace
+from geo.sample import ensure_sample_workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 import dashboard.data as data
-from geo.cube.dataset import ensure_sample_workspace
 from geo.cube.filter import IssueFilter
 from geo.ops.rectification import KpiPolicy, deadline_lights, kpi_table, open_count
+from geo.sample import ensure_sample_workspace
 
 
 def test_batch_equals_the_kpi_tables_and_the_open_list() -> None:

@@ -16,8 +16,8 @@ from dashboard.components.levels import LevelSwitch, zoom_bands
 from dashboard.components.orientation import MapLabels
 from dashboard.i18n import map_labels
 from geo import schema as s
-from geo.cube.dataset import load_dataset
 from geo.cube.levels import Level, present_levels
+from geo.sample import load_dataset
 from geo.synthetic.district import make_district_grids
 
 BREAKOUT = "</script><script>alert(1)</script>"

@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 import dashboard.data as data
 from dashboard import warm
-from geo.cube.dataset import SAMPLE_DIR, ensure_sample_workspace
 from geo.ingest.imports import import_ledger
+from geo.sample import SAMPLE_DIR, ensure_sample_workspace
 from geo.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,9 +20,10 @@ import pytest
 from PIL import Image
 
 from geo import schema as s
-from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.cube.dataset import Dataset
 from geo.report.bulletin import build_bulletin
 from geo.report.pdf import html_to_pdf
+from geo.sample import SAMPLE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 

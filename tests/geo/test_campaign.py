@@ -10,7 +10,8 @@ import pytest
 from scipy.stats import beta
 
 from geo import schema as s
-from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.cube.dataset import Dataset
+from geo.sample import SAMPLE_DIR
 from geo.stats.campaign import campaign_effect, describe, rate_ratio, segmented_poisson
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 from geo import schema as s
 from geo.cube.daily import add_cubes, daily_counts
 from geo.cube.dask_cube import dask_daily_cube, workspace_files
-from geo.cube.dataset import ensure_sample_workspace
 from geo.ingest.imports import import_grids, import_ledger
+from geo.sample import ensure_sample_workspace
 from geo.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -94,8 +94,9 @@ def test_planted_hotspots_on_the_sample_street(sample) -> None:
 
     from geo import schema as s
     from geo.cube.aggregate import period_starts
-    from geo.cube.dataset import SAMPLE_DIR, filter_issues
+    from geo.cube.dataset import filter_issues
     from geo.cube.filter import IssueFilter
+    from geo.sample import SAMPLE_DIR
     from geo.stats.cells import SquareLattice
     from geo.stats.emerging import emerging_hotspots
 

@@ -2,7 +2,7 @@ import io
 
 import pandas as pd
 
-from geo.report.export import neutralise_formula, safe_frame, to_safe_csv
+from geo.csv_guard import neutralise_formula, safe_frame, to_safe_csv
 
 
 def test_formula_cells_are_neutralised() -> None:

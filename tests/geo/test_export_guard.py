@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.report.export import neutralise_formula, to_safe_csv
+from geo.csv_guard import neutralise_formula, to_safe_csv
 
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 hostile = st.lists(st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "\r\n", "1", "cmd|' /C calc'!A0", "正常描述",

@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
+from geo.sample import SAMPLE_DIR
 from geo.stats.hotspot_analysis import parse_cells, run_hotspots
 
 

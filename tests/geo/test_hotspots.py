@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from geo import schema as s
 from geo.cube.analysis import run_analysis
-from geo.cube.dataset import SAMPLE_DIR, Dataset, filter_issues
+from geo.cube.dataset import Dataset, filter_issues
 from geo.cube.filter import IssueFilter
+from geo.sample import SAMPLE_DIR
 from geo.stats.cells import SquareLattice
 from geo.stats.esda_oracle import esda_gi_star_z
 from geo.stats.gi_star import bh_cutoff, gi_star

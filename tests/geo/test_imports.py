@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from geo import schema as s
 from geo.ingest.imports import import_grids, import_ledger, safe_filename, store_upload
 from geo.ingest.ledger import read_ledger
-from geo.ingest.quality import LIKELY_DUPLICATE_OF, SUSPECT_POINT
 from geo.ingest.tables import LedgerError
+from geo.schema import LIKELY_DUPLICATE_OF, SUSPECT_POINT
 from geo.store import Workspace
 from tests.conftest import square_grids
 

@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.cube.dataset import SAMPLE_DIR
 from geo.ingest.grid_layers import read_grids
 from geo.ingest.ledger import _repeated_rows, read_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.tables import LedgerError
+from geo.sample import SAMPLE_DIR
 
 HEADER = "问题编号,问题类型,上报时间,经度,纬度,地址,问题描述,处置状态,办结时间\n"
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from geo import schema as s
 from geo.cube import levels
-from geo.cube.dataset import load_dataset
 from geo.cube.levels import N_GRIDS, Level, level_shapes, level_totals, present_levels, readable_zoom, sole_unit
+from geo.sample import load_dataset
 from geo.synthetic.district import make_district_grids
 
 

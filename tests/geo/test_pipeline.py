@@ -159,7 +159,7 @@ def test_scope_counts_what_a_filter_leaves_out(sample: Dataset) -> None:
 
 
 def test_the_sample_is_ready_once_built_and_the_command_says_whether_it_built(tmp_path: Path) -> None:
-    from geo.cube.dataset import ensure_sample_workspace, sample_ready
+    from geo.sample import ensure_sample_workspace, sample_ready
 
     target = tmp_path / "sample"
     assert not sample_ready(target)  # the dashboard then says it is importing the sample

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.cube.dataset import Dataset
 from geo.ops.priority import DEFAULT_WEIGHTS, Names, measure_grids, pareto, score
+from geo.sample import SAMPLE_DIR
 
 COLUMNS = [s.GRID_ID, "expected", "lower", "upper", "expected_per_km2", "area_km2", "past_mean", "top_category",
            "overdue", "open", "repeat_places", "flagged_cells"]

@@ -102,7 +102,8 @@ def test_houston_finds_the_city_hall_pile_and_no_busy_intersection() -> None:
 @pytest.mark.parametrize("how", ["last_week", "scattered"])
 def test_refreshing_duplicate_flags_after_an_import_equals_a_full_run(how: str) -> None:
     from geo.ingest.ledger import read_ledger
-    from geo.ingest.quality import LIKELY_DUPLICATE_OF, flag_likely_duplicates, refresh_likely_duplicates
+    from geo.ingest.quality import flag_likely_duplicates, refresh_likely_duplicates
+    from geo.schema import LIKELY_DUPLICATE_OF
     from geo.synthetic import generate_district
 
     # The district plants double submissions (1.5 %: same category, 5 m, 5 minutes).

@@ -7,8 +7,9 @@ import shapely
 
 from geo import schema as s
 from geo.cube.analysis import run_analysis
-from geo.cube.dataset import SAMPLE_DIR, Dataset
+from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
+from geo.sample import SAMPLE_DIR
 from geo.synthetic import COMMUNITY_NAMES, LEDGER_HEADERS, write_sample
 
 ROOT = Path(__file__).resolve().parents[2]
