@@ -292,12 +292,6 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "kpi_grade": {"zh": "等级", "en": "Grade"},
     "league_community": {"zh": "社区排名", "en": "Communities"},
     "league_department": {"zh": "部门排名", "en": "Departments"},
-    "grade_caption": {"zh": "综合得分 = 0.25×结案率 + 0.35×按期结案率 + 0.15×(100−返工率) + 0.25×(100−超期占比)；"
-                            "A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40；超期占比 ≥ 10% 最高 B，≥ 25% 最高 C，≥ 40% 最高 D；"
-                            "无应结案则不评级。",
-                      "en": "Score = 0.25 × close rate + 0.35 × on-time rate + 0.15 × (100 − rework rate) + 0.25 × "
-                            "(100 − overdue share); A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40; an overdue share of "
-                            "10 % or more caps the grade at B, 25 % at C, 40 % at D; no grade when nothing was due."},
     "kpi_basis": {"zh": "口径：本期上报的案件中，已结或已到期限的 {due:,} 件为应结案；"
                         "其中已结 {closed:,} 件、按期 {on_time:,} 件。"
                         "超期未结 {overdue:,} 件（含本期前积压 {carried:,} 件），占应结案与积压之和的 {share}。",

@@ -24,7 +24,7 @@ from dashboard.i18n import (
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import schema as s
 from geo.csv_guard import to_safe_csv
-from geo.ops.rectification import KPI_NEEDS, league_order, period_bounds
+from geo.ops.rectification import KPI_NEEDS, grade_rule, league_order, period_bounds
 from geo.report.export import to_safe_xlsx
 from geo.report.pdf import FontMissing, chinese_font
 from geo.stats.campaign import describe
@@ -85,7 +85,7 @@ for col, key in ((more[0], "median_days_to_close"), (more[1], "p90_days_to_close
              "—" if not math.isfinite(days) else t("days_value", lang, n=days))
     col.metric(t(f"kpi_{key}", lang), shown, help=t(f"kpi_{key.split('_')[0]}_days_help", lang))
 more[2].metric(t("kpi_on_site_share", lang), kpi_text("on_site_share", now["on_site_share"], lang, unsaid))
-more[3].metric(t("kpi_grade", lang), kpi_text("grade", now["grade"], lang, unsaid), help=t("grade_caption", lang))
+more[3].metric(t("kpi_grade", lang), kpi_text("grade", now["grade"], lang, unsaid), help=grade_rule(lang))
 more[4].metric(t("kpi_overdue_share", lang), kpi_text("overdue_share", now["overdue_share"], lang, unsaid))
 st.caption(kpi_basis(now, lang))
 note = unsaid_note(KPI_NEEDS, lang, unsaid)
@@ -117,7 +117,7 @@ by_community, by_department = st.tabs([t("league_community", lang), t("league_de
 by_community.dataframe(_league(by_community_kpis, s.COMMUNITY, t("community", lang)), hide_index=True, width="stretch")
 by_department.dataframe(_league(by_department_kpis, s.DEPARTMENT, t("department", lang)), hide_index=True,
                         width="stretch")
-st.caption(t("grade_caption", lang))
+st.caption(grade_rule(lang))  # written from the weights, bands and caps that grade
 
 st.subheader(t("overdue_list", lang))
 cases = open_cases(ctx.source, ctx.flt, end)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -122,6 +122,41 @@ def league_order(table: pd.DataFrame, by: str) -> pd.DataFrame:
     letter = table["grade"].replace("", "Z").fillna("Z")
     return (table.assign(_g=letter).sort_values(["_g", "score", by], ascending=[True, False, True],
                                                 na_position="last", kind="stable").drop(columns="_g"))
+
+
+_TERMS: Final = {"close_rate": ("结案率", "close rate"), "on_time_rate": ("按期结案率", "on-time rate"),
+                 "no_rework_rate": ("(100−返工率)", "(100 − rework rate)"),
+                 "no_overdue_rate": ("(100−超期占比)", "(100 − overdue share)")}
+
+
+def grade_rule(lang: Literal["zh", "en"] = "zh") -> str:
+    """The composite and its grades in words, written from :data:`COMPOSITE_WEIGHTS`, :data:`GRADES` and
+    :data:`OVERDUE_CAPS` themselves: the dashboard's 计算说明 and every bulletin print this, so the printed
+    rule is the one that gave the printed grades.
+
+    Examples
+    --------
+    >>> grade_rule("zh")[:60]
+    '综合得分 = 0.25×结案率 + 0.35×按期结案率 + 0.15×(100−返工率) + 0.25×(100−超期占比)；A ≥ 90'
+    """
+    zh = lang == "zh"
+    terms = " + ".join(
+        f"{w:.2f}{'×' if zh else ' × '}{_TERMS[k][0 if zh else 1]}" for k, w in COMPOSITE_WEIGHTS.items())
+    floors = [f for f, _ in GRADES]
+    bands = []
+    for i, (floor, letter) in enumerate(GRADES):
+        if i == 0:
+            bands.append(f"{letter} ≥ {floor:.0f}")
+        elif np.isfinite(floor):
+            bands.append(f"{letter} {floor:.0f}–{floors[i - 1]:.0f}")
+        else:
+            bands.append(f"{letter} < {floors[i - 1]:.0f}")
+    caps = sorted(OVERDUE_CAPS)
+    if zh:
+        cap_text = "，".join(f"≥ {share:.0f}% 最高 {cap}" for share, cap in caps)
+        return (f"综合得分 = {terms}；{'，'.join(bands)}；超期占比 {cap_text}；无应结案则不评级。")
+    cap_text = ", ".join(f"{share:.0f} % or more caps it at {cap}" for share, cap in caps)
+    return (f"Score = {terms}; {', '.join(bands)}; an overdue share of {cap_text}; no grade when nothing was due.")
 
 
 def grade(score: float) -> str:

@@ -27,7 +27,15 @@ from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.forecast.model import Method
 from geo.ops.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score
-from geo.ops.rectification import KpiPolicy, deadline_lights, iso_week_bounds, kpi_table, league_order, with_community
+from geo.ops.rectification import (
+    KpiPolicy,
+    deadline_lights,
+    grade_rule,
+    iso_week_bounds,
+    kpi_table,
+    league_order,
+    with_community,
+)
 from geo.report.export import to_safe_xlsx
 from geo.schema import SUSPECT_POINT
 from geo.stats.hotspot_analysis import run_hotspots
@@ -123,7 +131,8 @@ def _hotspot_table(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     table = table[table["本周问题数"] > 0]
     table["_order"] = table["类型"].map({v: i for i, v in enumerate(CLASS_ZH.values())})
     table = table.sort_values(["_order", "最高z值", "网格"], ascending=[True, False, True], kind="stable")
-    return table.drop(columns="_order").rename(columns={"最高z值": "最高 z 值"}).reset_index(drop=True)
+    # Ordered by the strongest cell, but no z value printed: a leader reads classes and counts, not statistics.
+    return table.drop(columns=["_order", "最高z值"]).reset_index(drop=True)
 
 
 def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = None,
@@ -160,7 +169,9 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
     league = league_order(league[league[s.COMMUNITY] != ""], s.COMMUNITY)
     league = pd.DataFrame({"社区": league[s.COMMUNITY], "上报": league["reported"], "应结案": league["due"],
                            "结案率（%）": league["close_rate"].round(1), "按期结案率（%）": league["on_time_rate"].round(1),
-                           "超期未结": league["overdue_open"], "综合得分": league["score"].round(1),
+                           # Every term of the printed rule, so a reader can recompute the grade from the page.
+                           "返工率（%）": league["rework_rate"].round(1), "超期未结": league["overdue_open"],
+                           "超期占比（%）": league["overdue_share"].round(1), "综合得分": league["score"].round(1),
                            "等级": league["grade"]})
     lights = deadline_lights(issues, policy, end)
     red = lights[lights["light"] == "red"]
@@ -183,7 +194,10 @@ def _round(v: object) -> object:
     if isinstance(v, int | np.integer):
         return int(v)
     if isinstance(v, float | np.floating):
-        return None if not np.isfinite(v) else round(float(v), 1)
+        if not np.isfinite(v):
+            return None
+        r = round(float(v), 1)
+        return 0.0 if r == 0 else r  # never "-0.0": a change of -0.04 points is no change
     return v
 
 
@@ -287,8 +301,9 @@ _TEMPLATES: Final = jinja2.Environment(loader=jinja2.PackageLoader("geo.report",
                                        autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-GRADE_NOTE: Final = ("综合得分 = 0.35×结案率 + 0.45×按期结案率 + 0.20×(100−返工率)；"
-                     "A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40。")
+#: The rule that gives the printed grades, written from the weights, bands and caps that compute them (it
+#: printed an older composite without the overdue share and the caps, beside the dashboard's grades).
+GRADE_NOTE: Final = grade_rule("zh")
 CSS: Final = """
 @page { size: A4; margin: 14mm 12mm; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -325,7 +340,7 @@ def _html(dataset: Dataset, week: str, start: pd.Timestamp, end: pd.Timestamp, t
     hot = tables["新增与加剧热点"]
     # The same analysis as the 热点 page with 100 m squares and the emerging view, one category at a time:
     # the bulletin says so, so a leader finds these cells there (one meaning of "hotspot" in the product).
-    where = "按问题类别、100 米方格逐周计算，与「热点」页选分析单元「方格」、大小「100 米」、「时空热点趋势」所见相同。"
+    where = "按问题类别、100 米方格逐周计算，与「热点」页选分析单元「方格」、大小「100 米」、查看「聚集的变化」所见相同。"
     hot_line = (f"本周新增、连续或加剧热点的网格 {len(hot)} 处（每行汇总该网格内的热点方格）；{where}" if len(hot)
                 else f"本周没有新增、连续或加剧的热点；{where}")
     return _TEMPLATES.get_template("bulletin.html").render(

@@ -59,6 +59,46 @@ def test_workbook_sheets_and_rows(bulletin: object, sample: Dataset) -> None:
     assert ((hot["类型"] == "连续热点") & (hot["问题类别"] == "乱停乱放") & (hot["网格"] == metro_name)).any()
 
 
+def test_the_printed_rule_gives_the_printed_grades(bulletin: object) -> None:
+    """Read the rule as a leader reads it on the page, apply it to the printed league, get its scores and
+    grades (the bulletin once printed an older composite beside the dashboard's grades)."""
+    import re
+
+    page = bulletin.html
+    rule = re.search(r"综合得分 = (.+?)；(A ≥ .+?)；超期占比 (.+?)；", page)
+    assert rule, "the rule is printed"
+    weights = {term: float(w) for w, term in re.findall(r"(\d\.\d+)×(\(100−返工率\)|\(100−超期占比\)|按期结案率|结案率)",
+                                                         rule.group(1))}
+    assert set(weights) == {"结案率", "按期结案率", "(100−返工率)", "(100−超期占比)"}
+    floors = [(float(f), g) for g, f in re.findall(r"([A-E]) (?:≥ )?(\d+)(?:–\d+)?", rule.group(2))]
+    caps = [(float(share), g) for share, g in re.findall(r"≥ (\d+)% 最高 ([A-E])", rule.group(3))]
+    assert len(floors) >= 4 and len(caps) == 3
+    league = bulletin.tables["社区排名"]
+    assert len(league) and {"返工率（%）", "超期占比（%）"} <= set(league.columns)
+    for _, row in league.iterrows():
+        if not row["等级"]:
+            continue
+        score = (weights["结案率"] * row["结案率（%）"] + weights["按期结案率"] * row["按期结案率（%）"]
+                 + weights["(100−返工率)"] * (100 - row["返工率（%）"])
+                 + weights["(100−超期占比)"] * (100 - row["超期占比（%）"]))
+        assert abs(score - row["综合得分"]) < 0.2, (row["社区"], score, row["综合得分"])
+        letter = next((g for floor, g in sorted(floors, reverse=True) if row["综合得分"] >= floor), "E")
+        for share, cap in sorted(caps):
+            if row["超期占比（%）"] >= share and cap > letter:
+                letter = cap
+        assert letter == row["等级"], (row["社区"], letter, row["等级"])
+    assert "z 值" not in page and "-0.0" not in page and "时空热点趋势" not in page
+
+
+def test_every_view_the_bulletin_names_exists_on_the_hotspot_page(bulletin: object) -> None:
+    import re
+
+    from dashboard.i18n import STRINGS
+
+    named = set(re.findall(r"查看「(.+?)」", bulletin.html))
+    assert named and named <= {v["zh"] for v in STRINGS.values()}
+
+
 def test_html_is_self_contained_and_printable(bulletin: object) -> None:
     page = bulletin.html
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page.lower()
