@@ -16,6 +16,7 @@ from dashboard.shell import PageContext
 from geo.admin.audit import audit_table, check_trail
 from geo.admin.undo import in_effect, plan_undo, undo_import
 from geo.csv_guard import to_safe_csv
+from geo.ingest.imports import workspace_zone
 from geo.store import IssueStore
 
 
@@ -40,9 +41,13 @@ def show_audit(ctx: PageContext, store: IssueStore) -> None:
     else:  # the records' own wording is for the CLI's JSON; the page says it plainly
         st.error(t("audit_chain_broken", lang, n=len(check.problems)))
     counts = ("read", "imported", "updated", "rejected", "duplicates")
+    # Logged in UTC; read in the workspace's own zone, named, like every other time on the pages.
+    zone = workspace_zone(store)
+    at_label = t("history_at", lang, zone=zone)
+    local = pd.to_datetime(trail["at"], errors="coerce").dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
     shown = pd.DataFrame({
         t("history_generation", lang): trail["generation"].to_numpy(),
-        t("history_at", lang): pd.to_datetime(trail["at"], errors="coerce").to_numpy(),
+        at_label: local.to_numpy(),
         t("history_kind", lang): [_kind(k, lang) for k in trail["kind"]],
         t("audit_actor", lang): trail["actor"].astype("string").to_numpy(),
         t("audit_role", lang): [t(f"role_{r}", lang) if r in ("viewer", "clerk", "admin") else "—"
@@ -52,7 +57,9 @@ def show_audit(ctx: PageContext, store: IssueStore) -> None:
         **{t(f"summary_{c}", lang): trail[c].to_numpy() for c in counts},
     })
     st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)),
-                 column_config={t("history_at", lang): datetime_column(t("history_at", lang), lang)})
+                 column_config={at_label: datetime_column(at_label, lang),
+                                **{t(f"summary_{c}", lang): st.column_config.NumberColumn(format="localized")
+                                   for c in counts}})
     st.download_button(t("audit_download", lang), data=to_safe_csv(trail), file_name="audit_trail.csv",
                        mime="text/csv", key="gw_audit_download")
     if ctx.actor.may("undo"):

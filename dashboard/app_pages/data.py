@@ -48,6 +48,16 @@ lang = ctx.lang
 ws = store_of(ctx.source.workspace)
 categories = read_categories()
 st.title(t("data_title", lang))
+# Streamlit's uploader writes its button and limit in English whatever the page's language: our words
+# replace them (CSS text, the widget keeps working; the strings are ours, never a ledger's).
+st.html("<style>"
+        "[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p{font-size:0}"
+        "[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after"
+        f"{{content:'{t('upload_button', lang)}';font-size:0.875rem}}"
+        "[data-testid=stFileUploaderDropzoneInstructions] span{font-size:0}"
+        "[data-testid=stFileUploaderDropzoneInstructions] span::after"
+        f"{{content:'{t('upload_limit', lang, mb=MAX_UPLOAD_MB)}';font-size:0.875rem}}"
+        "</style>")
 if not ctx.actor.may("import_ledger"):  # not in a viewer's navigation; and the library refuses too
     st.warning(t("empty_for_viewer", lang))
     st.stop()

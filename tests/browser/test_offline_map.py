@@ -530,3 +530,23 @@ def test_overview_map_numbers_the_priority_grids_and_its_labels_never_collide(br
         frame.click(".leaflet-control-zoom-in")
     assert traffic.external() == [] and traffic.failed == []
     page.close()
+
+
+@pytest.mark.parametrize(("lang", "button", "limit"), [("zh", "选择文件", "单个文件不超过 50 MB"),
+                                                       ("en", "Choose a file", "Up to 50 MB per file")])
+def test_the_uploader_speaks_the_pages_language(browser: object, empty_server: Server, lang: str, button: str,
+                                                limit: str) -> None:
+    """Streamlit writes "Upload" and "50MB per file • CSV…" whatever the language; what a person sees is ours."""
+    page, _ = open_page(browser, f"{empty_server.url}/data?lang={lang}")
+    page.locator("[data-testid=stFileUploaderDropzone]").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+    shown = page.evaluate("""() => {
+        const zone = document.querySelector('[data-testid=stFileUploaderDropzone]');
+        const seen = el => getComputedStyle(el).fontSize === '0px' ? getComputedStyle(el, '::after').content
+                                                                   : el.textContent;
+        return [seen(zone.querySelector('button [data-testid=stMarkdownContainer] p')),
+                seen(zone.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span'))];
+    }""")
+    assert button in shown[0] and limit in shown[1], shown
+    assert "Upload" not in shown[0] and "per file •" not in shown[1]
+    page.close()  # type: ignore[attr-defined]
