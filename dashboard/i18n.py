@@ -29,7 +29,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "filters": {"zh": "筛选", "en": "Filters"},
     "preparing_sample": {"zh": "首次启动：正在导入示例街道（2 万余条问题、35 个网格，约 10 秒，只需一次）…",
                          "en": "First start: importing the sample street (over 20,000 issues in 35 grids; about 10 s, once)…"},
-    "cell_place": {"zh": "{grid}{part}（单元 {code}）", "en": "{grid}{part} (cell {code})"},
+    "cell_place": {"zh": "{place}（第 {n} 格）", "en": "{place} (cell {n})"},
     "part_c": {"zh": "中部", "en": ", centre"},
     "part_n": {"zh": "北部", "en": ", north"},
     "part_ne": {"zh": "东北部", "en": ", north-east"},

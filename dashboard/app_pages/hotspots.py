@@ -119,9 +119,14 @@ else:  # a cell is named by the grid responsible for it and where in that grid i
     # Plain arrays, not Arrow-backed columns: thousands of cells are iterated on every rerun.
     where = [str(grid) + part_words[part]
              for grid, part in zip(_grid_names(places[s.GRID_ID]).to_numpy(dtype=object), parts, strict=True)]
-    # The picker adds the cell's code (two cells may share a grid part); the map's tooltip does without it.
-    picked_as = [t("cell_place", lang, grid=w, part="", code=code)
-                 for w, code in zip(where, units["unit_id"].to_numpy(dtype=object), strict=True)]
+    # Two cells may share a grid part: the picker numbers those (in the lattice's row order, north to south),
+    # never shows a code such as r37c19 (ids belong to downloads and 计算说明).
+    repeats = pd.Series(where).value_counts()
+    seen: dict[str, int] = {}
+    picked_as = []
+    for w in where:
+        seen[w] = seen.get(w, 0) + 1
+        picked_as.append(t("cell_place", lang, place=w, n=seen[w]) if repeats[w] > 1 else w)
     units["unit_id"] = where
 display = units["unit_id"].to_numpy() if kind == "grid" else np.asarray(picked_as)
 units["z"] = units["z"].round(1)

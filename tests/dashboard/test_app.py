@@ -223,6 +223,12 @@ def test_hotspot_history_follows_the_picked_unit() -> None:
     # Squares are not grids: no grid detail under their history.
     squares = run_app("app_pages/hotspots.py", gw_hot_units="square", gw_categories=["parking"])
     assert element_types(squares).count("vega_lite_chart") == 1
+    # Cells are named in words: the grid, the part of it, a number where two share both; never "r37c19".
+    import re
+
+    shown = [squares.selectbox(key="gw_hot_unit").format_func(o) for o in squares.selectbox(key="gw_hot_unit").options]
+    assert len(set(shown)) == len(shown) and not [w for w in shown if re.search(r"r\d+c\d+|单元", w)]
+    assert any("（第 2 格）" in w for w in shown) and all("网格" in w for w in shown)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
