@@ -22,7 +22,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 ## Start the dashboard on the bundled sample street at http://localhost:$(PORT) (the sample is imported first)
 demo: $(VENV)/.runtime
-	$(BIN)/python -m geo prepare-sample
+	@# The sample is built only when the demo opens it: GRIDWATCH_WORKSPACE=ws/ make demo opens ws/ alone.
+	@if [ -z "$$GRIDWATCH_WORKSPACE" ]; then $(BIN)/python -m geo prepare-sample; fi
 	$(BIN)/python -m dashboard --server.port $(PORT)
 
 ## Run the whole test suite (installs Debian's chromium and PostGIS for the tests when missing)

@@ -18,7 +18,16 @@ def main(argv: list[str] | None = None) -> None:
     """Start the warm-up thread, then Streamlit's own command line on the app (it does not return)."""
     from streamlit.web import cli
 
-    from dashboard.warm import LOG, start_watching
+    # Importing the pages' cached functions before Streamlit's runtime exists makes each decorator check its
+    # options against a stand-in store and say so ("No runtime found, using MemoryCacheStorageManager", 24
+    # lines at every start): noise, since every call runs once the runtime is up. Quiet for the import only.
+    noisy = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = noisy.level
+    noisy.setLevel(logging.ERROR)
+    try:
+        from dashboard.warm import LOG, start_watching
+    finally:
+        noisy.setLevel(level)
     from geo.admin.access import AuthConfig
 
     try:  # a sign-in configuration that cannot work is said once, at start, in the operator's terminal
