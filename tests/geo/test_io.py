@@ -241,3 +241,18 @@ def test_of_several_layers_the_one_with_the_ledger_is_read(tmp_path: Path) -> No
         con.close()
     result = read_ledger(path)
     assert result.issues[s.ISSUE_ID].tolist() == ["A", "B"] and result.summary()["imported"] == 2
+
+
+@pytest.mark.parametrize(("raised", "said"), [
+    (OSError(28, "No space left on device"), "服务器磁盘已满"),
+    (LedgerError("cannot read x.zip as a spatial layer: '/vsizip//tmp/x.zip' not recognized as being in a supported "
+                 "file format."), "文件无法识别为地理图层"),
+    (LedgerError("cannot read big.geojson as a spatial layer: ... set OGR_GEOJSON_MAX_OBJ_SIZE to a bigger value"),
+     "请在 GIS 软件中另存为 GeoPackage"),
+])
+def test_system_and_gdal_wording_reaches_a_clerk_as_a_sentence(raised: Exception, said: str) -> None:
+    """No errno line, no /vsizip/ path, no GDAL configuration option on a clerk's screen."""
+    from dashboard.errors import explain
+
+    sentence, detail = explain(raised, "zh")
+    assert said in sentence and detail is None and "vsizip" not in sentence and "Errno" not in sentence
