@@ -324,14 +324,21 @@ def _table_in_zip(path: Path, members: list[zipfile.ZipInfo]) -> pd.DataFrame | 
         return None
     with tempfile.TemporaryDirectory(prefix="gridwatch-zip-") as folder, zipfile.ZipFile(path) as archive:
         best: tuple[int, pd.DataFrame] | None = None
-        for member in tables:
-            target = Path(folder) / f"member{tables.index(member)}{Path(member.filename).suffix.lower()}"
+        failure: LedgerError | None = None
+        for number, member in enumerate(tables):
+            target = Path(folder) / f"member{number}{Path(member.filename).suffix.lower()}"
             with archive.open(member) as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
-            frame = read_table(target)
+            try:
+                frame = read_table(target)
+            except LedgerError as exc:  # a notes file beside the ledger that reads as no table
+                failure = exc
+                continue
             score = _header_score(raw_headers(frame))
             if best is None or score > best[0]:
                 best = (score, frame)
+        if best is None and failure is not None:
+            raise LedgerError(f"{path.name}: {failure}") from failure
         return best[1] if best else None
 
 

@@ -208,6 +208,7 @@ def test_a_zip_of_a_csv_reads_the_csv_and_an_encrypted_zip_says_so(tmp_path: Pat
     body = "问题编号,问题类型,上报时间,经度,纬度\nA,垃圾,2026-03-02 09:00,117.25,31.85\n"
     with zipfile.ZipFile(tmp_path / "ledger.zip", "w") as archive:
         archive.writestr("说明.txt", "本压缩包为三月台账\n")
+        archive.writestr("空表.csv", "")  # an empty file beside the ledger does not stop it
         archive.writestr("台账.csv", body)
     assert read_ledger(tmp_path / "ledger.zip").issues[s.ISSUE_ID].tolist() == ["A"]
     with zipfile.ZipFile(tmp_path / "locked.zip", "w") as archive:
