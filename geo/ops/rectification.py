@@ -136,8 +136,11 @@ def grade_rule(lang: Literal["zh", "en"] = "zh") -> str:
 
     Examples
     --------
-    >>> grade_rule("zh")[:60]
-    '综合得分 = 0.25×结案率 + 0.35×按期结案率 + 0.15×(100−返工率) + 0.25×(100−超期占比)；A ≥ 90'
+    >>> score, bands, caps, _ = grade_rule("zh").split("；")
+    >>> score
+    '综合得分 = 0.25×结案率 + 0.35×按期结案率 + 0.15×(100−返工率) + 0.25×(100−超期占比)'
+    >>> bands, caps
+    ('A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40', '超期占比 ≥ 10% 最高 B，≥ 25% 最高 C，≥ 40% 最高 D')
     """
     zh = lang == "zh"
     terms = " + ".join(
