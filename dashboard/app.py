@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.assets import ensure_assets
 from dashboard.i18n import t
 from dashboard.shell import build_sidebar
+from dashboard.signin import ASKED_PAGE
 
 # A local file: a Material or emoji page icon makes the browser fetch the favicon from Google.
 ICON = Path(__file__).with_name("icon.png")
@@ -63,4 +64,13 @@ empty = [st.Page(_to_data_page, title=t("page_data", ctx.lang), url_path="start"
          data_page]
 if not ctx.actor.may("import_ledger"):  # an empty workspace and a viewer: nothing to show or do yet
     empty = [st.Page(_nothing_yet, title=t("page_overview", ctx.lang), url_path="start", default=True)]
-st.navigation(pages if ctx.data is not None else empty).run()
+shown = pages if ctx.data is not None else empty
+# A link opened before signing in (a bookmark of 优先级, a bulletin's link) goes where it asked once the
+# form is passed: the form stopped the first run before any page was registered, so Streamlit fell back
+# to the default page under the asked-for URL.
+asked = st.session_state.pop(ASKED_PAGE, "")
+target = next((p for p in shown if asked and p.url_path == asked), None)
+current = st.navigation(shown)  # pages are known only from here on: switch_page needs them
+if target is not None and target is not current:
+    st.switch_page(target)
+current.run()

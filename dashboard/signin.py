@@ -10,6 +10,7 @@ a cookie, so there is no token to steal from the browser. The library checks eve
 from __future__ import annotations
 
 import time
+from urllib.parse import urlparse
 
 import streamlit as st
 
@@ -40,9 +41,21 @@ def _client(config: AuthConfig) -> str:
     return client_address(_peer(), st.context.headers, config.trusted_proxies)
 
 
+#: The page a link asked for before the sign-in form stood in its way (``app.py`` goes there after).
+ASKED_PAGE = "gw_after_signin"
+
+
+def _asked_page() -> str:
+    """The last segment of the browser's path (``/priority`` -> ``priority``; "" at the root)."""
+    url = getattr(st.context, "url", None)
+    path = urlparse(url).path if isinstance(url, str) else ""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
     """The sign-in form; stops the page until a good sign-in."""
     assert config.users_path is not None
+    st.session_state.setdefault(ASKED_PAGE, _asked_page())
     st.title(t("signin_title", lang))
     if expired:
         st.info(t("signin_expired", lang, minutes=int(config.session_minutes)))
