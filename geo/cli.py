@@ -62,10 +62,32 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grid_fields(path: Path, id_field: str | None = None, name_field: str | None = None,
+                 community_field: str | None = None) -> tuple[str, str, str]:
+    """The grid layer's fields as the wizard proposes them: what the person named, else our own column
+    names when the layer has them, else :func:`guess_grid_fields` on its headers and values (Madrid's
+    CODBDT / DISPLAY_NAME; NYC's BoroCD). The layer is read once more here: a grid layer is small."""
+    from geo.ingest.grid_layers import read_grid_layer
+    from geo.ingest.mapping import guess_grid_fields
+
+    layer = read_grid_layer(path)
+    columns = [str(c) for c in layer.columns if c != "geometry"]
+    guessed = guess_grid_fields(columns, layer)
+
+    def pick(given: str | None, ours: str, role: str) -> str:
+        if given is not None:
+            return given
+        return ours if ours in columns else guessed.get(role, "")
+
+    return (pick(id_field, s.GRID_ID, "id") or (columns[0] if columns else s.GRID_ID),
+            pick(name_field, s.GRID_NAME, "name"), pick(community_field, s.COMMUNITY, "community"))
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     if args.grids:
-        import_grids(ws, args.grids)
+        id_field, name_field, community_field = _grid_fields(args.grids)
+        import_grids(ws, args.grids, id_field=id_field, name_field=name_field, community_field=community_field)
     mapping = LedgerMapping.from_json(args.mapping) if args.mapping else LedgerMapping()
     if args.crs:
         mapping = replace(mapping, crs=args.crs)
@@ -79,8 +101,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_grids(args: argparse.Namespace) -> int:
-    result = import_grids(_workspace(args), args.polygons, id_field=args.id_field, name_field=args.name_field,
-                          community_field=args.community_field)
+    id_field, name_field, community_field = _grid_fields(args.polygons, args.id_field, args.name_field,
+                                                         args.community_field)
+    result = import_grids(_workspace(args), args.polygons, id_field=id_field, name_field=name_field,
+                          community_field=community_field)
     print(json.dumps(asdict(result), ensure_ascii=False))
     return 0
 
@@ -332,9 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-grids", help="import management grid polygons into a workspace")
     p.add_argument("polygons", type=Path)
     p.add_argument("--workspace", type=Path, required=True)
-    p.add_argument("--id-field", default=s.GRID_ID)
-    p.add_argument("--name-field", default=s.GRID_NAME)
-    p.add_argument("--community-field", default=s.COMMUNITY)
+    # Unset: our own column names when the layer has them, else guessed as the wizard guesses them.
+    p.add_argument("--id-field", default=None)
+    p.add_argument("--name-field", default=None)
+    p.add_argument("--community-field", default=None)
     p.set_defaults(func=_cmd_import_grids)
 
     p = sub.add_parser("export", help="write a workspace's issues (GeoJSON, GeoPackage, CSV or xlsx by extension)")

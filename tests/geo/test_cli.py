@@ -205,3 +205,15 @@ def test_users_undo_audit_and_export_commands(tmp_path: Path) -> None:
     check = json.loads(verified.stdout)
     assert verified.returncode == 0 and check["holds"] and check["sealed"] == 6
     assert check["head"] == trail["hash"].iloc[0]  # the export carries the chain to its head
+
+
+def test_grids_of_unknown_fields_import_from_the_command_line_as_in_the_wizard(tmp_path: Path) -> None:
+    """`import --grids` asked for a grid_id field NYC's community districts do not have (BoroCD)."""
+    ws = tmp_path / "ws"
+    proc = run_cli("import", "tests/fixtures/real/nyc_nikeiubel_assocrules_2013-12-25.csv.gz", "--workspace", str(ws),
+                   "--grids", "tests/fixtures/real/nyc_community_districts_dcp2013.geojson.gz")
+    assert proc.returncode == 0, proc.stderr
+    grids = json.loads(run_cli("status", "--workspace", str(ws)).stdout)["grids"]
+    assert grids == 71
+    named = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(tmp_path / "sample"))
+    assert named.returncode == 0 and json.loads(named.stdout)["grids"] == 35  # our own names still win
