@@ -84,6 +84,17 @@ def _ddl() -> list[str]:
     ]
 
 
+def _schema_complete(conn: Any) -> bool:
+    """Whether the newest of :func:`_ddl`'s changes is in place (so every earlier one is): then a new process
+    runs no DDL at all. ``ALTER TABLE ... IF NOT EXISTS`` takes its table's exclusive lock even when it
+    changes nothing, so a process starting beside a running import deadlocked with it (seen in the
+    concurrent-import test: AccessExclusiveLock waiting on RowExclusiveLock)."""
+    row = conn.execute("SELECT to_regclass('gw_snapshots') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                       "information_schema.columns WHERE table_name = 'gw_workspaces' "
+                       "AND column_name = 'snapshots_from' AND table_schema = current_schema())").fetchone()
+    return bool(row and row[0])
+
+
 def _ewkb_hex(geoms: np.ndarray) -> list[str | None]:
     with_srid = shapely.set_srid(geoms, 4326)
     out = shapely.to_wkb(with_srid, hex=True, include_srid=True)
@@ -147,6 +158,8 @@ class PostgisStore(ReadConveniences):
         except psycopg.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"cannot reach the database for {self.label}: {first}") from exc
+        if self.url not in _READY and _schema_complete(conn):
+            _READY.add(self.url)
         if self.url not in _READY:  # the tables exist: once per database and process
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
