@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.components.tables import table_height
 from dashboard.components.text import plain
+from dashboard.data import DataSource, request_answers
 from dashboard.errors import explain
 from dashboard.i18n import datetime_column, t
 from dashboard.shell import PageContext
@@ -92,5 +93,6 @@ def _undo(ctx: PageContext, store: IssueStore, log: list[dict[str, Any]]) -> Non
         except Exception as exc:  # one sentence; nothing was changed
             st.error(plain(explain(exc, lang)[0]))
         else:
+            request_answers(DataSource(ctx.source.workspace, store.generation()))
             st.session_state["gw_undo_done"] = record
             st.rerun()

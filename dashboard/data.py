@@ -6,10 +6,11 @@ dataclasses), never on GeoDataFrames, so a key costs microseconds to hash.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
 import os
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,9 +20,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo import localtime
+from geo import answers, localtime
 from geo import schema as s
 from geo.admin.access import SignInGuard, UserFile
+from geo.answers import Recipe, compute
 from geo.categories import unmapped_share
 from geo.crs import parse_crs, to_wgs84
 from geo.cube.aggregate import HeatPayload
@@ -29,7 +31,7 @@ from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import Dataset, Scope, open_workspace
 from geo.cube.filter import ALL, IssueFilter
 from geo.forecast import Backtest, Method
-from geo.forecast.stored import backtest_key, derived_dir, load_backtest, stored_backtest
+from geo.forecast.stored import derived_dir, load_backtest
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.preview import numbers, point_checks
 from geo.ingest.tables import raw_headers, read_table
@@ -406,11 +408,9 @@ def campaign(source: DataSource, flt: IssueFilter, start: pd.Timestamp, category
     return campaign_effect(_scoped(source, flt), start, category=category)
 
 
-#: Up to this many issues the backtest runs in the request, behind a spinner (a street: seconds);
-#: above it runs in a background process and pages rank provisionally until it is kept.
-INLINE_BACKTEST_MAX = 50_000
-#: The method pages rank with while a large workspace's backtest is still running: the cheapest (8 s on a
-#: million issues, the learned model 40 s), and the winner on the generated district and the sample street.
+#: The method pages rank with while the workspace's backtest is still being computed by the worker: the
+#: cheapest (8 s on a million issues, the learned model 40 s), and the winner on the generated district and
+#: the sample street.
 PROVISIONAL_METHOD: Method = "all_history"
 
 
@@ -420,44 +420,71 @@ def _kept_backtest(folder: str, key: str) -> Backtest | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _inline_backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float) -> Backtest:
-    data = dataset(source)
-    return stored_backtest(source.workspace, source.version, data.issues, data.grids, categories=categories,
-                           horizon_days=horizon_days)
+def _inline_backtest(source: DataSource, recipe: Recipe) -> Backtest:
+    return compute(source.workspace, dataset(source), recipe)
 
 
 @st.cache_resource(show_spinner=False)
-def _backtest_jobs() -> dict[str, subprocess.Popen[bytes]]:
-    """Background backtests by file key, shared by every session (one run per generation and recipe)."""
-    return {}
+def _workers() -> list[subprocess.Popen[bytes]]:
+    """The answers workers this server started (shared by every session), terminated when it exits."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def stop() -> None:
+        for worker in started:
+            if worker.poll() is None:
+                worker.terminate()
+        for worker in started:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=5)
+
+    atexit.register(stop)
+    return started
+
+
+def _start_worker(workspace: str) -> None:
+    workers = _workers()
+    workers[:] = [w for w in workers if w.poll() is None]  # reap the finished (no zombies)
+    worker = answers.start_worker(workspace, parent=os.getpid())
+    if worker is not None:
+        workers.append(worker)
+
+
+def request_answers(source: DataSource) -> None:
+    """Queue the default view's answers for ``source``'s generation and start the worker (after an import
+    in the wizard, and when the watcher sees the generation move): computed once, before anyone asks."""
+    if answers.mode() != "worker":
+        return
+    if any(answers.request(source.workspace, source.version, r) for r in answers.DEFAULT_RECIPES):
+        _start_worker(source.workspace)
 
 
 def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: float = 28.0) -> Backtest | None:
     """The rolling backtest of the forecast methods on the workspace, kept with its store generation.
 
-    Read from ``derived/`` when kept (any process may have run it: the command line, another
-    session); run in the request for a street-sized workspace; for a larger one started as
-    ``python -m geo backtest`` in a separate process (a thread would hold the GIL against every
-    page for the two minutes a million issues take), returning ``None`` until it is kept: the pages
-    say so and rank provisionally.
+    Read when kept (the answers worker, the command line or another session computed it). Otherwise a
+    page never computes it (ten CPU-seconds on a street, two minutes on a district): the recipe is queued
+    for the workspace's one answers worker (:mod:`geo.answers`) and ``None`` returned; the pages say so,
+    rank provisionally with :data:`PROVISIONAL_METHOD` and refresh when it is kept
+    (:func:`dashboard.shell.refresh_when_kept`). With ``GRIDWATCH_ANSWERS=inline`` (the tests) it is
+    computed in the request instead.
     """
-    folder, key = derived_dir(source.workspace), backtest_key(source.version, categories, horizon_days)
+    recipe = Recipe(categories, horizon_days)
+    folder, key = derived_dir(source.workspace), recipe.key(source.version)
     if (folder / f"{key}.json").is_file():
         kept = _kept_backtest(str(folder), key)
         if kept is not None:
             return kept
-    if len(dataset(source).issues) <= INLINE_BACKTEST_MAX:
-        return _inline_backtest(source, categories, horizon_days)
-    jobs = _backtest_jobs()
-    if key not in jobs:
-        command = [sys.executable, "-m", "geo", "backtest", "--workspace", source.workspace,
-                   "--horizon-days", f"{horizon_days:g}", *[a for c in categories for a in ("--category", c)]]
-        jobs[key] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     cwd=Path(__file__).resolve().parents[1])
-    # Reap a finished job (no zombie). One that failed is not restarted on every rerun: the pages keep
-    # the provisional ranking, and `python -m geo backtest` run by hand shows the error.
-    jobs[key].poll()
+    if answers.mode() == "inline":
+        return _inline_backtest(source, recipe)
+    answers.request(source.workspace, source.version, recipe)
+    if answers.pending(source.workspace, source.version, recipe):  # not when it failed: the page says why
+        _start_worker(source.workspace)  # unless one works on the workspace already (a lock test, no fork)
     return None
+
+
+def backtest_failure(source: DataSource, categories: tuple[str, ...], horizon_days: float = 28.0) -> str | None:
+    """Why the worker could not compute this backtest (one line), or ``None``."""
+    return answers.failure(source.workspace, source.version, Recipe(categories, horizon_days))
 
 
 def winner(source: DataSource, categories: tuple[str, ...]) -> Method:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
-from dashboard.data import DataSource, dataset, scope
+from dashboard.data import DataSource, backtest, backtest_failure, dataset, scope
 from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
@@ -203,3 +203,28 @@ def last_report_day(ctx: PageContext, data: Dataset) -> pd.Timestamp:
     if ctx.flt.end:
         return pd.Timestamp(ctx.flt.end, tz=tz)
     return data.issues[s.REPORTED_AT].max().normalize()
+
+
+#: How often a page waiting on the answers worker looks whether its backtest is kept.
+ANSWERS_POLL_S = 2.0
+
+
+@st.fragment(run_every=ANSWERS_POLL_S)
+def _rerun_when_kept(source: DataSource, categories: tuple[str, ...], horizon_days: float) -> None:
+    # backtest() reads the kept file when it is there (and starts a worker again if the last one was
+    # stopped with the server): then the whole page reruns with the backtest's winner.
+    if backtest(source, categories, horizon_days) is not None or backtest_failure(source, categories, horizon_days):
+        st.rerun()
+
+
+def refresh_when_kept(ctx: PageContext, categories: tuple[str, ...] = (), horizon_days: float = 28.0) -> bool:
+    """Whether this backtest is still being computed by the answers worker; if so the page reruns by itself
+    once it is kept (a fragment looks every :data:`ANSWERS_POLL_S` seconds), so nobody has to reload.
+
+    Pages call it after they have drawn what they could without it (ranked provisionally).
+    """
+    if backtest(ctx.source, categories, horizon_days) is not None or backtest_failure(ctx.source, categories,
+                                                                                       horizon_days):
+        return False
+    _rerun_when_kept(ctx.source, categories, horizon_days)
+    return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 import time
@@ -19,7 +20,6 @@ from typing import Any
 
 import pandas as pd
 
-from geo import localtime
 from geo import schema as s
 from geo.csv_guard import to_safe_csv
 from geo.cube.analysis import run_analysis
@@ -83,6 +83,26 @@ def _grid_fields(path: Path, id_field: str | None = None, name_field: str | None
             pick(name_field, s.GRID_NAME, "name"), pick(community_field, s.COMMUNITY, "community"))
 
 
+def _schedule_answers(workspace: Path, generation: int | None = None) -> None:
+    """Start the answers worker on the generation just published (see :mod:`geo.answers`), so the pages
+    read the backtest instead of waiting on it; a worker that cannot start is not the import's failure."""
+    from geo.answers import schedule
+
+    try:
+        schedule(str(workspace), generation)
+    except OSError as exc:
+        print(f"the answers worker did not start: {exc}", file=sys.stderr)
+
+
+def _cmd_answers(args: argparse.Namespace) -> int:
+    from geo.answers import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
+    done = run_worker(str(args.workspace), parent=args.parent, lock_fd=args.lock_fd)
+    print(json.dumps({"computed": done}, ensure_ascii=False))
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     if args.grids:
@@ -92,6 +112,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.crs:
         mapping = replace(mapping, crs=args.crs)
     summary = import_ledger(ws, args.ledger, mapping=mapping)
+    _schedule_answers(args.workspace, summary.generation)
     print(json.dumps(summary.counts(), ensure_ascii=False))
     details = {k: v for k, v in asdict(summary).items() if k not in summary.counts()}
     if summary.rejects_ref and hasattr(ws, "generation_dir"):
@@ -105,6 +126,7 @@ def _cmd_import_grids(args: argparse.Namespace) -> int:
                                                          args.community_field)
     result = import_grids(_workspace(args), args.polygons, id_field=id_field, name_field=name_field,
                           community_field=community_field)
+    _schedule_answers(args.workspace)
     print(json.dumps(asdict(result), ensure_ascii=False))
     return 0
 
@@ -150,14 +172,14 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def _cmd_bulletin(args: argparse.Namespace) -> int:
-    from geo.forecast.stored import stored_backtest
+    from geo.answers import Recipe, compute
     from geo.ops.rectification import KpiPolicy, reopened_ids
     from geo.report.bulletin import build_bulletin
 
     workspace = _workspace(args)
     dataset = open_workspace(workspace)
     # The dashboard's backtest (kept with the generation): the file and the page rank with one method.
-    method = stored_backtest(str(args.workspace), dataset.generation, dataset.issues, dataset.grids).winner
+    method = compute(str(args.workspace), dataset, Recipe()).winner
     bulletin = build_bulletin(dataset, args.week, policy=KpiPolicy(dataset.categories),
                               reopened=reopened_ids(workspace.load_history()), method=method)
     paths = bulletin.write(args.out)
@@ -210,10 +232,9 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
+    from geo.answers import Recipe, compute
     from geo.forecast import AREA_SHARES, run_backtest
     from geo.forecast.backtest import MAX_ORIGINS
-    from geo.forecast.stored import stored_backtest
-    from geo.ops.kept import kept_priorities
 
     dataset = open_workspace(_workspace(args))
     shares = tuple(float(x) for x in str(args.area).split(",") if x.strip())
@@ -221,14 +242,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         shares = (*shares, 0.05)
     categories = _categories(args, dataset.categories.codes)
     if args.cell_size_m is None and args.origins == MAX_ORIGINS and sorted(shares) == sorted(AREA_SHARES):
-        # The dashboard's recipe: read it when kept, else run it and keep it with the generation, so the
-        # first open reads it (run this after a nightly import).
-        bt = stored_backtest(str(args.workspace), dataset.generation, dataset.issues, dataset.grids,
-                             categories=categories or (), horizon_days=float(args.horizon_days))
-        # ... and the priority list every page opens with (as of the day after the last report), measured
-        # with the winner, so a new dashboard process reads it instead of forecasting on its first open.
-        as_of = localtime.next_midnight(dataset.issues[s.REPORTED_AT].max())
-        kept_priorities(str(args.workspace), dataset, as_of, categories=categories or (), method=bt.winner)
+        # The dashboard's recipe, as the answers worker computes it: read when kept, else run and kept with
+        # the generation (with the priority list every page opens with), so the pages read it.
+        bt = compute(str(args.workspace), dataset, Recipe(tuple(categories or ()), float(args.horizon_days)))
     else:
         bt = run_backtest(dataset.issues, dataset.grids, categories=categories, horizon_days=args.horizon_days,
                           shares=shares, cell_size_m=args.cell_size_m, max_origins=args.origins)
@@ -306,6 +322,7 @@ def _cmd_undo(args: argparse.Namespace) -> int:
     from geo.admin.undo import undo_import
 
     record = undo_import(_workspace(args), args.generation)
+    _schedule_answers(args.workspace)
     print(json.dumps(record, ensure_ascii=False, default=str))
     return 0
 
@@ -407,6 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
     p.add_argument("--out", type=Path, default=None, help="CSV of the score at every origin")
     p.set_defaults(func=_cmd_backtest)
+
+    p = sub.add_parser("answers", help="compute the queued answers of the workspace's generation (the worker)")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("--parent", type=int, default=None, help="stop when this process is gone (the dashboard's pid)")
+    p.add_argument("--lock-fd", type=int, default=None, help=argparse.SUPPRESS)  # handed over by start_worker
+    p.set_defaults(func=_cmd_answers)
 
     p = sub.add_parser("cube", help="counts per grid x category x local day (in memory, or out of core on Dask)")
     p.add_argument("--workspace", type=Path, required=True)

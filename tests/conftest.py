@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # ~/.cache: the join's property test alone builds a raster for each of its random layouts. Set before any
 # test starts, so the servers and commands the tests launch inherit it.
 os.environ.setdefault("GRIDWATCH_CACHE_DIR", tempfile.mkdtemp(prefix="gridwatch-tests-"))
+# Pages compute a backtest in the request and imports start no answers worker (geo.answers): hundreds of
+# imports would each start a process. tests/geo/test_answers.py and the worker's page test set "worker".
+os.environ.setdefault("GRIDWATCH_ANSWERS", "inline")
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,15 @@ from dashboard.audit_panel import show_audit
 from dashboard.components.maps import preview_map
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import grid_layer, ledger_column, ledger_points, ledger_preview, store_of
+from dashboard.data import (
+    DataSource,
+    grid_layer,
+    ledger_column,
+    ledger_points,
+    ledger_preview,
+    request_answers,
+    store_of,
+)
 from dashboard.detail import photo_base
 from dashboard.errors import explain
 from dashboard.i18n import t
@@ -388,6 +396,8 @@ if saved is not None:
             progress.empty()
             show_error(exc)
         else:
+            # The new generation's backtest and priorities start now, in the answers worker, not on a page.
+            request_answers(DataSource(ctx.source.workspace, ws.generation()))
             st.session_state["gw_last_import"] = asdict(summary) | {
                 "source": ledger_file.name if ledger_file else saved.name, "remapped": remapped}
             st.rerun()  # the sidebar and navigation were drawn before the import: redraw them

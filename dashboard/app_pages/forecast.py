@@ -7,9 +7,9 @@ import streamlit as st
 
 from dashboard.components.charts import calibration_chart, capture_chart
 from dashboard.components.tables import table_height
-from dashboard.data import backtest, scope
+from dashboard.data import PROVISIONAL_METHOD, backtest, backtest_failure, scope
 from dashboard.i18n import chart_date_format, t
-from dashboard.shell import data_context
+from dashboard.shell import data_context, refresh_when_kept
 from geo.cube.filter import IssueFilter
 from geo.forecast import AREA_SHARES, METHOD_NAMES, METHODS
 
@@ -26,11 +26,14 @@ if left_out.void or left_out.suspect:
     st.caption(t("forecast_left_out", lang, void=left_out.void, suspect=left_out.suspect))
 horizon = st.radio(t("forecast_horizon", lang), [28, 7], key="gw_forecast_horizon", horizontal=True,
                    format_func=lambda d: t("horizon_4w" if d == 28 else "horizon_1w", lang))
-with st.spinner(t("forecast_running", lang)):
-    bt = backtest(ctx.source, categories, float(horizon))
+bt = backtest(ctx.source, categories, float(horizon))  # read when kept; else queued for the answers worker
 names: dict[str, str] = {str(k): v for k, v in METHOD_NAMES[lang].items()}
 if bt is None:
-    st.info(t("forecast_background", lang))
+    if backtest_failure(ctx.source, categories, float(horizon)):
+        st.warning(t("forecast_failed", lang, method=names[PROVISIONAL_METHOD]))
+    else:
+        st.info(t("forecast_background", lang))
+        refresh_when_kept(ctx, categories, float(horizon))
     st.stop()
 if bt.n_origins == 0:
     st.info(bt.sentence(lang))

@@ -8,13 +8,14 @@ import streamlit as st
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import ledger_unsaid, other_share, ranked_grids, week_changes, week_kpis
+from dashboard.data import PROVISIONAL_METHOD, ledger_unsaid, other_share, ranked_grids, week_changes, week_kpis
 from dashboard.detail import clickable_grid_map, show_grid_detail
 from dashboard.i18n import fmt_change, fmt_date, kpi_basis, kpi_text, map_labels, t, unsaid_note
-from dashboard.shell import data_context, last_report_day, scope_caption
+from dashboard.shell import data_context, last_report_day, refresh_when_kept, scope_caption
 from geo import schema as s
 from geo.categories import OTHER_WARNING
 from geo.cube.levels import present_levels
+from geo.forecast import METHOD_NAMES
 from geo.ops.rectification import KPI_NEEDS, period_bounds
 
 ctx, data = data_context()
@@ -63,7 +64,7 @@ if share > OTHER_WARNING:  # priorities and changes would all read 「以其他�
     st.warning(plain(t("other_share_warning", lang, share=share,
                        labels="、".join(f"{k}（{v:,}）" if lang == "zh" else f"{k} ({v:,})" for k, v in unmapped))))
 
-with st.spinner(t("forecast_running", lang)):  # the first open after an import runs the forecast check
+with st.spinner(t("forecast_running", lang)):  # the forecast with the kept (or provisional) method: < 1 s
     ranked = ranked_grids(ctx.source, end, tuple(ctx.flt.categories))
 names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME]
 
@@ -109,4 +110,6 @@ with right:
                                          t("grid", lang): top5[s.GRID_ID].map(names).to_numpy(),
                                          t("reasons", lang): top5[f"reasons_{lang}"].to_numpy()})),
              hide_index=True)
+    if refresh_when_kept(ctx, tuple(ctx.flt.categories)):  # ranked provisionally: say so; redrawn when checked
+        st.caption(t("priority_method_pending", lang, method=METHOD_NAMES[lang][PROVISIONAL_METHOD]))
 show_grid_detail(ctx, data, zoom_levels=len(present_levels(data.grids)) > 1)

@@ -10,10 +10,10 @@ import streamlit as st
 
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe, table_height
-from dashboard.data import PROVISIONAL_METHOD, backtest, flagged_cells, grid_measures, ranked_grids
+from dashboard.data import PROVISIONAL_METHOD, backtest, backtest_failure, flagged_cells, grid_measures, ranked_grids
 from dashboard.detail import clickable_grid_map, select_grid, show_grid_detail
 from dashboard.i18n import fmt_date, map_labels, t
-from dashboard.shell import data_context, last_report_day, scope_caption
+from dashboard.shell import data_context, last_report_day, refresh_when_kept, scope_caption
 from geo import localtime
 from geo import schema as s
 from geo.csv_guard import to_safe_csv
@@ -57,8 +57,11 @@ ranked = ranked.assign(grid_name=ranked[s.GRID_ID].map(grids[s.GRID_NAME]),
                        community=ranked[s.GRID_ID].map(grids[s.COMMUNITY]))
 if ctx.flt.communities:  # the community filter narrows the list; scores stay street-wide so ranks compare
     ranked = ranked[ranked["community"].isin(ctx.flt.communities)]
-if checked is None:
+if checked is None and backtest_failure(ctx.source, categories):
+    st.caption(t("forecast_failed", lang, method=METHOD_NAMES[lang][PROVISIONAL_METHOD]))
+elif checked is None:
     st.caption(t("priority_method_pending", lang, method=METHOD_NAMES[lang][PROVISIONAL_METHOD]))
+    refresh_when_kept(ctx, categories)
 else:
     st.caption(t("priority_method" if checked.n_origins else "priority_method_unchecked", lang,
                  method=METHOD_NAMES[lang][checked.winner]))

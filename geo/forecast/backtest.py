@@ -9,7 +9,7 @@ what the priority list uses by default.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -136,11 +136,18 @@ class Backtest:
                 "here and the priority list uses it by default.")
 
 
+class Cancelled(Exception):
+    """A backtest stopped by its ``cancel`` callback before it finished."""
+
+
 def run_backtest(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, categories: Sequence[str] | None = None,
                  horizon_days: float = 28.0, shares: Sequence[float] = AREA_SHARES,
                  cell_size_m: float | None = None, max_origins: int = MAX_ORIGINS,
-                 methods: Sequence[Method] = METHODS) -> Backtest:
+                 methods: Sequence[Method] = METHODS, cancel: Callable[[], bool] | None = None) -> Backtest:
     """Score every method at weekly origins on fine cells (see the module notes).
+
+    ``cancel`` is asked before each origin; when it answers true the run stops with :class:`Cancelled`
+    (a worker whose store has moved on to a newer generation).
 
     >>> from geo.sample import load_dataset
     >>> d = load_dataset()
@@ -165,6 +172,8 @@ def run_backtest(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, categorie
     rows: list[dict[str, object]] = []
     calib: list[pd.DataFrame] = []
     for origin in weekly_origins(events, horizon_days, max_origins=max_origins):
+        if cancel is not None and cancel():
+            raise Cancelled("the backtest was cancelled")
         observed = events.counts(origin, origin + horizon_days)
         history = events.counts(-math.inf, origin)
         when = pd.Timestamp("1970-01-01") + pd.Timedelta(days=origin)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -29,13 +30,17 @@ KEEP: Final = 8
 CACHE_ENV: Final = "GRIDWATCH_CACHE_DIR"
 
 
+def cache_base() -> Path:
+    """The machine's cache directory for Gridwatch (``GRIDWATCH_CACHE_DIR``, else ``~/.cache/gridwatch``)."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gridwatch")
+
+
 def derived_dir(workspace: str) -> Path:
     """``<workspace>/derived`` for a workspace folder, else a per-workspace folder in the cache directory."""
     root = Path(workspace)
     if root.is_dir():
         return root / "derived"
-    base = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gridwatch")
-    return base / hashlib.sha256(workspace.encode()).hexdigest()[:16]
+    return cache_base() / hashlib.sha256(workspace.encode()).hexdigest()[:16]
 
 
 def backtest_key(generation: int, categories: tuple[str, ...], horizon_days: float) -> str:
@@ -72,15 +77,16 @@ def load_backtest(folder: Path, key: str) -> Backtest | None:
 
 
 def stored_backtest(workspace: str, generation: int, issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *,
-                    categories: tuple[str, ...] = (), horizon_days: float = 28.0) -> Backtest:
+                    categories: tuple[str, ...] = (), horizon_days: float = 28.0,
+                    cancel: Callable[[], bool] | None = None) -> Backtest:
     """The backtest of generation ``generation`` (its ``issues`` and ``grids``) for this recipe: read when
     kept, else run and kept. The dashboard, ``python -m geo backtest`` and the bulletin call this, so
-    they agree on the winner and compute it once."""
+    they agree on the winner and compute it once. ``cancel``: see :func:`run_backtest`."""
     folder, key = derived_dir(workspace), backtest_key(generation, categories, horizon_days)
     found = load_backtest(folder, key)
     if found is not None:
         return found
-    bt = run_backtest(issues, grids, categories=categories or None, horizon_days=horizon_days)
+    bt = run_backtest(issues, grids, categories=categories or None, horizon_days=horizon_days, cancel=cancel)
     save_backtest(bt, folder, key)
     return bt
 
