@@ -11,12 +11,15 @@ Examples
 >>> int(result.grid_counts["count"].sum()) == result.n_issues - result.outside
 True
 
-Not yet here: the answers computed once per store generation by one bounded worker (issue 26); today
-``dashboard/data.py`` still composes the KPI tables, the backtest winner and the priorities per view.
+The backtest and the priority list it ranks with are computed once per store generation by one bounded
+worker (:mod:`geo.answers`: :func:`schedule` after a change, :func:`compute` for one recipe). Not yet
+here: the KPI tables, composed per view in ``dashboard/data.py`` (cheap at a street, and to be read from
+the cube at a district: issue 26).
 """
 
 from __future__ import annotations
 
+from geo.answers import Recipe, compute, schedule
 from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import Dataset, Scope, open_workspace
 from geo.cube.filter import ALL, IssueFilter
@@ -33,8 +36,10 @@ __all__ = [
     "Dataset",
     "IssueFilter",
     "KpiPolicy",
+    "Recipe",
     "Scope",
     "build_bulletin",
+    "compute",
     "deadline_lights",
     "heat_of",
     "import_grids",
@@ -46,4 +51,5 @@ __all__ = [
     "open_workspace",
     "run_analysis",
     "run_hotspots",
+    "schedule",
 ]

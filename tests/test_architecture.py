@@ -69,3 +69,14 @@ def test_every_third_party_import_is_pinned_in_requirements() -> None:
                 if not owners & pinned:
                     missing.add(f"{top} ({path.relative_to(ROOT)})")
     assert not missing, f"imported but not pinned in requirements.txt: {sorted(missing)}"
+
+
+def test_the_rooms_of_geo_are_layered() -> None:
+    """import-linter's contracts in pyproject.toml: no room imports a room above it, geo imports no UI.
+
+    Checked to fail: an ``import geo.report.export`` in ``geo/ingest/imports.py`` (the climb issue 26
+    found) breaks the layers contract.
+    """
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
