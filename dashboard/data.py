@@ -31,7 +31,7 @@ from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import Dataset, Scope, open_workspace
 from geo.cube.filter import ALL, IssueFilter
 from geo.forecast import Backtest, Method
-from geo.forecast.stored import derived_dir, load_backtest
+from geo.forecast.stored import derived_dir, is_kept, load_backtest
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.preview import numbers, point_checks
 from geo.ingest.tables import raw_headers, read_table
@@ -470,7 +470,7 @@ def backtest(source: DataSource, categories: tuple[str, ...], horizon_days: floa
     """
     recipe = Recipe(categories, horizon_days)
     folder, key = derived_dir(source.workspace), recipe.key(source.version)
-    if (folder / f"{key}.json").is_file():
+    if is_kept(folder, key):
         kept = _kept_backtest(str(folder), key)
         if kept is not None:
             return kept
@@ -502,13 +502,21 @@ def winner(source: DataSource, categories: tuple[str, ...]) -> Method:
 MAX_FLAGGED_SHOWN = 1_500
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def _priorities(source: DataSource, as_of: pd.Timestamp,
                 categories: tuple[str, ...]) -> tuple[pd.DataFrame, gpd.GeoDataFrame, int]:
     """One forecast for the priority measurements and the flagged cells (at most ``MAX_FLAGGED_SHOWN``
     kept, with the total): 总览, 优先级 and 大屏 share it."""
+    return _priorities_checked(source, as_of, categories, backtest(source, categories) is not None)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _priorities_checked(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...],
+                        checked: bool) -> tuple[pd.DataFrame, gpd.GeoDataFrame, int]:
+    # ``checked`` is part of the key: the provisional answer must not outlive the backtest's arrival.
+    checked_bt = backtest(source, categories) if checked else None  # its winner and its calibration
     measures, cells = kept_priorities(source.workspace, dataset(source), as_of, categories=categories,
-                                      method=winner(source, categories))
+                                      method=checked_bt.winner if checked_bt is not None else PROVISIONAL_METHOD,
+                                      calibrated=checked_bt)
     return measures, cells.head(MAX_FLAGGED_SHOWN), len(cells)
 
 
@@ -517,11 +525,17 @@ def grid_measures(source: DataSource, as_of: pd.Timestamp, categories: tuple[str
     return _priorities(source, as_of, categories)[0]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def ranked_grids(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...] = (), mode: Mode = "inspect",
                  weights: tuple[tuple[str, float], ...] | None = None) -> pd.DataFrame:
     """The grids scored, ranked and given their reasons (one row a grid): kept per recipe, since writing a
     district's 1,200 reasons cost 0.2 s on every rerun of 总览, 优先级 and 大屏."""
+    return _ranked(source, as_of, categories, mode, weights, backtest(source, categories) is not None)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ranked(source: DataSource, as_of: pd.Timestamp, categories: tuple[str, ...], mode: Mode,
+            weights: tuple[tuple[str, float], ...] | None, checked: bool) -> pd.DataFrame:
+    # ``checked`` keys the provisional ranking apart from the one with the backtest's winner.
     return score(grid_measures(source, as_of, categories), dict(weights) if weights is not None else None, mode=mode,
                  names=Names.of(dataset(source).categories))
 

@@ -405,9 +405,15 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "forecast_hit": {"zh": "容纳问题比例", "en": "Share of problems held"},
     "forecast_pai": {"zh": "是随机的几倍", "en": "Times random"},
     "forecast_pei": {"zh": "达到最好可能的比例", "en": "Share of the best possible"},
-    "forecast_table_note": {"zh": "过去 {n} 周的平均。★ 为标出 5% 面积时最好的方法，优先级默认采用它。",
-                            "en": "Means over the last {n} weeks. ★ is the best method when 5% of the area is flagged; "
-                                  "the priority list uses it by default."},
+    "forecast_table_note": {"zh": "同一批方格上过去 {n} 周的中位数；「每周选用的方法」每周只用当时已知结果的周来选，"
+                                  "它的成绩才是事先能得到的。★ 为全部检验中最好的方法，优先级从现在起采用它。",
+                            "en": "Medians over the last {n} weeks on the same cells; the method chosen each week is chosen "
+                                  "on the weeks whose outcome was known then, so its score is what could have been had in "
+                                  "advance. ★ is the best method over the whole check; the priority list uses it from now on."},
+    "forecast_nested": {"zh": "每周选用的方法", "en": "Method chosen each week"},
+    "forecast_spread": {"zh": "一半的周在此之间", "en": "Half the weeks between"},
+    "forecast_weeks": {"zh": "周数", "en": "Weeks"},
+    "forecast_curve": {"zh": "标出面积与成绩（中位数）", "en": "Area flagged and score (medians)"},
     "forecast_over_time": {"zh": "每周的成绩（5% 面积）", "en": "Week by week (5% of the area)"},
     "forecast_origin": {"zh": "预测日", "en": "Forecast made on"},
     "forecast_calibration": {"zh": "预计与实际（按预计高低分十组）", "en": "Expected against actual (ten groups by forecast)"},
@@ -422,7 +428,11 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
               "- 「是随机的几倍」即 PAI（Chainey 等 2008）：标出区域容纳问题的比例 ÷ 标出面积比例，随机为 1。\n"
               "- 「达到最好可能的比例」即 PEI\\*：实际容纳的问题 ÷ 同样面积最多能容纳的问题。\n"
               "- 预测模型：每类问题一个泊松回归（statsmodels），用近几个月加权的历史、近 4 周、有报告的周数和相邻方格，"
-              "权重由本工作区过去 4 个预测期拟合；区间为 90%。简单办法：近 4 周次数、全部历史次数、近 4 周核密度。\n"
+              "权重由本工作区过去 4 个预测期拟合。近期加权历史：按半衰期 30、60 或 120 天加权的历史次数，五分之一分给相邻方格。"
+              "简单办法：近 4 周次数、全部历史次数、近 4 周核密度。\n"
+              "- 每周选用的方法：用此前已知结果的各周（至少 4 周）平均成绩最好的方法。预计数和 90% 范围按此前一个季度校准："
+              "每类问题的实际/预计中位比、负二项离散度，以及使范围在有问题的方格中包含 90% 实际次数的分位。\n"
+              "- 只有当每周选用的方法在各周的成绩上多数胜过最好的简单办法（符号检验 p < 0.05）时才说它更好。\n"
               "- 共检验 {n} 个每周预测；可疑坐标堆（默认坐标）和作废记录不计。详见 docs/forecast.md。",
         "en": "- The area is cut into {cell} m cells ({cells} in all); the cells with the most expected problems are "
               "flagged until they cover {shares} of the area.\n"
@@ -432,7 +442,13 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
               "area could have captured.\n"
               "- Forecast model: one Poisson regression per category (statsmodels) on history weighted over months, the "
               "last 4 weeks, weeks with reports and the neighbouring cells, fitted on this workspace's last 4 forecast "
-              "periods; 90% intervals. Simple methods: last 4 weeks' counts, all-history counts, density of the last 4 weeks.\n"
+              "periods. Decayed history: counts weighted with a half-life of 30, 60 or 120 days, a fifth shared with the "
+              "neighbouring cells. Simple methods: last 4 weeks' counts, all-history counts, density of the last 4 weeks.\n"
+              "- The method chosen each week: the one with the best mean score over the earlier weeks whose outcome was "
+              "known (at least 4). Expected counts and 90% ranges are calibrated on the quarter before: each category's "
+              "median actual/expected ratio, a negative binomial dispersion, and the quantile that makes the range hold "
+              "90% of the actual counts in the cells that had problems.\n"
+              "- A method is said to beat the best simple one only when it did better in most weeks (sign test p < 0.05).\n"
               "- {n} weekly forecasts were checked; suspect piles (default coordinates) and void reports are left out. "
               "See docs/forecast.md."},
     "page_priority": {"zh": "优先级", "en": "Priorities"},

@@ -58,7 +58,7 @@ from geo import schema as s
 from geo.cube.dataset import Dataset, open_workspace
 from geo.errors import one_line
 from geo.forecast.backtest import Backtest, Cancelled
-from geo.forecast.stored import backtest_key, cache_base, derived_dir, load_backtest, stored_backtest
+from geo.forecast.stored import backtest_key, cache_base, derived_dir, is_kept, load_backtest, stored_backtest
 from geo.ops.kept import kept_priorities
 from geo.store import open_store
 
@@ -127,7 +127,7 @@ def request(workspace: str, generation: int, recipe: Recipe) -> bool:
     folder = derived_dir(workspace)
     key = recipe.key(generation)
     entry = folder / QUEUE / f"{key}.json"
-    if entry.is_file() or (folder / f"{key}.json").is_file() or (folder / f"failed-{key}.txt").is_file():
+    if entry.is_file() or is_kept(folder, key) or (folder / f"failed-{key}.txt").is_file():
         return False
     entry.parent.mkdir(parents=True, exist_ok=True)
     body = {"generation": generation, "categories": list(recipe.categories), "horizon_days": recipe.horizon_days,
@@ -204,7 +204,7 @@ def compute(workspace: str, dataset: Dataset, recipe: Recipe, *,
                          categories=recipe.categories, horizon_days=recipe.horizon_days, cancel=cancel)
     if recipe.horizon_days == 28.0 and len(dataset.issues):
         as_of = localtime.next_midnight(dataset.issues[s.REPORTED_AT].max())
-        kept_priorities(workspace, dataset, as_of, categories=recipe.categories, method=bt.winner)
+        kept_priorities(workspace, dataset, as_of, categories=recipe.categories, method=bt.winner, calibrated=bt)
     return bt
 
 

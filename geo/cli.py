@@ -35,6 +35,9 @@ from geo.stats.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.store import IssueStore, StoreError, open_store
 from geo.synthetic import DEFAULT_SEED, write_sample
 
+#: The forecast methods (``geo.forecast.model.METHODS``), named here without importing the model at start.
+METHOD_CHOICES = ("learned", "recent", "all_history", "kde_recent", "decayed_30", "decayed_60", "decayed_120")
+
 
 def _cmd_prepare_sample(args: argparse.Namespace) -> int:
     from geo.sample import SAMPLE_WORKSPACE, ensure_sample_store, sample_ready
@@ -409,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon-days", type=float, default=28.0, help="forecast period in days (28 default; 7 = a week)")
     p.add_argument("--category", nargs="+", action="extend", help="category codes (default: all)")
     p.add_argument("--units", choices=["cells", "grids"], default="cells")
-    p.add_argument("--method", choices=["auto", "learned", "recent", "all_history", "kde_recent"], default="auto",
+    p.add_argument("--method", choices=["auto", *METHOD_CHOICES], default="auto",
                    help="auto (default): the backtest winner on the history before --as-of")
     p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
     p.add_argument("--out", type=Path, required=True, help=".geojson: one feature per unit, WGS84")
@@ -419,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--category", nargs="+", action="extend", help="category codes (default: all)")
     p.add_argument("--horizon-days", type=float, default=28.0)
-    p.add_argument("--area", default="0.01,0.05,0.10", help="flagged shares of area, comma separated")
+    p.add_argument("--area", default="0.01,0.02,0.05,0.10,0.15,0.20", help="flagged shares of area, comma separated")
     p.add_argument("--origins", type=int, default=52, help="weekly origins, the most recent first (default 52)")
     p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
     p.add_argument("--out", type=Path, default=None, help="CSV of the score at every origin")

@@ -179,6 +179,21 @@ def calibration_chart(table: pd.DataFrame, names: Mapping[str, str], *, expected
     return (diagonal + lines).properties(height=360)
 
 
+def share_curve(summary: pd.DataFrame, names: Mapping[str, str], *, share_label: str, value_label: str,
+                method_label: str) -> alt.Chart:
+    """Median PAI against the share of area flagged (1 % to 20 %), one line per method."""
+    frame = summary.assign(method=summary["method"].map(names))
+    domain = [names[m] for m in names if m in set(summary["method"])]
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
+        x=alt.X("share:Q", title=share_label, axis=alt.Axis(format=".0%")),
+        y=alt.Y("pai_median:Q", title=value_label),
+        color=alt.Color("method:N", title=method_label,
+                        scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
+        tooltip=[alt.Tooltip("share:Q", title=share_label, format=".0%"), alt.Tooltip("method:N", title=method_label),
+                 alt.Tooltip("pai_median:Q", title=value_label, format=".2f")],
+    ).properties(height=320)
+
+
 def capture_chart(scores: pd.DataFrame, names: Mapping[str, str], *, origin_label: str, value_label: str,
                   method_label: str, fmt: str) -> alt.Chart:
     """PAI per origin, one line per method (``scores`` at one share of area)."""

@@ -90,7 +90,8 @@ def forecast_units(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, as_of: pd.
                    horizon_days: float = 28.0, categories: Sequence[str] | None = None,
                    units: UnitKind = "cells", method: Method | Literal["auto"] = "auto",
                    cell_size_m: float | None = None,
-                   names: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {})) -> Forecasted:
+                   names: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
+                   calibrated: Backtest | None = None) -> Forecasted:
     """Forecast ``[as_of, as_of + horizon)`` per unit from the reports before ``as_of`` only.
 
     Parameters
@@ -104,6 +105,9 @@ def forecast_units(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, as_of: pd.
         ``METHODS``.
     names
         Category display names (Chinese, English) for the reasons.
+    calibrated
+        A backtest whose calibration applies (its winner is ``method``); with ``"auto"`` the backtest run
+        here calibrates.
 
     Returns
     -------
@@ -125,7 +129,10 @@ def forecast_units(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, as_of: pd.
         method = backtest.winner
     where = Units.of_cells(grids, size_m=cell_size_m) if units == "cells" else Units.of_grids(grids)
     events = Events.from_issues(issues, where, categories=tuple(categories) if categories else None, before=origin)
-    result = predict(events, where, origin, horizon_days=horizon_days, method=method)
+    checked = backtest if backtest is not None else calibrated
+    calibration = (checked.calibration_for(events.categories)
+                   if checked is not None and checked.winner == method else None)
+    result = predict(events, where, origin, horizon_days=horizon_days, method=method, calibration=calibration)
     history = events.counts(-math.inf, origin)
     order = ranking(result, where, tie_break=history)
     rank = np.empty(len(order), dtype=np.int64)

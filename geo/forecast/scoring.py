@@ -16,7 +16,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-AREA_SHARES: Final = (0.01, 0.05, 0.10)
+#: Shares of the area the measures are taken at: 1 % to 20 %, the PAI/PEI* curve of the 预测检验 page.
+AREA_SHARES: Final = (0.01, 0.02, 0.05, 0.10, 0.15, 0.20)
 
 
 def flagged(order: np.ndarray, area_km2: np.ndarray, share: float) -> np.ndarray:
@@ -32,8 +33,17 @@ def flagged(order: np.ndarray, area_km2: np.ndarray, share: float) -> np.ndarray
     return order[:min(k, len(order))]
 
 
-def capture(order: np.ndarray, observed: np.ndarray, area_km2: np.ndarray, share: float) -> dict[str, float]:
+def densest_first(observed: np.ndarray, area_km2: np.ndarray) -> np.ndarray:
+    """The units by observed count per km², densest first (ties by index): the best any ranking could do."""
+    return np.lexsort((np.arange(len(observed)), -observed / area_km2))
+
+
+def capture(order: np.ndarray, observed: np.ndarray, area_km2: np.ndarray, share: float, *,
+            best_order: np.ndarray | None = None) -> dict[str, float]:
     """Hit rate, PAI and PEI* of one ranking against one period's observed counts per unit.
+
+    ``best_order``: :func:`densest_first` of ``observed`` when the caller has it (a backtest scores many
+    rankings against one period).
 
     >>> capture(np.array([0, 1, 2, 3]), np.array([3.0, 0, 1, 0]), np.ones(4), 0.25)
     {'hit_rate': 0.75, 'pai': 3.0, 'pei_star': 1.0, 'area_share': 0.25}
@@ -45,7 +55,7 @@ def capture(order: np.ndarray, observed: np.ndarray, area_km2: np.ndarray, share
         return {"hit_rate": float("nan"), "pai": float("nan"), "pei_star": float("nan"), "area_share": area}
     hit = float(observed[top].sum()) / total
     # The best possible choice of the same area: densest observed units first.
-    best = flagged(np.lexsort((np.arange(len(observed)), -observed / area_km2)), area_km2, share)
+    best = flagged(densest_first(observed, area_km2) if best_order is None else best_order, area_km2, share)
     best_hit = float(observed[best].sum()) / total
     return {"hit_rate": hit, "pai": hit / area, "pei_star": hit / best_hit if best_hit > 0 else float("nan"),
             "area_share": area}
@@ -67,6 +77,9 @@ def calibration_bins(expected: np.ndarray, observed: np.ndarray, *, bins: int = 
     order = np.lexsort((np.arange(len(expected)), expected))
     group = np.empty(len(order), dtype=np.int64)
     group[order] = np.minimum(np.arange(len(order)) * bins // max(len(order), 1), bins - 1)
-    frame = pd.DataFrame({"decile": group + 1, "expected": expected, "observed": observed})
-    return frame.groupby("decile").agg(expected=("expected", "sum"), observed=("observed", "sum"),
-                                       units=("expected", "size")).reset_index()
+    # bincount, not a pandas groupby: a backtest calls this per origin and method (2 of its 8 s on the sample).
+    present = np.unique(group)
+    return pd.DataFrame({"decile": present + 1,
+                         "expected": np.bincount(group, weights=expected, minlength=bins)[present],
+                         "observed": np.bincount(group, weights=observed, minlength=bins)[present],
+                         "units": np.bincount(group, minlength=bins)[present]})

@@ -26,6 +26,9 @@ import pandas as pd
 from geo.forecast.backtest import Backtest, run_backtest
 
 KEEP: Final = 8
+#: The tables of a kept backtest, and the version of what they hold (2: nested choice, calibrated ranges).
+PARTS: Final = ("scores", "summary", "calibration", "ranges", "params")
+FORMAT: Final = 2
 #: Where derived results live when the workspace is not a local folder (a PostGIS store).
 CACHE_ENV: Final = "GRIDWATCH_CACHE_DIR"
 
@@ -53,13 +56,22 @@ def backtest_key(generation: int, categories: tuple[str, ...], horizon_days: flo
 def save_backtest(bt: Backtest, folder: Path, key: str) -> None:
     """Write ``bt`` under ``folder/key`` atomically (tables first, the header last: its presence means done)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for part in ("scores", "summary", "calibration"):
+    for part in PARTS:
         frame: pd.DataFrame = getattr(bt, part)
         write_atomic(folder / f"{key}.{part}.parquet", lambda p, f=frame: f.reset_index(drop=True).to_parquet(p))
     header = {"winner": bt.winner, "horizon_days": bt.horizon_days, "categories": list(bt.categories),
-              "cell_size_m": bt.cell_size_m, "n_units": bt.n_units}
+              "cell_size_m": bt.cell_size_m, "n_units": bt.n_units, "tail": bt.tail,
+              "calibration_origins": bt.calibration_origins, "format": FORMAT}
     write_atomic(folder / f"{key}.json", lambda p: Path(p).write_text(json.dumps(header), encoding="utf-8"))
     _prune(folder)
+
+
+def is_kept(folder: Path, key: str) -> bool:
+    """Whether a complete backtest of this version is kept under ``key`` (its header says so; cheap)."""
+    try:
+        return json.loads((folder / f"{key}.json").read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def load_backtest(folder: Path, key: str) -> Backtest | None:
@@ -69,11 +81,14 @@ def load_backtest(folder: Path, key: str) -> Backtest | None:
         return None
     try:
         meta = json.loads(head.read_text(encoding="utf-8"))
-        parts = {p: pd.read_parquet(folder / f"{key}.{p}.parquet") for p in ("scores", "summary", "calibration")}
+        if meta.get("format") != FORMAT:  # kept by an older version: computed again, not misread
+            return None
+        parts = {p: pd.read_parquet(folder / f"{key}.{p}.parquet") for p in PARTS}
     except (OSError, ValueError):
         return None
     return Backtest(parts["scores"], parts["summary"], parts["calibration"], meta["winner"],
-                    float(meta["horizon_days"]), tuple(meta["categories"]), meta["cell_size_m"], int(meta["n_units"]))
+                    float(meta["horizon_days"]), tuple(meta["categories"]), meta["cell_size_m"], int(meta["n_units"]),
+                    parts["ranges"], parts["params"], float(meta["tail"]), int(meta["calibration_origins"]))
 
 
 def stored_backtest(workspace: str, generation: int, issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *,

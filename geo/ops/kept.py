@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.categories import CategoryTable
 from geo.cube.dataset import Dataset
-from geo.forecast import Method
+from geo.forecast import Backtest, Method
 from geo.forecast.stored import derived_dir, write_atomic
 from geo.ops.priority import measure_with_cells
 
@@ -30,14 +30,22 @@ VERSION = 1
 
 
 def priorities_key(generation: int, as_of: pd.Timestamp, categories: Sequence[str], method: Method,
-                   table: CategoryTable | None = None) -> str:
+                   table: CategoryTable | None = None, calibration: str = "") -> str:
     """File stem of one recipe on one generation (categories sorted: the same set is the same file).
 
     ``table`` (the category table's time limits and handling decide what is overdue) is part of the recipe.
     """
     rules = table.table.to_csv() if table is not None else ""
-    recipe = f"{VERSION}|{pd.Timestamp(as_of).isoformat()}|{','.join(sorted(categories)) or 'all'}|{method}|{rules}"
+    recipe = (f"{VERSION}|{pd.Timestamp(as_of).isoformat()}|{','.join(sorted(categories)) or 'all'}|{method}|{rules}"
+              f"|{calibration}")
     return f"priorities-g{generation:06d}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+
+
+def calibration_key(calibrated: Backtest | None) -> str:
+    """The part of a priorities recipe a backtest's calibration adds (empty without one)."""
+    if calibrated is None:
+        return ""
+    return calibrated.params.round(6).to_csv() + f"{calibrated.tail:.6g}|{calibrated.calibration_origins}"
 
 
 def load_priorities(folder: Path, key: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame] | None:
@@ -64,15 +72,17 @@ def save_priorities(folder: Path, key: str, measures: pd.DataFrame, cells: gpd.G
 
 
 def kept_priorities(workspace: str, dataset: Dataset, as_of: pd.Timestamp, *, categories: Sequence[str] = (),
-                    method: Method) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+                    method: Method, calibrated: Backtest | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """:func:`geo.ops.priority.measure_with_cells` of ``dataset`` for this recipe: read when kept, else measured
     and kept. The dashboard and ``python -m geo backtest`` call this, so they measure once per generation."""
     folder = derived_dir(workspace)
-    key = priorities_key(dataset.generation, as_of, categories, method, dataset.categories)
+    key = priorities_key(dataset.generation, as_of, categories, method, dataset.categories,
+                         calibration_key(calibrated))
     found = load_priorities(folder, key)
     if found is not None:
         return found
-    measures, cells = measure_with_cells(dataset, as_of, categories=list(categories) or None, method=method)
+    measures, cells = measure_with_cells(dataset, as_of, categories=list(categories) or None, method=method,
+                                         calibrated=calibrated)
     if dataset.generation:  # a dataset read from files has no generation to key it by
         save_priorities(folder, key, measures, cells)
     return measures, cells

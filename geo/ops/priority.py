@@ -39,6 +39,7 @@ import pandas as pd
 from geo import schema as s
 from geo.categories import CategoryTable
 from geo.cube.dataset import Dataset
+from geo.forecast.backtest import Backtest
 from geo.forecast.model import Method
 from geo.forecast.report import choose_method, forecast_units
 from geo.forecast.scoring import flagged
@@ -83,24 +84,27 @@ LIVE_COLUMNS = (s.ISSUE_ID, s.CATEGORY, s.REPORTED_AT, s.STATUS, s.CLOSED_AT, s.
 
 def measure_with_cells(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | None = None,
                        categories: Sequence[str] | None = None, method: Method | Literal["auto"] = "auto",
-                       cell_size_m: float | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+                       cell_size_m: float | None = None,
+                       calibrated: Backtest | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """The measurements per grid, and the forecast's flagged cells they count (rank order).
 
     Columns: ``grid_id``, ``expected``, ``lower``, ``upper``, ``expected_per_km2``, ``area_km2``,
     ``past_mean``, ``top_category``, ``overdue``, ``open``, ``repeat_places``, ``flagged_cells``.
     Issues are the live, non-suspect ones of ``categories`` (all by default). ``method="auto"``
     (the default) forecasts with the backtest's winner on the history before ``as_of``; the
-    dashboard passes the winner it has already measured.
+    dashboard passes the winner it has already measured, and ``calibrated``: the backtest whose
+    calibration of that method applies (:mod:`geo.forecast.calibration`).
     """
     policy = policy or KpiPolicy(dataset.categories)
     grids, issues = dataset.grids, dataset.issues
     if method == "auto":  # once, for both unit kinds
-        method = choose_method(issues, grids, as_of, categories=categories, horizon_days=HORIZON_DAYS,
-                               cell_size_m=cell_size_m).winner
+        calibrated = choose_method(issues, grids, as_of, categories=categories, horizon_days=HORIZON_DAYS,
+                                   cell_size_m=cell_size_m)
+        method = calibrated.winner
     by_grid = forecast_units(issues, grids, as_of, units="grids", categories=categories, method=method,
-                             horizon_days=HORIZON_DAYS).table.set_index("unit_id")
+                             horizon_days=HORIZON_DAYS, calibrated=calibrated).table.set_index("unit_id")
     cells = forecast_units(issues, grids, as_of, units="cells", categories=categories, method=method,
-                           horizon_days=HORIZON_DAYS, cell_size_m=cell_size_m)
+                           horizon_days=HORIZON_DAYS, cell_size_m=cell_size_m, calibrated=calibrated)
     ids = [str(g) for g in grids[s.GRID_ID]]
     out = pd.DataFrame(index=pd.Index(ids, name=s.GRID_ID))
     for col in ("expected", "lower", "upper", "expected_per_km2", "area_km2", "past_mean", "top_category"):

@@ -340,12 +340,14 @@ def test_forecast_check_page_compares_methods_in_plain_words(lang: str) -> None:
     at = run_app("app_pages/forecast.py", gw_lang=lang)
     assert not at.exception
     sentence = at.success[0].value
-    assert sentence.startswith("过去 42 周" if lang == "zh" else "Over the last 42 weeks")
+    # 42 origins, chosen in advance from the 8th on (four known before it): 35 weeks.
+    assert sentence.startswith("过去 35 周" if lang == "zh" else "Over the last 35 weeks")
     table = at.dataframe[0].value
-    assert len(table) == 4 and table.iloc[:, 0].str.contains("★").sum() == 1  # 4 methods at 5 %, one winner
+    # The nested choice first, then 7 methods at 5 %, one winner.
+    assert len(table) == 8 and table.iloc[:, 0].str.contains("★").sum() == 1
     at.radio(key="gw_forecast_share").set_value(0.01).run()
     assert not at.exception and at.dataframe[0].value.iloc[:, 2].tolist() != table.iloc[:, 2].tolist()
-    assert element_types(at).count("vega_lite_chart") == 2  # PAI week by week, calibration
+    assert element_types(at).count("vega_lite_chart") == 3  # PAI by area share, week by week, calibration
     at.radio(key="gw_forecast_horizon").set_value(7).run()
     assert not at.exception and ("下周" in at.success[0].value if lang == "zh" else "next week" in at.success[0].value)
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard.data as data
 import geo.forecast.stored as stored
 from geo import answers
+from geo.forecast import METHOD_NAMES
 from geo.sample import ensure_sample_workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -49,6 +50,11 @@ def test_pages_do_not_wait_for_the_backtest(tmp_path: Path, monkeypatch: pytest.
         time.sleep(0.5)
     at.run()  # the kept result, written by the worker: the page shows the check
     assert not at.exception and at.success and "倍" in at.success[0].value
+    # The priority list now ranks with the winner (not the provisional answer cached before it came).
+    at.switch_page("app_pages/priority.py").run()
+    winner = METHOD_NAMES["zh"][answers.kept(str(copy), data.DataSource.from_env().version, answers.Recipe()).winner]
+    captions = [c.value for c in at.caption]
+    assert not any("后台" in c for c in captions) and any(f"预测方法：{winner}" in c for c in captions), captions
     # ... and the worker kept the priority list with the winner too, and has ended (its queue is empty).
     assert list((copy / "derived").glob("priorities-*"))
     for worker in data._workers():

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
+from geo.forecast import METHODS
 from geo.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,8 +167,8 @@ def test_forecast_and_backtest_commands(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["origins"] == 3 and result["categories"] == ["parking"] and result["cell_size_m"] == 100
-    assert len(result["summary"]) == 8 and result["winner"] in {"learned", "recent", "all_history", "kde_recent"}
-    assert result["sentence_zh"].startswith("过去 3 周")
+    assert len(result["summary"]) == 14 and result["winner"] in METHODS  # 7 methods at 2 shares; nothing nested
+    assert result["sentence_zh"].startswith("过去 3 周的检验还太少")
     bad = run_cli("forecast", "--workspace", str(ws), "--as-of", "2026-06-01", "--category", "budget", "--out", str(out))
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown category budget")
 
@@ -217,3 +218,9 @@ def test_grids_of_unknown_fields_import_from_the_command_line_as_in_the_wizard(t
     assert grids == 71
     named = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(tmp_path / "sample"))
     assert named.returncode == 0 and json.loads(named.stdout)["grids"] == 35  # our own names still win
+
+
+def test_the_command_line_offers_every_forecast_method() -> None:
+    from geo.cli import METHOD_CHOICES
+
+    assert METHOD_CHOICES == METHODS

@@ -10,7 +10,7 @@ import pytest
 
 import geo.ops.kept as kept
 from geo.forecast.stored import derived_dir
-from geo.ops.kept import kept_priorities, priorities_key
+from geo.ops.kept import calibration_key, kept_priorities, priorities_key
 from geo.ops.priority import measure_with_cells
 
 AS_OF = pd.Timestamp("2026-08-01", tz="Asia/Shanghai")
@@ -62,7 +62,8 @@ def test_the_backtest_command_keeps_the_list_pages_open_with(tmp_path: Path, sam
     shutil.copytree(sample_workspace.root, ws, ignore=shutil.ignore_patterns("derived"))
     assert main(["backtest", "--workspace", str(ws)]) == 0
     data = open_workspace(Workspace(ws))
-    winner = load_backtest(derived_dir(str(ws)), backtest_key(data.generation, (), 28.0)).winner
+    bt = load_backtest(derived_dir(str(ws)), backtest_key(data.generation, (), 28.0))
     as_of = data.issues["reported_at"].max().normalize() + pd.Timedelta(days=1)  # what 总览 and 大屏 ask for
-    key = priorities_key(data.generation, as_of, (), winner, data.categories)
+    # The list is measured with the winner and its calibration (the level the backtest measured).
+    key = priorities_key(data.generation, as_of, (), bt.winner, data.categories, calibration_key(bt))
     assert (derived_dir(str(ws)) / f"{key}.json").is_file()
