@@ -170,7 +170,7 @@ def calibration_chart(table: pd.DataFrame, names: Mapping[str, str], *, expected
     lines = alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("expected:Q", title=expected_label),
         y=alt.Y("observed:Q", title=observed_label),
-        color=alt.Color("method:N", title=method_label,
+        color=alt.Color("method:N", title=method_label, legend=alt.Legend(labelLimit=240),
                         scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
         tooltip=[alt.Tooltip("method:N", title=method_label), alt.Tooltip("decile:O"),
                  alt.Tooltip("expected:Q", title=expected_label, format=".2f"),
@@ -187,7 +187,7 @@ def share_curve(summary: pd.DataFrame, names: Mapping[str, str], *, share_label:
     return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
         x=alt.X("share:Q", title=share_label, axis=alt.Axis(format=".0%")),
         y=alt.Y("pai_median:Q", title=value_label),
-        color=alt.Color("method:N", title=method_label,
+        color=alt.Color("method:N", title=method_label, legend=alt.Legend(labelLimit=240),
                         scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
         tooltip=[alt.Tooltip("share:Q", title=share_label, format=".0%"), alt.Tooltip("method:N", title=method_label),
                  alt.Tooltip("pai_median:Q", title=value_label, format=".2f")],
@@ -202,7 +202,7 @@ def capture_chart(scores: pd.DataFrame, names: Mapping[str, str], *, origin_labe
     return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
         x=alt.X("origin:T", title=origin_label, axis=alt.Axis(format=fmt)),
         y=alt.Y("pai:Q", title=value_label),
-        color=alt.Color("method:N", title=method_label,
+        color=alt.Color("method:N", title=method_label, legend=alt.Legend(labelLimit=240),
                         scale=alt.Scale(domain=domain, range=list(OKABE_ITO[: len(domain)]))),
         tooltip=[alt.Tooltip("origin:T", title=origin_label, format=fmt), alt.Tooltip("method:N", title=method_label),
                  alt.Tooltip("pai:Q", title=value_label, format=".2f")],

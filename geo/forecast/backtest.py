@@ -48,11 +48,10 @@ NESTED: Final = "nested"
 
 METHOD_NAMES: Final[dict[str, dict[Method, str]]] = {
     "zh": {"learned": "预测模型", "recent": "近 4 周次数", "all_history": "全部历史次数", "kde_recent": "近 4 周热力密度",
-           "decayed_30": "近期加权历史（半衰期 30 天）", "decayed_60": "近期加权历史（半衰期 60 天）",
-           "decayed_120": "近期加权历史（半衰期 120 天）"},
+           "decayed_30": "加权历史（30 天）", "decayed_60": "加权历史（60 天）", "decayed_120": "加权历史（120 天）"},
     "en": {"learned": "forecast model", "recent": "last 4 weeks' counts", "all_history": "all-history counts",
-           "kde_recent": "density of the last 4 weeks", "decayed_30": "decayed history (half-life 30 days)",
-           "decayed_60": "decayed history (half-life 60 days)", "decayed_120": "decayed history (half-life 120 days)"},
+           "kde_recent": "density of the last 4 weeks", "decayed_30": "decayed history (30 d)",
+           "decayed_60": "decayed history (60 d)", "decayed_120": "decayed history (120 d)"},
 }
 
 
