@@ -34,6 +34,7 @@ from geo.forecast import Backtest, Method
 from geo.forecast.stored import derived_dir, is_kept, load_backtest
 from geo.ingest.grid_layers import read_grid_layer
 from geo.ingest.preview import numbers, point_checks
+from geo.ingest.reference import reference_folder, reference_layers
 from geo.ingest.tables import raw_headers, read_table
 from geo.ingest.times import parse_local_times
 from geo.ops.changes import category_changes
@@ -122,6 +123,19 @@ class DataSource:
 def store_of(workspace: str) -> IssueStore:
     """The store handle of a workspace (shared across sessions: it holds no data, only where it is)."""
     return open_store(workspace)
+
+
+def reference_layer(source: DataSource) -> gpd.GeoDataFrame:
+    """The workspace's reference layers (roads with names; :mod:`geo.ingest.reference`), re-read when one
+    is imported (its files' modification times key the cache)."""
+    folder = reference_folder(store_of(source.workspace))
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.parquet"))) if folder.is_dir() else ()
+    return _reference_layer(source.workspace, stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _reference_layer(workspace: str, stamp: tuple[tuple[str, int], ...]) -> gpd.GeoDataFrame:
+    return reference_layers(store_of(workspace))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -10,11 +10,12 @@ import datetime as dt
 import os
 from dataclasses import dataclass, replace
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
-from dashboard.data import DataSource, backtest, backtest_failure, dataset, scope
+from dashboard.data import DataSource, backtest, backtest_failure, dataset, reference_layer, scope
 from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
 from geo import schema as s
@@ -37,6 +38,8 @@ class PageContext:
     flt: IssueFilter
     tiles: Basemap | None
     actor: Actor = LOCAL_ADMIN
+    #: The workspace's reference layers (roads with names), drawn under the grids on every map.
+    reference: gpd.GeoDataFrame | None = None
 
 
 def _language() -> Lang:
@@ -147,7 +150,8 @@ def build_sidebar() -> PageContext:
     tiles = _basemap(lang)
     st.sidebar.caption(t("data_source", lang, ledger=os.path.basename(source.workspace),
                          n=len(data.issues), grids=len(data.grids)))
-    ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles, actor=actor)
+    ctx = PageContext(lang=lang, source=source, data=data, flt=flt, tiles=tiles, actor=actor,
+                      reference=reference_layer(source))
     st.session_state[_CONTEXT_KEY] = ctx
     return ctx
 

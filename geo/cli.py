@@ -134,6 +134,14 @@ def _cmd_import_grids(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_reference(args: argparse.Namespace) -> int:
+    from geo.ingest.reference import import_reference
+
+    result = import_reference(_workspace(args), args.layer, name_field=args.name_field, layer=args.as_name)
+    print(json.dumps(asdict(result), ensure_ascii=False))
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     issues = _workspace(args).load_issues()
     if issues is None:
@@ -372,6 +380,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="print one JSON object: issues, history rows, imports logged, generation, format")
     p.add_argument("--workspace", type=Path, required=True)
     p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("import-reference", help="import a reference layer (roads with names, buildings, places) "
+                                                "drawn under the grids on every map")
+    p.add_argument("--workspace", type=Path, required=True)
+    p.add_argument("layer", type=Path, help="GeoJSON, GeoPackage, Shapefile (zipped or not), any declared CRS")
+    p.add_argument("--name-field", default=None, help="the field naming each feature (default: guessed)")
+    p.add_argument("--as", dest="as_name", default=None, help="the layer's name in the workspace (default: file stem)")
+    p.set_defaults(func=_cmd_import_reference)
 
     p = sub.add_parser("import-grids", help="import management grid polygons into a workspace")
     p.add_argument("polygons", type=Path)

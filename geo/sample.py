@@ -23,6 +23,7 @@ from geo.ingest.imports import import_grids, import_ledger
 from geo.ingest.join import assign_grids
 from geo.ingest.ledger import read_ledger
 from geo.ingest.quality import flag_suspect_points
+from geo.ingest.reference import import_reference
 from geo.store import IssueStore, Workspace, open_store
 
 #: Where the sample's files are, when not beside the package.
@@ -34,7 +35,7 @@ _REPOSITORY = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = Path(os.environ.get(SAMPLE_DIR_ENV) or _REPOSITORY / "data" / "sample")
 #: Where the sample street's workspace is built on first use (git-ignored).
 SAMPLE_WORKSPACE: Final = Path(os.environ.get(SAMPLE_WORKSPACE_ENV) or _REPOSITORY / ".workspace" / "sample")
-SAMPLE_SOURCES: Final = (SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv")
+SAMPLE_SOURCES: Final = (SAMPLE_DIR / "grids.geojson", SAMPLE_DIR / "ledger.csv", SAMPLE_DIR / "roads.geojson")
 
 
 def load_dataset(
@@ -88,6 +89,7 @@ def ensure_sample_workspace(path: Path = SAMPLE_WORKSPACE) -> Workspace:
                 shutil.rmtree(staging, ignore_errors=True)
                 import_grids(Workspace(staging), sources[0])
                 import_ledger(Workspace(staging), sources[1])
+                import_reference(Workspace(staging), SAMPLE_DIR / "roads.geojson", layer="roads")
                 old = path.with_name(f"{path.name}.old-{os.getpid()}")
                 if path.exists():
                     path.rename(old)
@@ -107,4 +109,5 @@ def ensure_sample_store() -> IssueStore:
             if store.generation() == 0:  # another process may have imported it meanwhile
                 import_grids(store, SAMPLE_DIR / "grids.geojson")
                 import_ledger(store, SAMPLE_DIR / "ledger.csv")
+                import_reference(store, SAMPLE_DIR / "roads.geojson", layer="roads")
     return store

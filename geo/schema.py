@@ -77,6 +77,12 @@ LATER_ISSUE_COLUMNS: Final[tuple[str, ...]] = (PHOTO_BEFORE, PHOTO_AFTER)
 
 GRID_COLUMNS: Final[tuple[str, ...]] = (GRID_ID, GRID_NAME, COMMUNITY, STREET, CADRES, GEOMETRY)
 
+# Reference layers (roads, buildings, points of interest drawn under the grids; geo.ingest.reference).
+REFERENCE_KIND: Final = "kind"
+REFERENCE_NAME: Final = "name"
+REFERENCE_KINDS: Final[tuple[str, ...]] = ("road", "building", "poi")
+REFERENCE_COLUMNS: Final[tuple[str, ...]] = (REFERENCE_KIND, REFERENCE_NAME, GEOMETRY)
+
 # --- what a store keeps ---------------------------------------------------------------------
 #: Every column of a stored issue, in order, with its pandas dtype ("tz" = tz-aware timestamp,
 #: "geometry" = WGS84 point). Both store backends write exactly these and read them back the same.

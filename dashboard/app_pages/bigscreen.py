@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard.components import legend, maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import DataSource, dataset, ledger_unsaid, ranked_grids, week_kpis
+from dashboard.data import DataSource, dataset, ledger_unsaid, ranked_grids, reference_layer, week_kpis
 from dashboard.i18n import fmt_date, kpi_text, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
@@ -53,7 +53,8 @@ def screen() -> None:
         ranked = ranked_grids(source, end)
     # The KPI box sits top left: the grids are fitted clear of it, and the listed grids are numbered.
     m = maps.choropleth(data.grids, data.counts_by_grid(flt, start, end), map_labels(lang),
-                        priority=list(ranked[s.GRID_ID].head(TOP_LISTED)), padding_top_left=(300, 10))
+                        priority=list(ranked[s.GRID_ID].head(TOP_LISTED)), padding_top_left=(300, 10),
+                        reference=reference_layer(source))
     legend.KpiOverlay(t("bigscreen_kpis", lang), [
         (t("kpi_reported", lang), f"{int(now['reported']):,}"),
         (t("kpi_close_rate", lang), kpi_text("close_rate", now["close_rate"], lang, unsaid)),

@@ -67,7 +67,7 @@ if view == "density":
     except ValueError:  # no points under this filter
         st.info(t("no_issues", lang))
         st.stop()
-    m = maps.density_map(data.grids, image, labels, t("density_legend", lang), tiles=ctx.tiles)
+    m = maps.density_map(data.grids, image, labels, t("density_legend", lang), tiles=ctx.tiles, reference=ctx.reference)
     show_map(m, key=f"hot-density-{category}-{bandwidth}", height=600)
     rule = t("bandwidth_rule_user" if surface.bandwidth_rule == "user" else "bandwidth_rule_auto", lang)
     st.caption(t("bandwidth_used", lang, radius=f"{surface.bandwidth_m:,.0f}", rule=rule,
@@ -87,7 +87,7 @@ if view == "recurrence":
     m2.metric(t("recurrence_rate", lang), f"{total / max(int(per_grid['issues'].sum()), 1):.1%}")
     m = maps.choropleth(data.grids, per_grid.set_index(s.GRID_ID)["recurrences"],
                         labels | {"count": t("recurrences", lang), "count_legend_title": t("recurrence_legend", lang)},
-                        tiles=ctx.tiles)
+                        tiles=ctx.tiles, reference=ctx.reference)
     show_map(m, key=f"hot-rec-{category}-{radius}-{days}", height=600)
     st.caption(t("recurrence_caption", lang, radius=radius, days=days))
     top = per_grid.sort_values(["recurrences", s.GRID_ID], ascending=[False, True]).head(10)
@@ -152,7 +152,8 @@ aliases = [t("unit", lang), t("count", lang), t("z_score", lang), t("confidence"
 column, colours, legend = {"gi": ("class", maps.GI_COLOURS, "gi_legend"),
                            "emerging": ("emerging", maps.EMERGING_COLOURS, "emerging_legend"),
                            "outliers": ("moran_class", maps.MORAN_COLOURS, "moran_legend")}[view]
-m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles, grids=data.grids)
+m = maps.class_map(units, column, colours, names, fields, aliases, t(legend, lang), tiles=ctx.tiles,
+                   reference=ctx.reference, grids=data.grids)
 map_key = f"hot-{view}-{kind}-{size}-{category}-{step}-{outlier_fdr}"
 # Only a click on a unit comes back (never pan or zoom), and it selects that unit's history below.
 returned = show_map(m, key=map_key, height=600, returned_objects=["last_active_drawing"])

@@ -40,14 +40,15 @@ labels = map_labels(lang)
 selected = st.session_state.get("gw_detail_grid")
 cube = result.cube
 if layer == "heat":
-    m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles, highlight=selected)
+    m = maps.heatmap(result.grids, payload, labels, tiles=ctx.tiles, reference=ctx.reference, highlight=selected)
 elif layer == "playback":
     weekly = cube.pivot_table(index="period_start", columns="grid_id", values="count", aggfunc="sum", fill_value=0)
     # Each frame is labelled by the week's last day, as leaders read "the week ending ...".
     weekly.index = [fmt_date(localtime.add_days(d, 6), lang) for d in weekly.index]
-    m = maps.playback_map(result.grids, weekly, labels, tiles=ctx.tiles)
+    m = maps.playback_map(result.grids, weekly, labels, tiles=ctx.tiles, reference=ctx.reference)
 else:
     m = maps.choropleth(result.grids, cube.groupby("grid_id")["count"].sum(), labels, tiles=ctx.tiles,
+                        reference=ctx.reference,
                         highlight=selected)
 cases, n_cases = newest_cases(ctx.source, ctx.flt)
 if len(cases):  # at close zoom the cases themselves, each opening in a popup

@@ -99,6 +99,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(t("this_week_map", lang))
     m = maps.choropleth(data.grids, data.counts_by_grid(ctx.flt, start, end), map_labels(lang), tiles=ctx.tiles,
+                        reference=ctx.reference,
                         highlight=st.session_state.get("gw_detail_grid"),
                         priority=list(ranked[s.GRID_ID].head(5)))  # the numbers of the table beside it
     clickable_grid_map(m, data.grids, key="overview-map", height=420)

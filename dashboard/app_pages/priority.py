@@ -98,6 +98,7 @@ st.download_button(t("download_csv", lang), data=lambda: to_safe_csv(listing), f
                    mime="text/csv")
 labels = map_labels(lang) | {"count": t("score", lang), "count_legend_title": t("priority_legend", lang)}
 m = maps.choropleth(data.grids, ranked.set_index(s.GRID_ID)["score"].round().astype(int), labels, tiles=ctx.tiles,
+                    reference=ctx.reference,
                     levels=False,  # a score does not sum to a street
                     highlight=st.session_state.get("gw_detail_grid"),
                     priority=list(ranked[s.GRID_ID].head(TOP_LISTED)))  # numbered as in the table

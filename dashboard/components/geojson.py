@@ -129,6 +129,12 @@ class GeoJsonLayer(folium.GeoJson):
                 });
             },
             {%- endif %}
+            {%- if this.pane_json %}
+            pane: {{ this.pane_json }},
+            {%- endif %}
+            {%- if this.circles %}
+            pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, {radius: 3}); },
+            {%- endif %}
             interactive: {{ this.interactive_js }}
         });
         {% endmacro %}
@@ -137,7 +143,8 @@ class GeoJsonLayer(folium.GeoJson):
 
     def __init__(self, data: dict[str, Any] | FeatureText, *, style: Mapping[str, Any] | None = None,
                  fill_from: str | None = None, highlight: Mapping[str, Any] | None = None, name: str | None = None,
-                 tooltip: folium.GeoJsonTooltip | None = None, interactive: bool = True) -> None:
+                 tooltip: folium.GeoJsonTooltip | None = None, interactive: bool = True, pane: str | None = None,
+                 circles: bool = False) -> None:
         text = data.text if isinstance(data, FeatureText) else None
         super().__init__(data.probe if isinstance(data, FeatureText) else data, name=name, tooltip=tooltip)
         self._name = "GeoJson"
@@ -145,6 +152,10 @@ class GeoJsonLayer(folium.GeoJson):
         self.fill_from_json = script_json(fill_from) if fill_from else ""
         self.highlight_json = script_json(dict(highlight)) if highlight else ""
         self.interactive_js = "true" if interactive else "false"
+        # ``pane``: a Leaflet pane to draw in (reference layers sit between fills and labels); ``circles``:
+        # points as small circles (Leaflet's default marker needs an image we do not ship).
+        self.pane_json = script_json(pane) if pane else ""
+        self.circles = circles
         self._data_json: str | None = text
 
     @property

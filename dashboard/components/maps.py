@@ -25,6 +25,7 @@ from dashboard.components.heat import HeatLayer
 from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
 from dashboard.components.levels import LevelSwitch, add_level_fills, fill_class, grid_band, legend_class, street_band_end
 from dashboard.components.orientation import add_orientation
+from dashboard.components.reference import add_reference
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.cube.aggregate import HeatPayload
@@ -95,6 +96,22 @@ class FocusWithoutScroll(MacroElement):
     )
 
 
+class PlainControls(MacroElement):
+    """A metric scale bar only, and no "Leaflet" link in the corner: a Chinese screen shows no English
+    ("1000 ft", "Leaflet"); a tile server's own attribution, when one is drawn, stays."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            L.control.scale({metric: true, imperial: false}).addTo(map);
+            if (map.attributionControl) { map.attributionControl.setPrefix(false); }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
 class Playback(MacroElement):
     """Play/pause and a week slider that recolour a GeoJSON layer from a precomputed colour table.
 
@@ -156,7 +173,7 @@ class Playback(MacroElement):
 
 
 def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[str, str], *,
-                 tiles: Basemap | None = None) -> folium.Map:
+                 tiles: Basemap | None = None, reference: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Weekly grid counts as an animation: ``weekly`` has a row per week (labels as index) and a column per grid.
 
     One colour scale (quantile classes over every grid-week) so weeks compare; the browser receives
@@ -170,7 +187,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
     codes = np.where(values > 0, np.searchsorted(breaks, values, side="left") + 1, 0)
     codes = np.minimum(codes, len(palette) - 1).T.astype(int).tolist()  # per grid, per week
     frame = grids[[s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "geometry"]].assign(**{UNIT_KEY: np.arange(len(grids))})
-    m = base_map(grids, tiles=tiles)
+    m = base_map(grids, tiles=tiles, reference=reference)
     layer = GeoJsonLayer(
         escaped_features(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, UNIT_KEY]),
         style={"fillColor": ZERO_COLOUR, "color": OUTLINE, "weight": 1, "fillOpacity": 0.8},
@@ -184,21 +201,26 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
 
 
 def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620,
-             padding_top_left: tuple[int, int] = (0, 0)) -> folium.Map:
+             padding_top_left: tuple[int, int] = (0, 0), reference: gpd.GeoDataFrame | None = None) -> folium.Map:
     """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles).
 
     ``grids`` must already be in display coordinates (see ``_display``). A tile server that cannot be
     reached leaves the background plain; everything we draw is ours and still shows.
     ``padding_top_left`` keeps the fitted grids clear of a box drawn there (the big screen's KPIs).
+    ``reference``: the workspace's reference layers (roads with names), drawn in a pane of their own
+    (:mod:`dashboard.components.reference`).
     """
     minx, miny, maxx, maxy = grids.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
-                   control_scale=True, height=height, prefer_canvas=False)
+                   control_scale=False, height=height, prefer_canvas=False)
+    PlainControls().add_to(m)
     if tiles is not None and tiles.url:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution or "tiles", name="basemap",
                          subdomains=tiles.subdomains, max_zoom=19).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=padding_top_left, padding_bottom_right=(8, 8))
     FocusWithoutScroll().add_to(m)
+    if reference is not None and len(reference):
+        add_reference(m, _display(reference, tiles))
     return m
 
 
@@ -238,7 +260,8 @@ def heat_intensity(payload: HeatPayload) -> np.ndarray:
 
 
 def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, str], *,
-            tiles: Basemap | None = None, highlight: str | None = None) -> folium.Map:
+            tiles: Basemap | None = None, highlight: str | None = None,
+            reference: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Heatmap of a weighted payload under the grid outlines.
 
     The payload is already aggregated server-side (:func:`geo.cube.aggregate.heat_payload`), so the
@@ -248,7 +271,7 @@ def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, 
     if tiles is not None and tiles.gcj02 and len(payload.points):
         lon, lat = wgs84_to_gcj02(payload.points[:, 1], payload.points[:, 0])
         payload = replace(payload, points=np.column_stack([lat, lon, payload.points[:, 2]]))
-    m = base_map(grids, tiles=tiles)
+    m = base_map(grids, tiles=tiles, reference=reference)
     HeatLayer(heat_intensity(payload), name=labels["heat"], radius=18, blur=14, min_opacity=0.25,
               max_zoom=17, gradient=HEAT_GRADIENT).add_to(m)
     add_grid_outlines(m, grids, labels)
@@ -274,7 +297,8 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
 
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
                tiles: Basemap | None = None, highlight: str | None = None, priority: Sequence[str] = (),
-               padding_top_left: tuple[int, int] = (0, 0), levels: bool = True) -> folium.Map:
+               padding_top_left: tuple[int, int] = (0, 0), levels: bool = True,
+               reference: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips.
 
     Features carry ``UNIT_KEY`` (the grid's row in ``grids``), so a click can name the grid; ``highlight``
@@ -288,7 +312,7 @@ def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, 
     frame["colour"], breaks = count_classes(frame["count"].to_numpy())
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_features(frame, [s.GRID_ID, s.GRID_NAME, s.COMMUNITY, "count", "colour", UNIT_KEY])
-    m = base_map(grids, tiles=tiles, padding_top_left=padding_top_left)
+    m = base_map(grids, tiles=tiles, padding_top_left=padding_top_left, reference=reference)
     layer = GeoJsonLayer(
         data,
         name=labels["choropleth"],
@@ -360,13 +384,13 @@ def clicked_unit(returned: Mapping[str, Any] | None, n_units: int) -> int | None
 
 
 def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[str, str], legend_title: str, *,
-                tiles: Basemap | None = None) -> folium.Map:
+                tiles: Basemap | None = None, reference: gpd.GeoDataFrame | None = None) -> folium.Map:
     """The density image (YlOrRd in six equal steps of the peak, clear below 5 %) over the grid outlines."""
     grids = _display(grids, tiles)
     values = image.values
     peak = float(values.max()) if values.size else 0.0
     rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
-    m = base_map(grids, tiles=tiles)
+    m = base_map(grids, tiles=tiles, reference=reference)
     items: list[tuple[str, str]] = []
     if peak > 0:
         edges = np.linspace(0.05 * peak, peak, len(PALETTE) + 1)
@@ -389,7 +413,8 @@ def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[s
 
 def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], class_label: Mapping[str, str],
               fields: Sequence[str], aliases: Sequence[str], legend_title: str, *,
-              tiles: Basemap | None = None, grids: gpd.GeoDataFrame | None = None) -> folium.Map:
+              tiles: Basemap | None = None, grids: gpd.GeoDataFrame | None = None,
+              reference: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Units coloured by a categorical class column, with a legend of the classes present.
 
     ``class_label`` translates class codes for the tooltip and legend; ``fields``/``aliases`` pick
@@ -405,7 +430,7 @@ def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], 
     frame[UNIT_KEY] = np.arange(len(frame))
     data = escaped_features(frame, [*fields, "label", "colour", UNIT_KEY],
                             decimals=CELL_DECIMALS if grids is not None else DECIMALS)
-    m = base_map(units, tiles=tiles)
+    m = base_map(units, tiles=tiles, reference=reference)
     GeoJsonLayer(
         data,
         style={"color": "#7a7a7a", "weight": 0.6, "fillOpacity": 0.8}, fill_from="colour",
@@ -442,8 +467,9 @@ def preview_map(outlines: gpd.GeoDataFrame | None, lon: np.ndarray | None = None
         return None
     b = np.vstack(frames)
     minx, miny, maxx, maxy = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True,
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=False,
                    height=height)
+    PlainControls().add_to(m)
     if outlines is not None and len(outlines):
         cols = [c for c in tooltip_columns if c in outlines.columns]
         layer = outlines[[*cols, "geometry"]].copy()

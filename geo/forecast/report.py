@@ -65,7 +65,10 @@ def _facts(events: Events, origin: float, horizon: float) -> pd.DataFrame:
     weeks = np.bincount(np.unique(unit * 53 + week) // 53, minlength=events.n_units)
     span = min(YEAR_DAYS, max(origin - events.first_day(), 1.0)) if len(events) else YEAR_DAYS
     past = np.bincount(unit, minlength=events.n_units) * horizon / span
-    return pd.DataFrame({"recent_4w": recent.astype(int), "weeks_with_reports": weeks.astype(int), "past_mean": past})
+    # The weeks the record holds of the last year: "30 of the last 52 weeks" is wrong when only 31 exist.
+    on_record = min(52, math.ceil(span / 7.0))
+    return pd.DataFrame({"recent_4w": recent.astype(int), "weeks_with_reports": weeks.astype(int), "past_mean": past,
+                         "weeks_on_record": np.full(events.n_units, on_record, dtype=int)})
 
 
 def _words(row: Mapping[str, Any], names: tuple[Mapping[str, str], Mapping[str, str]],
@@ -78,8 +81,9 @@ def _words(row: Mapping[str, Any], names: tuple[Mapping[str, str], Mapping[str, 
         zh.append(f"近4周 {int(row['recent_4w'])} 件")
         en.append(f"{int(row['recent_4w'])} in the last 4 weeks")
     if int(row["weeks_with_reports"]):
-        zh.append(f"近一年 {int(row['weeks_with_reports'])} 周有报告")
-        en.append(f"reports in {int(row['weeks_with_reports'])} of the last 52 weeks")
+        n, of = int(row["weeks_with_reports"]), int(row.get("weeks_on_record", 52))
+        zh.append(f"近一年 {n} 周有报告" if of >= 52 else f"有记录的 {of} 周中 {n} 周有报告")
+        en.append(f"reports in {n} of the last 52 weeks" if of >= 52 else f"reports in {n} of the {of} weeks on record")
     if cat:
         zh.append(f"以{names[0].get(cat, cat)}为主")
         en.append(f"mostly {names[1].get(cat, cat)}")
@@ -114,7 +118,8 @@ def forecast_units(issues: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, as_of: pd.
     Forecasted
         ``table`` columns: ``unit_id``, ``grid_id`` (the grid holding the unit's centre), ``rank``,
         ``expected``, ``lower``, ``upper`` (90 %), ``expected_per_km2``, ``area_km2``,
-        ``top_category``, ``recent_4w``, ``weeks_with_reports``, ``past_mean``, ``reasons_zh``,
+        ``top_category``, ``recent_4w``, ``weeks_with_reports`` (of ``weeks_on_record``: at most 52), ``past_mean``,
+        ``reasons_zh``,
         ``reasons_en``, ``geometry``.
     """
     as_of = pd.Timestamp(as_of)

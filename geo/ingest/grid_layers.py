@@ -22,6 +22,18 @@ def read_grid_layer(path: str | Path) -> gpd.GeoDataFrame:
     LedgerError
         If the file cannot be read, has no CRS, its CRS contradicts its numbers, or it holds no polygons.
     """
+    layer = read_vector_layer(path, what="grid layer")
+    kinds = set(layer.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise LedgerError(f"grid layer {Path(path).name} must hold polygons, found {sorted(kinds) or 'nothing'}")
+    return layer
+
+
+def read_vector_layer(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
+    """A vector file (GeoJSON, GeoPackage, Shapefile, in a zip or gzip too) in WGS84, its CRS checked.
+
+    ``what`` names the layer in messages ("grid layer", "reference layer").
+    """
     name = Path(path).name
     lowered = str(path).lower()
     source = f"/vsizip/{path}" if lowered.endswith(".zip") else f"/vsigzip/{path}" if lowered.endswith(".gz") else str(path)
@@ -32,13 +44,10 @@ def read_grid_layer(path: str | Path) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore")
             layer = gpd.read_file(source)
     except Exception as exc:
-        raise LedgerError(f"cannot read grid layer {name}: {one_line(exc)}") from exc
+        raise LedgerError(f"cannot read {what} {name}: {one_line(exc)}") from exc
     if layer.crs is None:
-        raise LedgerError(f"grid layer {name} has no CRS: add its .prj file (or save it as GeoPackage)")
+        raise LedgerError(f"{what} {name} has no CRS: add its .prj file (or save it as GeoPackage)")
     check_declared_crs(layer, name=name)
-    kinds = set(layer.geom_type.dropna())
-    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
-        raise LedgerError(f"grid layer {name} must hold polygons, found {sorted(kinds) or 'nothing'}")
     return layer.to_crs(s.STORAGE_CRS)
 
 

@@ -361,3 +361,24 @@ def test_layers_style_in_the_browser_and_reach_the_page_as_text_not_as_a_templat
     assert ".bindTooltip(" in html  # folium's tooltip still binds to it
     # what st_folium reads: the element's own script, the same text
     assert layer._template.module.script(layer, {}) == text
+
+
+def test_reference_roads_are_drawn_with_their_names_as_text(sample: Dataset) -> None:
+    from dashboard.components.reference import label_rows
+    from geo.ingest.reference import read_reference_layer
+    from geo.sample import SAMPLE_DIR
+
+    roads = read_reference_layer(SAMPLE_DIR / "roads.geojson")
+    hostile = roads.assign(name=[EVIL, *roads["name"].iloc[1:]])
+    counts = run_analysis(sample).grid_counts.set_index(s.GRID_ID)["count"]
+    html = rendered(maps.choropleth(sample.grids, counts, map_labels("zh"), reference=hostile))
+    assert '"gw-reference"' in html and ".gw-road" in html  # the pane and the labels' style
+    assert "潜山路" in html and EVIL not in html  # names travel as script-safe JSON, drawn through textContent
+    assert "imperial: false" in html and "setPrefix(false)" in html  # no "1000 ft", no "Leaflet" link
+    assert not EXTERNAL.search(html)
+    # Labels every 600 m along each named road, the longest first; the ring road (10.3 km) leads with 17.
+    rows = label_rows(roads)
+    assert rows[0][4] == "科学大道" and sum(r[4] == "科学大道" for r in rows) == 17
+    assert len(rows) == sum(int((length - 300) // 600) + 1 for length in roads.to_crs(32650).length if length > 300)
+    without = rendered(maps.choropleth(sample.grids, counts, map_labels("zh")))
+    assert "gw-reference" not in without

@@ -197,7 +197,8 @@ def test_sample_reasons_differ_between_cells_and_name_facts(sample: Dataset) -> 
     assert top["rank"].tolist() == list(range(1, 11))
     assert top["reasons_zh"].nunique() == 10
     assert (top["expected"].diff().dropna() <= 1e-9).all()  # rank order is expected order (equal cells)
-    assert top["reasons_zh"].iloc[0].startswith("预计4周 ") and "近一年" in top["reasons_zh"].iloc[0]
+    # 2025-11-03 to 2026-10-05 is 336 days: 48 weeks on record, not a year.
+    assert top["reasons_zh"].iloc[0].startswith("预计4周 ") and "有记录的 48 周中" in top["reasons_zh"].iloc[0]
     assert (result.table["lower"] <= result.table["expected"]).all()
     assert (result.table["upper"] >= np.floor(result.table["expected"])).all()
 
@@ -218,3 +219,15 @@ def test_learned_forecast_stays_finite_and_bounded_on_sparse_histories(rows: lis
     assert np.isfinite(forecast.expected).all() and (forecast.expected >= 0).all()
     assert forecast.expected.max() <= 2 * len(rows) + 1
     assert np.isfinite(forecast.upper).all() and (forecast.lower <= forecast.upper).all()
+
+
+def test_a_short_record_is_not_called_a_year(sample) -> None:  # type: ignore[no-untyped-def]
+    """Twenty weeks of history: the reasons count weeks out of the 20 on record, not "of the last 52"."""
+    first = sample.issues["reported_at"].min().normalize().tz_localize(None)
+    as_of = first + pd.Timedelta(days=140)
+    table = forecast_units(sample.issues, sample.grids, as_of, method="all_history").table
+    assert set(table["weeks_on_record"]) == {20}
+    with_weeks = table[table["weeks_with_reports"] > 0]
+    assert len(with_weeks) and with_weeks["reasons_en"].str.contains(r"of the 20 weeks on record").all()
+    assert with_weeks["reasons_zh"].str.contains("有记录的 20 周中").all()
+    assert not table["reasons_en"].str.contains("of the last 52 weeks").any()
