@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from dashboard.components import maps
 from dashboard.components.charts import OKABE_ITO, stacked_weekly_chart
@@ -25,6 +26,14 @@ from geo.ingest.photos import cells_without_links, photo_links
 
 #: Issues listed in the panel (newest first); the 数据 page exports them all.
 MAX_ROWS = 200
+#: Set by a click on a map: the next run brings the detail panel into view (it opens under the map, below
+#: a laptop's first screen, and a click seemed to do nothing).
+SCROLL_KEY = "gw_scroll_to_detail"
+ANCHOR = "gw-grid-detail"
+# Our own script, no user text: the panel's anchor is in the page (the component's frame is same-origin).
+_SCROLL = ("<script>(function (tries) { function go() { var el = window.parent.document.getElementById('"
+           + ANCHOR + "'); if (el) { el.scrollIntoView({behavior: 'smooth', block: 'start'}); }"
+           " else if (tries-- > 0) { setTimeout(go, 100); } } go(); })(30);</script>")
 
 
 def select_grid(grid_id: str | None) -> None:
@@ -45,6 +54,7 @@ def clickable_grid_map(m: folium.Map, grids: gpd.GeoDataFrame, *, key: str, heig
     if clicked is not None and st.session_state.get(seen) != clicked:
         st.session_state[seen] = clicked
         select_grid(str(grids[s.GRID_ID].iloc[clicked]))
+        st.session_state[SCROLL_KEY] = True
         st.rerun()  # redraw the map with the clicked grid outlined
 
 
@@ -60,6 +70,9 @@ def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None
         return
     lang = ctx.lang
     row = grids.loc[grid_id]
+    st.html(f'<div id="{ANCHOR}"></div>')
+    if st.session_state.pop(SCROLL_KEY, False):
+        components.html(_SCROLL, height=0)
     # Names are the grid layer's text: escaped, or a name like ![x](http://…) would fetch an image.
     st.subheader(t("detail_title", lang, grid=plain(row[s.GRID_NAME]), community=plain(row[s.COMMUNITY])))
     issues, weekly, cases = grid_detail(ctx.source, ctx.flt, grid_id)

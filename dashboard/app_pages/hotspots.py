@@ -38,7 +38,11 @@ kind = c2.radio(t("units", lang), UNIT_KINDS, key="gw_hot_units", horizontal=Tru
                                         lang))
 size = c3.selectbox(t("cell_size_pick", lang), SIZES, key="gw_hot_size", disabled=kind == "grid",
                     format_func=lambda v: t("cell_size_auto", lang) if v == 0 else t("cell_size_value", lang, size=v))
-view = st.radio(t("view", lang), VIEWS, key="gw_hot_view", horizontal=True, format_func=lambda v: t(f"view_{v}", lang))
+# The view and the hotspot figures share one row (filled once computed), so the map starts within a laptop's
+# first screen; the density and recurrence views leave the figure columns empty.
+view_column, m1, m2, m3 = st.columns([2.4, 1.2, 1.2, 1.2], vertical_alignment="bottom")
+view = view_column.radio(t("view", lang), VIEWS, key="gw_hot_view", horizontal=True,
+                         format_func=lambda v: t(f"view_{v}", lang))
 scope_caption(ctx, data)
 
 flt = ctx.flt
@@ -133,7 +137,6 @@ units["z"] = units["z"].round(1)
 # Confidence in plain words (1 - p), not a p-value: 「可信度 99.9%」.
 units["confidence"] = [confidence(p) for p in units["p"]]
 
-m1, m2, m3 = st.columns(3)
 m1.metric(t("issues", lang), f"{int(units['count'].sum()):,}")
 if view == "outliers":
     m2.metric(t("hh_units", lang), f"{int((units['moran_class'] == 'HH').sum()):,}")

@@ -18,19 +18,19 @@ lang = ctx.lang
 st.title(t("map_title", lang))
 result = analysis(ctx.source, ctx.flt)
 
-# The categories are the sidebar's (the one place a filter lives): the layer is the only choice here.
-layer = st.radio(
+# The categories are the sidebar's (the one place a filter lives): the layer is the only choice here. The
+# choice and the three figures share one row, so the map starts within a laptop's first screen.
+c0, c1, c2, c3 = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+layer = c0.radio(
     t("layer", lang), options=["heat", "choropleth", "playback"], horizontal=True, key="gw_map_layer",
     format_func=lambda v: t(f"layer_{v}", lang),
 )
-scope_caption(ctx, data)
-
 payload = heat(ctx.source, ctx.flt)
-c1, c2, c3 = st.columns(3)
 c1.metric(t("issues", lang), f"{payload.n_issues:,}")
 with_issues = int((result.cube.groupby("grid_id")["count"].sum() > 0).sum())
 c2.metric(t("heat_cells", lang), f"{with_issues:,} / {len(result.grids):,}")
 c3.metric(t("outside_grids", lang), f"{result.outside:,}")
+scope_caption(ctx, data)
 
 if result.n_issues == 0:
     st.info(t("no_issues", lang))

@@ -50,7 +50,14 @@ class RoadLabels(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function(map) {
-            var rows = {{ this.rows_json }}, minZoom = {{ this.min_zoom }};
+            var rows = {{ this.rows_json }}, minZoom = {{ this.min_zoom }}, roads = [{{ this.roads }}];
+            // Roads as wide as they read at the zoom: hair lines over a whole street, full width at street zoom.
+            function widths() {
+                var z = map.getZoom(), w = z >= 16 ? [7, 5] : z >= 15 ? [5, 3.5] : [3, 1.8];
+                roads.forEach(function (layer, i) { if (layer) { layer.setStyle({weight: w[i]}); } });
+            }
+            map.on("zoomend", widths);
+            map.whenReady(widths);
             var layer = L.layerGroup().addTo(map), measure = document.createElement("canvas").getContext("2d");
             measure.font = "12px sans-serif";
             var items = rows.map(function (r) {
@@ -87,11 +94,14 @@ class RoadLabels(MacroElement):
         """
     )
 
-    def __init__(self, rows: list[list[object]], *, min_zoom: int = LABEL_MIN_ZOOM) -> None:
+    def __init__(self, rows: list[list[object]], *, min_zoom: int = LABEL_MIN_ZOOM,
+                 roads: tuple[folium.GeoJson | None, folium.GeoJson | None] = (None, None)) -> None:
         super().__init__()
         self._name = "RoadLabels"
         self.rows_json = script_json(rows)
         self.min_zoom = int(min_zoom)
+        # The road layers (grey edge, white fill) whose width follows the zoom.
+        self.roads = ", ".join(layer.get_name() if layer is not None else "null" for layer in roads)
 
 
 def label_rows(roads: gpd.GeoDataFrame, *, every_m: float = LABEL_EVERY_M,
@@ -144,13 +154,17 @@ def add_reference(m: folium.Map, layer: gpd.GeoDataFrame | None) -> None:
     styles = {"road": {"color": "#ffffff", "weight": 5, "opacity": 0.9},
               "building": {"color": "#c9c4b8", "weight": 0.6, "fillColor": "#dcd7cb", "fillOpacity": 0.6},
               "poi": {"color": "#7a6f5d", "weight": 1, "fillOpacity": 0.8}}
+    edge = fill = None
     for kind, style in styles.items():
         part = drawn[drawn[s.REFERENCE_KIND] == kind]
         if not len(part):
             continue
         data = escaped_features(part[[s.REFERENCE_NAME, "geometry"]], [s.REFERENCE_NAME])
+        layer = GeoJsonLayer(data, style=style, interactive=False, pane=PANE, circles=kind == "poi")
         if kind == "road":  # a white road with a grey edge, as on a printed street map
-            GeoJsonLayer(data, style={"color": "#9aa3ad", "weight": 7, "opacity": 0.7}, interactive=False,
-                         pane=PANE).add_to(m)
-        GeoJsonLayer(data, style=style, interactive=False, pane=PANE, circles=kind == "poi").add_to(m)
-    RoadLabels(label_rows(drawn)).add_to(m)
+            edge = GeoJsonLayer(data, style={"color": "#9aa3ad", "weight": 7, "opacity": 0.7}, interactive=False,
+                                pane=PANE)
+            edge.add_to(m)
+            fill = layer
+        layer.add_to(m)
+    RoadLabels(label_rows(drawn), roads=(edge, fill)).add_to(m)
