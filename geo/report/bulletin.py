@@ -229,9 +229,11 @@ def _svg_map(dataset: Dataset, ranked: pd.DataFrame, width: int = 640, height: i
     by_id = ranked.set_index(s.GRID_ID)
     cuts = np.quantile(by_id["score"], [0.2, 0.4, 0.6, 0.8]) if len(by_id) else np.array([])
     parts = []
+    fills: list[str] = []
     for gid, geom in zip(grids[s.GRID_ID], grids.geometry, strict=True):
         value = float(by_id["score"].get(gid, 0.0))
         colour = PALETTE[int(np.searchsorted(cuts, value, side="right"))]
+        fills.append(colour)
         d = []
         for poly in getattr(shapely.simplify(geom, 1e-5), "geoms", [shapely.simplify(geom, 1e-5)]):
             for ring in [poly.exterior, *poly.interiors]:
@@ -240,6 +242,19 @@ def _svg_map(dataset: Dataset, ranked: pd.DataFrame, width: int = 640, height: i
         title = html.escape(f"{names_get(grids, gid)}：{value:.1f}")
         parts.append(f'<path d="{" ".join(d)}" fill="{colour}" stroke="#555" stroke-width="0.6" '
                      f'fill-rule="evenodd"><title>{title}</title></path>')
+    # Grid names (without their community's prefix, as on the dashboard's map) so a printed map can be read
+    # without the screen; the priority numbers are drawn over them.
+    points = shapely.point_on_surface(grids.geometry.to_numpy())
+    px, py = xy(shapely.get_x(points), shapely.get_y(points))
+    for name, community, x0, y0, fill in zip(grids[s.GRID_NAME].fillna(grids[s.GRID_ID]).astype(str),
+                                             grids[s.COMMUNITY] if s.COMMUNITY in grids else [None] * len(grids),
+                                             px, py, fills, strict=True):
+        short = name[len(community):] if isinstance(community, str) and community and name.startswith(community) \
+            and len(name) > len(community) else name
+        # Plain text (the PDF renderer draws no halo): white on the two darkest classes, dark on the rest.
+        ink = "#ffffff" if fill in PALETTE[3:] else "#222222"
+        parts.append(f'<text x="{x0:.1f}" y="{y0 + 18:.1f}" font-size="8" text-anchor="middle" '
+                     f'fill="{ink}">{html.escape(short)}</text>')
     for _, row in ranked.nsmallest(5, "rank").iterrows():
         geom = grids.loc[grids[s.GRID_ID] == row[s.GRID_ID], "geometry"]
         if geom.empty:

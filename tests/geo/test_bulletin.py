@@ -107,6 +107,16 @@ def test_html_is_self_contained_and_printable(bulletin: object) -> None:
     assert "青石街道网格治理周报" in page and "督办清单" in page
 
 
+def test_the_printed_map_names_every_grid_and_numbers_the_first_five(bulletin: object, sample: Dataset) -> None:
+    import re
+
+    svg = bulletin.html.split('aria-label="网格优先级地图">', 1)[1].split("</svg>", 1)[0]
+    labels = re.findall(r'font-size="8"[^>]*>([^<]+)</text>', svg)
+    # 35 grids, each once, named without the community prefix (青石社区第4网格 -> 第4网格) as on the dashboard.
+    assert len(labels) == len(sample.grids) == 35 and set(labels) <= {f"第{i}网格" for i in range(1, 12)}
+    assert re.findall(r'fill="#fff">(\d+)</text>', svg) == ["1", "2", "3", "4", "5"]
+
+
 def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(sample: Dataset) -> None:
     grids = sample.grids.copy()
     grids.loc[0, s.GRID_NAME] = '<img src=x onerror=alert(1)>'
