@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -65,11 +65,16 @@ class ArchiveScan:
     members: int
     #: ``marker -> member names`` for the byte markers asked for (e.g. ``b"<f"`` for formulas).
     markers: dict[bytes, list[str]]
+    #: ``marker -> occurrences over all members`` for the markers asked to be counted.
+    counts: dict[bytes, int] = field(default_factory=dict)
 
 
 def scan_archive(path: str | Path, *, limits: InputLimits | None = None,
-                 markers: tuple[bytes, ...] = ()) -> ArchiveScan:
+                 markers: tuple[bytes, ...] = (), count: tuple[bytes, ...] = ()) -> ArchiveScan:
     """Decompress every member of a zip in 1 MiB chunks, refusing it once it grows past the limit.
+
+    ``markers``: which members hold each of these bytes; ``count``: how often each of these occurs in all
+    members together (counted in the same pass, across chunk boundaries).
 
     Raises
     ------
@@ -81,6 +86,10 @@ def scan_archive(path: str | Path, *, limits: InputLimits | None = None,
     limits = limits or InputLimits.from_env()
     name = Path(path).name
     found: dict[bytes, list[str]] = {m: [] for m in markers}
+    counts = dict.fromkeys(count, 0)
+    # What is kept of a chunk for the next: one byte less than the longest marker, so a marker across the
+    # boundary is seen and none is seen twice.
+    keep = max((len(m) for m in (*markers, *count)), default=1) - 1
     total = 0
     try:
         with zipfile.ZipFile(path) as archive:
@@ -101,7 +110,9 @@ def scan_archive(path: str | Path, *, limits: InputLimits | None = None,
                         for marker in markers:
                             if info.filename not in found[marker] and marker in window:
                                 found[marker].append(info.filename)
-                        tail = chunk[-32:]
+                        for marker in count:  # the tail is shorter than a marker: nothing is counted twice
+                            counts[marker] += window.count(marker) - tail.count(marker)
+                        tail = window[len(window) - keep:] if keep else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error, OSError) as exc:
         raise ValueError(f"{name} is not a readable zip archive ({exc})") from exc
-    return ArchiveScan(expanded_bytes=total, members=len(infos), markers=found)
+    return ArchiveScan(expanded_bytes=total, members=len(infos), markers=found, counts=counts)

@@ -8,6 +8,7 @@ zeros, so nothing big is ever held by the test itself.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 import os
@@ -23,6 +24,7 @@ import shapely
 from openpyxl import Workbook
 
 from geo import schema as s
+from geo.ingest.excel import column_letter
 from geo.ingest.grid_layers import read_grids
 from geo.ingest.imports import import_grids, import_ledger, safe_filename, store_upload
 from geo.ingest.ledger import read_ledger
@@ -321,3 +323,61 @@ def test_a_point_at_the_smallest_float_is_the_zero_placeholder(tmp_path: Path) -
     path.write_text(",".join(HEADER) + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     result = read_ledger(path, today=TODAY)
     assert result.summary()["rejected"] == 1 and "(0, 0)" in result.rejects["reason"].iloc[0]
+
+
+def _pad_shared_strings(path: Path, extra: int) -> Path:
+    """The ledger as Excel writes it (every text in the shared-strings table, cells referring to it by number),
+    with ``extra`` unused entries appended to the table. Written by hand: openpyxl writes inline strings."""
+    rows = [HEADER, *ROWS]
+    strings = list(dict.fromkeys(str(v) for row in rows for v in row))
+    cells = "".join(
+        f'<row r="{i}">' + "".join(f'<c r="{column_letter(j + 1)}{i}" t="s"><v>{strings.index(str(v))}</v></c>'
+                                   for j, v in enumerate(row)) + "</row>" for i, row in enumerate(rows, start=1))
+    entries = "".join(f"<si><t>{html.escape(v)}</t></si>" for v in strings)
+    padding = "".join(f"<si><t>unused {i}</t></si>" for i in range(extra))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="'
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="'
+            '/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+            'sharedStrings+xml"/></Types>'),
+        "_rels/.rels": ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+                        "</Relationships>"),
+        "xl/workbook.xml": (f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="台账" sheetId="1" '
+                            'r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{cells}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": (f'<sst xmlns="{main}" count="{len(strings) + extra}" '
+                                 f'uniqueCount="{len(strings) + extra}">{entries}{padding}</sst>'),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, text in parts.items():
+            out.writestr(name, text)
+    return path
+
+
+def test_a_huge_unused_shared_strings_table_is_refused_at_no_cost(tmp_path: Path) -> None:
+    """A million unused text values beside two rows (openpyxl loads the whole table first: 1.3 GB and 25 CPU-s
+    at three million): refused in one line under the 1.5 GB cap, before openpyxl reads anything."""
+    path = _pad_shared_strings(tmp_path / "padded.xlsx", 1_000_000)
+    assert path.stat().st_size < 8_000_000
+    proc = run_import_capped(path, tmp_path / "ws")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1  # one line
+    line = proc.stderr.strip()
+    assert "lists 1,000,018 text values but its cells use at most 18" in line, line  # 3 rows x 6 cells, 18 texts
+    # A few spare entries (a generator's leftovers) are read as usual.
+    small = _pad_shared_strings(tmp_path / "spare.xlsx", 500)
+    proc = run_import_capped(small, tmp_path / "ws2")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["imported"] == 2
