@@ -17,9 +17,10 @@ quarter) three things are estimated per category of the chosen method:
   ``(y + 1/2) / (mu + 1/2)`` (a half report on each side keeps a category never forecast or never seen
   finite). The median, not the ratio of sums: a burst (Houston's floods) would otherwise raise the
   level of the whole next quarter, and the typical period would be over-forecast (measured: a median
-  of 0.80 on Houston with the ratio of sums). A burst thus decays out of the forecast instead of being
-  carried forward. One factor more, the same median over all categories together, makes the typical
-  total right, not only each category's;
+  of 0.80 on Houston with the ratio of sums, 0.87 with the median). A burst thus no longer lifts the
+  level of the quarter after it; the learned model's own recent term still carries part of one for a
+  few weeks (Houston, docs/forecast.md). One factor more, the same median over all categories
+  together, makes the typical total right, not only each category's;
 * the **over-dispersion** ``alpha`` of a negative binomial with variance ``mu + alpha mu^2`` (the moment
   estimator of Cameron & Trivedi: ``sum((y - mu)^2 - y) / sum(mu^2)``, at least 0);
 * the interval's **tail**: the 90 % interval is ``[q(t), q(1 - t)]`` of that negative binomial, with
