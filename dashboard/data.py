@@ -14,6 +14,7 @@ import subprocess
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -58,6 +59,9 @@ from geo.stats.density import DensitySurface, MercatorImage, kernel_density, to_
 from geo.stats.hotspot_analysis import HotspotResult, run_hotspots
 from geo.stats.trends import compare_periods, hour_weekday, series, trend_table
 from geo.store import IssueStore, open_store
+
+if TYPE_CHECKING:
+    from dashboard.components.reference import Reference
 
 #: The browser never receives more heat points than this, however large the ledger.
 MAX_HEAT_POINTS = 50_000
@@ -125,7 +129,7 @@ def store_of(workspace: str) -> IssueStore:
     return open_store(workspace)
 
 
-def reference_layer(source: DataSource) -> gpd.GeoDataFrame:
+def reference_layer(source: DataSource) -> Reference:
     """The workspace's reference layers (roads with names; :mod:`geo.ingest.reference`), re-read when one
     is imported (its files' modification times key the cache)."""
     folder = reference_folder(store_of(source.workspace))
@@ -133,9 +137,13 @@ def reference_layer(source: DataSource) -> gpd.GeoDataFrame:
     return _reference_layer(source.workspace, stamp)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _reference_layer(workspace: str, stamp: tuple[tuple[str, int], ...]) -> gpd.GeoDataFrame:
-    return reference_layers(store_of(workspace))
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reference_layer(workspace: str, stamp: tuple[tuple[str, int], ...]) -> Reference:
+    # A resource, not data: read-only and shared, so a rerun neither copies the layer nor places its labels.
+    # Imported here: the component brings folium, which the warm-up loads on purpose later (test_warm).
+    from dashboard.components.reference import Reference
+
+    return Reference.of(reference_layers(store_of(workspace)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

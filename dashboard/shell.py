@@ -10,11 +10,11 @@ import datetime as dt
 import os
 from dataclasses import dataclass, replace
 
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from dashboard.components.maps import BASEMAPS, Basemap
+from dashboard.components.reference import Reference
 from dashboard.data import DataSource, backtest, backtest_failure, dataset, reference_layer, scope
 from dashboard.i18n import LANGS, Lang, fmt_date, picker_format, t
 from dashboard.signin import current_actor, sidebar_identity
@@ -39,7 +39,7 @@ class PageContext:
     tiles: Basemap | None
     actor: Actor = LOCAL_ADMIN
     #: The workspace's reference layers (roads with names), drawn under the grids on every map.
-    reference: gpd.GeoDataFrame | None = None
+    reference: Reference | None = None
 
 
 def _language() -> Lang:

@@ -26,6 +26,7 @@ from geo.cube.analysis import run_analysis
 from geo.cube.dataset import open_workspace
 from geo.cube.filter import IssueFilter
 from geo.errors import one_line
+from geo.forecast.model import METHODS
 from geo.ingest.imports import import_grids, import_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.tables import LedgerError
@@ -34,9 +35,6 @@ from geo.sample import load_dataset
 from geo.stats.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.store import IssueStore, StoreError, open_store
 from geo.synthetic import DEFAULT_SEED, write_sample
-
-#: The forecast methods (``geo.forecast.model.METHODS``), named here without importing the model at start.
-METHOD_CHOICES = ("learned", "recent", "all_history", "kde_recent", "decayed_30", "decayed_60", "decayed_120")
 
 
 def _cmd_prepare_sample(args: argparse.Namespace) -> int:
@@ -428,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon-days", type=float, default=28.0, help="forecast period in days (28 default; 7 = a week)")
     p.add_argument("--category", nargs="+", action="extend", help="category codes (default: all)")
     p.add_argument("--units", choices=["cells", "grids"], default="cells")
-    p.add_argument("--method", choices=["auto", *METHOD_CHOICES], default="auto",
+    p.add_argument("--method", choices=["auto", *METHODS], default="auto",
                    help="auto (default): the backtest winner on the history before --as-of")
     p.add_argument("--cell-size-m", type=float, default=None, help="cell edge in metres (default 100)")
     p.add_argument("--out", type=Path, required=True, help=".geojson: one feature per unit, WGS84")

@@ -25,7 +25,7 @@ from dashboard.components.heat import HeatLayer
 from dashboard.components.legend import PALETTE, ZERO_COLOUR, Legend, class_breaks, count_classes, count_legend
 from dashboard.components.levels import LevelSwitch, add_level_fills, fill_class, grid_band, legend_class, street_band_end
 from dashboard.components.orientation import add_orientation
-from dashboard.components.reference import add_reference
+from dashboard.components.reference import Reference, add_reference
 from geo import schema as s
 from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 from geo.cube.aggregate import HeatPayload
@@ -173,7 +173,7 @@ class Playback(MacroElement):
 
 
 def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[str, str], *,
-                 tiles: Basemap | None = None, reference: gpd.GeoDataFrame | None = None) -> folium.Map:
+                 tiles: Basemap | None = None, reference: Reference | None = None) -> folium.Map:
     """Weekly grid counts as an animation: ``weekly`` has a row per week (labels as index) and a column per grid.
 
     One colour scale (quantile classes over every grid-week) so weeks compare; the browser receives
@@ -201,7 +201,7 @@ def playback_map(grids: gpd.GeoDataFrame, weekly: pd.DataFrame, labels: Mapping[
 
 
 def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: int = 620,
-             padding_top_left: tuple[int, int] = (0, 0), reference: gpd.GeoDataFrame | None = None) -> folium.Map:
+             padding_top_left: tuple[int, int] = (0, 0), reference: Reference | None = None) -> folium.Map:
     """A map fitted to ``grids`` with no basemap by default (intranets often have no tiles).
 
     ``grids`` must already be in display coordinates (see ``_display``). A tile server that cannot be
@@ -219,8 +219,7 @@ def base_map(grids: gpd.GeoDataFrame, *, tiles: Basemap | None = None, height: i
                          subdomains=tiles.subdomains, max_zoom=19).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=padding_top_left, padding_bottom_right=(8, 8))
     FocusWithoutScroll().add_to(m)
-    if reference is not None and len(reference):
-        add_reference(m, _display(reference, tiles))
+    add_reference(m, reference, gcj02=tiles is not None and tiles.gcj02)
     return m
 
 
@@ -261,7 +260,7 @@ def heat_intensity(payload: HeatPayload) -> np.ndarray:
 
 def heatmap(grids: gpd.GeoDataFrame, payload: HeatPayload, labels: Mapping[str, str], *,
             tiles: Basemap | None = None, highlight: str | None = None,
-            reference: gpd.GeoDataFrame | None = None) -> folium.Map:
+            reference: Reference | None = None) -> folium.Map:
     """Heatmap of a weighted payload under the grid outlines.
 
     The payload is already aggregated server-side (:func:`geo.cube.aggregate.heat_payload`), so the
@@ -298,7 +297,7 @@ def add_highlight(m: folium.Map, grids: gpd.GeoDataFrame, grid_id: str | None) -
 def choropleth(grids: gpd.GeoDataFrame, counts: pd.Series, labels: Mapping[str, str], *,
                tiles: Basemap | None = None, highlight: str | None = None, priority: Sequence[str] = (),
                padding_top_left: tuple[int, int] = (0, 0), levels: bool = True,
-               reference: gpd.GeoDataFrame | None = None) -> folium.Map:
+               reference: Reference | None = None) -> folium.Map:
     """Grid choropleth of ``counts`` (indexed by grid_id) with grid, community, count tooltips.
 
     Features carry ``UNIT_KEY`` (the grid's row in ``grids``), so a click can name the grid; ``highlight``
@@ -384,7 +383,7 @@ def clicked_unit(returned: Mapping[str, Any] | None, n_units: int) -> int | None
 
 
 def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[str, str], legend_title: str, *,
-                tiles: Basemap | None = None, reference: gpd.GeoDataFrame | None = None) -> folium.Map:
+                tiles: Basemap | None = None, reference: Reference | None = None) -> folium.Map:
     """The density image (YlOrRd in six equal steps of the peak, clear below 5 %) over the grid outlines."""
     grids = _display(grids, tiles)
     values = image.values
@@ -414,7 +413,7 @@ def density_map(grids: gpd.GeoDataFrame, image: MercatorImage, labels: Mapping[s
 def class_map(units: gpd.GeoDataFrame, column: str, colours: Mapping[str, str], class_label: Mapping[str, str],
               fields: Sequence[str], aliases: Sequence[str], legend_title: str, *,
               tiles: Basemap | None = None, grids: gpd.GeoDataFrame | None = None,
-              reference: gpd.GeoDataFrame | None = None) -> folium.Map:
+              reference: Reference | None = None) -> folium.Map:
     """Units coloured by a categorical class column, with a legend of the classes present.
 
     ``class_label`` translates class codes for the tooltip and legend; ``fields``/``aliases`` pick

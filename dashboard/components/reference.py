@@ -10,6 +10,7 @@ CDN); names reach the page through ``textContent`` only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import folium
@@ -21,6 +22,7 @@ from jinja2 import Template
 
 from dashboard.components.geojson import GeoJsonLayer, escaped_features, script_json
 from geo import schema as s
+from geo.crs import geometries_to_gcj02, wgs84_to_gcj02
 
 #: The Leaflet pane reference layers draw in: above the grid fills (400), below markers and labels (600).
 PANE: Final = "gw-reference"
@@ -142,15 +144,35 @@ def label_rows(roads: gpd.GeoDataFrame, *, every_m: float = LABEL_EVERY_M,
             for k in range(len(names))]
 
 
-def add_reference(m: folium.Map, layer: gpd.GeoDataFrame | None) -> None:
-    """Draw ``layer`` (display coordinates: see ``maps._display``) under the grids' labels, names along roads."""
-    if layer is None or not len(layer):
+@dataclass(frozen=True)
+class Reference:
+    """A workspace's reference layers and their road-label positions (WGS84), worked out once per layer
+    (``dashboard.data.reference_layer`` caches it), not on every rerun of every map."""
+
+    layer: gpd.GeoDataFrame
+    labels: list[list[object]]
+
+    @classmethod
+    def of(cls, layer: gpd.GeoDataFrame) -> Reference:
+        """The features drawn (at most :data:`MAX_DRAWN`) and their labels."""
+        drawn = layer.head(MAX_DRAWN)
+        return cls(drawn, label_rows(drawn))
+
+
+def add_reference(m: folium.Map, reference: Reference | None, *, gcj02: bool = False) -> None:
+    """Draw ``reference`` under the grids' labels, names along the roads. ``gcj02``: the map is drawn over
+    GCJ-02 tiles (AMap): the lines and the label positions are shifted as everything else we draw."""
+    if reference is None or not len(reference.layer):
         return
+    layer, labels = reference.layer, reference.labels
+    if gcj02:
+        layer = layer.set_geometry(geometries_to_gcj02(layer.geometry.to_numpy()), crs=layer.crs)
+        labels = _gcj02_rows(labels)
     root = m.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(Element(CSS), name="gw_reference_css")
     folium.map.CustomPane(PANE, z_index=450, pointer_events=False).add_to(m)
-    drawn = layer.head(MAX_DRAWN)
+    drawn = layer
     styles = {"road": {"color": "#ffffff", "weight": 5, "opacity": 0.9},
               "building": {"color": "#c9c4b8", "weight": 0.6, "fillColor": "#dcd7cb", "fillOpacity": 0.6},
               "poi": {"color": "#7a6f5d", "weight": 1, "fillOpacity": 0.8}}
@@ -167,4 +189,15 @@ def add_reference(m: folium.Map, layer: gpd.GeoDataFrame | None) -> None:
             edge.add_to(m)
             fill = layer
         layer.add_to(m)
-    RoadLabels(label_rows(drawn), roads=(edge, fill)).add_to(m)
+    RoadLabels(labels, roads=(edge, fill)).add_to(m)
+
+
+def _gcj02_rows(rows: list[list[object]]) -> list[list[object]]:
+    """Label rows with both points shifted to GCJ-02."""
+    if not rows:
+        return rows
+    coords = np.array([[r[0], r[1], r[2], r[3]] for r in rows], dtype=float)
+    ax, ay = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+    bx, by = wgs84_to_gcj02(coords[:, 2], coords[:, 3])
+    return [[round(float(ax[i]), 6), round(float(ay[i]), 6), round(float(bx[i]), 6), round(float(by[i]), 6), r[4]]
+            for i, r in enumerate(rows)]

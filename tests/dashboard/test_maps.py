@@ -364,14 +364,14 @@ def test_layers_style_in_the_browser_and_reach_the_page_as_text_not_as_a_templat
 
 
 def test_reference_roads_are_drawn_with_their_names_as_text(sample: Dataset) -> None:
-    from dashboard.components.reference import label_rows
+    from dashboard.components.reference import Reference, label_rows
     from geo.ingest.reference import read_reference_layer
     from geo.sample import SAMPLE_DIR
 
     roads = read_reference_layer(SAMPLE_DIR / "roads.geojson")
     hostile = roads.assign(name=[EVIL, *roads["name"].iloc[1:]])
     counts = run_analysis(sample).grid_counts.set_index(s.GRID_ID)["count"]
-    html = rendered(maps.choropleth(sample.grids, counts, map_labels("zh"), reference=hostile))
+    html = rendered(maps.choropleth(sample.grids, counts, map_labels("zh"), reference=Reference.of(hostile)))
     assert '"gw-reference"' in html and ".gw-road" in html  # the pane and the labels' style
     assert "潜山路" in html and EVIL not in html  # names travel as script-safe JSON, drawn through textContent
     assert "imperial: false" in html and "setPrefix(false)" in html  # no "1000 ft", no "Leaflet" link
@@ -382,3 +382,8 @@ def test_reference_roads_are_drawn_with_their_names_as_text(sample: Dataset) -> 
     assert len(rows) == sum(int((length - 300) // 600) + 1 for length in roads.to_crs(32650).length if length > 300)
     without = rendered(maps.choropleth(sample.grids, counts, map_labels("zh")))
     assert "gw-reference" not in without
+    # Over AMap's GCJ-02 tiles the labels move with the roads (about 500 m here), as everything drawn does.
+    amap = rendered(maps.choropleth(sample.grids, counts, map_labels("zh"), reference=Reference.of(roads),
+                                    tiles=maps.BASEMAPS["amap"]))
+    first = rows[0]
+    assert f"[{first[0]}, {first[1]}," not in amap.replace('"', "") and f"{first[0]}" not in amap

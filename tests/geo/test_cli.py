@@ -219,8 +219,3 @@ def test_grids_of_unknown_fields_import_from_the_command_line_as_in_the_wizard(t
     named = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(tmp_path / "sample"))
     assert named.returncode == 0 and json.loads(named.stdout)["grids"] == 35  # our own names still win
 
-
-def test_the_command_line_offers_every_forecast_method() -> None:
-    from geo.cli import METHOD_CHOICES
-
-    assert METHOD_CHOICES == METHODS
