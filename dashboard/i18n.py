@@ -663,6 +663,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "field_photo_after": {"zh": "整改后照片", "en": "Photo after"},
     "field_grid_raw": {"zh": "所属网格（台账填写）", "en": "Grid (as written)"},
     "field_source": {"zh": "问题来源", "en": "Source"},
+    "field_reporter": {"zh": "上报人（巡查员/监督员）", "en": "Reporter (inspector)"},
     "err_detail": {"zh": "详细信息", "en": "Details"},
     "upload_ledger": {"zh": "上传问题台账（CSV、Excel、GeoJSON、GeoPackage 或 Shapefile 压缩包）",
                       "en": "Upload a ledger (CSV, Excel, GeoJSON, GeoPackage or zipped Shapefile)"},

@@ -33,6 +33,9 @@ ADDRESS: Final = "address"
 #: Photo references before and after rectification (整改前/整改后照片): links or file names, as text.
 PHOTO_BEFORE: Final = "photo_before"
 PHOTO_AFTER: Final = "photo_after"
+#: Who filed the report (上报人/巡查员/监督员), as text: the inspector evaluation counts by it. A person's name:
+#: shown only to clerks and admins (:mod:`geo.ops.evaluation`).
+REPORTER: Final = "reporter"
 GRID_ID: Final = "grid_id"
 #: True when the point lies in no management grid (kept, never dropped).
 OUTSIDE_GRIDS: Final = "outside_grids"
@@ -59,6 +62,7 @@ ISSUE_COLUMNS: Final[tuple[str, ...]] = (
     ADDRESS,
     PHOTO_BEFORE,
     PHOTO_AFTER,
+    REPORTER,
     GRID_ID,
     OUTSIDE_GRIDS,
     GEOMETRY,
@@ -73,7 +77,7 @@ CADRES: Final = "cadres"
 NO_COMMUNITY: Final = "—"
 #: Columns added to the schema after workspaces already existed: filled with <NA> when such a
 #: workspace is opened, so old imports keep working without a re-import.
-LATER_ISSUE_COLUMNS: Final[tuple[str, ...]] = (PHOTO_BEFORE, PHOTO_AFTER)
+LATER_ISSUE_COLUMNS: Final[tuple[str, ...]] = (PHOTO_BEFORE, PHOTO_AFTER, REPORTER)
 
 GRID_COLUMNS: Final[tuple[str, ...]] = (GRID_ID, GRID_NAME, COMMUNITY, STREET, CADRES, GEOMETRY)
 
@@ -115,6 +119,10 @@ STATUSES: Final[tuple[str, ...]] = ("open", "assigned", "rectified", "closed", "
 OPEN_STATUSES: Final[frozenset[str]] = frozenset({"open", "assigned", "rectified"})
 HANDLINGS: Final[tuple[str, ...]] = ("on_site", "referred")
 SOURCES: Final[tuple[str, ...]] = ("patrol", "supervision", "hotline", "public", "video")
+#: Sources that are the city's own finds (主动发现: patrols and cameras) and those where someone else had to
+#: report the problem (监督举报: supervision, the hotline, the public): what a patrol missed.
+FOUND_SOURCES: Final[frozenset[str]] = frozenset({"patrol", "video"})
+REPORTED_SOURCES: Final[frozenset[str]] = frozenset({"supervision", "hotline", "public"})
 
 
 class SchemaError(ValueError):

@@ -45,7 +45,7 @@ from geo.ingest.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, poi
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",
-          "department", "deadline_at", "photo_before", "photo_after", "grid_raw", "source")
+          "department", "deadline_at", "photo_before", "photo_after", "grid_raw", "source", "reporter")
 PREVIEW_POINTS = 1000
 #: Zones offered for the ledger's local times (Chinese ledgers first; the US ones for the 311 samples).
 _COMMON_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Urumqi", "UTC")

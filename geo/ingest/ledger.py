@@ -23,7 +23,7 @@ from geo import schema as s
 from geo.categories import CategoryTable, read_categories
 from geo.crs import guess_projected_crs, parse_crs, to_wgs84
 from geo.ingest.excel import clean_header, is_internal, sheet_names
-from geo.ingest.mapping import HANDLING_VALUES, SOURCE_VALUES, LedgerMapping, guess_columns, map_series, map_statuses
+from geo.ingest.mapping import HANDLING_VALUES, LedgerMapping, guess_columns, map_series, map_sources, map_statuses
 from geo.ingest.tables import (
     GEOM_X,
     GEOM_Y,
@@ -317,11 +317,12 @@ def read_ledger(
             s.DEADLINE_AT: deadline[keep],
             s.HANDLING: handling[keep],
             s.DEPARTMENT: col("department")[keep],
-            s.SOURCE: map_series(col("source"), SOURCE_VALUES)[keep],
+            s.SOURCE: map_sources(col("source"))[keep],
             s.DESCRIPTION: col("description")[keep],
             s.ADDRESS: col("address")[keep],
             s.PHOTO_BEFORE: col("photo_before")[keep],
             s.PHOTO_AFTER: col("photo_after")[keep],
+            s.REPORTER: col("reporter")[keep],
             s.GRID_ID: pd.Series(pd.NA, index=raw.index, dtype="string")[keep],
             s.OUTSIDE_GRIDS: pd.Series(False, index=raw.index)[keep],
             GRID_RAW: col("grid_raw")[keep],

@@ -43,7 +43,11 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "handling": ("处置方式", "处理方式", "handling"),
     "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency_responsible", "agency",
                    "agency_name", "agency name"),
-    "source": ("问题来源", "上报渠道", "来源", "source", "requestsource", "request source"),
+    "source": ("问题来源", "上报渠道", "来源渠道", "来源", "渠道", "source", "requestsource", "request source",
+               "open_data_channel", "opendatachannel", "channel", "channel_type", "method_received"),
+    # The person who filed the report (a patrol's 网格员/监督员); the inspector evaluation counts by it.
+    "reporter": ("上报人", "上报人员", "巡查员", "监督员", "采集员", "网格员", "发现人", "reporter", "reported_by",
+                 "reportedby", "inspector"),
     # Open311's media_url is the reporter's photo, i.e. the "before" picture.
     "photo_before": ("整改前照片", "处置前照片", "问题照片", "现场照片", "上报照片", "照片", "图片",
                      "photo_before", "before photo", "photo", "media_url", "image"),
@@ -138,6 +142,54 @@ SOURCE_VALUES: Final[dict[str, str]] = {
                      "email", "web"), "public"),
     **dict.fromkeys(("视频巡查", "视频监控", "视频", "video"), "video"),
 }
+
+#: Words that decide a source label no vocabulary lists, tried in this order. The classes are the
+#: evaluation's: found by the city's own staff or cameras (``patrol``, ``video``: 主动发现) against reported
+#: by someone else (``supervision``, ``hotline``, ``public``: 监督举报, what a patrol missed). The words are
+#: what a channel *is* (a crew, a camera, a phone line, a web form), not one city's labels: LA's
+#: ``Driver Self Report`` is its sanitation crews' own finds, Houston's ``Voice In`` and ``WAP`` a phone
+#: line and a web app, New York's ``ONLINE``/``MOBILE`` the public's. ``unknown``/``other`` stay unknown.
+SOURCE_WORDS: Final[tuple[tuple[str, str], ...]] = (
+    *((w, "video") for w in ("video", "camera", "cctv", "视频", "监控")),
+    *((w, "patrol") for w in ("patrol", "driver", "crew", "staff", "employee", "inspector", "internal", "proactive",
+                              "巡查", "网格员", "监督员", "自查", "自行发现", "主动发现")),
+    *((w, "supervision") for w in ("supervision", "council", "councilmember", "elected", "mayor", "督", "上级",
+                                   "交办", "媒体")),
+    *((w, "hotline") for w in ("hotline", "phone", "call", "voice", "voicemail", "telephone", "12345", "12319",
+                               "热线", "电话")),
+    *((w, "public") for w in ("public", "app", "wap", "mobile", "web", "online", "internet", "email", "mail",
+                              "sms", "text", "self", "walk", "face2face", "fax", "letter", "social", "twitter",
+                              "群众", "市民", "公众", "举报", "微信", "小程序", "网站", "网络")),
+)
+
+
+def source_by_words(label: object) -> str | None:
+    """A source class from the words of a channel label no vocabulary knows, or ``None``.
+
+    Examples
+    --------
+    >>> source_by_words("Driver Self Report"), source_by_words("Voice In"), source_by_words("e-mail In")
+    ('patrol', 'hotline', 'public')
+    >>> source_by_words("ONLINE"), source_by_words("UNKNOWN"), source_by_words("微信公众号举报")
+    ('public', None, 'public')
+    """
+    text = "".join(ch if ch.isalnum() else " " for ch in unicodedata.normalize("NFKC", str(label)).lower())
+    words = set(text.split())
+    for word, source in SOURCE_WORDS:
+        if (word in words) if word.isascii() else (word in text):
+            return source
+    return None
+
+
+def map_sources(values: pd.Series) -> pd.Series:
+    """Raw channel labels mapped by the vocabulary, else by their words (:func:`source_by_words`)."""
+    mapped = map_series(values, SOURCE_VALUES)
+    raw = values.astype("string")
+    todo = pd.unique(raw[mapped.isna() & raw.notna()].dropna())
+    if len(todo):
+        mapped = mapped.fillna(raw.map({u: source_by_words(u) for u in todo}).astype("string"))
+    return mapped
+
 
 
 #: Words that decide a status label no vocabulary lists (``Closed - Duplicate``, ``closed_not_resolved``,

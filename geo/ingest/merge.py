@@ -17,7 +17,7 @@ from geo import schema as s
 
 #: Fields a re-import may change; a change of any of them is an update with history.
 UPDATABLE = (s.STATUS, s.STATUS_RAW, s.CLOSED_AT, s.DEADLINE_AT, s.DEPARTMENT, s.HANDLING, s.PHOTO_BEFORE,
-             s.PHOTO_AFTER)
+             s.PHOTO_AFTER, s.REPORTER)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:

@@ -163,10 +163,19 @@ def grade_rule(lang: Literal["zh", "en"] = "zh") -> str:
 
 
 def grade(score: float) -> str:
-    """A-E for a composite score; empty when there is nothing to grade (NaN)."""
+    """A-E for a composite score; empty when there is nothing to grade (NaN).
+
+    Graded on the score as printed (one decimal): 59.99999 reads 60.0 and is a C, never a D beside "60.0".
+
+    Examples
+    --------
+    >>> grade(59.99999), grade(59.94), grade(float("nan"))
+    ('C', 'D', '')
+    """
     if not np.isfinite(score):
         return ""
-    return next(letter for floor, letter in GRADES if score >= floor)
+    shown = round(float(score), 1)
+    return next(letter for floor, letter in GRADES if shown >= floor)
 
 
 #: What each KPI needs from the ledger beyond a report time: a KPI whose need the ledger does not meet

@@ -81,6 +81,8 @@ def _ddl() -> list[str]:
         "payload bytea, PRIMARY KEY (workspace, part, generation))",
         # The first generation with snapshots (a workspace older than undo starts keeping them later).
         "ALTER TABLE gw_workspaces ADD COLUMN IF NOT EXISTS snapshots_from bigint",
+        # Who filed each report (the inspector evaluation), added after workspaces existed.
+        f"ALTER TABLE gw_issues ADD COLUMN IF NOT EXISTS {s.REPORTER} text",
     ]
 
 
@@ -90,8 +92,8 @@ def _schema_complete(conn: Any) -> bool:
     changes nothing, so a process starting beside a running import deadlocked with it (seen in the
     concurrent-import test: AccessExclusiveLock waiting on RowExclusiveLock)."""
     row = conn.execute("SELECT to_regclass('gw_snapshots') IS NOT NULL AND EXISTS (SELECT 1 FROM "
-                       "information_schema.columns WHERE table_name = 'gw_workspaces' "
-                       "AND column_name = 'snapshots_from' AND table_schema = current_schema())").fetchone()
+                       "information_schema.columns WHERE table_name = 'gw_issues' "
+                       "AND column_name = %s AND table_schema = current_schema())", (s.REPORTER,)).fetchone()
     return bool(row and row[0])
 
 

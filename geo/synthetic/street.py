@@ -273,7 +273,33 @@ def generate_sample(seed: int = DEFAULT_SEED, *, n_background: int = 19_000) -> 
 
     grids = grids_m.to_crs(4326)
     return SampleStreet(grids=grids, ledger=ledger, hotspots=tuple(hotspots), suspect_pile=suspect_pile,
-                        seed=seed, extra={"metro_opening": METRO_OPENING.isoformat()})
+                        seed=seed, extra={"metro_opening": METRO_OPENING.isoformat(),
+                                                                                     "patrol_blind_spot": BLIND_SPOT_GRID})
+
+
+#: The grid whose patrol misses most of what is there: the public reports what its cadres do not (a planted
+#: 巡查盲区 the patrol-gap layer must find, and the only one: sources are otherwise drawn alike everywhere).
+BLIND_SPOT_GRID: Final = "杏林社区第4网格"
+#: Share of that grid's patrol finds that the public reports instead.
+BLIND_SPOT_MISSED: Final = 0.6
+
+
+def _patrols(rng: np.random.Generator, ledger: pd.DataFrame, source: np.ndarray, grid_of: np.ndarray,
+             grids_m: gpd.GeoDataFrame) -> None:
+    """Who reported each case (上报人: one of the grid's cadres for a patrol find, none otherwise) and the
+    planted blind spot, drawn from a generator of their own so that every other column stays as it was."""
+    n = len(ledger)
+    blind = (grid_of >= 0) & (np.where(grid_of >= 0, grids_m[s.GRID_NAME].to_numpy()[np.maximum(grid_of, 0)], "")
+                              == BLIND_SPOT_GRID)
+    missed = blind & (source == "patrol") & (rng.random(n) < BLIND_SPOT_MISSED)
+    public = rng.choice(np.array(["hotline", "public"]), size=n)
+    source = np.where(missed, public, source)
+    ledger["问题来源"] = [v.SOURCE_RAW[x] for x in source]
+    cadres = [str(c).split("、") for c in grids_m[s.CADRES].fillna("")]
+    pick = rng.random(n)
+    ledger["上报人"] = [
+        cadres[g][int(u * len(cadres[g]))] if src == "patrol" and g >= 0 and cadres[g][0] else ""
+        for src, g, u in zip(source, grid_of, pick, strict=True)]
 
 
 def _ledger_rows(rng: np.random.Generator, xy: np.ndarray, category: np.ndarray,
@@ -337,5 +363,6 @@ def _ledger_rows(rng: np.random.Generator, xy: np.ndarray, category: np.ndarray,
         "截止时间": deadline.strftime(fmt),
         "办结时间": np.where(status == "closed", closed_at.strftime(fmt), ""),
     })
+    _patrols(rng.spawn(1)[0], ledger, source, grid_of, grids_m)
     assert tuple(ledger.columns) == LEDGER_HEADERS
     return ledger

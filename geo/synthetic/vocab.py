@@ -7,7 +7,7 @@ from typing import Final
 #: Ledger headers as a patrol app exports them (Chinese, in this order).
 LEDGER_HEADERS: Final = (
     "问题编号", "问题类型", "上报时间", "经度", "纬度", "地址", "问题描述", "处置状态", "处置方式",
-    "责任部门", "问题来源", "所属社区", "所属网格", "截止时间", "办结时间",
+    "责任部门", "问题来源", "所属社区", "所属网格", "截止时间", "办结时间", "上报人",
 )
 
 # Share of background issues per category (sums to 1), as seen in 创文 patrol ledgers.

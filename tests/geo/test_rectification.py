@@ -137,8 +137,9 @@ def test_lights_skip_closed_and_void_and_sort_most_overdue_first(policy: KpiPoli
     assert lights["light"].tolist() == ["red", "red", "green"]
 
 
-@pytest.mark.parametrize(("score", "letter"), [(100, "A"), (90, "A"), (89.99, "B"), (75, "B"), (60, "C"), (59.9, "D"),
-                                               (40, "D"), (39.9, "E"), (0, "E")])
+# Graded as printed (one decimal): 89.99 reads 90.0, an A; 89.94 reads 89.9, a B.
+@pytest.mark.parametrize(("score", "letter"), [(100, "A"), (90, "A"), (89.99, "A"), (89.94, "B"), (75, "B"), (60, "C"),
+                                               (59.9, "D"), (40, "D"), (39.9, "E"), (0, "E")])
 def test_grades(score: float, letter: str) -> None:
     assert grade(score) == letter
 
