@@ -53,6 +53,8 @@ pages = [
     st.Page("app_pages/trends.py", title=t("page_trends", ctx.lang), icon=":material/trending_up:", url_path="trends"),
     st.Page("app_pages/rectification.py", title=t("page_rectification", ctx.lang), icon=":material/task_alt:",
             url_path="rectification"),
+    st.Page("app_pages/evaluation.py", title=t("page_evaluation", ctx.lang), icon=":material/fact_check:",
+            url_path="evaluation"),
     st.Page("app_pages/priority.py", title=t("page_priority", ctx.lang), icon=":material/flag:", url_path="priority"),
     st.Page("app_pages/forecast.py", title=t("page_forecast", ctx.lang), icon=":material/query_stats:",
             url_path="forecast"),

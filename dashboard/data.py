@@ -39,8 +39,10 @@ from geo.ingest.reference import reference_folder, reference_layers
 from geo.ingest.tables import raw_headers, read_table
 from geo.ingest.times import parse_local_times
 from geo.ops.changes import category_changes
+from geo.ops.evaluation import Evaluation, evaluate
 from geo.ops.kept import kept_priorities
 from geo.ops.priority import Mode, Names, score
+from geo.ops.profiles import EvaluationConfigError, Settings, load_settings
 from geo.ops.rectification import (
     KpiPolicy,
     case_table,
@@ -57,6 +59,7 @@ from geo.sample import SAMPLE_WORKSPACE, ensure_sample_store
 from geo.stats.campaign import CampaignEffect, campaign_effect
 from geo.stats.density import DensitySurface, MercatorImage, kernel_density, to_web_mercator_image
 from geo.stats.hotspot_analysis import HotspotResult, run_hotspots
+from geo.stats.patrol_gap import PatrolGap, patrol_gap
 from geo.stats.trends import compare_periods, hour_weekday, series, trend_table
 from geo.store import IssueStore, open_store
 
@@ -415,6 +418,78 @@ def _kpi_tables(source: DataSource, flt: IssueFilter,
     return tables, tuple(open_count(issues, moment) for moment in open_at)
 
 
+#: What the evaluation reads besides the KPI columns.
+EVALUATION_COLUMNS = (*SCOPED_COLUMNS, s.SOURCE, s.REPORTER, s.LIKELY_DUPLICATE_OF)
+
+
+def evaluation_settings(source: DataSource) -> tuple[Settings, str | None]:
+    """The workspace's evaluation settings and, when its ``evaluation.toml`` is not valid, the one-line error
+    (the shipped profiles are used meanwhile: a typo in a weight never takes the page down)."""
+    path = Path(source.workspace) / "evaluation.toml"
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return _settings(source.workspace, stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _settings(workspace: str, stamp: int) -> tuple[Settings, str | None]:
+    try:
+        return load_settings(workspace), None
+    except EvaluationConfigError as err:
+        return load_settings(Path(workspace) / "__none__"), str(err)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def evaluation(source: DataSource, flt: IssueFilter, profile: str, subject: str, level: str,
+               start: pd.Timestamp, end: pd.Timestamp) -> Evaluation:
+    """One evaluation table (:func:`geo.ops.evaluation.evaluate`) in the sidebar's scope, every status."""
+    data = dataset(source)
+    settings, _ = evaluation_settings(source)
+    issues = data.select(_undated(flt), columns=EVALUATION_COLUMNS)
+    return evaluate(issues, data.grids, KpiPolicy(data.categories), settings.profiles[profile], subject,  # type: ignore[arg-type]
+                    level=level, start=start, end=end, reopened=_reopened(source))
+
+
+@dataclass(frozen=True)
+class StreetIndex:
+    """The whole street's on-target index for the month holding the data's last day, under the workspace's
+    profile, against the month before (总览's and 大屏's card)."""
+
+    index: float
+    light: str
+    change: float
+    profile: str
+
+
+def street_index(source: DataSource, flt: IssueFilter, last_day: pd.Timestamp) -> StreetIndex:
+    """This month's index (to the data's last day) and its change against last month."""
+    from geo.ops.evaluation import period_of, previous_period
+
+    settings, _ = evaluation_settings(source)
+    start, end = period_of("month", last_day)
+    end = min(end, localtime.next_midnight(last_day))
+    before = previous_period("month", start)
+    now = evaluation(source, flt, settings.default, "area", "all", start, end).table
+    then = evaluation(source, flt, settings.default, "area", "all", *before).table
+    value = float(now["index"].iloc[0]) if len(now) else float("nan")
+    prior = float(then["index"].iloc[0]) if len(then) else float("nan")
+    return StreetIndex(value, str(now["light"].iloc[0]) if len(now) else "", value - prior, settings.default)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _reopened(source: DataSource) -> set[str]:
+    return reopened_ids(store_of(source.workspace).load_history())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def patrol_gaps(source: DataSource, flt: IssueFilter, level: str = s.GRID_ID) -> PatrolGap:
+    """Patrol finds against outside reports per grid (or community) in the sidebar's scope and dates."""
+    data = dataset(source)
+    issues = data.select(replace(flt, statuses=()), columns=(s.GRID_ID, s.SOURCE, s.STATUS))
+    live = issues[(issues[s.STATUS] != "void").to_numpy(dtype=bool, na_value=True)]
+    units = live[s.GRID_ID] if level == s.GRID_ID else with_community(live, data.grids)[s.COMMUNITY].replace("", pd.NA)
+    return patrol_gap(units, live[s.SOURCE])
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def open_cases(source: DataSource, flt: IssueFilter, as_of: pd.Timestamp) -> pd.DataFrame:
     """Open cases at ``as_of`` with their deadline lights, most overdue first."""
@@ -574,8 +649,10 @@ def flagged_cells(source: DataSource, as_of: pd.Timestamp,
 def bulletin(source: DataSource, week: str) -> Bulletin:
     """The weekly bulletin (workbook and HTML) for an ISO week, as the command line writes it."""
     data = dataset(source)
+    settings, _ = evaluation_settings(source)
     return build_bulletin(data, week, policy=KpiPolicy(data.categories),
-                          reopened=reopened_ids(store_of(source.workspace).load_history()), method=winner(source, ()))
+                          reopened=reopened_ids(store_of(source.workspace).load_history()), method=winner(source, ()),
+                          profile=settings.profile)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

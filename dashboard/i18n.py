@@ -53,6 +53,88 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "page_map": {"zh": "地图", "en": "Map"},
     "page_trends": {"zh": "趋势", "en": "Trends"},
     "page_ranking": {"zh": "排名", "en": "Ranking"},
+    "page_evaluation": {"zh": "考核评价", "en": "Evaluation"},
+    "evaluation_title": {"zh": "考核评价", "en": "Evaluation"},
+    "evaluation_settings_error": {"zh": "考核设置文件有误，暂按内置方案计算：{error}",
+                                  "en": "The evaluation settings file is not valid; the shipped profiles are used: {error}"},
+    "eval_profile": {"zh": "考核方案", "en": "Profile"},
+    "eval_period_kind": {"zh": "考核周期", "en": "Period"},
+    "eval_week": {"zh": "周", "en": "Week"},
+    "eval_month": {"zh": "月", "en": "Month"},
+    "eval_quarter": {"zh": "季度", "en": "Quarter"},
+    "eval_period": {"zh": "期别", "en": "Which"},
+    "eval_partial": {"zh": "（截至数据最后一天）", "en": " (to the data's last day)"},
+    "eval_index": {"zh": "达标指数", "en": "On-target index"},
+    "eval_light": {"zh": "达标情况", "en": "Target"},
+    "eval_composite": {"zh": "综合得分", "en": "Score"},
+    "eval_grade": {"zh": "等级", "en": "Grade"},
+    "eval_change": {"zh": "得分较上期", "en": "Score change"},
+    "light_index_on": {"zh": "🟢 达标", "en": "🟢 On target"},
+    "light_index_near": {"zh": "🟡 接近", "en": "🟡 Near"},
+    "light_index_below": {"zh": "🔴 未达标", "en": "🔴 Below"},
+    "eval_level": {"zh": "评价层级", "en": "Level"},
+    "eval_level_grid": {"zh": "网格", "en": "Grid"},
+    "eval_level_community": {"zh": "社区", "en": "Community"},
+    "eval_level_street": {"zh": "街道", "en": "Street"},
+    "eval_tab_area": {"zh": "区域评价", "en": "Areas"},
+    "eval_tab_department": {"zh": "部门评价", "en": "Departments"},
+    "eval_tab_inspector": {"zh": "岗位评价（网格员）", "en": "Inspectors"},
+    "eval_tab_gap": {"zh": "巡查盲区", "en": "Patrol blind spots"},
+    "eval_explain": {"zh": "计算说明", "en": "How it is computed"},
+    "eval_indicator": {"zh": "指标", "en": "Indicator"},
+    "eval_formula": {"zh": "计算公式", "en": "Formula"},
+    "eval_weight": {"zh": "权重", "en": "Weight"},
+    "eval_target": {"zh": "目标值", "en": "Target"},
+    "eval_peer_median": {"zh": "同级中位数", "en": "peers' median"},
+    "eval_source": {"zh": "方案出处：{source}", "en": "Source of the profile: {source}"},
+    "eval_unassigned": {"zh": "另有 {n} 件不在任何网格内，不计入各区域。", "en": "{n} more cases lie in no grid and count for no area."},
+    "eval_unassigned_department": {"zh": "另有 {n} 件台账未写责任部门，不计入各部门。",
+                                   "en": "{n} more cases name no department and count for none."},
+    "eval_no_reporter": {"zh": "该台账没有上报人一列，无法做岗位评价（导入时在「上报人」一栏选定该列即可）。",
+                         "en": "This ledger has no reporter column, so inspectors cannot be evaluated (map the column "
+                               "to Reporter when importing)."},
+    "eval_inspector": {"zh": "上报人", "en": "Reporter"},
+    "eval_inspector_caption": {"zh": "网格员所负责网格按网格图层的网格员名单；名单未列的上报人按其巡查上报在各网格所占比例分担。"
+                                     "人员姓名仅对录入员和管理员显示。",
+                               "en": "An inspector's grids are those whose cadre list names them; a reporter no list names "
+                                     "answers for grids in the share of their patrol finds there. Names are shown to "
+                                     "clerks and admins only."},
+    "gap_found": {"zh": "巡查发现", "en": "Found by patrol"},
+    "gap_reported": {"zh": "他人上报", "en": "Reported by others"},
+    "gap_share": {"zh": "他人上报占比（%）", "en": "Reported by others (%)"},
+    "gap_rest_share": {"zh": "其余网格占比（%）", "en": "Rest of the street (%)"},
+    "gap_ratio": {"zh": "比值", "en": "Rate ratio"},
+    "gap_interval": {"zh": "95% 区间", "en": "95 % interval"},
+    "gap_flag": {"zh": "判定", "en": "Verdict"},
+    "gap_blind": {"zh": "巡查盲区", "en": "Blind spot"},
+    "gap_above": {"zh": "偏高（不显著）", "en": "Higher, within noise"},
+    "gap_typical": {"zh": "不高于其余网格", "en": "Not above the rest"},
+    "gap_none": {"zh": "无来源信息", "en": "No source known"},
+    "gap_legend": {"zh": "巡查盲区", "en": "Patrol blind spots"},
+    "gap_not_comparable": {"zh": "该台账的问题来源只有一类（或未记录来源），无法比较巡查发现与他人上报。",
+                           "en": "This ledger's sources are all of one kind (or not recorded): patrol finds cannot be "
+                                 "compared with outside reports."},
+    "gap_caption": {"zh": "按侧栏所选时段与类型：全街道他人上报占比 {share}%；{n} 个网格显著高于其余网格（错误发现率 {fdr}）。",
+                    "en": "In the sidebar's dates and categories: {share} % of cases were reported by others street-wide; "
+                          "grids significantly above the rest: {n} (false discovery rate {fdr})."},
+    "gap_method": {"zh": "他人上报 = 督导检查、12345热线、群众举报；巡查发现 = 网格巡查、视频巡查。比值 = 本网格“他人上报 ÷ 巡查发现”"
+                         "与其余网格之比，区间为精确（Clopper-Pearson）95% 区间；单侧精确二项检验并按 Benjamini-Hochberg "
+                         "控制错误发现率，小网格不会因偶然被判为盲区。",
+                   "en": "Reported by others = supervision, the hotline, the public; found by patrol = patrol, video. "
+                         "Ratio = the grid's (reported ÷ found) against the rest's, with an exact (Clopper-Pearson) 95 % "
+                         "interval; a one-sided exact binomial test with the Benjamini-Hochberg false discovery rate, so a "
+                         "small grid is not flagged on noise."},
+    "view_patrol_gap": {"zh": "巡查盲区", "en": "Patrol blind spots"},
+    "eval_exports": {"zh": "导出", "en": "Exports"},
+    "export_open311": {"zh": "台账（Open311 GeoReport v2 JSON）", "en": "Ledger (Open311 GeoReport v2 JSON)"},
+    "export_open311_caption": {"zh": "按侧栏所选范围导出为 Open311 GeoReport v2 的 service_requests，供其他系统读取；"
+                                      "不含上报人姓名。",
+                               "en": "The sidebar's scope as Open311 GeoReport v2 service_requests for other systems; "
+                                     "reporters' names are not included."},
+    "index_card": {"zh": "本月达标指数", "en": "On-target index (month)"},
+    "index_card_help": {"zh": "全街道本月各考核指标 ÷ 目标值（上限 1.25）按考核方案权重平均，≥ 1 为达标；较上月变化。详见「考核评价」。",
+                        "en": "This month's indicators for the whole street against their targets (capped at 1.25), "
+                              "weighted by the profile; 1 or more is on target; change against last month. See Evaluation."},
     "map_title": {"zh": "问题分布地图", "en": "Where problems are"},
     "trends_title": {"zh": "趋势", "en": "Trends"},
     "ranking_title": {"zh": "网格排名", "en": "Grid ranking"},
@@ -836,6 +918,13 @@ def fmt_change(now: float, before: float, lang: Lang, *, points: bool = False) -
     if not (math.isfinite(now) and math.isfinite(before)) or round(now - before, 1) == 0:
         return None
     return f"{now - before:+.1f}{t('points_unit', lang)}" if points else f"{round(now - before):+d}"
+
+
+def index_text(index: float, light: str, lang: Lang) -> str:
+    """An on-target index as a card shows it: ``0.89 🔴 未达标``, or a dash when there is none."""
+    if not math.isfinite(index):
+        return "—"
+    return f"{index:.2f} {t(f'light_index_{light}', lang)}" if light else f"{index:.2f}"
 
 
 def fmt_date(value: dt.date | dt.datetime, lang: Lang = "zh") -> str:

@@ -144,7 +144,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
     issues = _workspace(args).load_issues()
     if issues is None:
         raise LedgerError(f"workspace {args.workspace} holds no issues")
-    path = export_issues(issues, args.out)
+    if Path(args.out).suffix.lower() == ".json":  # Open311 GeoReport v2 service_requests, streamed
+        from geo.report.open311 import iter_json
+
+        path = Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            for chunk in iter_json(issues, open_workspace(_workspace(args)).categories):
+                out.write(chunk)
+    else:
+        path = export_issues(issues, args.out)
     from geo.admin.audit import audit_table
 
     # The audit trail travels with the data: who imported what, with which file.
@@ -182,15 +191,17 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
 
 def _cmd_bulletin(args: argparse.Namespace) -> int:
     from geo.answers import Recipe, compute
+    from geo.ops.profiles import load_settings
     from geo.ops.rectification import KpiPolicy, reopened_ids
     from geo.report.bulletin import build_bulletin
 
     workspace = _workspace(args)
+    profile = load_settings(str(args.workspace)).profile  # the workspace's profile (a bad file: one line)
     dataset = open_workspace(workspace)
     # The dashboard's backtest (kept with the generation): the file and the page rank with one method.
     method = compute(str(args.workspace), dataset, Recipe()).winner
     bulletin = build_bulletin(dataset, args.week, policy=KpiPolicy(dataset.categories),
-                              reopened=reopened_ids(workspace.load_history()), method=method)
+                              reopened=reopened_ids(workspace.load_history()), method=method, profile=profile)
     paths = bulletin.write(args.out)
     rows = {name: len(frame) for name, frame in bulletin.tables.items()}
     print(json.dumps({"written": {k: str(v) for k, v in paths.items()}, "rows": rows}, ensure_ascii=False))
@@ -396,7 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--community-field", default=None)
     p.set_defaults(func=_cmd_import_grids)
 
-    p = sub.add_parser("export", help="write a workspace's issues (GeoJSON, GeoPackage, CSV or xlsx by extension)")
+    p = sub.add_parser("export", help="write a workspace's issues (GeoJSON, GeoPackage, CSV or xlsx by extension; "
+                                         ".json: Open311 GeoReport v2 service_requests)")
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_cmd_export)

@@ -13,8 +13,8 @@ import streamlit as st
 from dashboard.components import legend, maps
 from dashboard.components.text import plain
 from dashboard.components.view import show_map
-from dashboard.data import DataSource, dataset, ledger_unsaid, ranked_grids, reference_layer, week_kpis
-from dashboard.i18n import fmt_date, kpi_text, map_labels, t
+from dashboard.data import DataSource, dataset, ledger_unsaid, ranked_grids, reference_layer, street_index, week_kpis
+from dashboard.i18n import fmt_date, index_text, kpi_text, map_labels, t
 from dashboard.shell import context
 from geo import schema as s
 from geo.cube.filter import IssueFilter
@@ -48,6 +48,7 @@ def screen() -> None:
     leave.page_link("app_pages/overview.py", label=t("bigscreen_exit", lang), icon=":material/close:")
     st.caption(t("bigscreen_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang),
                  time=dt.datetime.now().strftime("%H:%M")))
+    index = street_index(source, flt, last_day)
     left, right = st.columns([3, 1])
     with st.spinner(t("forecast_running", lang)):
         ranked = ranked_grids(source, end)
@@ -61,6 +62,7 @@ def screen() -> None:
         (t("kpi_on_time_rate", lang), kpi_text("on_time_rate", now["on_time_rate"], lang, unsaid)),
         (t("kpi_overdue_open", lang), kpi_text("overdue_open", now["overdue_open"], lang, unsaid)),
         (t("open_now", lang), kpi_text("open_now", n_open, lang, unsaid)),
+        (t("index_card", lang), index_text(index.index, index.light, lang)),
     ]).add_to(m)
     with left:
         show_map(m, key="bigscreen-map", height=880)

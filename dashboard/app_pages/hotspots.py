@@ -12,8 +12,9 @@ import streamlit as st
 
 from dashboard.components import charts, maps
 from dashboard.components.orientation import cell_places
+from dashboard.components.patrol import gap_caption, gap_map, gap_table
 from dashboard.components.view import show_map
-from dashboard.data import density, hotspots, recurrences
+from dashboard.data import density, hotspots, patrol_gaps, recurrences
 from dashboard.detail import select_grid, show_grid_detail
 from dashboard.i18n import STRINGS, chart_date_format, class_labels, confidence, map_labels, t
 from dashboard.shell import data_context, scope_caption
@@ -23,7 +24,7 @@ from geo.stats.hotspot_analysis import STEP_DAYS
 
 UNIT_KINDS = ("grid", "square", "hex")
 SIZES = (0, 50, 100, 250, 500)  # 0 = chosen from the data
-VIEWS = ("gi", "emerging", "outliers", "density", "recurrence")
+VIEWS = ("gi", "emerging", "outliers", "density", "recurrence", "patrol_gap")
 #: The unit picker lists the strongest units first, at most this many (plus the one clicked).
 MAX_PICK = 200
 
@@ -76,6 +77,20 @@ if view == "density":
     rule = t("bandwidth_rule_user" if surface.bandwidth_rule == "user" else "bandwidth_rule_auto", lang)
     st.caption(t("bandwidth_used", lang, radius=f"{surface.bandwidth_m:,.0f}", rule=rule,
                  cell=f"{surface.cell_size_m:,.0f}", w=image.values.shape[1], h=image.values.shape[0]))
+    st.stop()
+
+if view == "patrol_gap":  # what the public had to report against what the patrols found, per grid
+    gap = patrol_gaps(ctx.source, flt)
+    if gap.comparable:
+        m1.metric(t("gap_blind", lang), f"{int(gap.table['blind_spot'].sum()):,}")
+        m2.metric(t("gap_share", lang), f"{gap.overall_share:.1f}")
+    st.caption(gap_caption(gap, lang))
+    if gap.comparable:
+        show_map(gap_map(data.grids, gap, lang, tiles=ctx.tiles, reference=ctx.reference), key=f"hot-gap-{category}",
+                 height=600)
+        names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME].astype(str)
+        st.dataframe(gap_table(gap, names, lang).head(20), hide_index=True, width="stretch")
+        st.caption(t("gap_method", lang))
     st.stop()
 
 if view == "recurrence":

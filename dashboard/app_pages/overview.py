@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.components import maps
 from dashboard.components.tables import markdown_safe
 from dashboard.components.text import plain
-from dashboard.data import PROVISIONAL_METHOD, ledger_unsaid, other_share, ranked_grids, week_changes, week_kpis
+from dashboard.data import (
+    PROVISIONAL_METHOD,
+    ledger_unsaid,
+    other_share,
+    ranked_grids,
+    street_index,
+    week_changes,
+    week_kpis,
+)
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import fmt_change, fmt_date, kpi_basis, kpi_text, map_labels, t, unsaid_note
+from dashboard.i18n import fmt_change, fmt_date, index_text, kpi_basis, kpi_text, map_labels, t, unsaid_note
 from dashboard.shell import data_context, last_report_day, refresh_when_kept, scope_caption
 from geo import schema as s
 from geo.categories import OTHER_WARNING
@@ -44,7 +54,7 @@ def _change(key: str, *, points: bool = False) -> str | None:
     return fmt_change(float(now[key]), float(before[key]), lang, points=points)
 
 
-cards = st.columns(5)
+cards = st.columns(6)
 cards[0].metric(t("kpi_reported", lang), f"{int(now['reported']):,}", _change("reported"))
 cards[1].metric(t("kpi_close_rate", lang), kpi_text("close_rate", now["close_rate"], lang, unsaid),
                 _change("close_rate", points=True))
@@ -55,6 +65,10 @@ cards[3].metric(t("kpi_overdue_open", lang), kpi_text("overdue_open", now["overd
 cards[4].metric(t("open_now", lang), kpi_text("open_now", open_now, lang, unsaid),
                 fmt_change(open_now, open_before, lang) if has_before and "status" not in unsaid else None,
                 delta_color="inverse")
+index = street_index(ctx.source, ctx.flt, last_day)
+cards[5].metric(t("index_card", lang), index_text(index.index, index.light, lang),
+                f"{index.change:+.2f}" if math.isfinite(index.change) and round(index.change, 2) != 0 else None,
+                help=t("index_card_help", lang))
 st.caption(kpi_basis(now, lang))
 note = unsaid_note(("close_rate", "on_time_rate", "overdue_open", "open_now"), lang, unsaid)
 if note:

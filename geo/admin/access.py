@@ -60,6 +60,8 @@ ROLES: Final[tuple[Role, ...]] = ("viewer", "clerk", "admin")
 ACTIONS: Final[dict[str, Role]] = {
     "view": "viewer", "download": "viewer",
     "import_ledger": "clerk",
+    # Names of people (the inspector evaluation's 上报人): clerks and admins; a viewer sees grids and departments.
+    "see_people": "clerk",
     "import_grids": "admin", "mapping": "admin", "undo": "admin", "users": "admin",
 }
 AUTH_ENV: Final = "GRIDWATCH_AUTH"

@@ -41,10 +41,12 @@ HEADER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
                     "deadline", "due date", "due_at", "due", "due_datetime", "target_at", "target date", "target_date",
                     "sla_due", "expected_datetime", "expected_at"),
     "handling": ("处置方式", "处理方式", "handling"),
+    # 311 exports name the responsible unit as its owner (LA) or the work queue it sits in (Houston).
     "department": ("责任部门", "处置部门", "责任单位", "承办单位", "department", "agency_responsible", "agency",
-                   "agency_name", "agency name"),
+                   "agency_name", "agency name", "owner", "queue"),
     "source": ("问题来源", "上报渠道", "来源渠道", "来源", "渠道", "source", "requestsource", "request source",
-               "open_data_channel", "opendatachannel", "channel", "channel_type", "method_received"),
+               "open_data_channel", "opendatachannel", "open data channel type", "channel", "channel_type",
+               "method_received"),
     # The person who filed the report (a patrol's 网格员/监督员); the inspector evaluation counts by it.
     "reporter": ("上报人", "上报人员", "巡查员", "监督员", "采集员", "网格员", "发现人", "reporter", "reported_by",
                  "reportedby", "inspector"),

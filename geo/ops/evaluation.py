@@ -86,7 +86,7 @@ def previous_period(kind: PeriodKind, start: pd.Timestamp) -> tuple[pd.Timestamp
 def periods(kind: PeriodKind, first: pd.Timestamp, last: pd.Timestamp,
             limit: int = 60) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """The periods of ``kind`` from the one holding ``last`` back to the one holding ``first``, newest first."""
-    out = []
+    out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     start, end = period_of(kind, last)
     while end > first and len(out) < limit:
         out.append((start, end))
@@ -182,7 +182,8 @@ def _inspectors(issues: pd.DataFrame, grids: pd.DataFrame, start: pd.Timestamp, 
     in_period = ((when >= start) & (when < end)).to_numpy(dtype=bool, na_value=False)
     mine = in_period & reporter.notna().to_numpy()
     void = (issues[s.STATUS] == "void").to_numpy(dtype=bool, na_value=False)
-    dup = issues[s.LIKELY_DUPLICATE_OF].notna().to_numpy() if s.LIKELY_DUPLICATE_OF in issues else np.zeros(len(issues), bool)
+    dup = (issues[s.LIKELY_DUPLICATE_OF].notna().to_numpy() if s.LIKELY_DUPLICATE_OF in issues
+           else np.zeros(len(issues), bool))
     by = reporter[mine].to_numpy()
     cadres = _cadre_pairs(grids).assign(weight=1.0)
     # Every reporter of the period and every listed cadre: a cadre who reported nothing is the first to ask about.

@@ -8,6 +8,8 @@
   change against the grid's past;
 * **overdue** and **open**: open cases past their deadline, and all open cases, at ``as_of``;
 * **repeat_places**: places (30 m) with a repeat report in the last 8 weeks;
+* **blind_spot** and **public_share**: whether the grid's patrol misses significantly more than the rest of
+  the street's over the last year (:mod:`geo.stats.patrol_gap`), and the share others reported;
 * **flagged_cells**: the grid's 100 m cells among the forecast's top 5 % of the street's area (the
   cells the priority map outlines; a cell belongs to the grid holding its centre).
 
@@ -45,6 +47,7 @@ from geo.forecast.report import choose_method, forecast_units
 from geo.forecast.scoring import flagged
 from geo.ops.rectification import KpiPolicy, deadline_lights
 from geo.ops.recurrence import flag_recurrences
+from geo.stats.patrol_gap import patrol_gap
 
 Mode = Literal["inspect", "workload"]
 MODES: Final[tuple[Mode, ...]] = ("inspect", "workload")
@@ -79,7 +82,9 @@ def measure_grids(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | 
 
 #: What the deadline lights and the repeat-place search read from the live issues.
 LIVE_COLUMNS = (s.ISSUE_ID, s.CATEGORY, s.REPORTED_AT, s.STATUS, s.CLOSED_AT, s.DEADLINE_AT, s.HANDLING, s.GRID_ID,
-                s.GEOMETRY)
+                s.SOURCE, s.GEOMETRY)
+#: The patrol gap of a priority reason is measured over this many days before ``as_of`` (the past year).
+GAP_DAYS: Final = 365
 
 
 def measure_with_cells(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPolicy | None = None,
@@ -137,6 +142,11 @@ def measure_with_cells(dataset: Dataset, as_of: pd.Timestamp, *, policy: KpiPoli
                              window_days=RECURRENCE_DAYS).reindex(recent.index)
     places = pd.DataFrame({"grid": recent[s.GRID_ID].astype(str), "place": chain}).dropna().drop_duplicates()
     out["repeat_places"] = places["grid"].value_counts().reindex(out.index, fill_value=0).astype(int)
+    year = live_issues[(live_issues[s.REPORTED_AT] >= as_of - pd.Timedelta(days=GAP_DAYS)).to_numpy(dtype=bool)]
+    gap = patrol_gap(year[s.GRID_ID], year[s.SOURCE]).table.reindex(out.index)
+    out["blind_spot"] = gap["blind_spot"].fillna(False).astype(bool)
+    out["public_share"] = gap["share"]
+    out["rest_public_share"] = gap["rest_share"]
     return out.reset_index(), hot
 
 
@@ -219,6 +229,10 @@ def _phrases(row: pd.Series, names: Names) -> dict[str, tuple[str, str]]:
         "cells": (f"{int(row['flagged_cells']):,} 个重点方格", f"{int(row['flagged_cells']):,} flagged cells"),
         "open": (f"未结 {int(row['open']):,} 件", f"{int(row['open']):,} open cases"),
     }
+    if bool(row.get("blind_spot", False)):
+        share, rest = float(row["public_share"]), float(row["rest_public_share"])
+        out["patrol_gap"] = (f"巡查盲区：近一年 {share:.0f}% 由他人上报（其余网格 {rest:.0f}%）",
+                             f"patrol blind spot: {share:.0f}% reported by others in the past year (rest {rest:.0f}%)")
     if np.isfinite(ratio) and ratio >= NOTABLE_CHANGE:
         out["rise"] = (f"比近一年平均多 {(ratio - 1) * 100:.0f}%", f"{(ratio - 1) * 100:.0f}% above its past year")
     elif np.isfinite(ratio) and ratio <= 1 / NOTABLE_CHANGE:
@@ -228,9 +242,10 @@ def _phrases(row: pd.Series, names: Names) -> dict[str, tuple[str, str]]:
 
 def _reasons(row: pd.Series, names: Names, mode: Mode) -> tuple[str, str]:
     words = _phrases(row, names)
-    order = ["forecast", "overdue", "rise", "repeat", "cells"] if mode == "inspect" else [
-        "forecast", "overdue", "open", "rise", "repeat"]
-    present = {"overdue": int(row["overdue"]) > 0, "repeat": int(row["repeat_places"]) > 0,
+    order = ["forecast", "patrol_gap", "overdue", "rise", "repeat", "cells"] if mode == "inspect" else [
+        "forecast", "overdue", "open", "patrol_gap", "rise", "repeat"]
+    present = {"patrol_gap": "patrol_gap" in words, "overdue": int(row["overdue"]) > 0,
+               "repeat": int(row["repeat_places"]) > 0,
                "cells": int(row["flagged_cells"]) > 0, "open": int(row["open"]) > 0, "rise": "rise" in words,
                "forecast": True}
     keys = [k for k in order if present[k]][:TOP_REASONS]

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Literal
 
-from geo.ops.rectification import GRADES, OVERDUE_CAPS
+from geo.ops.rectification import GRADES, OVERDUE_CAPS, grade_bands
 
 Subject = Literal["area", "department", "inspector"]
 SUBJECTS: Final[tuple[Subject, ...]] = ("area", "department", "inspector")
@@ -334,25 +334,20 @@ def formula(profile: Profile, subject: Subject, lang: Literal["zh", "en"] = "zh"
 
     Examples
     --------
-    >>> formula(PROFILES["gbt30428.4"], "area")
-    '综合得分 = 0.10×监督举报率得分 + 0.20×立案数得分 + 0.30×结案率得分 + 0.40×按期结案率得分；A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40'
+    >>> rule, bands = formula(PROFILES["gbt30428.4"], "area").split("；")
+    >>> rule
+    '综合得分 = 0.10×监督举报率得分 + 0.20×立案数得分 + 0.30×结案率得分 + 0.40×按期结案率得分'
+    >>> bands
+    'A ≥ 90，B 75–90，C 60–75，D 40–60，E < 40'
     """
     zh = lang == "zh"
     weights = profile.weights[subject]
     terms = " + ".join(f"{w:.2f}{'×' if zh else ' × '}{INDICATORS[k].zh if zh else INDICATORS[k].en}"
                        f"{'得分' if zh else ' score'}" for k, w in weights.items() if k not in dropped)
-    floors = [f for f, _ in profile.grades]
-    bands = []
-    for i, (floor, letter) in enumerate(profile.grades):
-        if i == 0:
-            bands.append(f"{letter} ≥ {floor:.0f}")
-        elif math.isfinite(floor):
-            bands.append(f"{letter} {floor:.0f}–{floors[i - 1]:.0f}")
-        else:
-            bands.append(f"{letter} < {floors[i - 1]:.0f}")
+    bands = grade_bands(profile.grades)
     sep = "，" if zh else ", "
     out = f"{'综合得分' if zh else 'Score'} = {terms}{'；' if zh else '; '}{sep.join(bands)}"
-    if profile.caps:
+    if profile.caps and subject != "inspector":  # the backlog caps grade units with cases, not people
         caps = sorted(profile.caps)
         out += ("；超期占比 " + "，".join(f"≥ {s:.0f}% 最高 {c}" for s, c in caps) if zh else
                 "; an overdue share of " + ", ".join(f"{s:.0f} % or more caps it at {c}" for s, c in caps))

@@ -129,6 +129,20 @@ _TERMS: Final = {"close_rate": ("结案率", "close rate"), "on_time_rate": ("�
                  "no_overdue_rate": ("(100−超期占比)", "(100 − overdue share)")}
 
 
+def grade_bands(grades: tuple[tuple[float, str], ...] = GRADES) -> list[str]:
+    """The grade bands in words, best first: ``['A ≥ 90', 'B 75–90', ..., 'E < 40']``."""
+    floors = [f for f, _ in grades]
+    bands = []
+    for i, (floor, letter) in enumerate(grades):
+        if i == 0:
+            bands.append(f"{letter} ≥ {floor:.0f}")
+        elif np.isfinite(floor):
+            bands.append(f"{letter} {floor:.0f}–{floors[i - 1]:.0f}")
+        else:
+            bands.append(f"{letter} < {floors[i - 1]:.0f}")
+    return bands
+
+
 def grade_rule(lang: Literal["zh", "en"] = "zh") -> str:
     """The composite and its grades in words, written from :data:`COMPOSITE_WEIGHTS`, :data:`GRADES` and
     :data:`OVERDUE_CAPS` themselves: the dashboard's 计算说明 and every bulletin print this, so the printed
@@ -145,15 +159,7 @@ def grade_rule(lang: Literal["zh", "en"] = "zh") -> str:
     zh = lang == "zh"
     terms = " + ".join(
         f"{w:.2f}{'×' if zh else ' × '}{_TERMS[k][0 if zh else 1]}" for k, w in COMPOSITE_WEIGHTS.items())
-    floors = [f for f, _ in GRADES]
-    bands = []
-    for i, (floor, letter) in enumerate(GRADES):
-        if i == 0:
-            bands.append(f"{letter} ≥ {floor:.0f}")
-        elif np.isfinite(floor):
-            bands.append(f"{letter} {floor:.0f}–{floors[i - 1]:.0f}")
-        else:
-            bands.append(f"{letter} < {floors[i - 1]:.0f}")
+    bands = grade_bands(GRADES)
     caps = sorted(OVERDUE_CAPS)
     if zh:
         cap_text = "，".join(f"≥ {share:.0f}% 最高 {cap}" for share, cap in caps)

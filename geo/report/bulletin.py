@@ -26,7 +26,9 @@ from geo import schema as s
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
 from geo.forecast.model import Method
+from geo.ops.evaluation import evaluate, league
 from geo.ops.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score
+from geo.ops.profiles import DEFAULT_PROFILE, INDICATORS, PROFILES, SHOWN, Profile, formula, scoring_rule
 from geo.ops.rectification import (
     KpiPolicy,
     deadline_lights,
@@ -39,6 +41,7 @@ from geo.ops.rectification import (
 from geo.report.export import to_safe_xlsx
 from geo.schema import SUSPECT_POINT
 from geo.stats.hotspot_analysis import run_hotspots
+from geo.stats.patrol_gap import patrol_gap
 
 #: Emerging classes the bulletin reports (what a leader must act on this week).
 REPORTED_CLASSES: Final = ("new_hot", "consecutive_hot", "intensifying_hot")
@@ -135,12 +138,45 @@ def _hotspot_table(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     return table.drop(columns=["_order", "最高z值"]).reset_index(drop=True)
 
 
+def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy, profile: Profile,
+                       start: pd.Timestamp, end: pd.Timestamp, reopened: set[str] | None) -> dict[str, pd.DataFrame]:
+    """The week's 区域 (community) and 部门 evaluation under ``profile``, and the patrol's blind spots."""
+    out = {}
+    for title, subject, level, unit in (("考核评价（社区）", "area", s.COMMUNITY, "社区"),
+                                        ("考核评价（部门）", "department", s.DEPARTMENT, "责任部门")):
+        ev = evaluate(issues, dataset.grids, policy, profile, subject, level=level, start=start, end=end,  # type: ignore[arg-type]
+                      reopened=reopened)
+        table = league(ev.table)
+        frame = pd.DataFrame({unit: table.index.astype(str)})
+        for key in SHOWN[ev.subject]:
+            frame[INDICATORS[key].zh] = [_round(float(v)) if INDICATORS[key].kind == "rate" else
+                                         (None if pd.isna(v) else round(float(v))) for v in table[key]]
+        frame["综合得分"] = [_round(float(v)) for v in table["composite"]]
+        frame["等级"] = table["grade"].to_numpy()
+        frame["达标指数"] = [None if pd.isna(v) else round(float(v), 2) for v in table["index"]]
+        out[title] = frame
+    year = issues[(issues[s.REPORTED_AT] >= localtime.add_days(end, -365)) & (issues[s.REPORTED_AT] < end)]
+    gap = patrol_gap(year[s.GRID_ID], year[s.SOURCE])
+    flagged = gap.table[gap.table["blind_spot"]].sort_values("share", ascending=False)
+    names = dataset.grids.set_index(s.GRID_ID)
+    out["巡查盲区"] = pd.DataFrame({
+        "网格": flagged.index.map(names[s.GRID_NAME]), "社区": flagged.index.map(names[s.COMMUNITY]),
+        "巡查发现": flagged["found"].to_numpy(), "他人上报": flagged["reported"].to_numpy(),
+        "他人上报占比（%）": flagged["share"].round(1).to_numpy(),
+        "其余网格（%）": flagged["rest_share"].round(1).to_numpy(),
+        "比值": flagged["ratio"].round(2).to_numpy(),
+        "95% 区间": [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(flagged["low"], flagged["high"], strict=True)]})
+    return out
+
+
 def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = None,
-                   reopened: set[str] | None = None, method: Method | Literal["auto"] = "auto") -> Bulletin:
+                   reopened: set[str] | None = None, method: Method | Literal["auto"] = "auto",
+                   profile: Profile | None = None) -> Bulletin:
     """Everything the week's bulletin holds.
 
     ``method`` is the forecast method of the priority ranking (``"auto"``: the backtest winner on the
-    history before the week ends; the dashboard passes the winner its 预测检验 page shows).
+    history before the week ends; the dashboard passes the winner its 预测检验 page shows). ``profile``
+    is the evaluation profile of the 考核评价 section (the workspace's; the product's own by default).
 
     Raises
     ------
@@ -182,10 +218,13 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
                             "超期天数": red["days_overdue"].round(1), "地址": red[s.ADDRESS],
                             "问题描述": red[s.DESCRIPTION]})
     hotspots = _hotspot_table(dataset, end)
-    tables = {"汇总": summary, "网格排名": ranking, "社区排名": league, "督办清单": overdue, "新增与加剧热点": hotspots}
+    profile = profile or PROFILES[DEFAULT_PROFILE]
+    evaluation = _evaluation_tables(dataset, issues, policy, profile, start, end, reopened)
+    tables = {"汇总": summary, "网格排名": ranking, "社区排名": league, "督办清单": overdue, "新增与加剧热点": hotspots,
+              **evaluation}
     tables = {k: v.reset_index(drop=True) for k, v in tables.items()}
     weekly = _weekly(issues, dataset, end)
-    page = _html(dataset, week, start, end, tables, ranked, weekly)
+    page = _html(dataset, week, start, end, tables, ranked, weekly, profile)
     return Bulletin(week, start, end, tables, to_safe_xlsx(tables), page)
 
 
@@ -340,7 +379,7 @@ svg, .lead { break-inside: avoid; }
 
 
 def _html(dataset: Dataset, week: str, start: pd.Timestamp, end: pd.Timestamp, tables: dict[str, pd.DataFrame],
-          ranked: pd.DataFrame, weekly: pd.DataFrame) -> str:
+          ranked: pd.DataFrame, weekly: pd.DataFrame, profile: Profile) -> str:
     last_day = (end - pd.Timedelta(days=1)).date()
     street = ""
     if s.STREET in dataset.grids and dataset.grids[s.STREET].notna().any():
@@ -361,6 +400,8 @@ def _html(dataset: Dataset, week: str, start: pd.Timestamp, end: pd.Timestamp, t
     return _TEMPLATES.get_template("bulletin.html").render(
         street=street, week=week, first_day=start.date(), last_day=last_day, as_of=end.date(), css=Markup(CSS),
         lead=lead, focus=focus, hot_line=hot_line, tables=tables, overdue=tables["督办清单"].drop(columns=["问题描述"]),
-        top_grids=TOP_GRIDS, grade_note=GRADE_NOTE, cells=_cells,
+        top_grids=TOP_GRIDS, grade_note=GRADE_NOTE, cells=_cells, profile=profile.title("zh"),
+        area_rule=formula(profile, "area"), department_rule=formula(profile, "department"),
+        index_rule=scoring_rule("zh"),
         # Built here from escaped text (see _svg_map, _svg_trend): the only markup the template does not escape.
         map_svg=Markup(_svg_map(dataset, ranked)), trend_svg=Markup(_svg_trend(weekly)))

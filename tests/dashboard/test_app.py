@@ -400,7 +400,13 @@ def test_overview_is_the_default_page(lang: str) -> None:
         "zh": "本周 = 所选时段的最后 7 天（2026年11月9日至2026年11月15日）",
         "en": "This week = the last 7 days of the chosen range (9 Nov 2026 to 15 Nov 2026)"}[lang])
     cards = {m.label: m.value for m in at.metric}
-    assert len(cards) == 5 and element_types(at).count("component_instance") == 1
+    assert len(cards) == 6 and element_types(at).count("component_instance") == 1
+    # The month's on-target index is the evaluation page's, under the workspace's profile, with its light.
+    evaluation = run_app("app_pages/evaluation.py", gw_lang=lang)
+    shown = {m.label: m.value for m in evaluation.metric}
+    index_label, light_label = {"zh": ("达标指数", "达标情况"), "en": ("On-target index", "Target")}[lang]
+    assert cards[{"zh": "本月达标指数", "en": "On-target index (month)"}[lang]] == \
+        f"{shown[index_label]} {shown[light_label]}"
     # This week's reported count equals the rectification page's (same definition, same week).
     rect = run_app("app_pages/rectification.py", gw_lang=lang)
     label = {"zh": "上报", "en": "Reported"}[lang]
@@ -640,3 +646,14 @@ def test_the_data_page_says_whether_the_audit_trail_holds(tmp_path: Path, monkey
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     at = run_app("app_pages/data.py")
     assert any("审计记录被改动过" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_patrol_gap_view_names_the_planted_blind_spot(lang: str) -> None:
+    from geo.synthetic.street import BLIND_SPOT_GRID
+
+    at = run_app("app_pages/hotspots.py", gw_lang=lang, gw_hot_view="patrol_gap")
+    assert {m.label: m.value for m in at.metric}[{"zh": "巡查盲区", "en": "Blind spot"}[lang]] == "1"
+    table = at.dataframe[0].value
+    assert table.iloc[0, 0] == BLIND_SPOT_GRID and table.iloc[1:, -1].eq("").all()
+    assert at.get("component_instance"), "the map is drawn"

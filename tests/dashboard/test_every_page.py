@@ -18,7 +18,8 @@ from geo.store import Workspace
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 REAL = ROOT / "tests" / "fixtures" / "real"
-PAGES = ["overview", "map", "hotspots", "trends", "rectification", "priority", "forecast", "ranking", "data", "bigscreen"]
+PAGES = ["overview", "map", "hotspots", "trends", "rectification", "evaluation", "priority", "forecast", "ranking", "data",
+         "bigscreen"]
 BAD = re.compile(r"\b(inf|nan|NaN|None)\b|inf%|Traceback")
 
 

@@ -35,7 +35,8 @@ def bulletin(sample: Dataset) -> object:
 
 def test_workbook_sheets_and_rows(bulletin: object, sample: Dataset) -> None:
     book = openpyxl.load_workbook(io.BytesIO(bulletin.workbook), read_only=True)
-    assert book.sheetnames == ["汇总", "网格排名", "社区排名", "督办清单", "新增与加剧热点"]
+    assert book.sheetnames == ["汇总", "网格排名", "社区排名", "督办清单", "新增与加剧热点", "考核评价（社区）",
+                               "考核评价（部门）", "巡查盲区"]
     rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
     assert rows["汇总"][0] == ("指标", "本周", "上周", "变化") and len(rows["汇总"]) == 1 + 8
     assert len(rows["网格排名"]) == 1 + 35 and [r[0] for r in rows["网格排名"][1:]] == list(range(1, 36))
@@ -57,6 +58,13 @@ def test_workbook_sheets_and_rows(bulletin: object, sample: Dataset) -> None:
     metro_name = sample.grids.set_index(s.GRID_ID).loc[metro["grid_id"], s.GRID_NAME]
     hot = pd.DataFrame(rows["新增与加剧热点"][1:], columns=rows["新增与加剧热点"][0])
     assert ((hot["类型"] == "连续热点") & (hot["问题类别"] == "乱停乱放") & (hot["网格"] == metro_name)).any()
+    # The evaluation under the product's profile gives the league's own scores and grades (one rule, two tables).
+    league = pd.DataFrame(rows["社区排名"][1:], columns=rows["社区排名"][0]).set_index("社区")
+    evaluation = pd.DataFrame(rows["考核评价（社区）"][1:], columns=rows["考核评价（社区）"][0]).set_index("社区")
+    assert evaluation["综合得分"].to_dict() == league["综合得分"].to_dict()
+    assert evaluation["等级"].to_dict() == league["等级"].to_dict()
+    # The planted blind spot is the one grid whose patrol misses significantly more than the rest.
+    assert [r[0] for r in rows["巡查盲区"][1:]] == [truth["patrol_blind_spot"]]
 
 
 def test_the_printed_rule_gives_the_printed_grades(bulletin: object) -> None:

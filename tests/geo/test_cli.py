@@ -202,6 +202,11 @@ def test_users_undo_audit_and_export_commands(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     trail = pd.read_csv(tmp_path / "issues.csv.audit.csv", encoding="utf-8-sig")
     assert trail["kind"].tolist() == ["ledger", "grids", "undo", "undo", "ledger", "grids"]
+    # .json: the ledger as Open311 GeoReport v2 service requests, every stored issue once.
+    feed = run_cli("export", "--workspace", str(ws), "--out", str(tmp_path / "requests.json"))
+    assert feed.returncode == 0, feed.stderr
+    requests = json.loads((tmp_path / "requests.json").read_text(encoding="utf-8"))
+    assert len(requests) == json.loads(feed.stdout)["rows"] and {"service_request_id", "lat", "long"} <= set(requests[0])
     verified = run_cli("audit", "--workspace", str(ws), "--verify")
     check = json.loads(verified.stdout)
     assert verified.returncode == 0 and check["holds"] and check["sealed"] == 6

@@ -30,10 +30,12 @@ GRIDS = gpd.GeoDataFrame({
 def _ledger() -> pd.DataFrame:
     rows = [
         # id, category, reported, status, closed, deadline, department, grid, source, reporter
-        ("A", "litter", "2026-03-02 10:00", "closed", "2026-03-02 18:00", "2026-03-03 10:00", "社区", "g1", "patrol", "张三"),
+        ("A", "litter", "2026-03-02 10:00", "closed", "2026-03-02 18:00", "2026-03-03 10:00", "社区", "g1", "patrol",
+         "张三"),
         ("B", "litter", "2026-03-05 09:00", "closed", "2026-03-10 09:00", "2026-03-08 09:00", "城管", "g1", "hotline", None),
         ("C", "parking", "2026-03-10 09:00", "open", None, "2026-03-12 09:00", "城管", "g1", "public", None),
-        ("D", "clutter", "2026-03-20 09:00", "closed", "2026-03-21 09:00", "2026-03-25 09:00", "社区", "g1", "patrol", "张三"),
+        ("D", "clutter", "2026-03-20 09:00", "closed", "2026-03-21 09:00", "2026-03-25 09:00", "社区", "g1", "patrol",
+         "张三"),
         ("E", "litter", "2026-03-15 09:00", "void", None, "2026-03-16 09:00", "社区", "g2", "patrol", "王五"),
         ("F", "parking", "2026-03-16 09:00", "rectified", None, "2026-03-18 09:00", "交警", "g2", "patrol", "赵六"),
     ]

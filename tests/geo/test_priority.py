@@ -92,6 +92,14 @@ def test_reasons_read_as_sentences_by_hand() -> None:
     assert pareto(score(raw), 1) == pytest.approx(9 / 12)
 
 
+def test_a_blind_spot_reason_is_worded_by_hand() -> None:
+    raw = raw_table([("g1", 12.4, 7, 19, 12.4, 1.0, 8.0, "parking", 0, 9, 0, 0)]).assign(
+        blind_spot=True, public_share=72.0, rest_public_share=35.2)
+    ranked = score(raw, names=Names({"parking": "乱停乱放"}, {"parking": "Disorderly parking"}))
+    assert ranked.at[0, "reasons_zh"] == ("预计4周 12 件（7–19），以乱停乱放为主，"
+                                          "巡查盲区：近一年 72% 由他人上报（其余网格 35%），比近一年平均多 55%")
+
+
 def test_weights_and_modes_are_validated() -> None:
     raw = raw_table([("g1", 0.0, 0, 0, 0.0, 1.0, 0.0, "", 0, 0, 0, 0)])
     for bad in ({"overdue": -1.0}, {"budget": 1.0}, {"forecast": 0.0}, {"open": 1.0}):
@@ -111,6 +119,11 @@ def test_planted_problem_grids_lead_the_sample_street_and_reasons_differ(sample:
     assert pile_grid not in set(ranked.nsmallest(3, "rank")[s.GRID_ID])  # the false pile drives nothing
     assert ranked["reasons_zh"].nunique() == len(ranked)  # every grid's reasons are its own
     assert ranked["flagged_cells"].sum() > 0 and (ranked["lower"] <= ranked["expected"]).all()
+    # The planted patrol blind spot says so in its reasons, with its share against the rest's; no other grid does.
+    blind = sample.grids.set_index(s.GRID_NAME).loc[truth["patrol_blind_spot"], s.GRID_ID]
+    gap = ranked[ranked["reasons_zh"].str.contains("巡查盲区")]
+    assert gap[s.GRID_ID].tolist() == [blind]
+    assert "由他人上报（其余网格" in gap["reasons_zh"].iloc[0] and "patrol blind spot" in gap["reasons_en"].iloc[0]
 
 
 def test_a_category_filter_forecasts_that_category_only(sample: Dataset) -> None:
