@@ -69,13 +69,23 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "eval_composite": {"zh": "综合得分", "en": "Score"},
     "eval_grade": {"zh": "等级", "en": "Grade"},
     "eval_change": {"zh": "得分较上期", "en": "Score change"},
-    "light_index_on": {"zh": "🟢 达标", "en": "🟢 On target"},
-    "light_index_near": {"zh": "🟡 接近", "en": "🟡 Near"},
-    "light_index_below": {"zh": "🔴 未达标", "en": "🔴 Below"},
+    "eval_percent": {"zh": "（%）", "en": " (%)"},
+    # Words, not emoji: an office PC has no colour-emoji font (they drew as empty boxes); colour comes from the
+    # badge and the table cell (LIGHT_COLOURS in the page).
+    "light_index_on": {"zh": "达标", "en": "On target"},
+    "light_index_near": {"zh": "接近", "en": "Near"},
+    "light_index_below": {"zh": "未达标", "en": "Below"},
+    "eval_month_label": {"zh": "{year}年{month}月", "en": "{month_name} {year}"},
+    "eval_quarter_label": {"zh": "{year}年第{quarter}季度", "en": "Q{quarter} {year}"},
+    "eval_to_day": {"zh": "（截至{day}）", "en": " (to {day})"},
+    "eval_capped": {"zh": "超期占比 {share}%：按方案的积压上限，等级最高 {cap}（得分 {score} 本可评 {uncapped}）。",
+                    "en": "Overdue share {share} %: under the profile's backlog cap the grade is at best {cap} (the score "
+                          "{score} alone would be {uncapped})."},
     "eval_level": {"zh": "评价层级", "en": "Level"},
     "eval_level_grid": {"zh": "网格", "en": "Grid"},
     "eval_level_community": {"zh": "社区", "en": "Community"},
     "eval_level_street": {"zh": "街道", "en": "Street"},
+    "eval_section": {"zh": "评价对象", "en": "Evaluate"},
     "eval_tab_area": {"zh": "区域评价", "en": "Areas"},
     "eval_tab_department": {"zh": "部门评价", "en": "Departments"},
     "eval_tab_inspector": {"zh": "岗位评价（网格员）", "en": "Inspectors"},
@@ -131,7 +141,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                                       "不含上报人姓名。",
                                "en": "The sidebar's scope as Open311 GeoReport v2 service_requests for other systems; "
                                      "reporters' names are not included."},
-    "index_card": {"zh": "本月达标指数", "en": "On-target index (month)"},
+    "index_card": {"zh": "本月达标", "en": "Target"},
     "index_card_help": {"zh": "全街道本月各考核指标 ÷ 目标值（上限 1.25）按考核方案权重平均，≥ 1 为达标；较上月变化。详见「考核评价」。",
                         "en": "This month's indicators for the whole street against their targets (capped at 1.25), "
                               "weighted by the profile; 1 or more is on target; change against last month. See Evaluation."},
@@ -918,6 +928,10 @@ def fmt_change(now: float, before: float, lang: Lang, *, points: bool = False) -
     if not (math.isfinite(now) and math.isfinite(before)) or round(now - before, 1) == 0:
         return None
     return f"{now - before:+.1f}{t('points_unit', lang)}" if points else f"{round(now - before):+d}"
+
+
+#: The on-target light's colour where Streamlit colours text or badges (our words, never emoji).
+LIGHT_COLOURS: Final[dict[str, Literal["green", "orange", "red"]]] = {"on": "green", "near": "orange", "below": "red"}
 
 
 def index_text(index: float, light: str, lang: Lang) -> str:

@@ -10,15 +10,19 @@ import streamlit as st
 from dashboard.components.patrol import gap_caption, gap_map, gap_table
 from dashboard.components.view import show_map
 from dashboard.data import evaluation, evaluation_settings, patrol_gaps
-from dashboard.i18n import Lang, fmt_date, t
+from dashboard.i18n import LIGHT_COLOURS, Lang, fmt_date, fmt_week, t
 from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import localtime
 from geo import schema as s
 from geo.csv_guard import to_safe_csv
 from geo.ops.evaluation import PERIOD_KINDS, Evaluation, league, periods, previous_period, with_change
 from geo.ops.profiles import INDICATORS, SHOWN, formula, scoring_rule
+from geo.ops.rectification import grade
 from geo.report.export import to_safe_xlsx
 from geo.report.open311 import to_json
+
+#: The light's fill in the table cells (pale, so the text stays readable printed); the badge uses LIGHT_COLOURS.
+LIGHT_FILLS = {"on": "#d9f0d3", "near": "#fee8c8", "below": "#fcd5d5"}
 
 ctx, data = data_context()
 lang: Lang = ctx.lang
@@ -28,7 +32,7 @@ if settings_error:  # one line, and the shipped profiles meanwhile
     st.error(t("evaluation_settings_error", lang, error=settings_error))
 
 keys = list(settings.profiles)
-c1, c2, c3 = st.columns([2.2, 1.4, 2.0], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([2.0, 1.8, 2.0], vertical_alignment="bottom")
 profile_key = c1.selectbox(t("eval_profile", lang), keys, index=keys.index(settings.default), key="gw_eval_profile",
                            format_func=lambda k: settings.profiles[k].title(lang))
 profile = settings.profiles[profile_key]
@@ -41,10 +45,18 @@ options = periods(kind, first, last_day)
 
 
 def _label(i: int) -> str:
+    """A period as an office names it: 2026年11月, 2026年第4季度, 2026年第45周（…）; a running one says to which day."""
     start, end = options[i]
-    shown_end = min(end, data_end)
-    text = f"{fmt_date(start.date(), lang)} – {fmt_date((shown_end - pd.Timedelta(days=1)).date(), lang)}"
-    return text + (t("eval_partial", lang) if end > data_end else "")
+    day = start.date()
+    if kind == "week":
+        iso = day.isocalendar()
+        text = fmt_week(f"{iso.year}-W{iso.week:02d}", lang)
+    elif kind == "month":
+        text = t("eval_month_label", lang, year=str(day.year), month=day.month, month_name=day.strftime("%b"))
+    else:
+        text = t("eval_quarter_label", lang, year=str(day.year), quarter=(day.month - 1) // 3 + 1)
+    last = (data_end - pd.Timedelta(days=1)).date()
+    return text + (t("eval_to_day", lang, day=fmt_date(last, lang)) if end > data_end else "")
 
 
 chosen = c3.selectbox(t("eval_period", lang), range(len(options)), key=f"gw_eval_period_{kind}", format_func=_label)
@@ -80,19 +92,27 @@ def _change(key: str, digits: int) -> str | None:
 index = float(row["index"]) if row is not None else float("nan")
 m1.metric(t("eval_index", lang), "—" if not math.isfinite(index) else f"{index:.2f}", _change("index", 2),
           help=scoring_rule(lang))
-m2.metric(t("eval_light", lang), t(f"light_index_{row['light']}", lang) if row is not None and row["light"] else "—")
+m2.markdown(f"<span style='font-size:0.875rem'>{t('eval_light', lang)}</span>", unsafe_allow_html=True)  # our words
+if row is not None and row["light"]:
+    m2.badge(t(f"light_index_{row['light']}", lang), color=LIGHT_COLOURS[row["light"]])
+else:
+    m2.markdown("—")
 composite = float(row["composite"]) if row is not None else float("nan")
 m3.metric(t("eval_composite", lang), "—" if not math.isfinite(composite) else f"{composite:.1f}",
           _change("composite", 1), help=formula(profile, "area", lang, whole_now.dropped))
 m4.metric(t("eval_grade", lang), (row["grade"] or "—") if row is not None else "—")
+if row is not None and profile.caps and row["grade"] and row["grade"] != grade(composite):
+    share = float(row["overdue_share"])
+    cap = next((c for limit, c in sorted(profile.caps, reverse=True) if share >= limit), row["grade"])
+    st.caption(t("eval_capped", lang, share=f"{share:.1f}", cap=cap, score=f"{composite:.1f}", uncapped=grade(composite)))
 
 LEVELS = {"grid": "eval_level_grid", "community": "eval_level_community", "street": "eval_level_street"}
 may_see_people = ctx.actor.may("see_people")
-tab_names = [t("eval_tab_area", lang), t("eval_tab_department", lang)]
-if may_see_people:
-    tab_names.append(t("eval_tab_inspector", lang))
-tab_names.append(t("eval_tab_gap", lang))
-tabs = st.tabs(tab_names)
+# One section at a time, chosen like every other control: tabs computed all four on every rerun, and a map in a
+# hidden tab drew blank (Leaflet cannot size itself while hidden).
+sections = ["area", "department", *(["inspector"] if may_see_people else []), "gap"]
+section = st.radio(t("eval_section", lang), sections, horizontal=True, key="gw_eval_section",
+                   format_func=lambda k: t(f"eval_tab_{k}", lang))
 grid_names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME].astype(str)
 
 
@@ -110,14 +130,32 @@ def _shown(now: Evaluation, then: Evaluation, unit_label: str, names: pd.Series 
     out = {unit_label: (units.map(names).fillna(units) if names is not None else units).to_numpy()}
     for key in SHOWN[now.subject]:
         ind = INDICATORS[key]
-        out[ind.zh if lang == "zh" else ind.en] = [_cell(v, ind.kind) for v in table[key]]
+        name = (ind.zh if lang == "zh" else ind.en) + (t("eval_percent", lang) if ind.kind == "rate" else "")
+        out[name] = [_cell(v, ind.kind) for v in table[key]]
     out[t("eval_composite", lang)] = [_cell(v, "rate") for v in table["composite"]]
     out[t("eval_grade", lang)] = [g or "—" for g in table["grade"]]
     out[t("eval_index", lang)] = ["—" if pd.isna(v) else f"{v:.2f}" for v in table["index"]]
     out[t("eval_light", lang)] = [t(f"light_index_{v}", lang) if v else "—" for v in table["light"]]
+    out["_light"] = table["light"].to_numpy()
     out[t("eval_change", lang)] = ["—" if pd.isna(v) or round(v, 1) == 0 else f"{v:+.1f}"
                                    for v in table["composite_change"]]
     return pd.DataFrame(out)
+
+
+def _show(frame: pd.DataFrame, unit_label: str) -> pd.DataFrame:
+    """The table with its light cells coloured and the unit column pinned (it stays in view when a laptop
+    scrolls the wide table sideways); returns the table without the helper column, for the downloads."""
+    lights = frame.pop("_light")
+    light_col = t("eval_light", lang)
+
+    def fill(column: pd.Series) -> list[str]:
+        if column.name != light_col:
+            return [""] * len(column)
+        return [f"background-color: {LIGHT_FILLS[v]}" if v in LIGHT_FILLS else "" for v in lights]
+
+    st.dataframe(frame.style.apply(fill), hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame)),
+                 column_config={unit_label: st.column_config.TextColumn(unit_label, pinned=True)})
+    return frame
 
 
 def _downloads(frame: pd.DataFrame, name: str) -> None:
@@ -145,40 +183,36 @@ def _explain(now: Evaluation) -> None:
         st.caption(t("eval_source", lang, source=profile.source))
 
 
-with tabs[0]:
+if section == "area":
     level = st.radio(t("eval_level", lang), list(LEVELS), horizontal=True, key="gw_eval_level",
                      format_func=lambda k: t(LEVELS[k], lang))
     now, then = _pair("area", level)
     label = t(LEVELS[level], lang)
-    frame = _shown(now, then, label, grid_names if level == "grid" else None)
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame)))
+    frame = _show(_shown(now, then, label, grid_names if level == "grid" else None), label)
     if now.unassigned:
         st.caption(t("eval_unassigned", lang, n=now.unassigned))
     _explain(now)
     _downloads(frame, f"evaluation_area_{level}_{start.date()}")
 
-with tabs[1]:
+elif section == "department":
     now, then = _pair("department", "department")
-    frame = _shown(now, then, t("department", lang), None)
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame)))
+    frame = _show(_shown(now, then, t("department", lang), None), t("department", lang))
     if now.unassigned:
         st.caption(t("eval_unassigned_department", lang, n=now.unassigned))
     _explain(now)
     _downloads(frame, f"evaluation_department_{start.date()}")
 
-if may_see_people:
-    with tabs[2]:
-        now, then = _pair("inspector", "inspector")
-        if "reporter" in {n for k in SHOWN["inspector"] for n in INDICATORS[k].needs} and now.table.empty:
-            st.info(t("eval_no_reporter", lang))
-        else:
-            frame = _shown(now, then, t("eval_inspector", lang), None)
-            st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame)))
-            st.caption(t("eval_inspector_caption", lang))
-            _explain(now)
-            _downloads(frame, f"evaluation_inspector_{start.date()}")
+elif section == "inspector" and may_see_people:  # the radio offers it to clerks and admins only
+    now, then = _pair("inspector", "inspector")
+    if now.table.empty:  # no reporter column (and no cadre lists): nothing to evaluate people by
+        st.info(t("eval_no_reporter", lang))
+    else:
+        frame = _show(_shown(now, then, t("eval_inspector", lang), None), t("eval_inspector", lang))
+        st.caption(t("eval_inspector_caption", lang))
+        _explain(now)
+        _downloads(frame, f"evaluation_inspector_{start.date()}")
 
-with tabs[-1]:
+else:
     gap = patrol_gaps(ctx.source, ctx.flt)
     st.caption(gap_caption(gap, lang))
     if gap.comparable:

@@ -20,7 +20,17 @@ from dashboard.data import (
     week_kpis,
 )
 from dashboard.detail import clickable_grid_map, show_grid_detail
-from dashboard.i18n import fmt_change, fmt_date, index_text, kpi_basis, kpi_text, map_labels, t, unsaid_note
+from dashboard.i18n import (
+    LIGHT_COLOURS,
+    fmt_change,
+    fmt_date,
+    index_text,
+    kpi_basis,
+    kpi_text,
+    map_labels,
+    t,
+    unsaid_note,
+)
 from dashboard.shell import data_context, last_report_day, refresh_when_kept, scope_caption
 from geo import schema as s
 from geo.categories import OTHER_WARNING
@@ -66,7 +76,9 @@ cards[4].metric(t("open_now", lang), kpi_text("open_now", open_now, lang, unsaid
                 fmt_change(open_now, open_before, lang) if has_before and "status" not in unsaid else None,
                 delta_color="inverse")
 index = street_index(ctx.source, ctx.flt, last_day)
-cards[5].metric(t("index_card", lang), index_text(index.index, index.light, lang),
+# The figure alone (six cards share a laptop's width); its light, coloured, in the label.
+light_word = f" · :{LIGHT_COLOURS[index.light]}[{t(f'light_index_{index.light}', lang)}]" if index.light else ""
+cards[5].metric(t("index_card", lang) + light_word, index_text(index.index, "", lang),
                 f"{index.change:+.2f}" if math.isfinite(index.change) and round(index.change, 2) != 0 else None,
                 help=t("index_card_help", lang))
 st.caption(kpi_basis(now, lang))

@@ -57,14 +57,12 @@ def gap_map(grids: gpd.GeoDataFrame, gap: PatrolGap, lang: Lang, **kwargs: objec
                           fields, aliases, t("gap_legend", lang), **kwargs)  # type: ignore[arg-type]
 
 
-def gap_table(gap: PatrolGap, names: pd.Series, lang: Lang, *, only_flagged: bool = False) -> pd.DataFrame:
+def gap_table(gap: PatrolGap, names: pd.Series, lang: Lang) -> pd.DataFrame:
     """The gap per unit as a leader reads it: blind spots first, then by share; units named, never ids."""
     table = gap.table[gap.table["known"] > 0]
-    if only_flagged:
-        table = table[table["blind_spot"]]
     table = table.sort_values(["blind_spot", "share"], ascending=[False, False], kind="stable")
     return pd.DataFrame({
-        t("unit", lang): names.reindex(table.index).fillna(pd.Series(table.index, index=table.index)).to_numpy(),
+        t("grid", lang): names.reindex(table.index).fillna(pd.Series(table.index, index=table.index)).to_numpy(),
         t("gap_found", lang): table["found"].to_numpy(),
         t("gap_reported", lang): table["reported"].to_numpy(),
         t("gap_share", lang): [_number(v, 1) for v in table["share"]],

@@ -64,3 +64,9 @@ def test_every_page_opens_cleanly(workspaces: dict[str, str], name: str, lang: s
         assert not at.exception, (name, page, [e.value for e in at.exception])
         found = BAD.findall(texts(at))
         assert not found, (name, page, found[:5])
+        if page == "evaluation":  # each section is drawn only when chosen: open every one
+            for option in at.radio(key="gw_eval_section").options:
+                at.radio(key="gw_eval_section").set_value(option).run()
+                assert not at.exception, (name, page, option, [e.value for e in at.exception])
+                found = BAD.findall(texts(at))
+                assert not found, (name, page, option, found[:5])

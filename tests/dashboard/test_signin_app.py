@@ -63,16 +63,21 @@ def test_a_viewer_sees_pages_but_no_upload_on_any_route(users: Path) -> None:
 
 def test_names_of_people_are_shown_to_clerks_not_to_viewers(users: Path) -> None:
     """The inspector evaluation names people (the ledger's 上报人): a viewer sees grids and departments only."""
-    def shown(at: AppTest) -> str:
+    def shown(at: AppTest) -> tuple[list[str], str]:
         at.switch_page("app_pages/evaluation.py").run()
         assert not at.exception, [e.value for e in at.exception]
-        return " ".join([str(tab.label) for tab in at.tabs]
-                        + [frame.value.to_string() for frame in at.dataframe])
+        sections = at.radio(key="gw_eval_section")
+        seen = []
+        for option in sections.options:  # every section the user may open, and what it shows
+            at.radio(key="gw_eval_section").set_value(option).run()
+            assert not at.exception, [e.value for e in at.exception]
+            seen += [frame.value.to_string() for frame in at.dataframe]
+        return list(sections.options), " ".join(seen)
 
-    viewer, clerk = shown(signed_in("赵科长")), shown(signed_in("王芳"))
+    (viewer_sections, viewer), (clerk_sections, clerk) = shown(signed_in("赵科长")), shown(signed_in("王芳"))
     cadre = "周平"  # a cadre of 青石社区第1网格 in the sample, who files patrol reports
-    assert "岗位评价" not in viewer and cadre not in viewer and "区域评价" in viewer
-    assert "岗位评价" in clerk and cadre in clerk
+    assert viewer_sections == ["区域评价", "部门评价", "巡查盲区"] and cadre not in viewer
+    assert clerk_sections == ["区域评价", "部门评价", "岗位评价（网格员）", "巡查盲区"] and cadre in clerk
 
 
 def test_a_clerk_imports_ledgers_but_not_grids_and_an_admin_may_undo(users: Path) -> None:
