@@ -128,12 +128,15 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                     "en": "In the sidebar's dates and categories: {share} % of cases were reported by others street-wide; "
                           "grids significantly above the rest: {n} (false discovery rate {fdr})."},
     "gap_method": {"zh": "他人上报 = 督导检查、12345热线、群众举报；巡查发现 = 网格巡查、视频巡查。比值 = 本网格“他人上报 ÷ 巡查发现”"
-                         "与其余网格之比，区间为精确（Clopper-Pearson）95% 区间；单侧精确二项检验并按 Benjamini-Hochberg "
-                         "控制错误发现率，小网格不会因偶然被判为盲区。",
+                         "与其余网格之比。各网格本就有差异（如临街市场多热线），故以其余网格之间超出偶然的差异为尺度"
+                         "（β-二项分布，矩估计）：区间为按此折算的精确 95% 区间，单侧检验并按 Benjamini-Hochberg 控制错误发现率；"
+                         "小网格不会因偶然、大网格不会因各网格间的寻常差异被判为盲区。",
                    "en": "Reported by others = supervision, the hotline, the public; found by patrol = patrol, video. "
-                         "Ratio = the grid's (reported ÷ found) against the rest's, with an exact (Clopper-Pearson) 95 % "
-                         "interval; a one-sided exact binomial test with the Benjamini-Hochberg false discovery rate, so a "
-                         "small grid is not flagged on noise."},
+                         "Ratio = the grid's (reported ÷ found) against the rest's. Grids differ for reasons of their own (a "
+                         "market street phones more), so the yardstick is how much the other grids differ beyond chance "
+                         "(beta-binomial, by moments): an exact 95 % interval on that basis and a one-sided test with the "
+                         "Benjamini-Hochberg false discovery rate, so neither a small grid's noise nor the ordinary "
+                         "differences between grids flag a blind spot."},
     "view_patrol_gap": {"zh": "巡查盲区", "en": "Patrol blind spots"},
     "eval_exports": {"zh": "导出", "en": "Exports"},
     "export_open311": {"zh": "台账（Open311 GeoReport v2 JSON）", "en": "Ledger (Open311 GeoReport v2 JSON)"},

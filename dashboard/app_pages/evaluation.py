@@ -180,7 +180,7 @@ def _explain(now: Evaluation) -> None:
                 for k, ind in INDICATORS.items() if k in SHOWN[now.subject] or k in profile.weights[now.subject]]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         st.caption(scoring_rule(lang))
-        st.caption(t("eval_source", lang, source=profile.source))
+        st.caption(t("eval_source", lang, source=profile.source(lang)))
 
 
 if section == "area":

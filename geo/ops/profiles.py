@@ -150,7 +150,8 @@ class Profile:
     title_zh: str
     title_en: str
     version: str
-    source: str
+    source_zh: str
+    source_en: str
     weights: Mapping[Subject, Mapping[str, float]]
     grades: tuple[tuple[float, str], ...] = GRADES
     caps: tuple[tuple[float, str], ...] = ()
@@ -159,6 +160,10 @@ class Profile:
     def title(self, lang: Literal["zh", "en"] = "zh") -> str:
         """The profile's name and version as printed (``GB/T 30428.4（参考实现） 2024``)."""
         return f"{self.title_zh if lang == 'zh' else self.title_en} · {self.version}"
+
+    def source(self, lang: Literal["zh", "en"] = "zh") -> str:
+        """Where the profile's indicators and weights come from, in ``lang``."""
+        return self.source_zh if lang == "zh" else self.source_en
 
     def target(self, key: str) -> float:
         """The target of a rate indicator in percent (the A band unless set)."""
@@ -169,14 +174,17 @@ class Profile:
 
 PROFILES: Final[dict[str, Profile]] = {p.key: p for p in (
     Profile("gridwatch", "Gridwatch 综合考核", "Gridwatch composite", "2025.1",
-            "docs/rectification.md",
+            "本产品的整改考核规则（与「整改」页的综合得分相同）",
+            "the product's rectification rule (the Rectification page's score)",
             {"area": {"close_rate": 0.25, "on_time_rate": 0.35, "rework_rate": 0.15, "overdue_share": 0.25},
              "department": {"close_rate": 0.25, "on_time_rate": 0.35, "rework_rate": 0.15, "overdue_share": 0.25},
              "inspector": {"valid_report_rate": 0.5, "missed_rate": 0.5}},
             caps=OVERDUE_CAPS),
     Profile("gbt30428.4", "GB/T 30428.4 绩效评价（参考实现）", "GB/T 30428.4 evaluation (reference implementation)",
-            "2024", "urban-management-standards.md §1.5 (CJ/T 292 → GB/T 30428.4; StatisticsService, "
-            "DeptEvaluateService, PositionRepository)",
+            "2024", "CJ/T 292（现 GB/T 30428.4）绩效评价在一个开源城市管理平台中的实现（区域、部门、岗位三类公式）；"
+            "按期结案率权重原文为 10%（合计仅 70%），此处按 40%",
+            "CJ/T 292 (now GB/T 30428.4) as implemented in an open-source city-management platform (area, department "
+            "and position formulas); its code weighs the on-time rate at 10 % (summing to 70 %), read here as 40 %",
             {"area": {"public_share": 0.10, "reported": 0.20, "close_rate": 0.30, "on_time_rate": 0.40},
              "department": {"due": 0.10, "dispose_rate": 0.30, "on_time_dispose_rate": 0.30, "rework_rate": 0.30},
              "inspector": {"valid_report_rate": 0.40, "missed_rate": 0.20, "on_time_verify_rate": 0.20,
@@ -296,7 +304,9 @@ def parse_settings(text: str, *, name: str = SETTINGS_FILE) -> Settings:
                 raise EvaluationConfigError(f"{where}: unknown key {unknown[0]!r}")
             profiles[key] = replace(base, key=key, title_zh=str(spec.get("title", key)),
                                     title_en=str(spec.get("title_en", spec.get("title", key))),
-                                    version=str(spec.get("version", "1")), source=f"{name} ({where})",
+                                    version=str(spec.get("version", "1")),
+                                    source_zh=f"本单位设置文件 {name}（{where}，基于 {base.title_zh}）",
+                                    source_en=f"this office's settings file {name} ({where}, based on {base.title_en})",
                                     weights=weights,
                                     targets={**base.targets, **_targets(f"{where}.targets", spec.get("targets", {}))})
         default = raw.get("profile", DEFAULT_PROFILE)

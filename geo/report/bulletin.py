@@ -149,12 +149,20 @@ def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy
         table = league(ev.table)
         frame = pd.DataFrame({unit: table.index.astype(str)})
         for key in SHOWN[ev.subject]:
-            frame[INDICATORS[key].zh] = [_round(float(v)) if INDICATORS[key].kind == "rate" else
-                                         (None if pd.isna(v) else round(float(v))) for v in table[key]]
+            rate = INDICATORS[key].kind == "rate"
+            frame[INDICATORS[key].zh + ("（%）" if rate else "")] = [
+                _round(float(v)) if rate else (None if pd.isna(v) else round(float(v))) for v in table[key]]
         frame["综合得分"] = [_round(float(v)) for v in table["composite"]]
         frame["等级"] = table["grade"].to_numpy()
         frame["达标指数"] = [None if pd.isna(v) else round(float(v), 2) for v in table["index"]]
         out[title] = frame
+    street = evaluate(issues, dataset.grids, policy, profile, "area", level="all", start=start, end=end,
+                      reopened=reopened).table
+    whole = street.iloc[0]
+    out["达标指数"] = pd.DataFrame({"范围": ["全街道"], "综合得分": [_round(float(whole["composite"]))],
+                                "等级": [whole["grade"]],
+                                "达标指数": [None if pd.isna(whole["index"]) else round(float(whole["index"]), 2)],
+                                "达标情况": [{"on": "达标", "near": "接近", "below": "未达标"}.get(whole["light"], "")]})
     year = issues[(issues[s.REPORTED_AT] >= localtime.add_days(end, -365)) & (issues[s.REPORTED_AT] < end)]
     gap = patrol_gap(year[s.GRID_ID], year[s.SOURCE])
     flagged = gap.table[gap.table["blind_spot"]].sort_values("share", ascending=False)

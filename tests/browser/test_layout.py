@@ -18,7 +18,8 @@ from tests.browser.conftest import SHOTS, Server, Traffic
 
 pytestmark = pytest.mark.browser
 CUTOFF = (Path(__file__).with_name("cutoff.js")).read_text(encoding="utf-8")
-PAGES = ("", "map", "hotspots", "trends", "rectification", "priority", "forecast", "ranking", "data", "bigscreen")
+PAGES = ("", "map", "hotspots", "trends", "rectification", "evaluation", "priority", "forecast", "ranking", "data",
+         "bigscreen")
 SIZES = ((1366, 768), (1920, 1080))
 BUSY = "() => !!document.querySelector('[data-testid=stStatusWidget], [data-testid=stSpinner], [data-testid=stSkeleton]')"
 

@@ -658,3 +658,44 @@ def test_the_patrol_gap_view_names_the_planted_blind_spot(lang: str) -> None:
     table = at.dataframe[0].value
     assert table.iloc[0, 0] == BLIND_SPOT_GRID and table.iloc[1:, -1].eq("").all()
     assert at.get("component_instance"), "the map is drawn"
+
+
+def test_switching_the_profile_changes_grades_and_the_printed_formula() -> None:
+    """As a new user tries it: the same month under another profile, other scores, and the rule that gave them."""
+    at = run_app("app_pages/evaluation.py", gw_lang="zh")
+
+    def seen() -> tuple[str, str, str]:
+        metrics = {m.label: m.value for m in at.metric}
+        rule = next(c.value for c in at.caption if "综合得分 =" in c.value)
+        return metrics["综合得分"], at.dataframe[0].value["等级"].str.cat(), rule
+
+    product = seen()
+    assert "Gridwatch 综合考核" in product[2] and "0.25×结案率得分" in product[2]
+    at.selectbox(key="gw_eval_profile").set_value("gbt30428.4").run()
+    assert not at.exception, [e.value for e in at.exception]
+    national = seen()
+    assert "GB/T 30428.4" in national[2] and "0.10×监督举报率得分 + 0.20×立案数得分" in national[2]
+    assert national[0] != product[0] and national[1] != product[1]
+    # The profile's source is said in the page's language (no English citation on a Chinese screen).
+    at.radio(key="gw_eval_section").set_value("部门评价").run()
+    assert any("方案出处：CJ/T 292" in c.value for c in at.caption)
+
+
+def test_a_bad_settings_file_is_one_line_and_the_page_still_grades(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from geo.sample import SAMPLE_WORKSPACE
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(SAMPLE_WORKSPACE, workspace, ignore=shutil.ignore_patterns("derived"))
+    (workspace / "evaluation.toml").write_text("[profiles.mine.weights.area]\nclose_rate = 0.5\n", encoding="utf-8")
+    monkeypatch.setenv("GRIDWATCH_WORKSPACE", str(workspace))
+    at = run_app("app_pages/evaluation.py", gw_lang="en")
+    assert [e.value for e in at.error] == [
+        "The evaluation settings file is not valid; the shipped profiles are used: evaluation.toml: "
+        "profiles.mine.weights.area: weights must sum to 1, they sum to 0.5"]
+    assert at.dataframe[0].value["Grade"].str.len().sum() > 0
+    (workspace / "evaluation.toml").write_text('profile = "mine"\n[profiles.mine]\nbase = "gbt30428.4"\n'
+                                               'title = "本局口径"\nversion = "2026-01"\n', encoding="utf-8")
+    at = run_app("app_pages/evaluation.py", gw_lang="zh")
+    assert not at.error and at.selectbox(key="gw_eval_profile").value == "mine"

@@ -36,7 +36,7 @@ def bulletin(sample: Dataset) -> object:
 def test_workbook_sheets_and_rows(bulletin: object, sample: Dataset) -> None:
     book = openpyxl.load_workbook(io.BytesIO(bulletin.workbook), read_only=True)
     assert book.sheetnames == ["汇总", "网格排名", "社区排名", "督办清单", "新增与加剧热点", "考核评价（社区）",
-                               "考核评价（部门）", "巡查盲区"]
+                               "考核评价（部门）", "达标指数", "巡查盲区"]
     rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
     assert rows["汇总"][0] == ("指标", "本周", "上周", "变化") and len(rows["汇总"]) == 1 + 8
     assert len(rows["网格排名"]) == 1 + 35 and [r[0] for r in rows["网格排名"][1:]] == list(range(1, 36))

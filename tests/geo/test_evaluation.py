@@ -225,3 +225,23 @@ def test_source_words(label: str, expected: str | None) -> None:
     assert source_by_words(label) == expected
     mapped = map_sources(pd.Series([label], dtype="string")).iloc[0]
     assert (pd.isna(mapped) and expected is None) or mapped == expected
+
+
+def test_a_city_whose_grids_differ_flags_only_the_grid_beyond_that_spread() -> None:
+    """Grids whose channels differ by district (LA: 56 of 99 councils "significant" on a plain binomial test)
+    are measured against how much the other grids spread: ordinary ones are not flagged, an extreme one is."""
+    rng = np.random.default_rng(7)
+    shares = rng.uniform(0.2, 0.6, 40)  # the outside share varies a lot from grid to grid
+    units, sources = [], []
+    for i, share in enumerate([*shares, 0.97]):  # and one grid whose patrol finds almost nothing
+        n_out = round(300 * share)
+        units += [f"g{i:02d}"] * 300
+        sources += ["public"] * n_out + ["patrol"] * (300 - n_out)
+    gap = patrol_gap(pd.Series(units), pd.Series(sources, dtype="string"))
+    assert gap.table.index[gap.table["blind_spot"]].tolist() == ["g40"]
+    # The plain binomial would have flagged ordinary grids too.
+    from scipy import stats
+
+    rest = gap.table["rest_share"] / 100
+    plain = stats.binom.sf(gap.table["reported"] - 1, gap.table["known"], rest)
+    assert (plain < 0.05 / len(plain)).sum() > 1
