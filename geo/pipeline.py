@@ -24,31 +24,40 @@ from geo.cube.analysis import AnalysisResult, heat_of, run_analysis
 from geo.cube.dataset import Dataset, Scope, open_workspace
 from geo.cube.filter import ALL, IssueFilter
 from geo.ingest.imports import import_grids, import_ledger
+from geo.ops.evaluation import Evaluation, evaluate
+from geo.ops.profiles import PROFILES, Profile, load_settings
 from geo.ops.rectification import KpiPolicy, deadline_lights, kpi_table, open_count
 from geo.report.bulletin import build_bulletin
 from geo.sample import load_dataset
 from geo.stats.hotspot_analysis import run_hotspots
+from geo.stats.patrol_gap import patrol_gap
 from geo.store import open_store
 
 __all__ = [
     "ALL",
+    "PROFILES",
     "AnalysisResult",
     "Dataset",
+    "Evaluation",
     "IssueFilter",
     "KpiPolicy",
+    "Profile",
     "Recipe",
     "Scope",
     "build_bulletin",
     "compute",
     "deadline_lights",
+    "evaluate",
     "heat_of",
     "import_grids",
     "import_ledger",
     "kpi_table",
     "load_dataset",
+    "load_settings",
     "open_count",
     "open_store",
     "open_workspace",
+    "patrol_gap",
     "run_analysis",
     "run_hotspots",
     "schedule",
