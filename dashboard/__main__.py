@@ -1,8 +1,8 @@
 """``python -m dashboard [streamlit options]``: the dashboard server, with the workspace read at start.
 
-The same server as ``streamlit run dashboard/app.py`` (every option passes through), plus the thread
-of :mod:`dashboard.warm`, which reads the workspace before the first visit and again after each
-import.
+The same server as ``streamlit run dashboard/app.py`` (every option passes through), with the security
+headers of :mod:`dashboard.security_headers` (served through ``dashboard/server.py``), plus the thread of
+:mod:`dashboard.warm`, which reads the workspace before the first visit and again after each import.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-APP = Path(__file__).with_name("app.py")
+#: What ``streamlit run`` serves: ``app.py`` behind the security headers (:mod:`dashboard.server`).
+APP = Path(__file__).with_name("server.py")
 
 
 def main(argv: list[str] | None = None) -> None:
