@@ -138,6 +138,7 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
                          "Benjamini-Hochberg false discovery rate, so neither a small grid's noise nor the ordinary "
                          "differences between grids flag a blind spot."},
     "view_patrol_gap": {"zh": "巡查盲区", "en": "Patrol blind spots"},
+    "gap_by_grid": {"zh": "按管理网格计算（巡查以网格为责任单位）。", "en": " Per management grid (patrols answer for grids)."},
     "eval_exports": {"zh": "导出", "en": "Exports"},
     "export_open311": {"zh": "台账（Open311 GeoReport v2 JSON）", "en": "Ledger (Open311 GeoReport v2 JSON)"},
     "export_open311_caption": {"zh": "按侧栏所选范围导出为 Open311 GeoReport v2 的 service_requests，供其他系统读取；"

@@ -34,10 +34,12 @@ labels = map_labels(lang)
 st.title(t("hotspots_title", lang))
 # The categories are the sidebar's (the one place a filter lives); the scope line below names them.
 c2, c3 = st.columns([3, 2])
-kind = c2.radio(t("units", lang), UNIT_KINDS, key="gw_hot_units", horizontal=True, index=1,
+# The patrol gap is a grid's own (patrols answer for management grids): no cell choice there.
+by_grid_only = st.session_state.get("gw_hot_view") == "patrol_gap"
+kind = c2.radio(t("units", lang), UNIT_KINDS, key="gw_hot_units", horizontal=True, index=1, disabled=by_grid_only,
                 format_func=lambda k: t({"grid": "units_grid", "square": "units_square_kind", "hex": "units_hex_kind"}[k],
                                         lang))
-size = c3.selectbox(t("cell_size_pick", lang), SIZES, key="gw_hot_size", disabled=kind == "grid",
+size = c3.selectbox(t("cell_size_pick", lang), SIZES, key="gw_hot_size", disabled=kind == "grid" or by_grid_only,
                     format_func=lambda v: t("cell_size_auto", lang) if v == 0 else t("cell_size_value", lang, size=v))
 # The view and the hotspot figures share one row (filled once computed), so the map starts within a laptop's
 # first screen; the density and recurrence views leave the figure columns empty.
@@ -84,7 +86,7 @@ if view == "patrol_gap":  # what the public had to report against what the patro
     if gap.comparable:
         m1.metric(t("gap_blind", lang), f"{int(gap.table['blind_spot'].sum()):,}")
         m2.metric(t("gap_share", lang), f"{gap.overall_share:.1f}")
-    st.caption(gap_caption(gap, lang))
+    st.caption(gap_caption(gap, lang) + t("gap_by_grid", lang))
     if gap.comparable:
         show_map(gap_map(data.grids, gap, lang, tiles=ctx.tiles, reference=ctx.reference), key=f"hot-gap-{category}",
                  height=600)

@@ -219,6 +219,11 @@ def _month(rng: np.random.Generator, grids: gpd.GeoDataFrame, corners: np.ndarra
     deadline = local + pd.to_timedelta(limit[cat], unit="D")
     ids = np.char.add(id_stem, np.char.zfill(np.arange(n).astype(str), 7))
     closed_txt = _stamp(closed_at.tz_localize(None))
+    # Who reported a patrol find: one of the grid's two cadres, from a generator of its own (spawning does not
+    # advance ``rng``, so every other column, and every later month, stays as it was).
+    cadres = grids[s.CADRES].astype(str).str.split("、", n=1, expand=True).to_numpy()
+    pick = rng.spawn(1)[0].integers(0, cadres.shape[1], n)
+    reporter = np.where(source == v.SOURCE_RAW["patrol"], cadres[grid, pick], "")
     return pd.DataFrame({
         "问题编号": ids,
         "问题类型": labels,
@@ -236,6 +241,7 @@ def _month(rng: np.random.Generator, grids: gpd.GeoDataFrame, corners: np.ndarra
         "所属网格": grids[s.GRID_NAME].to_numpy()[grid],
         "截止时间": _stamp(deadline),
         "办结时间": np.where(status == "closed", closed_txt, ""),
+        "上报人": reporter,
     }).assign(_category=names)
 
 
