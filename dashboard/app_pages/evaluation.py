@@ -15,6 +15,7 @@ from dashboard.shell import data_context, last_report_day, scope_caption
 from geo import localtime
 from geo import schema as s
 from geo.csv_guard import to_safe_csv
+from geo.cube.levels import present_levels
 from geo.ops.evaluation import PERIOD_KINDS, Evaluation, league, periods, previous_period, with_change
 from geo.ops.profiles import INDICATORS, SHOWN, formula, scoring_rule
 from geo.ops.rectification import grade
@@ -106,7 +107,12 @@ if row is not None and profile.caps and row["grade"] and row["grade"] != grade(c
     cap = next((c for limit, c in sorted(profile.caps, reverse=True) if share >= limit), row["grade"])
     st.caption(t("eval_capped", lang, share=f"{share:.1f}", cap=cap, score=f"{composite:.1f}", uncapped=grade(composite)))
 
-LEVELS = {"grid": "eval_level_grid", "community": "eval_level_community", "street": "eval_level_street"}
+# The levels the grid layer tells apart (a layer naming no street, or one, has no street level: its one
+# street is the row above, and a level of unnamed grids would show them all as "in no unit").
+present = {level.value for level in present_levels(data.grids)}
+LEVELS = {k: v for k, v in (("grid", "eval_level_grid"), ("community", "eval_level_community"),
+                            ("street", "eval_level_street"))
+          if k == "grid" or {"community": s.COMMUNITY, "street": s.STREET}[k] in present}
 may_see_people = ctx.actor.may("see_people")
 # One section at a time, chosen like every other control: tabs computed all four on every rerun, and a map in a
 # hidden tab drew blank (Leaflet cannot size itself while hidden).

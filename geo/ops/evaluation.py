@@ -314,6 +314,8 @@ def evaluate(issues: pd.DataFrame, grids: pd.DataFrame, policy: KpiPolicy, profi
             table[key] = np.nan
     used = [k for k in weights if k not in dropped]
     total = sum(weights[k] for k in used)
+    if total <= 0:  # every weighted indicator the ledger can give carries no weight: nothing to grade by
+        used = []
     composite = pd.Series(0.0, index=table.index)
     index = pd.Series(0.0, index=table.index)
     for key in used:

@@ -671,6 +671,8 @@ def test_switching_the_profile_changes_grades_and_the_printed_formula() -> None:
 
     product = seen()
     assert "Gridwatch 综合考核" in product[2] and "0.25×结案率得分" in product[2]
+    # The sample's one street is the row above the table, not a level of its own.
+    assert list(at.radio(key="gw_eval_level").options) == ["网格", "社区"]
     at.selectbox(key="gw_eval_profile").set_value("gbt30428.4").run()
     assert not at.exception, [e.value for e in at.exception]
     national = seen()
