@@ -38,6 +38,8 @@ def _settle(page: object, timeout_s: float = 90.0) -> None:
 def test_nothing_is_cut_off_on_any_page(browser: object, server: Server, width: int, height: int, lang: str) -> None:
     page = browser.new_page(viewport={"width": width, "height": height})
     traffic = Traffic(page)
+    refused: list[str] = []  # the security headers' policy must not break any page (dashboard/security_headers.py)
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
     found = {}
     for path in PAGES:
         page.goto(f"{server.url}/{path}{'?lang=en' if lang == 'en' else ''}", wait_until="domcontentloaded")
@@ -52,5 +54,6 @@ def test_nothing_is_cut_off_on_any_page(browser: object, server: Server, width: 
         page.screenshot(path=str(SHOTS / f"layout_{width}_{lang}_{path or 'overview'}.png"))
         page.set_viewport_size({"width": width, "height": height})
     assert found == {}
+    assert refused == []
     assert traffic.external() == []
     page.close()

@@ -1,5 +1,7 @@
-"""The server's security headers, on the wire and in Chromium: every response carries them, no page of ours
-breaks under the policy (maps, charts, the big screen), and another site cannot frame the dashboard."""
+"""The server's security headers, on the wire and in Chromium: every response carries them and another site
+cannot frame the dashboard. That no page of ours breaks under the policy is checked where every page is
+opened anyway: ``test_layout.py`` (no policy violation on any page, both sizes and languages) and
+``test_offline_map.py`` (the maps draw)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from dashboard.security_headers import HEADERS
 from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.browser
-PAGES = ("", "map", "hotspots", "trends", "rectification", "evaluation", "priority", "forecast", "ranking", "data",
-         "bigscreen")
 
 
 def _headers(url: str) -> dict[str, str]:
@@ -26,23 +26,6 @@ def test_every_kind_of_response_carries_the_headers(server: Server) -> None:
         got = _headers(server.url + path)
         for name, value in HEADERS:
             assert got.get(name.decode()) == value.decode(), (path, name)
-
-
-def test_no_page_breaks_under_the_policy(browser: object, server: Server) -> None:
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    refused: list[str] = []
-    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
-    page.on("requestfailed", lambda r: "BLOCKED_BY" in (r.failure or "") and refused.append(f"{r.url} {r.failure}"))
-    drawn = {}
-    for path in PAGES:
-        page.goto(f"{server.url}/{path}", wait_until="networkidle", timeout=180_000)
-        page.wait_for_timeout(3000)
-        frames = [f for f in page.frames if "streamlit_folium" in (f.url or "") and not f.is_detached()]
-        drawn[path or "overview"] = sum(
-            f.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length") for f in frames)
-    assert refused == []
-    assert all(drawn[p] > 0 for p in ("overview", "map", "hotspots", "priority", "bigscreen")), drawn
-    page.close()
 
 
 def test_another_site_cannot_frame_the_dashboard(browser: object, server: Server) -> None:
