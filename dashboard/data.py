@@ -646,19 +646,20 @@ def flagged_cells(source: DataSource, as_of: pd.Timestamp,
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def bulletin(source: DataSource, week: str) -> Bulletin:
-    """The weekly bulletin (workbook and HTML) for an ISO week, as the command line writes it."""
+def bulletin(source: DataSource, week: str, lang: str = "zh") -> Bulletin:
+    """The weekly bulletin (workbook and HTML) for an ISO week in the page's language, as the command line
+    writes it."""
     data = dataset(source)
     settings, _ = evaluation_settings(source)
     return build_bulletin(data, week, policy=KpiPolicy(data.categories),
                           reopened=reopened_ids(store_of(source.workspace).load_history()), method=winner(source, ()),
-                          profile=settings.profile)
+                          profile=settings.profile, lang="en" if lang == "en" else "zh")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def bulletin_pdf(source: DataSource, week: str) -> bytes:
+def bulletin_pdf(source: DataSource, week: str, lang: str = "zh") -> bytes:
     """The bulletin's PDF (A4, Chinese font embedded): built when the download is clicked, then kept."""
-    return bulletin(source, week).pdf()
+    return bulletin(source, week, lang).pdf()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -421,10 +421,11 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "bulletin_html": {"zh": "下载通报（HTML，可打印）", "en": "Download the bulletin (HTML, printable)"},
     "bulletin_pdf": {"zh": "下载通报（PDF）", "en": "Download the bulletin (PDF)"},
     "bulletin_pdf_missing_font": {"zh": "本机没有中文字体，无法生成 PDF（{reason}）。", "en": "No Chinese font on this server, so no PDF ({reason})."},
-    "bulletin_caption": {"zh": "通报为中文，含汇总、重点网格地图、近 12 周走势、社区考核、新增热点和督办清单，"
-                               "可下载 Excel、HTML 或 PDF。",
-                         "en": "The bulletin is in Chinese: summary, priority map, 12-week trend, community league, new "
-                               "hot spots and the supervision list, as Excel, HTML or PDF."},
+    "bulletin_caption": {"zh": "通报含汇总、重点网格地图、近 12 周走势、社区考核、新增热点、督办清单和考核评价（含巡查盲区），"
+                               "可下载 Excel、HTML 或 PDF；语言随界面（切换语言即得英文版）。",
+                         "en": "The bulletin holds the summary, priority map, 12-week trend, community league, new hot "
+                               "spots, the overdue list and the evaluation (with patrol blind spots), as Excel, HTML or "
+                               "PDF, in the page's language (switch the language for the Chinese one)."},
     "campaign_start": {"zh": "整治开始日期", "en": "Campaign start"},
     "campaign_grids": {"zh": "变化可确认的网格", "en": "Grids with a confirmed change"},
     "ratio": {"zh": "后期是前期的几倍", "en": "Times the first"},

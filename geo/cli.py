@@ -201,7 +201,8 @@ def _cmd_bulletin(args: argparse.Namespace) -> int:
     # The dashboard's backtest (kept with the generation): the file and the page rank with one method.
     method = compute(str(args.workspace), dataset, Recipe()).winner
     bulletin = build_bulletin(dataset, args.week, policy=KpiPolicy(dataset.categories),
-                              reopened=reopened_ids(workspace.load_history()), method=method, profile=profile)
+                              reopened=reopened_ids(workspace.load_history()), method=method, profile=profile,
+                              lang=args.lang)
     paths = bulletin.write(args.out)
     rows = {name: len(frame) for name, frame in bulletin.tables.items()}
     print(json.dumps({"written": {k: str(v) for k, v in paths.items()}, "rows": rows}, ensure_ascii=False))
@@ -430,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=Path, required=True)
     p.add_argument("--week", required=True, help="ISO week, e.g. 2026-W45 (Monday to Sunday, local time)")
     p.add_argument("--out", type=Path, required=True, help="folder for bulletin_<week>.xlsx, .html and .pdf")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="the bulletin's language (default Chinese)")
     p.set_defaults(func=_cmd_bulletin)
 
     p = sub.add_parser("forecast", help="expected issues per cell or grid for the next period (GeoJSON, ranked)")

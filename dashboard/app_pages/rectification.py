@@ -174,7 +174,7 @@ if week is None:  # the data do not hold one whole Monday-to-Sunday week yet
     b1.info(t("bulletin_no_week", lang))
 elif b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_state.get("gw_bulletin_ready") == week:
     st.session_state["gw_bulletin_ready"] = week
-    made = bulletin(ctx.source, week)
+    made = bulletin(ctx.source, week, lang)
     b2.download_button(t("download_xlsx", lang), data=made.workbook, file_name=f"bulletin_{week}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     b3.download_button(t("bulletin_html", lang), data=made.html.encode("utf-8"), file_name=f"bulletin_{week}.html",
@@ -184,7 +184,7 @@ elif b1.button(t("bulletin_make", lang), key="gw_bulletin_make") or st.session_s
     except FontMissing as missing:
         b4.caption(t("bulletin_pdf_missing_font", lang, reason=str(missing)))
     else:
-        b4.download_button(t("bulletin_pdf", lang), data=lambda: bulletin_pdf(ctx.source, week),
+        b4.download_button(t("bulletin_pdf", lang), data=lambda: bulletin_pdf(ctx.source, week, lang),
                            file_name=f"bulletin_{week}.pdf", mime="application/pdf")
 st.caption(t("bulletin_caption", lang))
 

@@ -38,6 +38,7 @@ from geo.ops.rectification import (
     league_order,
     with_community,
 )
+from geo.report.bulletin_words import WORDS, english
 from geo.report.export import to_safe_xlsx
 from geo.schema import SUSPECT_POINT
 from geo.stats.hotspot_analysis import run_hotspots
@@ -179,8 +180,9 @@ def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy
 
 def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = None,
                    reopened: set[str] | None = None, method: Method | Literal["auto"] = "auto",
-                   profile: Profile | None = None) -> Bulletin:
-    """Everything the week's bulletin holds.
+                   profile: Profile | None = None, lang: Literal["zh", "en"] = "zh") -> Bulletin:
+    """Everything the week's bulletin holds, in Chinese (the default) or English (``lang``: one template, the
+    same figures; the ledger's names stay as written).
 
     ``method`` is the forecast method of the priority ranking (``"auto"``: the backtest winner on the
     history before the week ends; the dashboard passes the winner its 预测检验 page shows). ``profile``
@@ -231,9 +233,14 @@ def build_bulletin(dataset: Dataset, week: str, *, policy: KpiPolicy | None = No
     tables = {"汇总": summary, "网格排名": ranking, "社区排名": league, "督办清单": overdue, "新增与加剧热点": hotspots,
               **evaluation}
     tables = {k: v.reset_index(drop=True) for k, v in tables.items()}
-    weekly = _weekly(issues, dataset, end)
-    page = _html(dataset, week, start, end, tables, ranked, weekly, profile)
-    return Bulletin(week, start, end, tables, to_safe_xlsx(tables), page)
+    weekly = _weekly(issues, dataset, end, lang=lang)
+    shown = tables
+    if lang == "en":
+        table = dataset.categories.table
+        shown = english(tables, reasons_en=ranked["reasons_en"],
+                        categories_en=dict(zip(table["name_zh"].astype(str), table["name_en"].astype(str), strict=True)))
+    page = _html(dataset, week, start, end, tables, shown, ranked, weekly, profile, lang)
+    return Bulletin(week, start, end, shown, to_safe_xlsx(shown), page)
 
 
 def _round(v: object) -> object:
@@ -248,22 +255,24 @@ def _round(v: object) -> object:
     return v
 
 
-def _weekly(issues: pd.DataFrame, dataset: Dataset, end: pd.Timestamp, weeks: int = 12) -> pd.DataFrame:
+def _weekly(issues: pd.DataFrame, dataset: Dataset, end: pd.Timestamp, weeks: int = 12,
+            lang: Literal["zh", "en"] = "zh") -> pd.DataFrame:
     """Issues per week (rows: week start) for the three most frequent categories and all, last ``weeks``."""
     start = localtime.add_days(end, -7 * weeks)
     recent = issues[(issues[s.REPORTED_AT] >= start) & (issues[s.REPORTED_AT] < end)]
     # Local calendar weeks: seven days from midnight, not 168 hours (a clock change moves those by one).
     k = pd.Series((localtime.local_days(recent[s.REPORTED_AT]) - localtime.day_number(start)) // 7, index=recent.index)
     top = recent[s.CATEGORY].value_counts().index[:3]
-    out = pd.DataFrame({"全部": k.value_counts().reindex(range(weeks), fill_value=0)})
+    out = pd.DataFrame({"全部" if lang == "zh" else "All": k.value_counts().reindex(range(weeks), fill_value=0)})
     for code in top:
-        out[dataset.categories.name(str(code))] = k[recent[s.CATEGORY] == code].value_counts().reindex(
+        out[dataset.categories.name(str(code), lang=lang)] = k[recent[s.CATEGORY] == code].value_counts().reindex(
             range(weeks), fill_value=0)
     out.index = [localtime.add_days(start, 7 * i).date() for i in range(weeks)]
     return out
 
 
-def _svg_map(dataset: Dataset, ranked: pd.DataFrame, width: int = 640, height: int = 440) -> str:
+def _svg_map(dataset: Dataset, ranked: pd.DataFrame, width: int = 640, height: int = 440, *,
+             legend: str = "优先级得分（低 → 高）", aria: str = "网格优先级地图") -> str:
     """Grids coloured by priority score (five classes), top five labelled with their rank. No scripts."""
     grids = dataset.grids
     minx, miny, maxx, maxy = grids.total_bounds
@@ -311,11 +320,11 @@ def _svg_map(dataset: Dataset, ranked: pd.DataFrame, width: int = 640, height: i
         parts.append(f'<circle cx="{x[0]:.1f}" cy="{y[0]:.1f}" r="9" fill="#08306b"/>'
                      f'<text x="{x[0]:.1f}" y="{y[0] + 4:.1f}" font-size="11" text-anchor="middle" fill="#fff">'
                      f'{int(row["rank"])}</text>')
-    legend = "".join(f'<rect x="{width - 150 + i * 26}" y="{height - 26}" width="24" height="12" fill="{c}" '
-                     f'stroke="#555" stroke-width="0.5"/>' for i, c in enumerate(PALETTE))
-    legend += f'<text x="{width - 150}" y="{height - 30}" font-size="11">优先级得分（低 → 高）</text>'
+    boxes = "".join(f'<rect x="{width - 150 + i * 26}" y="{height - 26}" width="24" height="12" fill="{c}" '
+                    f'stroke="#555" stroke-width="0.5"/>' for i, c in enumerate(PALETTE))
+    boxes += f'<text x="{width - 150}" y="{height - 30}" font-size="11">{html.escape(legend)}</text>'
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'role="img" aria-label="网格优先级地图">{"".join(parts)}{legend}</svg>')
+            f'role="img" aria-label="{html.escape(aria)}">{"".join(parts)}{boxes}</svg>')
 
 
 def names_get(grids: pd.DataFrame, gid: object) -> str:
@@ -324,7 +333,7 @@ def names_get(grids: pd.DataFrame, gid: object) -> str:
     return str(match.iloc[0]) if len(match) and pd.notna(match.iloc[0]) else str(gid)
 
 
-def _svg_trend(weekly: pd.DataFrame, width: int = 640, height: int = 240) -> str:
+def _svg_trend(weekly: pd.DataFrame, width: int = 640, height: int = 240, *, aria: str = "近 12 周问题数") -> str:
     """Weekly counts as lines (Okabe-Ito colours), week labels under the axis."""
     colours = ("#000000", "#E69F00", "#56B4E9", "#009E73")
     top = max(float(weekly.to_numpy().max()), 1.0)
@@ -350,7 +359,7 @@ def _svg_trend(weekly: pd.DataFrame, width: int = 640, height: int = 240) -> str
         parts.append(f'<text x="{left + 8 + k * 120}" y="12" font-size="11" fill="{colours[k % 4]}">'
                      f'■ {html.escape(str(name))}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-            f'aria-label="近 12 周问题数">{"".join(parts)}</svg>')
+            f'aria-label="{html.escape(aria)}">{"".join(parts)}</svg>')
 
 
 def _cells(frame: pd.DataFrame) -> list[list[str]]:
@@ -387,29 +396,54 @@ svg, .lead { break-inside: avoid; }
 
 
 def _html(dataset: Dataset, week: str, start: pd.Timestamp, end: pd.Timestamp, tables: dict[str, pd.DataFrame],
-          ranked: pd.DataFrame, weekly: pd.DataFrame, profile: Profile) -> str:
+          shown: dict[str, pd.DataFrame], ranked: pd.DataFrame, weekly: pd.DataFrame, profile: Profile,
+          lang: Literal["zh", "en"] = "zh") -> str:
+    """The page: figures read from the Chinese ``tables``, the sections from ``shown`` (the same in ``lang``)."""
+    zh = lang == "zh"
+    w = WORDS[lang]
     last_day = (end - pd.Timedelta(days=1)).date()
     street = ""
     if s.STREET in dataset.grids and dataset.grids[s.STREET].notna().any():
         street = str(dataset.grids[s.STREET].dropna().iloc[0])
     summary = tables["汇总"].set_index("指标")
     this, last = summary["本周"], summary["上周"]
-    lead = (f"本周（{start.date()} 至 {(end - pd.Timedelta(days=1)).date()}）共上报问题 {this['上报']} 件，"
-            f"上周 {last['上报']} 件；应结案 {this['应结案']} 件，结案率 {this['结案率（%）']}%，"
-            f"按期结案率 {this['按期结案率（%）']}%；截至 {end.date()} 超期未结 {this['超期未结']} 件。")
-    top = tables["网格排名"].head(3)
-    focus = "；".join(f"{r['网格']}（{r['主要原因']}）" for _, r in top.iterrows())
+    if zh:
+        lead = (f"本周（{start.date()} 至 {last_day}）共上报问题 {this['上报']} 件，"
+                f"上周 {last['上报']} 件；应结案 {this['应结案']} 件，结案率 {this['结案率（%）']}%，"
+                f"按期结案率 {this['按期结案率（%）']}%；截至 {end.date()} 超期未结 {this['超期未结']} 件。")
+    else:
+        lead = (f"This week ({start.date()} to {last_day}) {this['上报']} cases were reported, against {last['上报']} "
+                f"the week before; {this['应结案']} were due, close rate {this['结案率（%）']} %, on-time rate "
+                f"{this['按期结案率（%）']} %; {this['超期未结']} open past their deadline on {end.date()}.")
+    names = list(shown)
+    ranking = shown[names[1]].head(3)
+    grid_col, reason_col = ranking.columns[1], ranking.columns[4]
+    focus = ("；" if zh else "; ").join(f"{r[grid_col]}（{r[reason_col]}）" if zh else f"{r[grid_col]} ({r[reason_col]})"
+                                         for _, r in ranking.iterrows())
     hot = tables["新增与加剧热点"]
     # The same analysis as the 热点 page with 100 m squares and the emerging view, one category at a time:
     # the bulletin says so, so a leader finds these cells there (one meaning of "hotspot" in the product).
-    where = "按问题类别、100 米方格逐周计算，与「热点」页选分析单元「方格」、大小「100 米」、查看「聚集的变化」所见相同。"
-    hot_line = (f"本周新增、连续或加剧热点的网格 {len(hot)} 处（每行汇总该网格内的热点方格）；{where}" if len(hot)
-                else f"本周没有新增、连续或加剧的热点；{where}")
+    if zh:
+        where = ("按问题类别、100 米方格逐周计算，与「热点」页选分析单元「方格」、大小「100 米」、"
+                 "查看「聚集的变化」所见相同。")
+        hot_line = (f"本周新增、连续或加剧热点的网格 {len(hot)} 处（每行汇总该网格内的热点方格）；{where}" if len(hot)
+                    else f"本周没有新增、连续或加剧的热点；{where}")
+    else:
+        where = ("computed per category on 100 m squares week by week, as the Hotspots page shows with units "
+                 "\"Squares\", size \"100 m\" and the view \"How clusters change\".")
+        hot_line = (f"{len(hot)} grids with new, consecutive or intensifying hot spots this week (each row sums the "
+                    f"grid's hot cells); {where}" if len(hot) else f"No new, consecutive or intensifying hot spots this "
+                    f"week; {where}")
+    sections = dict(zip(("summary", "ranking", "league", "overdue", "hotspots", "area", "department", "index", "gaps"),
+                        shown.values(), strict=True))
+    overdue = sections["overdue"]
     return _TEMPLATES.get_template("bulletin.html").render(
-        street=street, week=week, first_day=start.date(), last_day=last_day, as_of=end.date(), css=Markup(CSS),
-        lead=lead, focus=focus, hot_line=hot_line, tables=tables, overdue=tables["督办清单"].drop(columns=["问题描述"]),
-        top_grids=TOP_GRIDS, grade_note=GRADE_NOTE, cells=_cells, profile=profile.title("zh"),
-        area_rule=formula(profile, "area"), department_rule=formula(profile, "department"),
-        index_rule=scoring_rule("zh"),
+        w=w, street=street, week=week, first_day=start.date(), last_day=last_day, as_of=end.date(), css=Markup(CSS),
+        lead=lead, focus=focus, hot_line=hot_line, sections=sections,
+        overdue=overdue.drop(columns=[overdue.columns[-1]]),  # the description: in the workbook, not on paper
+        top_grids=TOP_GRIDS, grade_note=grade_rule(lang), cells=_cells, profile=profile.title(lang),
+        area_rule=formula(profile, "area", lang), department_rule=formula(profile, "department", lang),
+        index_rule=scoring_rule(lang),
         # Built here from escaped text (see _svg_map, _svg_trend): the only markup the template does not escape.
-        map_svg=Markup(_svg_map(dataset, ranked)), trend_svg=Markup(_svg_trend(weekly)))
+        map_svg=Markup(_svg_map(dataset, ranked, legend=w["legend"], aria=w["map_label"])),
+        trend_svg=Markup(_svg_trend(weekly, aria=w["trend_label"])))

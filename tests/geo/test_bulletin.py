@@ -219,3 +219,34 @@ def test_pdf_shows_hostile_text_as_text(sample: Dataset) -> None:
 def test_pdf_refuses_to_fetch_anything() -> None:
     with pytest.raises(ValueError, match="loads nothing from outside"):
         html_to_pdf('<img src="http://127.0.0.1:9/x.png"><p>网格</p>')
+
+
+def test_the_english_bulletin_is_the_same_bulletin_in_english(bulletin: object, sample: Dataset) -> None:
+    """One template, the same figures: every word of ours in English; only the ledger's names stay Chinese."""
+    import re
+
+    english = build_bulletin(sample, "2026-W45", lang="en")
+    assert list(english.tables) == ["Summary", "Grid ranking", "Community league", "Overdue list",
+                                    "New and intensifying hot spots", "Evaluation (communities)",
+                                    "Evaluation (departments)", "On-target index", "Patrol blind spots"]
+    for (zh_name, zh), (en_name, en) in zip(bulletin.tables.items(), english.tables.items(), strict=True):
+        assert zh.shape == en.shape, (zh_name, en_name)
+        numeric = [c for c in zh.columns if pd.api.types.is_numeric_dtype(zh[c])]
+        same = en[[en.columns[list(zh.columns).index(c)] for c in numeric]].set_axis(numeric, axis=1)
+        assert zh[numeric].equals(same), zh_name
+    # The ledger's own words (grid, community, street, department names, addresses, descriptions) may be Chinese.
+    ledger_words = set()
+    for frame in (sample.grids[[s.GRID_NAME, s.COMMUNITY, s.STREET]], sample.issues[[s.DEPARTMENT, s.ADDRESS,
+                                                                                   s.DESCRIPTION]]):
+        for column in frame:
+            ledger_words |= set(frame[column].dropna().astype(str))
+    # The map labels a grid by its name without its community's prefix (第3网格), as the dashboard's map does.
+    ledger_words |= {name.removeprefix(str(community)) for name, community in
+                     zip(sample.grids[s.GRID_NAME].astype(str), sample.grids[s.COMMUNITY], strict=True)}
+    text = re.sub(r"<[^>]+>", " ", english.html)
+    for word in sorted(ledger_words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    leftover = sorted(set(re.findall(r"[\u4e00-\u9fff]+", text)))
+    assert leftover == [], leftover[:20]
+    assert "Score = 0.25 × close rate" in english.html and "Weekly grid management bulletin" in english.html
+    assert english.tables["Grid ranking"]["Leading reasons"].str.contains("expected in 4 weeks").all()
