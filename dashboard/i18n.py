@@ -113,20 +113,21 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "gap_reported": {"zh": "他人上报", "en": "Reported by others"},
     "gap_share": {"zh": "他人上报占比（%）", "en": "Reported by others (%)"},
     "gap_rest_share": {"zh": "其余网格占比（%）", "en": "Rest of the street (%)"},
-    "gap_ratio": {"zh": "比值", "en": "Rate ratio"},
-    "gap_interval": {"zh": "95% 区间", "en": "95 % interval"},
+    "gap_ratio": {"zh": "是其余网格的倍数", "en": "Times the rest's"},
+    "gap_interval": {"zh": "可能范围", "en": "Likely range"},
     "gap_flag": {"zh": "判定", "en": "Verdict"},
     "gap_blind": {"zh": "巡查盲区", "en": "Blind spot"},
-    "gap_above": {"zh": "偏高（不显著）", "en": "Higher, within noise"},
+    "gap_above": {"zh": "偏高（可能是偶然）", "en": "Higher, may be chance"},
     "gap_typical": {"zh": "不高于其余网格", "en": "Not above the rest"},
     "gap_none": {"zh": "无来源信息", "en": "No source known"},
     "gap_legend": {"zh": "巡查盲区", "en": "Patrol blind spots"},
     "gap_not_comparable": {"zh": "该台账的问题来源只有一类（或未记录来源），无法比较巡查发现与他人上报。",
                            "en": "This ledger's sources are all of one kind (or not recorded): patrol finds cannot be "
                                  "compared with outside reports."},
-    "gap_caption": {"zh": "按侧栏所选时段与类型：全街道他人上报占比 {share}%；{n} 个网格显著高于其余网格（错误发现率 {fdr}）。",
+    "gap_caption": {"zh": "按侧栏所选时段与类型：全街道他人上报占比 {share}%；{n} 个网格明显高于其余网格（已排除偶然与各网格间的寻常差异）。",
                     "en": "In the sidebar's dates and categories: {share} % of cases were reported by others street-wide; "
-                          "grids significantly above the rest: {n} (false discovery rate {fdr})."},
+                          "grids clearly above the rest, beyond chance and the ordinary differences between grids: {n}."},
+    "gap_explain": {"zh": "计算说明", "en": "How it is computed"},
     "gap_method": {"zh": "他人上报 = 督导检查、12345热线、群众举报；巡查发现 = 网格巡查、视频巡查。比值 = 本网格“他人上报 ÷ 巡查发现”"
                          "与其余网格之比。各网格本就有差异（如临街市场多热线），故以其余网格之间超出偶然的差异为尺度"
                          "（β-二项分布，矩估计）：区间为按此折算的精确 95% 区间，单侧检验并按 Benjamini-Hochberg 控制错误发现率；"

@@ -227,7 +227,8 @@ else:
             show_map(gap_map(data.grids, gap, lang, tiles=ctx.tiles, reference=ctx.reference),
                      key=f"eval-gap-{'-'.join(ctx.flt.categories)}", height=520)
         right.dataframe(gap_table(gap, grid_names, lang), hide_index=True, width="stretch", height=520)
-        st.caption(t("gap_method", lang))
+        with st.expander(t("gap_explain", lang)):  # the method names belong in 计算说明, not on the face
+            st.write(t("gap_method", lang))
 
 st.subheader(t("eval_exports", lang))
 e1, e2 = st.columns([1, 2], vertical_alignment="center")

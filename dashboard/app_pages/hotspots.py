@@ -92,7 +92,8 @@ if view == "patrol_gap":  # what the public had to report against what the patro
                  height=600)
         names = data.grids.set_index(s.GRID_ID)[s.GRID_NAME].astype(str)
         st.dataframe(gap_table(gap, names, lang).head(20), hide_index=True, width="stretch")
-        st.caption(t("gap_method", lang))
+        with st.expander(t("gap_explain", lang)):  # the method names belong in 计算说明, not on the face
+            st.write(t("gap_method", lang))
     st.stop()
 
 if view == "recurrence":

@@ -78,5 +78,4 @@ def gap_caption(gap: PatrolGap, lang: Lang) -> str:
     """One line: how many blind spots, against what, with what guard against noise (or why none can be found)."""
     if not gap.comparable:
         return t("gap_not_comparable", lang)
-    return t("gap_caption", lang, n=int(gap.table["blind_spot"].sum()), share=f"{gap.overall_share:.1f}",
-             fdr=f"{gap.alpha:.0%}")
+    return t("gap_caption", lang, n=int(gap.table["blind_spot"].sum()), share=f"{gap.overall_share:.1f}")

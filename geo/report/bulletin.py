@@ -173,8 +173,8 @@ def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy
         "巡查发现": flagged["found"].to_numpy(), "他人上报": flagged["reported"].to_numpy(),
         "他人上报占比（%）": flagged["share"].round(1).to_numpy(),
         "其余网格（%）": flagged["rest_share"].round(1).to_numpy(),
-        "比值": flagged["ratio"].round(2).to_numpy(),
-        "95% 区间": [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(flagged["low"], flagged["high"], strict=True)]})
+        "是其余网格的倍数": flagged["ratio"].round(2).to_numpy(),
+        "可能范围": [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(flagged["low"], flagged["high"], strict=True)]})
     return out
 
 

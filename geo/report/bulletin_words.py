@@ -34,7 +34,7 @@ COLUMNS_EN: Final = {
     "问题描述": "Description", "类型": "Kind", "单元数": "Cells", "本周问题数": "Cases this week",
     "达标指数": "On-target index", "范围": "Scope", "达标情况": "Target", "巡查发现": "Found by patrol",
     "他人上报": "Reported by others", "他人上报占比（%）": "Reported by others (%)",
-    "其余网格（%）": "Rest of the street (%)", "比值": "Rate ratio", "95% 区间": "95 % interval",
+    "其余网格（%）": "Rest of the street (%)", "是其余网格的倍数": "Times the rest's", "可能范围": "Likely range",
 }
 #: Our own cell values (the summary's measures, hot-spot kinds, the index's light, the scope).
 VALUES_EN: Final = {
@@ -52,7 +52,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "s2_note": "颜色为优先级得分（五分位），圆圈数字为排名前五的网格。", "s3": "三、近 12 周走势",
         "s4": "四、社区考核", "s5": "五、新增与加剧热点", "s6": "六、督办清单（超期未结）",
         "s7": "七、考核评价（{profile}）", "s7_index": "全街道本周达标指数与综合得分", "s7_area": "社区（区域评价）",
-        "s7_department": "责任部门（部门评价）", "s7_gap": "巡查盲区（近一年他人上报占比显著高于其余网格的网格）",
+        "s7_department": "责任部门（部门评价）", "s7_gap": "巡查盲区（近一年他人上报占比明显高于其余网格、已排除偶然的网格）",
         "s7_no_gap": "无（或台账来源只有一类，无法比较）。", "more_rows": "另有 {n} 条，见 Excel 附表。",
         "footer": "由 Gridwatch 生成。可疑坐标堆积点与已作废问题不计入。", "legend": "优先级得分（低 → 高）",
         "map_label": "网格优先级地图", "trend_label": "近 12 周问题数",
@@ -65,8 +65,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "s6": "6. Overdue list (open past the deadline)", "s7": "7. Evaluation ({profile})",
         "s7_index": "The street's on-target index and score this week", "s7_area": "Communities (area evaluation)",
         "s7_department": "Departments (department evaluation)",
-        "s7_gap": "Patrol blind spots (grids whose share reported by others over the past year is significantly "
-                  "above the rest's)",
+        "s7_gap": "Patrol blind spots (grids whose share reported by others over the past year is clearly above the "
+                  "rest's, beyond chance)",
         "s7_no_gap": "None (or the ledger's sources are all of one kind: nothing to compare).",
         "more_rows": "{n} more rows in the Excel workbook.",
         "footer": "Made by Gridwatch. Suspect coordinate piles and voided cases are not counted.",

@@ -13,7 +13,7 @@ JARGON = ("Gi*", "Getis", "Moran", "核密度", "Kernel density", "Mann-Kendall"
           "率比", "Rate ratio", "z 值", "z-score", "置信区间", "CI)", "显著", "significant", "已聚合", "aggregated",
           "python -m", "ArcGIS", "Silverman", "FDR", "Benjamini", "PAI", "PEI", "泊松", "Poisson", "分位", "percentile",
           "栅格", "raster", "像素", "pixels", "2 MB")
-VIEWS = ("gi", "emerging", "outliers", "density", "recurrence")
+VIEWS = ("gi", "emerging", "outliers", "density", "recurrence", "patrol_gap")
 
 
 def face_text(node: object) -> list[str]:
@@ -50,6 +50,14 @@ def _jargon(texts: list[str]) -> list[tuple[str, str]]:
 def test_no_term_on_the_face_of_a_page_needs_a_statistics_course(page: str, lang: str) -> None:
     at = run_app(page, gw_lang=lang)
     assert _jargon(face_text(at.main)) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_evaluation_section_speaks_plainly(lang: str) -> None:
+    at = run_app("app_pages/evaluation.py", gw_lang=lang)
+    for option in at.radio(key="gw_eval_section").options:
+        at.radio(key="gw_eval_section").set_value(option).run()
+        assert _jargon(face_text(at.main)) == [], option
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
