@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.assets import ensure_assets
 from dashboard.i18n import t
 from dashboard.shell import build_sidebar
-from dashboard.signin import ASKED_PAGE
+from dashboard.signin import ASKED_PAGE, ASKED_QUERY
 
 # A local file: a Material or emoji page icon makes the browser fetch the favicon from Google.
 ICON = Path(__file__).with_name("icon.png")
@@ -75,8 +75,9 @@ shown = pages if ctx.data is not None else empty
 # form is passed: the form stopped the first run before any page was registered, so Streamlit fell back
 # to the default page under the asked-for URL.
 asked = st.session_state.pop(ASKED_PAGE, "")
+asked_query = st.session_state.pop(ASKED_QUERY, {})
 target = next((p for p in shown if asked and p.url_path == asked), None)
 current = st.navigation(shown)  # pages are known only from here on: switch_page needs them
 if target is not None and target is not current:
-    st.switch_page(target)
+    st.switch_page(target, query_params=asked_query)  # a grid's detail asked for travels with the page
 current.run()

@@ -36,10 +36,30 @@ _SCROLL = ("<script>(function (tries) { function go() { var el = window.parent.d
            " else if (tries-- > 0) { setTimeout(go, 100); } } go(); })(30);</script>")
 
 
+#: The address's parameter naming the grid whose detail is open (``/map?grid=340104012005004``): a link to a
+#: grid, kept through the sign-in form, and the address of what is on the screen to send to a colleague.
+GRID_PARAM = "grid"
+
+
 def select_grid(grid_id: str | None) -> None:
-    """Remember the grid the user picked (map click or table row) for every page."""
+    """Remember the grid the user picked (map click or table row) for every page, and put it in the address."""
     if grid_id:
         st.session_state["gw_detail_grid"] = grid_id
+        st.query_params[GRID_PARAM] = grid_id
+
+
+def follow_grid_link(grid_ids: object) -> None:
+    """Open the grid an address names (``?grid=``) when it is one of ``grid_ids`` and not already open: its
+    detail is shown and scrolled into view, as after a click. An unknown id is dropped from the address."""
+    asked = st.query_params.get(GRID_PARAM)
+    if not asked:
+        return
+    if asked not in grid_ids:  # type: ignore[operator]
+        st.query_params.pop(GRID_PARAM, None)
+        return
+    if st.session_state.get("gw_detail_grid") != asked:
+        st.session_state["gw_detail_grid"] = asked
+        st.session_state[SCROLL_KEY] = True
 
 
 def clickable_grid_map(m: folium.Map, grids: gpd.GeoDataFrame, *, key: str, height: int) -> None:
@@ -63,8 +83,9 @@ def show_grid_detail(ctx: PageContext, data: Dataset, grid_id: str | None = None
 
     ``zoom_levels``: the map above sums by community or street when zoomed out (the hint says so).
     """
-    grid_id = grid_id or st.session_state.get("gw_detail_grid")
     grids = data.grids.set_index(s.GRID_ID)
+    follow_grid_link(grids.index)
+    grid_id = grid_id or st.session_state.get("gw_detail_grid")
     if not isinstance(grid_id, str) or grid_id not in grids.index:
         st.caption(t("detail_hint_levels" if zoom_levels else "detail_hint", ctx.lang))
         return

@@ -41,8 +41,10 @@ def _client(config: AuthConfig) -> str:
     return client_address(_peer(), st.context.headers, config.trusted_proxies)
 
 
-#: The page a link asked for before the sign-in form stood in its way (``app.py`` goes there after).
+#: The page a link asked for before the sign-in form stood in its way (``app.py`` goes there after), and the
+#: address's parameters (a grid's detail, the language), passed on with it.
 ASKED_PAGE = "gw_after_signin"
+ASKED_QUERY = "gw_after_signin_query"
 
 
 def _asked_page() -> str:
@@ -56,6 +58,7 @@ def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
     """The sign-in form; stops the page until a good sign-in."""
     assert config.users_path is not None
     st.session_state.setdefault(ASKED_PAGE, _asked_page())
+    st.session_state.setdefault(ASKED_QUERY, {k: st.query_params[k] for k in st.query_params})
     st.title(t("signin_title", lang))
     if expired:
         st.info(t("signin_expired", lang, minutes=int(config.session_minutes)))

@@ -178,6 +178,12 @@ def test_a_link_opened_before_signing_in_lands_where_it_asked(browser: object,
     page.get_by_role("heading", name="整治优先级").wait_for(timeout=90_000)  # type: ignore[attr-defined]
     assert page.url.endswith("/priority")  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+    # A link to a grid's detail (a colleague's, a bulletin's) opens it after the form, on the page it named.
+    page, _ = open_page(browser, f"{srv.url}/map?grid=340104012005004")
+    sign_in(page, "王芳")
+    page.get_by_role("heading", name="杏林社区第4网格", exact=False).wait_for(timeout=90_000)  # type: ignore[attr-defined]
+    assert "/map" in page.url and "grid=340104012005004" in page.url  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
     # A page the role has no route to is not reached through the form either: the viewer lands on 总览.
     page, _ = open_page(browser, f"{srv.url}/data")
     sign_in(page, "赵科长")

@@ -701,3 +701,21 @@ def test_a_bad_settings_file_is_one_line_and_the_page_still_grades(tmp_path: Pat
                                                'title = "本局口径"\nversion = "2026-01"\n', encoding="utf-8")
     at = run_app("app_pages/evaluation.py", gw_lang="zh")
     assert not at.error and at.selectbox(key="gw_eval_profile").value == "mine"
+
+
+@pytest.mark.parametrize("page", ["app_pages/overview.py", "app_pages/map.py", "app_pages/priority.py"])
+def test_a_link_to_a_grid_opens_its_detail(page: str) -> None:
+    """``?grid=<id>`` (a link sent to a colleague, a bulletin's reference) opens that grid's detail; a click on
+    another grid puts the new one in the address; an unknown id is dropped, never an error."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["grid"] = "340104012005004"
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("杏林社区第4网格" in h.value for h in at.subheader), [h.value for h in at.subheader]
+    assert at.session_state["gw_detail_grid"] == "340104012005004"
+    unknown = AppTest.from_file(APP, default_timeout=60)
+    unknown.query_params["grid"] = "no-such-grid"
+    unknown.run()
+    unknown.switch_page(page).run()
+    assert not unknown.exception and "grid" not in unknown.query_params
