@@ -1,18 +1,24 @@
 """Who is using the dashboard: the demo's local admin, a trusted proxy header, or a sign-in form.
 
-The person is found before any page draws (``dashboard/shell.py`` calls :func:`current_actor`).
-A signed-in session lives in Streamlit's session state only: it ends when the tab is closed or
-reloaded, and after ``GRIDWATCH_SESSION_MINUTES`` without a page view. Nothing about it is kept in
-a cookie, so there is no token to steal from the browser. The library checks every change again
+The person is found before any page draws (``dashboard/shell.py`` calls :func:`current_actor`). A sign-in
+becomes a session the server keeps (:mod:`geo.admin.sessions`) and the browser holds as an HttpOnly cookie,
+so a reload, a second tab or a phone waking up stays signed in; it ends after ``GRIDWATCH_SESSION_MINUTES``
+without a page view, ``GRIDWATCH_SESSION_HOURS`` after the sign-in, at sign-out, and when the account is
+removed or its role changes. The script cannot set a cookie, so after the form accepts a password the page
+hands the browser once to ``/_gw/session`` (``dashboard/server.py``), which sets it and comes straight back.
+The tab that signed in also keeps the person in its session state meanwhile (and where no cookie can be
+set, as in tests that drive the script). The library checks every change again
 (``geo.admin.access.require``); the navigation only hides what a role may not use.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from dashboard.data import sign_in_guard, user_file
 from dashboard.i18n import Lang, t
@@ -25,8 +31,12 @@ from geo.admin.access import (
     client_address,
     trusted_request,
 )
+from geo.admin.sessions import COOKIE, SESSION_ROUTE, session_book
 
 _SESSION = "gw_session"
+#: A claim the form made, waiting for the next run to hand the browser to the cookie route.
+_HANDOFF = "gw_session_handoff"
+
 
 
 def _peer() -> str:
@@ -82,9 +92,26 @@ def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
             else:
                 guard.succeeded(actor.name, client)
                 st.session_state[_SESSION] = (actor, time.monotonic())
+                st.session_state[_HANDOFF] = session_book(config.users_path, config.session_minutes).claim(
+                    actor.name, actor.role)
                 st.session_state.pop("gw_signin_password", None)
                 st.rerun()
     st.stop()
+
+
+def _hand_over() -> None:
+    """Once after a sign-in: send the browser to the cookie route with the claim, and back to this address.
+
+    A script in the page itself (a component's frame may not navigate the top window, but it may add a
+    script to its same-origin parent); the claim is single-use and good for two minutes."""
+    code = st.session_state.pop(_HANDOFF, None)
+    if not code:
+        return
+    route = json.dumps(f"{SESSION_ROUTE}?claim={quote(code)}&next=")
+    script = ("<script>(function () { var p = window.parent; var s = p.document.createElement('script');"
+              f" s.textContent = 'location.replace(' + JSON.stringify({route} + encodeURIComponent("
+              "p.location.pathname + p.location.search)) + ')'; p.document.body.appendChild(s); })();</script>")
+    components.html(script, height=0)
 
 
 def current_actor(lang: Lang) -> Actor:
@@ -110,10 +137,17 @@ def current_actor(lang: Lang) -> Actor:
         stored = users.account(name) if users else None
         role = users.role_of(name) if users else None
         return Actor((stored or account_key(name))[:64], role or "viewer", "header")
+    users = user_file(str(config.users_path))
+    book = session_book(config.users_path, config.session_minutes)  # type: ignore[arg-type]
+    found = book.check(st.context.cookies.get(COOKIE), users.role_of)
+    if found is not None:  # the cookie's session, checked on the server (a reload, another tab)
+        return Actor(found[0], found[1], "users")  # type: ignore[arg-type]
     session = st.session_state.get(_SESSION)
     now = time.monotonic()
-    if session is not None and now - session[1] <= config.session_minutes * 60:
+    if session is not None and now - session[1] <= config.session_minutes * 60 \
+            and users.role_of(session[0].name) == session[0].role:  # removed or re-roled: out, as the cookie
         st.session_state[_SESSION] = (session[0], now)  # each page view keeps the session alive
+        _hand_over()
         return session[0]
     if session is not None:
         st.session_state.pop(_SESSION, None)
@@ -128,5 +162,8 @@ def sidebar_identity(actor: Actor, lang: Lang) -> None:
         return
     st.sidebar.caption(t("signin_as", lang, name=actor.name, role=t(f"role_{actor.role}", lang)))
     if actor.via == "users" and st.sidebar.button(t("signout", lang), key="gw_signout"):
+        config = AuthConfig.from_env()
+        if config.users_path is not None:  # revoked on the server: the cookie, wherever copied, opens nothing
+            session_book(config.users_path, config.session_minutes).revoke(st.context.cookies.get(COOKIE))
         st.session_state.pop(_SESSION, None)
         st.rerun()

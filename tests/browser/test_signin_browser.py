@@ -191,3 +191,54 @@ def test_a_link_opened_before_signing_in_lands_where_it_asked(browser: object,
     settle(page)
     assert page.locator("input[type=file]").count() == 0  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+
+
+def _signed_in_as(page: object, name: str) -> bool:
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    settle(page)
+    return page.get_by_text(f"当前用户：{name}", exact=False).count() > 0  # type: ignore[attr-defined]
+
+
+def test_a_reload_keeps_the_session_and_sign_out_ends_it_everywhere(browser: object,
+                                                                   secured: tuple[Server, Workspace, Path]) -> None:
+    """The session is an HttpOnly cookie the server checks: a reload and a second tab stay signed in; sign-out
+    revokes it on the server, so the same cookie copied elsewhere opens nothing; a changed role ends it."""
+    srv, _, users = secured
+    context = browser.new_context(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{srv.url}/map", wait_until="domcontentloaded")
+    sign_in(page, "王芳")
+    page.wait_for_url("**/map*", timeout=60_000)
+    assert _signed_in_as(page, "王芳")
+    cookie = next(c for c in context.cookies() if c["name"] == "gw_auth")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and len(cookie["value"]) >= 40
+    assert page.evaluate("() => document.cookie").find("gw_auth") == -1  # no script can read it
+    page.reload(wait_until="domcontentloaded")
+    assert _signed_in_as(page, "王芳") and page.get_by_role("heading", name="登录").count() == 0
+    other = context.new_page()  # a second tab of the same browser
+    other.goto(f"{srv.url}/priority", wait_until="domcontentloaded")
+    assert _signed_in_as(other, "王芳")
+    # The same cookie in another browser (a copied token) works until sign-out, and not after.
+    thief = browser.new_context()  # type: ignore[attr-defined]
+    thief.add_cookies([{"name": "gw_auth", "value": cookie["value"], "url": srv.url}])
+    stolen = thief.new_page()
+    stolen.goto(f"{srv.url}/", wait_until="domcontentloaded")
+    assert _signed_in_as(stolen, "王芳")
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("heading", name="登录").wait_for(timeout=60_000)
+    stolen.reload(wait_until="domcontentloaded")
+    stolen.get_by_role("heading", name="登录").wait_for(timeout=60_000)
+    other.reload(wait_until="domcontentloaded")
+    other.get_by_role("heading", name="登录").wait_for(timeout=60_000)
+    thief.close()
+    # A new session, then the admin changes the role: the next view is the form again.
+    page.goto(f"{srv.url}/", wait_until="domcontentloaded")
+    sign_in(page, "王芳")
+    assert _signed_in_as(page, "王芳")
+    UserFile(users).add("王芳", "viewer", PASSWORD, replace=True)
+    try:
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_role("heading", name="登录").wait_for(timeout=60_000)
+    finally:
+        UserFile(users).add("王芳", "clerk", PASSWORD, replace=True)
+    context.close()
