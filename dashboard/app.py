@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.assets import ensure_assets
 from dashboard.i18n import t
 from dashboard.shell import build_sidebar
-from dashboard.signin import ASKED_PAGE, ASKED_QUERY
+from dashboard.signin import ASKED_PAGE, ASKED_QUERY, hand_over
 
 # A local file: a Material or emoji page icon makes the browser fetch the favicon from Google.
 ICON = Path(__file__).with_name("icon.png")
@@ -80,4 +80,5 @@ target = next((p for p in shown if asked and p.url_path == asked), None)
 current = st.navigation(shown)  # pages are known only from here on: switch_page needs them
 if target is not None and target is not current:
     st.switch_page(target, query_params=asked_query)  # a grid's detail asked for travels with the page
+hand_over()  # just signed in: the browser fetches its session cookie once and comes back here
 current.run()

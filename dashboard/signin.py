@@ -99,11 +99,13 @@ def _form(config: AuthConfig, lang: Lang, expired: bool) -> None:
     st.stop()
 
 
-def _hand_over() -> None:
+def hand_over() -> None:
     """Once after a sign-in: send the browser to the cookie route with the claim, and back to this address.
 
-    A script in the page itself (a component's frame may not navigate the top window, but it may add a
-    script to its same-origin parent); the claim is single-use and good for two minutes."""
+    ``app.py`` calls it just before the page runs, after any switch to the page a link asked for (a switch
+    ends the run, and a hand-over drawn in it would be lost with the claim). A script in the page itself (a
+    component's frame may not navigate the top window, but it may add a script to its same-origin parent);
+    the claim is single-use and good for two minutes."""
     code = st.session_state.pop(_HANDOFF, None)
     if not code:
         return
@@ -147,7 +149,6 @@ def current_actor(lang: Lang) -> Actor:
     if session is not None and now - session[1] <= config.session_minutes * 60 \
             and users.role_of(session[0].name) == session[0].role:  # removed or re-roled: out, as the cookie
         st.session_state[_SESSION] = (session[0], now)  # each page view keeps the session alive
-        _hand_over()
         return session[0]
     if session is not None:
         st.session_state.pop(_SESSION, None)

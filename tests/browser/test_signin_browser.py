@@ -194,9 +194,27 @@ def test_a_link_opened_before_signing_in_lands_where_it_asked(browser: object,
 
 
 def _signed_in_as(page: object, name: str) -> bool:
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    settle(page)
-    return page.get_by_text(f"当前用户：{name}", exact=False).count() > 0  # type: ignore[attr-defined]
+    """Whether the page comes up signed in as ``name`` (within a minute: the first open of a page is slow)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.get_by_text(f"当前用户：{name}", exact=False).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
+def _session_cookie(context: object, timeout_s: float = 60.0) -> dict:
+    """The session cookie once the browser holds it (the form hands the browser to /_gw/session and back)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [c for c in context.cookies() if c["name"] == "gw_auth"]  # type: ignore[attr-defined]
+        if found:
+            return found[0]
+        time.sleep(0.25)
+    raise AssertionError("no session cookie within a minute of signing in")
 
 
 def test_a_reload_keeps_the_session_and_sign_out_ends_it_everywhere(browser: object,
@@ -208,9 +226,9 @@ def test_a_reload_keeps_the_session_and_sign_out_ends_it_everywhere(browser: obj
     page = context.new_page()
     page.goto(f"{srv.url}/map", wait_until="domcontentloaded")
     sign_in(page, "王芳")
-    page.wait_for_url("**/map*", timeout=60_000)
+    cookie = _session_cookie(context)
+    page.wait_for_url("**/map*", timeout=60_000)  # back on the page that was open
     assert _signed_in_as(page, "王芳")
-    cookie = next(c for c in context.cookies() if c["name"] == "gw_auth")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and len(cookie["value"]) >= 40
     assert page.evaluate("() => document.cookie").find("gw_auth") == -1  # no script can read it
     page.reload(wait_until="domcontentloaded")
@@ -232,8 +250,10 @@ def test_a_reload_keeps_the_session_and_sign_out_ends_it_everywhere(browser: obj
     other.get_by_role("heading", name="登录").wait_for(timeout=60_000)
     thief.close()
     # A new session, then the admin changes the role: the next view is the form again.
+    context.clear_cookies()
     page.goto(f"{srv.url}/", wait_until="domcontentloaded")
     sign_in(page, "王芳")
+    _session_cookie(context)
     assert _signed_in_as(page, "王芳")
     UserFile(users).add("王芳", "viewer", PASSWORD, replace=True)
     try:
