@@ -93,7 +93,7 @@ def test_campaign_and_bulletin_weeks_are_local_weeks(seconds: list[int], zone: s
         assert count == sum(first <= d < first + dt.timedelta(days=7) for d in dates)
 
     class Names:
-        def name(self, code: str) -> str:
+        def name(self, code: str, lang: str = "zh") -> str:
             return code
 
     class Data:
