@@ -42,7 +42,7 @@ from geo.ops.changes import category_changes
 from geo.ops.evaluation import Evaluation, evaluate
 from geo.ops.kept import kept_priorities
 from geo.ops.priority import Mode, Names, score
-from geo.ops.profiles import EvaluationConfigError, Settings, load_settings
+from geo.ops.profiles import EvaluationConfigError, Settings, load_settings, shipped_settings
 from geo.ops.rectification import (
     KpiPolicy,
     case_table,
@@ -435,7 +435,7 @@ def _settings(workspace: str, stamp: int) -> tuple[Settings, str | None]:
     try:
         return load_settings(workspace), None
     except EvaluationConfigError as err:
-        return load_settings(Path(workspace) / "__none__"), str(err)
+        return shipped_settings(), str(err)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -69,6 +69,9 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "eval_composite": {"zh": "综合得分", "en": "Score"},
     "eval_grade": {"zh": "等级", "en": "Grade"},
     "eval_change": {"zh": "得分较上期", "en": "Score change"},
+    "eval_unsaid": {"zh": "该台账无此信息：{names}。方案按这些指标评分，故不计算综合得分、等级与达标指数（与「整改」页相同）。",
+                    "en": "Not in this ledger: {names}. The profile grades by them, so no score, grade or on-target "
+                          "index is given (as on Rectification)."},
     "eval_percent": {"zh": "（%）", "en": " (%)"},
     # Words, not emoji: an office PC has no colour-emoji font (they drew as empty boxes); colour comes from the
     # badge and the table cell (LIGHT_COLOURS in the page).

@@ -174,7 +174,16 @@ def _downloads(frame: pd.DataFrame, name: str) -> None:
                        key=f"gw_eval_xlsx_{name}")
 
 
+def _unsaid(now: Evaluation) -> None:
+    """Say which weighted indicators the ledger cannot give, and so why there is no grade."""
+    if now.unsaid:
+        names = ("、" if lang == "zh" else ", ").join(
+            INDICATORS[k].zh if lang == "zh" else INDICATORS[k].en for k in profile.weights[now.subject] if k in now.unsaid)
+        st.caption(t("eval_unsaid", lang, names=names))
+
+
 def _explain(now: Evaluation) -> None:
+    _unsaid(now)
     st.caption(f"**{profile.title(lang)}**：{formula(profile, now.subject, lang, now.dropped)}" if lang == "zh" else
                    f"**{profile.title(lang)}**: {formula(profile, now.subject, lang, now.dropped)}")
     with st.expander(t("eval_explain", lang)):

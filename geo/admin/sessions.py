@@ -147,18 +147,23 @@ class SessionBook:
         if not isinstance(token, str) or not token:
             return None
         now = time.time() if now is None else now
-        with self._connect() as conn:
+        # Every rerun of every page checks: a plain read, no write lock; a write only to end or touch it.
+        conn = sqlite3.connect(self.path, timeout=10)
+        try:
             row = conn.execute("SELECT account, role, created, seen, revoked FROM sessions WHERE token_hash = ?",
                                (_hash(token),)).fetchone()
-            if row is None or row[4]:
-                return None
-            account, role, created, seen, _ = row
-            alive = now - created <= self.absolute_s and now - seen <= self.idle_s and role_of(account) == role
-            if not alive:
-                conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (_hash(token),))
-                return None
-            if now - seen >= TOUCH_S:
-                conn.execute("UPDATE sessions SET seen = ? WHERE token_hash = ?", (now, _hash(token)))
+        finally:
+            conn.close()
+        if row is None or row[4]:
+            return None
+        account, role, created, seen, _ = row
+        alive = now - created <= self.absolute_s and now - seen <= self.idle_s and role_of(account) == role
+        if not alive:
+            self.revoke(token)
+            return None
+        if now - seen >= TOUCH_S:
+            with self._connect() as write:
+                write.execute("UPDATE sessions SET seen = ? WHERE token_hash = ?", (now, _hash(token)))
         return account, role
 
     def revoke(self, token: str | None) -> None:

@@ -145,6 +145,17 @@ SOURCE_VALUES: Final[dict[str, str]] = {
     **dict.fromkeys(("视频巡查", "视频监控", "视频", "video"), "video"),
 }
 
+def by_words(label: object, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The value of the first ``(word, value)`` of ``table`` found in ``label``: a Latin word as a whole word
+    (``cancel`` in ``Closed - Cancelled`` no, in ``cancel request`` yes), a Chinese one as a substring."""
+    text = "".join(ch if ch.isalnum() else " " for ch in unicodedata.normalize("NFKC", str(label)).lower())
+    words = set(text.split())
+    for word, value in table:
+        if (word in words) if word.isascii() else (word in text):
+            return value
+    return None
+
+
 #: Words that decide a source label no vocabulary lists, tried in this order. The classes are the
 #: evaluation's: found by the city's own staff or cameras (``patrol``, ``video``: 主动发现) against reported
 #: by someone else (``supervision``, ``hotline``, ``public``: 监督举报, what a patrol missed). The words are
@@ -175,12 +186,7 @@ def source_by_words(label: object) -> str | None:
     >>> source_by_words("ONLINE"), source_by_words("UNKNOWN"), source_by_words("微信公众号举报")
     ('public', None, 'public')
     """
-    text = "".join(ch if ch.isalnum() else " " for ch in unicodedata.normalize("NFKC", str(label)).lower())
-    words = set(text.split())
-    for word, source in SOURCE_WORDS:
-        if (word in words) if word.isascii() else (word in text):
-            return source
-    return None
+    return by_words(label, SOURCE_WORDS)
 
 
 def map_sources(values: pd.Series) -> pd.Series:
@@ -215,12 +221,7 @@ def status_by_words(label: object) -> str | None:
     >>> status_by_words("closed_not_resolved"), status_by_words("Closed - Duplicate"), status_by_words("x")
     ('closed', 'void', None)
     """
-    text = "".join(ch if ch.isalnum() else " " for ch in unicodedata.normalize("NFKC", str(label)).lower())
-    words = set(text.split())
-    for word, status in STATUS_WORDS:
-        if (word in words) if word.isascii() else (word in text):
-            return status
-    return None
+    return by_words(label, STATUS_WORDS)
 
 
 def map_statuses(values: pd.Series, extra: Mapping[str, str] | None = None) -> pd.Series:

@@ -15,10 +15,11 @@ on-target index. The definitions of 结案率, 按期结案率, 返工率 and �
 * **scores**: a rate scores itself where higher is better, 100 minus itself where lower is; a count is
   held against the median of the units evaluated beside it (立案数 per km² for areas, so a large grid is
   not punished for its size): 100 × min(1, median / own) where lower is better;
-* **composite**: the profile's weights over its indicators; an indicator the ledger cannot give at all
-  (no source column, no reporter, no verification times) is left out and the other weights scaled up
-  (named in :func:`geo.ops.profiles.formula`); a unit missing any other weighted indicator (nothing due)
-  gets no composite and no grade, as on 整改;
+* **composite**: the profile's weights over its indicators. An indicator no problem ledger gives (the
+  workflow's verification times, :data:`geo.ops.profiles.WORKFLOW_FACTS`) is left out and the other weights
+  scaled up (named in :func:`geo.ops.profiles.formula`); one this ledger lacks (no status, close times,
+  sources, reporters) means no composite and no grade for anyone, as on 整改; a unit missing a weighted
+  indicator (nothing due) gets none either;
 * **index** (CityScore): each weighted indicator against its target (target / value where lower is
   better), capped at 1.25, weighted; ≥ 1 on target, ≥ 0.9 near, else below.
 """
@@ -35,7 +36,7 @@ import pandas as pd
 from geo import localtime
 from geo import schema as s
 from geo.crs import metric_crs_for
-from geo.ops.profiles import INDICATORS, SHOWN, Profile, Subject
+from geo.ops.profiles import INDICATORS, SHOWN, WORKFLOW_FACTS, Profile, Subject
 from geo.ops.rectification import KpiPolicy, capped_grade, case_table, grade, kpi_table, unsaid, with_community
 
 Level = Literal["grid", "community", "street", "all", "department", "inspector"]
@@ -104,7 +105,10 @@ class Evaluation:
         Indexed by unit (named by the level's column): the indicators of :data:`SHOWN`, ``score_<key>``
         for each weighted one, ``composite``, ``grade``, ``index`` and ``light`` (on / near / below).
     dropped
-        Weighted indicators the ledger cannot give, left out of the composite.
+        Weighted indicators no problem ledger gives (workflow facts), left out of the composite.
+    unsaid
+        Weighted indicators this ledger cannot give (no status, close times, sources or reporters): then no
+        unit has a composite, a grade or an index, as on 整改.
     unassigned
         Live cases of the period in no unit (outside every grid, no department, no reporter).
     """
@@ -117,6 +121,7 @@ class Evaluation:
     table: pd.DataFrame
     dropped: frozenset[str]
     unassigned: int
+    unsaid: frozenset[str] = frozenset()
 
 
 def missing_facts(issues: pd.DataFrame) -> frozenset[str]:
@@ -299,7 +304,9 @@ def evaluate(issues: pd.DataFrame, grids: pd.DataFrame, policy: KpiPolicy, profi
     reopened = reopened or set()
     missing = missing_facts(issues)
     weights = profile.weights[subject]
-    dropped = frozenset(k for k in weights if INDICATORS[k].needs & missing)
+    absent = frozenset(k for k in weights if INDICATORS[k].needs & missing)
+    dropped = frozenset(k for k in absent if INDICATORS[k].needs <= WORKFLOW_FACTS)
+    unsaid_weighted = absent - dropped
     exposure = None
     if subject == "inspector":
         table = _inspectors(issues, grids, start, end) if "reporter" not in missing else pd.DataFrame(
@@ -314,7 +321,7 @@ def evaluate(issues: pd.DataFrame, grids: pd.DataFrame, policy: KpiPolicy, profi
             table[key] = np.nan
     used = [k for k in weights if k not in dropped]
     total = sum(weights[k] for k in used)
-    if total <= 0:  # every weighted indicator the ledger can give carries no weight: nothing to grade by
+    if total <= 0 or unsaid_weighted:  # nothing to grade by, or a term the ledger lacks: no grade (as 整改)
         used = []
     composite = pd.Series(0.0, index=table.index)
     index = pd.Series(0.0, index=table.index)
@@ -336,7 +343,7 @@ def evaluate(issues: pd.DataFrame, grids: pd.DataFrame, policy: KpiPolicy, profi
     table["index"] = index
     table["light"] = [light(v) for v in index]
     return Evaluation(subject=subject, level=level, profile=profile, start=start, end=end, table=table,
-                      dropped=dropped, unassigned=unassigned)
+                      dropped=dropped, unassigned=unassigned, unsaid=unsaid_weighted)
 
 
 def with_change(now: Evaluation, before: Evaluation) -> pd.DataFrame:

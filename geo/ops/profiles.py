@@ -118,6 +118,13 @@ INDICATORS: Final[dict[str, Indicator]] = {i.key: i for i in (
        "checked in time ÷ to check × 100 %", "higher", "rate", "verify_times"),
 )}
 
+#: Facts of a case-handling workflow log (when a case was verified, when checked) that a problem ledger never
+#: carries: an indicator needing only these is left out of a composite and the other weights scaled up (said
+#: in the printed rule). Any other fact a ledger lacks (its status, close times, sources, reporters) means no
+#: composite and no grade, as on 整改 (``geo.ops.rectification.KPI_NEEDS``): a grade whose heaviest term is
+#: missing would be another rule under the same name.
+WORKFLOW_FACTS: Final[frozenset[str]] = frozenset({"verify_times"})
+
 #: What each subject shows in its table (beside the profile's weighted indicators).
 SHOWN: Final[dict[Subject, tuple[str, ...]]] = {
     "area": ("reported", "close_rate", "on_time_rate", "rework_rate", "public_share", "found_share", "overdue_open",
@@ -317,6 +324,11 @@ def parse_settings(text: str, *, name: str = SETTINGS_FILE) -> Settings:
     return Settings(default=str(default), profiles=profiles)
 
 
+def shipped_settings() -> Settings:
+    """The shipped profiles, the product's own the default (a workspace without a settings file)."""
+    return Settings(default=DEFAULT_PROFILE, profiles=dict(PROFILES))
+
+
 def load_settings(workspace: str | Path) -> Settings:
     """The workspace's settings from ``<workspace>/evaluation.toml``, or the shipped profiles if there is none.
 
@@ -327,7 +339,7 @@ def load_settings(workspace: str | Path) -> Settings:
     """
     path = Path(workspace) / SETTINGS_FILE
     if not path.is_file():
-        return Settings(default=DEFAULT_PROFILE, profiles=dict(PROFILES))
+        return shipped_settings()
     if path.stat().st_size > 256_000:  # a settings file is a few lines; a large one is not read into memory
         raise EvaluationConfigError(f"{SETTINGS_FILE}: larger than 256 kB, not a settings file")
     try:

@@ -245,3 +245,18 @@ def test_a_city_whose_grids_differ_flags_only_the_grid_beyond_that_spread() -> N
     rest = gap.table["rest_share"] / 100
     plain = stats.binom.sf(gap.table["reported"] - 1, gap.table["known"], rest)
     assert (plain < 0.05 / len(plain)).sum() > 1
+
+
+def test_a_ledger_without_close_times_gets_no_grade_as_on_rectification(policy: KpiPolicy) -> None:
+    """Madrid's ledger says a case is closed but not when: 整改 gives no grade, and neither may 考核评价 (a
+    composite without its heaviest term, 按期结案率, would be another rule under the same name)."""
+    untimed = HAND.assign(**{s.CLOSED_AT: pd.Series(pd.NaT, index=HAND.index).dt.tz_localize(TZ)})
+    ev = evaluate(untimed, GRIDS, policy, PROFILES["gridwatch"], "area", level="grid", start=START, end=END)
+    assert ev.unsaid == {"on_time_rate"} and ev.dropped == frozenset()
+    assert ev.table["composite"].isna().all() and (ev.table["grade"] == "").all() and ev.table["index"].isna().all()
+    # 整改's card says the same: its grade needs close times, which this ledger never gives.
+    from geo.ops.rectification import KPI_NEEDS, unsaid
+
+    assert "closed_at" in unsaid(untimed) and "closed_at" in KPI_NEEDS["grade"]
+    # The indicators themselves are still shown.
+    assert ev.table.loc["g1", "close_rate"] == 75.0
