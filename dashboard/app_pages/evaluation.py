@@ -90,6 +90,14 @@ def _change(key: str, digits: int) -> str | None:
     return f"{now_v - then_v:+.{digits}f}"
 
 
+def _unsaid(now: Evaluation) -> None:
+    """Say which weighted indicators the ledger cannot give, and so why there is no grade."""
+    if now.unsaid:
+        names = ("、" if lang == "zh" else ", ").join(
+            INDICATORS[k].zh if lang == "zh" else INDICATORS[k].en for k in profile.weights[now.subject] if k in now.unsaid)
+        st.caption(t("eval_unsaid", lang, names=names))
+
+
 index = float(row["index"]) if row is not None else float("nan")
 m1.metric(t("eval_index", lang), "—" if not math.isfinite(index) else f"{index:.2f}", _change("index", 2),
           help=scoring_rule(lang))
@@ -97,7 +105,7 @@ m2.markdown(f"<span style='font-size:0.875rem'>{t('eval_light', lang)}</span>", 
 if row is not None and row["light"]:
     m2.badge(t(f"light_index_{row['light']}", lang), color=LIGHT_COLOURS[row["light"]])
 else:
-    m2.markdown("—")
+    m2.markdown("<div style='font-size:2.25rem;line-height:1.3'>—</div>", unsafe_allow_html=True)  # our own text
 composite = float(row["composite"]) if row is not None else float("nan")
 m3.metric(t("eval_composite", lang), "—" if not math.isfinite(composite) else f"{composite:.1f}",
           _change("composite", 1), help=formula(profile, "area", lang, whole_now.dropped))
@@ -106,6 +114,7 @@ if row is not None and profile.caps and row["grade"] and row["grade"] != grade(c
     share = float(row["overdue_share"])
     cap = next((c for limit, c in sorted(profile.caps, reverse=True) if share >= limit), row["grade"])
     st.caption(t("eval_capped", lang, share=f"{share:.1f}", cap=cap, score=f"{composite:.1f}", uncapped=grade(composite)))
+_unsaid(whole_now)  # why the cards above read "—" on a ledger without, say, close times
 
 # The levels the grid layer tells apart (a layer naming no street, or one, has no street level: its one
 # street is the row above, and a level of unnamed grids would show them all as "in no unit").
@@ -137,7 +146,9 @@ def _shown(now: Evaluation, then: Evaluation, unit_label: str, names: pd.Series 
     for key in SHOWN[now.subject]:
         ind = INDICATORS[key]
         name = (ind.zh if lang == "zh" else ind.en) + (t("eval_percent", lang) if ind.kind == "rate" else "")
-        out[name] = [_cell(v, ind.kind) for v in table[key]]
+        # A rate the ledger cannot give (Madrid's on-time rate: no close times) reads 「无此信息」, as on 整改.
+        out[name] = ([_cell(v, ind.kind) for v in table[key]] if now.given(key)
+                     else [t("not_in_ledger_short", lang)] * len(table))
     out[t("eval_composite", lang)] = [_cell(v, "rate") for v in table["composite"]]
     out[t("eval_grade", lang)] = [g or "—" for g in table["grade"]]
     out[t("eval_index", lang)] = ["—" if pd.isna(v) else f"{v:.2f}" for v in table["index"]]
@@ -172,14 +183,6 @@ def _downloads(frame: pd.DataFrame, name: str) -> None:
     d2.download_button(t("download_xlsx", lang), data=lambda: to_safe_xlsx({sheet: frame}), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"gw_eval_xlsx_{name}")
-
-
-def _unsaid(now: Evaluation) -> None:
-    """Say which weighted indicators the ledger cannot give, and so why there is no grade."""
-    if now.unsaid:
-        names = ("、" if lang == "zh" else ", ").join(
-            INDICATORS[k].zh if lang == "zh" else INDICATORS[k].en for k in profile.weights[now.subject] if k in now.unsaid)
-        st.caption(t("eval_unsaid", lang, names=names))
 
 
 def _explain(now: Evaluation) -> None:

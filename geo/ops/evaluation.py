@@ -122,6 +122,12 @@ class Evaluation:
     dropped: frozenset[str]
     unassigned: int
     unsaid: frozenset[str] = frozenset()
+    #: What the ledger never gives (:func:`missing_facts`): an indicator needing one is shown as not given.
+    missing: frozenset[str] = frozenset()
+
+    def given(self, key: str) -> bool:
+        """Whether the ledger gives what indicator ``key`` needs (else its cells read 「无此信息」, never 0 %)."""
+        return not (INDICATORS[key].needs & self.missing)
 
 
 def missing_facts(issues: pd.DataFrame) -> frozenset[str]:
@@ -343,7 +349,7 @@ def evaluate(issues: pd.DataFrame, grids: pd.DataFrame, policy: KpiPolicy, profi
     table["index"] = index
     table["light"] = [light(v) for v in index]
     return Evaluation(subject=subject, level=level, profile=profile, start=start, end=end, table=table,
-                      dropped=dropped, unassigned=unassigned, unsaid=unsaid_weighted)
+                      dropped=dropped, unassigned=unassigned, unsaid=unsaid_weighted, missing=missing)
 
 
 def with_change(now: Evaluation, before: Evaluation) -> pd.DataFrame:
