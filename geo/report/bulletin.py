@@ -139,6 +139,10 @@ def _hotspot_table(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     return table.drop(columns=["_order", "最高z值"]).reset_index(drop=True)
 
 
+#: A cell whose indicator the ledger cannot give (as the page's 「无此信息」, never an empty 0).
+NOT_GIVEN: Final = "无此信息"
+
+
 def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy, profile: Profile,
                        start: pd.Timestamp, end: pd.Timestamp, reopened: set[str] | None) -> dict[str, pd.DataFrame]:
     """The week's 区域 (community) and 部门 evaluation under ``profile``, and the patrol's blind spots."""
@@ -152,7 +156,8 @@ def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy
         for key in SHOWN[ev.subject]:
             rate = INDICATORS[key].kind == "rate"
             frame[INDICATORS[key].zh + ("（%）" if rate else "")] = [
-                _round(float(v)) if rate else (None if pd.isna(v) else round(float(v))) for v in table[key]]
+                NOT_GIVEN if not ev.given(key) else _round(float(v)) if rate else (None if pd.isna(v) else round(float(v)))
+                for v in table[key]]
         frame["综合得分"] = [_round(float(v)) for v in table["composite"]]
         frame["等级"] = table["grade"].to_numpy()
         frame["达标指数"] = [None if pd.isna(v) else round(float(v), 2) for v in table["index"]]

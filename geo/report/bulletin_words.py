@@ -42,7 +42,7 @@ VALUES_EN: Final = {
     "按期结案率（%）": "On-time rate (%)", "返工率（%）": "Rework rate (%)", "超期未结": "Overdue open",
     "结案用时中位数（天）": "Median days to close", "新增热点": "New hot spot", "连续热点": "Consecutive hot spot",
     "加剧热点": "Intensifying hot spot", "达标": "On target", "接近": "Near", "未达标": "Below",
-    "全街道": "Whole street",
+    "全街道": "Whole street", "无此信息": "Not given",
 }
 #: The template's words.
 WORDS: Final[dict[str, dict[str, str]]] = {
@@ -86,9 +86,9 @@ def english(tables: dict[str, pd.DataFrame], *, reasons_en: pd.Series, categorie
         frame = frame.copy()
         if name == "网格排名" and "主要原因" in frame:
             frame["主要原因"] = reasons_en.to_numpy()[: len(frame)]
-        for column in ("指标", "类型", "达标情况", "范围"):
-            if column in frame:
-                frame[column] = frame[column].map(lambda v: VALUES_EN.get(v, v))
+        for column in frame.columns:  # our own words wherever they stand (「无此信息」 in any indicator's column)
+            if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+                frame[column] = frame[column].map(lambda v: VALUES_EN.get(v, v) if isinstance(v, str) else v)
         if "问题类别" in frame:
             frame["问题类别"] = frame["问题类别"].map(lambda v: categories_en.get(v, v))
         out[SHEETS_EN.get(name, name)] = frame.rename(columns=lambda c: COLUMNS_EN.get(c, c))
