@@ -48,8 +48,9 @@ def warm(source: DataSource | None = None) -> DataSource | None:
     data.index  # noqa: B018 - the filter codes every page reads
     # The sidebar's defaults: the whole record, every category, community, grid and status.
     times = data.issues[s.REPORTED_AT]
-    flt = IssueFilter(start=times.min().date(), end=times.max().date())
-    last_day = pd.Timestamp(flt.end, tz=times.dt.tz)
+    first, last = times.min().date(), times.max().date()
+    flt = IssueFilter(start=first, end=last)
+    last_day = pd.Timestamp(last, tz=times.dt.tz)
     start, end = period_bounds(last_day, 7)
     week_kpis(source, flt, start, end)
     ranked_grids(source, end, ())

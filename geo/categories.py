@@ -151,7 +151,7 @@ class CategoryTable:
     def limit_days(self, code: str) -> float:
         """Time limit in days for ``code`` (the ``other`` limit for unknown codes)."""
         key = code if code in self.table.index else OTHER
-        return float(self.table.at[key, "limit_days"])
+        return float(self.table["limit_days"][key])
 
     def match(self, label: object) -> str | None:
         """The category code for a raw label, or ``None`` when no synonym knows it."""
@@ -208,11 +208,12 @@ class CategoryTable:
         unknown = sorted(set(extra.values()) - set(self.codes))
         if unknown:
             raise ValueError(f"unknown category codes {unknown}; known codes: {self.codes}")
-        table = self.table.copy()
+        synonyms: dict[str, tuple[str, ...]] = dict(self.table["synonyms"])
         for label, code in extra.items():
-            if self.match(label) == code:
-                continue
-            table.at[code, "synonyms"] = (*table.at[code, "synonyms"], label)
+            if self.match(label) != code:
+                synonyms[code] = (*synonyms[code], label)
+        table = self.table.copy()
+        table["synonyms"] = pd.Series(synonyms, dtype=object).reindex(table.index)
         return CategoryTable(table)
 
 

@@ -92,7 +92,7 @@ def geometries_to_gcj02(geoms: np.ndarray) -> np.ndarray:
         lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
-    return shapely.transform(geoms, shift)
+    return np.asarray(shapely.transform(geoms, shift))
 
 
 def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray, *, iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:

@@ -22,16 +22,18 @@ Neither is ever a rejection: both are times a clock on the wall can show or a pe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final, TypeVar
+from typing import Final, TypeAlias, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 _EPOCH_DAY: Final = np.datetime64("1970-01-01", "D")
 X = TypeVar("X", pd.Timestamp, pd.Series, pd.DatetimeIndex)
+#: A time zone as pandas takes it: an IANA name or a ``tzinfo``; ``None`` keeps naive times naive.
+Zone: TypeAlias = str | dt.tzinfo | None
 
 
-def localize(naive: X, tz: object) -> X:
+def localize(naive: X, tz: Zone) -> X:
     """Wall-clock times in ``tz`` by the module's rule: ambiguous = first occurrence, gaps moved forward.
 
     Examples
@@ -41,11 +43,13 @@ def localize(naive: X, tz: object) -> X:
     >>> localize(pd.Timestamp("2021-03-28 02:30"), "Europe/Madrid")  # the skipped hour
     Timestamp('2021-03-28 03:30:00+0200', tz='Europe/Madrid')
     """
+    if tz is None:
+        return naive
     if isinstance(naive, pd.Timestamp):
         return naive.tz_localize(tz, ambiguous=True, nonexistent=pd.Timedelta(hours=1)).tz_convert(tz)
     first = np.ones(len(naive), dtype=bool)
     if isinstance(naive, pd.Series):
-        return naive.dt.tz_localize(tz, ambiguous=first, nonexistent=pd.Timedelta(hours=1))
+        return cast(pd.Series, naive.dt.tz_localize(tz, ambiguous=first, nonexistent=pd.Timedelta(hours=1)))
     return naive.tz_localize(tz, ambiguous=first, nonexistent=pd.Timedelta(hours=1))
 
 
@@ -69,13 +73,13 @@ def day_number(ts: pd.Timestamp) -> int:
     return (wall.date() - dt.date(1970, 1, 1)).days
 
 
-def midnights(days: np.ndarray | list[int], tz: object) -> pd.DatetimeIndex:
+def midnights(days: np.ndarray | list[int], tz: Zone) -> pd.DatetimeIndex:
     """The local midnight that starts each day number (a midnight the clock skips: the day's first instant)."""
     naive = pd.DatetimeIndex(_EPOCH_DAY + np.asarray(days, dtype="timedelta64[D]")).as_unit("ns")
     return localize(naive, tz)
 
 
-def midnight(day: int, tz: object) -> pd.Timestamp:
+def midnight(day: int, tz: Zone) -> pd.Timestamp:
     """The local midnight that starts day number ``day`` in ``tz``."""
     return midnights([day], tz)[0]
 
@@ -90,14 +94,14 @@ def add_days(ts: pd.Timestamp, days: int) -> pd.Timestamp:
     """
     if ts.tzinfo is None:
         return ts + pd.Timedelta(days=days)
-    return localize(ts.tz_localize(None) + pd.Timedelta(days=days), ts.tz)
+    return localize(ts.tz_localize(None) + pd.Timedelta(days=days), ts.tzinfo)
 
 
 def next_midnight(ts: pd.Timestamp) -> pd.Timestamp:
     """The local midnight after the day that holds ``ts`` (the exclusive end of that day)."""
     if ts.tzinfo is None:
         return ts.normalize() + pd.Timedelta(days=1)
-    return midnight(day_number(ts) + 1, ts.tz)
+    return midnight(day_number(ts) + 1, ts.tzinfo)
 
 
 def first_day_from(ts: pd.Timestamp) -> int:

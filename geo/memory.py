@@ -26,4 +26,4 @@ def use_jemalloc() -> str:
             pa.set_memory_pool(pa.jemalloc_memory_pool())
         except NotImplementedError:
             pass
-    return pa.default_memory_pool().backend_name
+    return str(pa.default_memory_pool().backend_name)

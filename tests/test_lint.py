@@ -1,4 +1,4 @@
-"""ruff runs with the suite, so its rules (including geo's banned UI imports) gate every change."""
+"""ruff and mypy run with the suite, so their rules (geo's banned UI imports, geo/ strictly typed) gate every change."""
 
 import subprocess
 import sys
@@ -30,4 +30,15 @@ def test_geo_bans_ui_imports() -> None:
 def test_mypy_is_clean() -> None:
     mypy = Path(sys.executable).with_name("mypy")
     proc = subprocess.run([str(mypy), "geo", "dashboard"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_geo_is_strictly_typed() -> None:
+    # geo/ is the library every page, the CLI and the notebooks call: --strict, with pandas read through
+    # pandas-stubs (pinned in requirements-dev.txt), so an Any leaking out of pandas is an error there.
+    from importlib.metadata import version  # the stubs must be for the pandas in use
+
+    assert version("pandas-stubs").split(".")[:2] == version("pandas").split(".")[:2]
+    mypy = Path(sys.executable).with_name("mypy")
+    proc = subprocess.run([str(mypy), "--strict", "geo"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

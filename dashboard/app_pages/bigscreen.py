@@ -39,8 +39,8 @@ def screen() -> None:
     last_day = data.issues[s.REPORTED_AT].max().normalize()
     start, end = period_bounds(last_day, 7)
     # The same request as 总览's cards: with the same categories, one cached answer for both screens.
-    (now, _), (n_open, _) = week_kpis(source, flt, start, end)
-    now = now.iloc[0]
+    (now_table, _), (n_open, _) = week_kpis(source, flt, start, end)
+    now = now_table.iloc[0]
     unsaid = ledger_unsaid(source)
     street = sole_unit(data.grids, Level.STREET) or ""  # a district's screen names no one street
     head, leave = st.columns([5, 1])

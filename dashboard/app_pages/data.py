@@ -42,6 +42,7 @@ from geo.ingest.imports import (
 )
 from geo.ingest.mapping import LedgerMapping, guess_columns, guess_grid_fields, map_statuses
 from geo.ingest.preview import CRS_CHOICES, OTHER_EPSG, detect_crs, numbers, points_preview
+from geo.text import stripped_text
 
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 FIELDS = ("category", "reported_at", "lon", "lat", "issue_id", "status", "closed_at", "address", "description",
@@ -154,7 +155,7 @@ def status_choices(raw: pd.Series, *, file_key: str) -> dict[str, str]:
     neither knows is read by its close time (closed when it has one), shown here as "by close time".
     Returns the clerk's changes (raw value -> status), saved with the workspace for later ledgers.
     """
-    counts = raw.astype("string").str.strip().replace("", pd.NA).dropna().value_counts().head(200)
+    counts = stripped_text(raw).dropna().value_counts().head(200)
     if counts.empty:
         return {}
     proposed = map_statuses(pd.Series(counts.index, dtype="string"))

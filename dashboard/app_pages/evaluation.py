@@ -142,7 +142,7 @@ def _shown(now: Evaluation, then: Evaluation, unit_label: str, names: pd.Series 
     """The league as a leader reads it: units by name, each indicator, the composite, grade, index and change."""
     table = league(with_change(now, then))
     units = pd.Series(table.index.astype(str), index=table.index)
-    out = {unit_label: (units.map(names).fillna(units) if names is not None else units).to_numpy()}
+    out: dict[str, object] = {unit_label: (units.map(names).fillna(units) if names is not None else units).to_numpy()}
     for key in SHOWN[now.subject]:
         ind = INDICATORS[key]
         name = (ind.zh if lang == "zh" else ind.en) + (t("eval_percent", lang) if ind.kind == "rate" else "")

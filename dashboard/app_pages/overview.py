@@ -46,8 +46,8 @@ start, end = period_bounds(last_day, 7)
 st.caption(t("overview_caption", lang, start=fmt_date(start, lang), end=fmt_date(last_day, lang)))
 scope_caption(ctx, data, start=start.date(), end=last_day.date())
 
-(now, before), (open_now, open_before) = week_kpis(ctx.source, ctx.flt, start, end)
-now, before = now.iloc[0], before.iloc[0]
+(now_table, before_table), (open_now, open_before) = week_kpis(ctx.source, ctx.flt, start, end)
+now, before = now_table.iloc[0], before_table.iloc[0]
 
 
 # A workspace whose history starts inside the previous week has nothing to compare with: no arrows.

@@ -47,10 +47,10 @@ st.caption(t("period_caption", lang, start=fmt_date(start, lang),
 scope_caption(ctx, data, start=start.date(), end=(end - pd.Timedelta(days=1)).date())
 
 # The cards and both league tables from one pass over the scope.
-(now, before, by_community_kpis, by_department_kpis), _ = kpi_tables(
+(now_table, before_table, by_community_kpis, by_department_kpis), _ = kpi_tables(
     ctx.source, ctx.flt, ((start, end, None), (prev_start, prev_end, None), (start, end, s.COMMUNITY),
                           (start, end, s.DEPARTMENT)))
-now, before = now.iloc[0], before.iloc[0]
+now, before = now_table.iloc[0], before_table.iloc[0]
 
 
 # No arrows against a previous period with no reports at all (before the data, or a gap in them).
@@ -80,9 +80,9 @@ _card(cards[4], "rework_rate", points=True, inverse=True)
 _card(cards[5], "overdue_open", inverse=True)
 more = st.columns(6)
 for col, key in ((more[0], "median_days_to_close"), (more[1], "p90_days_to_close")):
-    days = float(now[key])
+    taken = float(now[key])
     shown = (t("not_in_ledger_short", lang) if KPI_NEEDS[key] & unsaid else
-             "—" if not math.isfinite(days) else t("days_value", lang, n=days))
+             "—" if not math.isfinite(taken) else t("days_value", lang, n=taken))
     col.metric(t(f"kpi_{key}", lang), shown, help=t(f"kpi_{key.split('_')[0]}_days_help", lang))
 more[2].metric(t("kpi_on_site_share", lang), kpi_text("on_site_share", now["on_site_share"], lang, unsaid))
 more[3].metric(t("kpi_grade", lang), kpi_text("grade", now["grade"], lang, unsaid), help=grade_rule(lang))
@@ -103,8 +103,8 @@ def _league(table: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
     table = pd.concat([league_order(table[table[by] != ""], by), blank], ignore_index=True)
     out = table[[by, *SHOWN]].rename(columns={by: label} | {k: t(f"kpi_{k}", lang) for k in SHOWN}).round(1)
     # Nothing due (a department with only new cases): a dash, as on the cards, never "None" or NaN.
-    def cell(v: object) -> str:
-        return "—" if pd.isna(v) else f"{v:,.1f}".removesuffix(".0")  # type: ignore[str-format]
+    def cell(v: float) -> str:
+        return "—" if pd.isna(v) else f"{v:,.1f}".removesuffix(".0")
 
     for k in SHOWN:
         if k != "grade":

@@ -95,8 +95,11 @@ def count_cube(
         Columns ``grid_id``, ``category``, ``period_start``, ``count``; exactly
         ``len(grid_ids) * len(categories) * n_periods`` rows.
     """
-    grid_pos = pd.Index(grid_ids).get_indexer(issues[s.GRID_ID].astype(object).where(issues[s.GRID_ID].notna(), None))
-    cat_pos = pd.Index(categories).get_indexer(issues[s.CATEGORY].astype(object).where(issues[s.CATEGORY].notna(), None))
+    def codes(labels: list[str], column: str) -> np.ndarray:  # missing values as None: never a label
+        values = issues[column].astype(object)
+        return pd.Index(labels).get_indexer(pd.Index(values.where(values.notna(), None)))
+
+    grid_pos, cat_pos = codes(grid_ids, s.GRID_ID), codes(categories, s.CATEGORY)
     t_ns = issues[s.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
     return _cube(grid_pos, cat_pos, t_ns.astype(np.int64), grid_ids, categories, end, n_periods, period_days)
 
@@ -199,6 +202,6 @@ def cube_from_codes(index: IssueIndex, mask: np.ndarray, *, grid_ids: list[str],
                     end: pd.Timestamp, n_periods: int, period_days: int = 7) -> pd.DataFrame:
     """:func:`count_cube` of the rows ``mask`` selects, from the coded index (no frame is taken)."""
     rows = np.flatnonzero(mask & (index.grid >= 0) & (index.category >= 0))
-    grid_pos = pd.Index(grid_ids).get_indexer(list(index.grid_ids))[index.grid[rows]]
-    cat_pos = pd.Index(categories).get_indexer(list(index.categories))[index.category[rows]]
+    grid_pos = pd.Index(grid_ids).get_indexer(pd.Index(index.grid_ids))[index.grid[rows]]
+    cat_pos = pd.Index(categories).get_indexer(pd.Index(index.categories))[index.category[rows]]
     return _cube(grid_pos, cat_pos, index.t_ns[rows], grid_ids, categories, end, n_periods, period_days)

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.text import stripped_text
 
 
 class Level(StrEnum):
@@ -48,8 +49,7 @@ def _names(grids: gpd.GeoDataFrame, level: Level) -> pd.Series:
     """The unit name of each grid at ``level`` (``<NA>`` where the layer names none)."""
     if level.value not in grids:
         return pd.Series(pd.NA, index=grids.index, dtype="string")
-    names = grids[level.value].astype("string").str.strip()
-    return names.mask(names == "")
+    return stripped_text(grids[level.value])
 
 
 def present_levels(grids: gpd.GeoDataFrame) -> tuple[Level, ...]:

@@ -154,7 +154,12 @@ class Backtest:
         if NESTED not in pai or not pai[NESTED].notna().any():
             return None
         baselines = [m for m in BASELINES if m in pai]
-        best = max(baselines, key=lambda m: (np.nan_to_num(float(pai[m].median()), nan=-1.0), -METHODS.index(m)))
+
+        def median(method: str) -> float:  # -1 for a method with no score, so it is never the best
+            scores = pai[method].dropna().to_numpy(dtype=float)
+            return float(np.median(scores)) if len(scores) else -1.0
+
+        best = max(baselines, key=lambda m: (median(m), -METHODS.index(m)))
         both = pai[[NESTED, best]].dropna()
         ratio = (both[NESTED] / both[best]).replace([np.inf, -np.inf], np.nan).dropna()
         wins, losses = int((ratio > 1).sum()), int((ratio < 1).sum())

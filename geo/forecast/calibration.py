@@ -133,7 +133,7 @@ def _cdf(k: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
     out = stats.nbinom.cdf(k, np.maximum(n, 1e-300), p)
     if poisson.any():
         out[poisson] = stats.poisson.cdf(k[poisson], np.maximum(mean[poisson], 0.0))
-    return np.nan_to_num(out, nan=1.0)
+    return np.asarray(np.nan_to_num(out, nan=1.0))
 
 
 def _quantiles(mean: np.ndarray, variance: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:

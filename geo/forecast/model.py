@@ -178,7 +178,7 @@ class _Fit:
 
     def mean(self, category: int, features: np.ndarray) -> np.ndarray:
         x = np.minimum(_design(features), self.ceiling)
-        return np.minimum(np.exp(np.clip(self.intercepts[category] + x @ self.slopes, -50, 20)), self.cap)
+        return np.asarray(np.minimum(np.exp(np.clip(self.intercepts[category] + x @ self.slopes, -50, 20)), self.cap))
 
 
 def _training(cache: FeatureCache, category: int, origin: float, horizon: float) -> tuple[np.ndarray, np.ndarray]:
@@ -288,7 +288,7 @@ def _decayed(events: Events, units: Units, category: int, origin: float, horizon
     if rate.sum() == 0:
         return rate
     smooth = (1 - DECAYED_SMOOTHING) * rate + DECAYED_SMOOTHING * units.neighbour_mean(rate)
-    return smooth * rate.sum() / max(float(smooth.sum()), 1e-12)
+    return np.asarray(smooth * rate.sum() / max(float(smooth.sum()), 1e-12))
 
 
 def _kde(events: Events, units: Units, recent: np.ndarray) -> np.ndarray:
@@ -298,7 +298,7 @@ def _kde(events: Events, units: Units, recent: np.ndarray) -> np.ndarray:
     lattice = units.lattice
     if lattice is None:
         smooth = 0.5 * recent + 0.5 * units.neighbour_mean(recent)
-        return smooth * recent.sum() / max(smooth.sum(), 1e-12)
+        return np.asarray(smooth * recent.sum() / max(float(smooth.sum()), 1e-12))
     row, col = lattice.active // lattice.nx, lattice.active % lattice.nx
     hit = np.repeat(np.arange(len(recent)), recent.astype(np.int64))
     try:
@@ -309,7 +309,7 @@ def _kde(events: Events, units: Units, recent: np.ndarray) -> np.ndarray:
     raster[row, col] = recent
     smooth = np.clip(fftconvolve(raster, quartic_kernel(max(bandwidth / lattice.size_m, 1.0)), mode="same"), 0, None)
     out = smooth[row, col]
-    return out * recent.sum() / max(out.sum(), 1e-12)
+    return np.asarray(out * recent.sum() / max(float(out.sum()), 1e-12))
 
 
 def _interval(mean: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ and words each unit's reasons from facts a cadre can check in the ledger.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -71,7 +71,7 @@ def _facts(events: Events, origin: float, horizon: float) -> pd.DataFrame:
                          "weeks_on_record": np.full(events.n_units, on_record, dtype=int)})
 
 
-def _words(row: Mapping[str, Any], names: tuple[Mapping[str, str], Mapping[str, str]],
+def _words(row: Mapping[Hashable, Any], names: tuple[Mapping[str, str], Mapping[str, str]],
            weeks: int) -> tuple[str, str]:
     expected, lo, hi = float(row["expected"]), int(row["lower"]), int(row["upper"])
     cat = str(row["top_category"])

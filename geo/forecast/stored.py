@@ -69,7 +69,7 @@ def save_backtest(bt: Backtest, folder: Path, key: str) -> None:
 def is_kept(folder: Path, key: str) -> bool:
     """Whether a complete backtest of this version is kept under ``key`` (its header says so; cheap)."""
     try:
-        return json.loads((folder / f"{key}.json").read_text(encoding="utf-8")).get("format") == FORMAT
+        return bool(json.loads((folder / f"{key}.json").read_text(encoding="utf-8")).get("format") == FORMAT)
     except (OSError, ValueError, AttributeError):
         return False
 

@@ -94,7 +94,7 @@ class Units:
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of ``values`` over each unit's neighbours (0 for a unit without neighbours)."""
         degree = np.asarray(self.neighbours.sum(axis=1)).ravel()
-        return np.divide(self.neighbours @ values, degree, out=np.zeros(len(values)), where=degree > 0)
+        return np.asarray(np.divide(self.neighbours @ values, degree, out=np.zeros(len(values)), where=degree > 0))
 
     @classmethod
     def of_cells(cls, grids: gpd.GeoDataFrame, *, size_m: float | None = None) -> Units:

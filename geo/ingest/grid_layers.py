@@ -78,7 +78,8 @@ def read_grids(
 
     def text(field_name: str, fallback: pd.Series | None = None) -> pd.Series:
         if field_name in grids.columns:
-            return grids[field_name].astype("string")
+            named: pd.Series = grids[field_name].astype("string")
+            return named
         return fallback if fallback is not None else pd.Series(pd.NA, index=grids.index, dtype="string")
 
     geoms = grids.geometry

@@ -39,6 +39,7 @@ from geo.ingest.quality import flag_suspect_points, refresh_likely_duplicates
 from geo.ingest.tables import LedgerError
 from geo.ingest.zones import propose_zone, zone_mismatch
 from geo.store import IssueStore, uploads_folder
+from geo.text import stripped_text
 
 #: Longest file name written, in UTF-8 bytes (Linux allows 255; the stamp and suffixes need room).
 MAX_NAME_BYTES = 150
@@ -332,7 +333,7 @@ def category_labels(raw: pd.Series, categories: CategoryTable) -> pd.DataFrame:
     the category whose synonym's words the label contains (:meth:`CategoryTable.suggest`, a suggestion
     for the clerk to confirm), else ``other`` until the user chooses.
     """
-    counts = raw.astype("string").str.strip().replace("", pd.NA).dropna().value_counts()
+    counts = stripped_text(raw).dropna().value_counts()
     known = [categories.match(label) is not None for label in counts.index]
     suggested = [categories.suggest(label) for label in counts.index]
     return pd.DataFrame({"label": counts.index.astype(str), "count": counts.to_numpy(dtype=int),

@@ -36,6 +36,7 @@ from geo.ingest.tables import (
     without_controls,
 )
 from geo.ingest.times import parse_local_times
+from geo.text import stripped_text
 
 REQUIRED_FIELDS = ("category", "reported_at", "lon", "lat")
 #: Extra column kept from the ledger: the grid the clerk wrote down (compared with the join later).
@@ -209,7 +210,7 @@ def read_ledger(
 
     def col(name: str) -> pd.Series:
         if name in used:
-            return raw[used[name]].astype("string").str.strip().replace("", pd.NA)
+            return stripped_text(raw[used[name]])
         return pd.Series(pd.NA, index=raw.index, dtype="string")
 
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -397,7 +398,7 @@ def zoned_siblings(raw: pd.DataFrame, used: dict[str, str], *, keep: set[str]) -
             key = _key(column)
             if not (key.startswith(base) or key.endswith(base)) or not _ZONE_MARK.search(key.replace(base, "", 1)):
                 continue
-            sample = raw[column].astype("string").str.strip().replace("", pd.NA).dropna().head(1000)
+            sample = stripped_text(raw[column]).dropna().head(1000)
             if len(sample) and float(has_zone(sample).mean()) >= 0.99:
                 out[field_name] = column
                 taken.add(column)

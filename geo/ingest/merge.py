@@ -35,7 +35,7 @@ def positions_in(values: pd.Series, among: pd.Series) -> np.ndarray:
     """
     found = pc.index_in(pa.array(values.astype(str).to_numpy(dtype=object)),
                         value_set=pa.array(among.astype(str).to_numpy(dtype=object)))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def merge_ledger(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, *, ledger_columns: dict[str, str],

@@ -90,7 +90,7 @@ def far_from_grids(lon: np.ndarray, lat: np.ndarray, grids: gpd.GeoDataFrame) ->
     dx = np.maximum(np.maximum(x0 - lon, lon - x1), 0)
     dy = np.maximum(np.maximum(y0 - lat, lat - y1), 0)
     with np.errstate(invalid="ignore"):
-        return np.hypot(dx, dy) > width
+        return np.asarray(np.hypot(dx, dy) > width)
 
 
 def busiest_points(lon: np.ndarray, lat: np.ndarray, *, top: int = 10) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +18,7 @@ import shapely
 from geo import schema as s
 from geo.crs import metric_crs_for, point_xy, transform_xy
 from geo.ingest.near_repeats import window_partners
+from geo.text import stripped_text
 
 # The columns these rules fill, s.SUSPECT_POINT and s.LIKELY_DUPLICATE_OF, are defined in geo/schema.py with
 # every stored column: readers of a flag (stats, report, cube) depend on the schema, not on this module.
@@ -111,7 +113,8 @@ def flag_suspect_points(
                                  src=issues.crs, dst=metric_crs_for(issues))
         position = dict(zip(piles.index, sizes.index.get_indexer(piles.index), strict=True))
         tail = max(float(np.quantile(sizes.to_numpy(), tail_quantile)), 1.0)
-        for (px, py), row in piles.iterrows():
+        for xy, row in piles.iterrows():
+            px, py = cast(tuple[float, float], xy)
             if row["n"] >= tail_ratio * tail:  # out of all proportion to any real place
                 busiest = around.busiest_other(position[(px, py)], neighbourhood_m)
                 if row["n"] >= min_ratio * max(busiest, 1):
@@ -142,7 +145,7 @@ def _problem_types(issues: pd.DataFrame) -> pd.Series:
     ours = issues[s.CATEGORY].astype("string") if s.CATEGORY in issues else pd.Series(pd.NA, index=issues.index,
                                                                                         dtype="string")
     if s.CATEGORY_RAW in issues:
-        raw = issues[s.CATEGORY_RAW].astype("string").str.strip().replace("", pd.NA)
+        raw = stripped_text(issues[s.CATEGORY_RAW])
         ours = raw.fillna(ours)
     return ours.fillna("").astype(str)
 
@@ -176,7 +179,7 @@ class _LocationCounts:
 
 def epoch_ns(times: pd.Series) -> np.ndarray:
     """tz-aware times as int64 nanoseconds since the epoch (NaT becomes the minimum int64)."""
-    return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    return np.asarray(times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]"), dtype=np.int64)
 
 
 def located_metric(issues: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -236,7 +239,7 @@ def refresh_likely_duplicates(issues: gpd.GeoDataFrame, touched: np.ndarray, *, 
     """
     if s.LIKELY_DUPLICATE_OF not in issues.columns or touched.all():
         return flag_likely_duplicates(issues, radius_m=radius_m, window_minutes=window_minutes)
-    stored = issues[s.LIKELY_DUPLICATE_OF].astype("string")
+    stored: pd.Series = issues[s.LIKELY_DUPLICATE_OF].astype("string")
     if not touched.any():
         return stored
     t = epoch_ns(issues[s.REPORTED_AT])
@@ -246,7 +249,7 @@ def refresh_likely_duplicates(issues: gpd.GeoDataFrame, touched: np.ndarray, *, 
     near = (t >= first - window) & (t <= last + window)
     rows = np.flatnonzero(near)
     fresh = flag_likely_duplicates(issues.iloc[rows], radius_m=radius_m, window_minutes=window_minutes)
-    out = stored.copy()
+    out: pd.Series = stored.copy()
     keep = redo[rows]
     out.iloc[rows[keep]] = fresh.to_numpy()[keep]
     return out

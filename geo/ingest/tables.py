@@ -141,6 +141,7 @@ def _parse_csv(path: Path, *, encoding: str, limits: InputLimits, sep: str = ","
         warnings.simplefilter("always", pd.errors.ParserWarning)
         # index_col=False: a row with one field more than the header (a trailing comma) must not
         # turn its first cell into the index and shift every column.
+        frame: pd.DataFrame | None
         try:
             frame = pd.read_csv(path, index_col=False, **options)
         except pd.errors.ParserError:  # a row two or more fields longer than the header: the wide route
@@ -154,7 +155,7 @@ def _parse_csv(path: Path, *, encoding: str, limits: InputLimits, sep: str = ","
         k: v for k, v in options.items() if k != "nrows"}).columns)
     width = _max_fields(path, encoding=encoding, limit=limits.max_rows + 1, sep=sep)
     names = [*header, *[f"{INTERNAL}extra_{j}" for j in range(width - len(header))]]
-    full = pd.read_csv(path, header=None, skiprows=1, names=names, **options)
+    full: pd.DataFrame = pd.read_csv(path, header=None, skiprows=1, names=names, **options)
     extras = full[names[len(header):]]
     loaded = extras.fillna("").astype(str).apply(lambda c: c.str.strip()).ne("").any(axis=1)
     out = full[header].copy()
@@ -208,7 +209,8 @@ def _parse_csv_arrow(path: Path, *, limits: InputLimits, sep: str) -> pd.DataFra
         return None
     table = pa.Table.from_batches(batches, schema=reader.schema)
     text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": what read_csv(dtype=str) gives
-    return table.to_pandas(types_mapper=lambda t: text_dtype if t == pa.string() else None)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=lambda t: text_dtype if t == pa.string() else None)
+    return frame
 
 
 def _max_fields(path: Path, *, encoding: str, limit: int, sep: str) -> int:
@@ -430,7 +432,7 @@ def without_controls(frame: pd.DataFrame, columns: Sequence[str] | None = None) 
     {'id': ['A1', 'B2']}
     """
     columns = [c for c in (frame.columns if columns is None else columns) if c in frame.columns and not is_internal(c)]
-    out = frame
+    out: pd.DataFrame = frame
     emptied = np.zeros(len(frame), dtype=bool)
     for column in columns:
         if frame[column].dtype.kind not in "OUT" and not isinstance(frame[column].dtype, pd.StringDtype):
@@ -445,7 +447,8 @@ def without_controls(frame: pd.DataFrame, columns: Sequence[str] | None = None) 
     if not emptied.any():
         return out
     blank = out[columns].astype("string").fillna("").apply(lambda c: c.str.strip()).eq("").all(axis=1).to_numpy()
-    return out[~(emptied & blank)]
+    kept: pd.DataFrame = out.loc[~(emptied & blank)]
+    return kept
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

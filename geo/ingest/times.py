@@ -99,7 +99,8 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = pd.to_datetime(values)
         if parsed.dt.tz is None:
-            return localize(parsed, tz).dt.as_unit("ns")
+            local: pd.Series = localize(parsed, tz).dt.as_unit("ns")
+            return local
         return parsed.dt.tz_convert(tz).dt.as_unit("ns")
 
     text = values.astype("string").str.strip()

@@ -38,6 +38,7 @@ from geo import schema as s
 from geo.crs import metric_crs_for
 from geo.ops.profiles import INDICATORS, SHOWN, WORKFLOW_FACTS, Profile, Subject
 from geo.ops.rectification import KpiPolicy, capped_grade, case_table, grade, kpi_table, unsaid, with_community
+from geo.text import stripped_text
 
 Level = Literal["grid", "community", "street", "all", "department", "inspector"]
 PeriodKind = Literal["week", "month", "quarter"]
@@ -188,7 +189,7 @@ def _cadre_pairs(grids: pd.DataFrame) -> pd.DataFrame:
 
 def _inspectors(issues: pd.DataFrame, grids: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """上报数, 有效上报率, 漏报 and 漏报率 per reporter (see the module's docstring)."""
-    reporter = issues[s.REPORTER].astype("string").str.strip().replace("", pd.NA)
+    reporter = stripped_text(issues[s.REPORTER])
     when = issues[s.REPORTED_AT]
     in_period = ((when >= start) & (when < end)).to_numpy(dtype=bool, na_value=False)
     mine = in_period & reporter.notna().to_numpy()
@@ -248,7 +249,7 @@ def _area_or_department(issues: pd.DataFrame, grids: pd.DataFrame, policy: KpiPo
         disposed = _disposed(frame, cases, keys, start, end).reindex(kpis.index, fill_value=0)
         kpis["dispose_rate"] = disposed / kpis["due"].where(kpis["due"] > 0) * 100
     kpis["on_time_dispose_rate"] = kpis["on_time_rate"]
-    unassigned = int(kpis.loc[""]["reported"]) if "" in kpis.index and level != "all" else 0
+    unassigned = int(kpis["reported"][""]) if "" in kpis.index and level != "all" else 0
     if level != "all":
         kpis = kpis.drop(index="", errors="ignore")
     return kpis.rename_axis(key if level != "all" else None), unassigned

@@ -161,7 +161,9 @@ class Names:
     def of(cls, categories: CategoryTable) -> Names:
         """The Chinese and English names of every category in ``categories``."""
         table = categories.table
-        return cls(table["name_zh"].astype(str).to_dict(), table["name_en"].astype(str).to_dict())
+        codes = table.index.astype(str)
+        return cls(dict(zip(codes, table["name_zh"].astype(str), strict=True)),
+                   dict(zip(codes, table["name_en"].astype(str), strict=True)))
 
 
 def credible_density(expected: pd.Series, area_km2: pd.Series) -> pd.Series:

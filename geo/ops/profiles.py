@@ -261,7 +261,7 @@ def _weights(where: str, raw: object) -> dict[Subject, dict[str, float]]:
         total = sum(weights.values())
         if abs(total - 1) > 1e-6:
             raise EvaluationConfigError(f"{where}.{subject}: weights must sum to 1, they sum to {total:g}")
-        out[subject] = weights  # type: ignore[index]
+        out[subject] = weights
     return out
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,11 @@ class KpiPolicy:
         return float(self.limit_overrides.get(code, self.categories.limit_days(code)))
 
 
+def _days(delta: pd.Series) -> pd.Series:
+    """A timedelta series in days (float; ``NaN`` where ``NaT``)."""
+    return cast("pd.Series[pd.Timedelta]", delta) / pd.Timedelta(days=1)
+
+
 def deadlines(issues: pd.DataFrame, policy: KpiPolicy) -> pd.Series:
     """Each issue's deadline: the ledger's, else report time + the category's time limit.
 
@@ -69,7 +74,7 @@ def deadlines(issues: pd.DataFrame, policy: KpiPolicy) -> pd.Series:
     """
     reported = issues[s.REPORTED_AT]
     tz = reported.dt.tz
-    dtype = f"datetime64[ns, {tz}]"
+    dtype = pd.DatetimeTZDtype("ns", tz)
     category = issues[s.CATEGORY].astype("string")
     uniques = [str(c) for c in pd.unique(category.dropna())]
     limits = category.map({c: policy.limit_days(c) for c in uniques}).astype(float)
@@ -245,8 +250,8 @@ def case_table(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp, reo
         "untimed": untimed,
         "due": closed | ((deadline <= as_of) & known),
         "open_overdue": is_open & (deadline < as_of),
-        "days_overdue": ((as_of - deadline) / pd.Timedelta(days=1)).where(is_open & (deadline < as_of)),
-        "days_to_close": ((closed_at - live[s.REPORTED_AT]) / pd.Timedelta(days=1)).where(closed),
+        "days_overdue": _days(as_of - deadline).where(is_open & (deadline < as_of)),
+        "days_to_close": _days(closed_at - live[s.REPORTED_AT]).where(closed),
         "on_site": (live[s.HANDLING] == "on_site").fillna(False).astype(bool),
         "handling_known": live[s.HANDLING].notna(),
         "reopened": live[s.ISSUE_ID].astype(str).isin(reopened),
@@ -334,12 +339,12 @@ def deadline_lights(issues: pd.DataFrame, policy: KpiPolicy, as_of: pd.Timestamp
     """
     open_ = issues[open_at(issues, as_of)]
     deadline = deadlines(open_, policy)
-    span = (deadline - open_[s.REPORTED_AT]) / pd.Timedelta(days=1)
-    used = ((as_of - open_[s.REPORTED_AT]) / pd.Timedelta(days=1)) / span.where(span > 0)
+    span = _days(deadline - open_[s.REPORTED_AT])
+    used = _days(as_of - open_[s.REPORTED_AT]) / span.where(span > 0)
     light = np.where(used >= RED_AT, "red", np.where(used >= YELLOW_AT, "yellow", "green"))
     light = np.where(span.to_numpy() <= 0, np.where(deadline.to_numpy() < as_of, "red", "yellow"), light)
     out = open_.assign(deadline=deadline, used_share=used, light=light,
-                       days_overdue=((as_of - deadline) / pd.Timedelta(days=1)).clip(lower=0))
+                       days_overdue=_days(as_of - deadline).clip(lower=0))
     return out.sort_values(["days_overdue", s.REPORTED_AT, s.ISSUE_ID], ascending=[False, True, True], kind="stable")
 
 

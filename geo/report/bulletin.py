@@ -155,10 +155,10 @@ def _evaluation_tables(dataset: Dataset, issues: pd.DataFrame, policy: KpiPolicy
         frame = pd.DataFrame({unit: table.index.astype(str)})
         for key in SHOWN[ev.subject]:
             rate = INDICATORS[key].kind == "rate"
-            frame[INDICATORS[key].zh + ("（%）" if rate else "")] = [
+            frame[INDICATORS[key].zh + ("（%）" if rate else "")] = pd.Series([
                 NOT_GIVEN if not ev.given(key) else _round(float(v)) if rate else (None if pd.isna(v) else round(float(v)))
-                for v in table[key]]
-        frame["综合得分"] = [_round(float(v)) for v in table["composite"]]
+                for v in table[key]], index=frame.index)
+        frame["综合得分"] = pd.Series([_round(float(v)) for v in table["composite"]], index=frame.index)
         frame["等级"] = table["grade"].to_numpy()
         frame["达标指数"] = [None if pd.isna(v) else round(float(v), 2) for v in table["index"]]
         out[title] = frame

@@ -69,6 +69,6 @@ def html_to_pdf(page: str) -> bytes:
     # URL in ledger text must never make the server fetch anything (a fetch stops the rendering).
     refuse_all = weasyprint.urls.URLFetcher(allowed_protocols=(), fail_on_errors=True)
     try:
-        return weasyprint.HTML(string=page, url_fetcher=refuse_all).write_pdf(stylesheets=[css])
+        return bytes(weasyprint.HTML(string=page, url_fetcher=refuse_all).write_pdf(stylesheets=[css]))
     except weasyprint.urls.FatalURLFetchingError as fetch:
         raise ValueError(f"the bulletin loads nothing from outside: {fetch}") from None

@@ -229,7 +229,7 @@ class SquareLattice(Lattice):
         slots = np.arange(self.nx * self.ny)
         x = self.x0 + (slots % self.nx) * self.size_m
         y = self.y0 + (slots // self.nx) * self.size_m
-        return shapely.box(x, y, x + self.size_m, y + self.size_m)
+        return np.asarray(shapely.box(x, y, x + self.size_m, y + self.size_m))
 
 
 #: Axial-coordinate offsets of a hexagon's six neighbours.
@@ -291,7 +291,7 @@ class HexLattice(Lattice):
         cy = self.y0 + self.size_m * (row + (col % 2) / 2.0)
         angles = np.deg2rad(np.arange(0, 361, 60))  # closed ring, flat top: corners at 0, 60, ... degrees
         ring = np.stack([cx[:, None] + a * np.cos(angles), cy[:, None] + a * np.sin(angles)], axis=-1)
-        return shapely.polygons(ring)
+        return np.asarray(shapely.polygons(ring))
 
 
 LATTICES: Final[dict[str, type[Lattice]]] = {"square": SquareLattice, "hex": HexLattice}

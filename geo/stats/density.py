@@ -36,7 +36,7 @@ def default_bandwidth_m(x: np.ndarray, y: np.ndarray) -> float:
     h = 0.9 * min(sd, np.sqrt(1 / np.log(2)) * dm) * x.size ** -0.2
     if h <= 0:
         raise ValueError("all points are at one place: give the bandwidth explicitly")
-    return h
+    return float(h)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def quartic_kernel(radius_cells: float) -> np.ndarray:
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
     u2 = (xx**2 + yy**2) / radius_cells**2
     k = np.where(u2 < 1, (1 - u2) ** 2, 0.0)
-    return k / k.sum()
+    return np.asarray(k / k.sum())
 
 
 def kernel_density(

@@ -26,7 +26,8 @@ HASH: Final = "hash"
 
 def jsonable(record: Mapping[str, Any]) -> dict[str, Any]:
     """``record`` as JSON keeps it (timestamps and other objects as text), so both backends hash the same."""
-    return json.loads(json.dumps(dict(record), ensure_ascii=False, default=str))
+    out: dict[str, Any] = json.loads(json.dumps(dict(record), ensure_ascii=False, default=str))
+    return out
 
 
 def digest(record: Mapping[str, Any]) -> str:

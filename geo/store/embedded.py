@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import filelock
 import geopandas as gpd
@@ -352,10 +352,10 @@ class _Transaction(StagedWrites):
         return self._base_part("grids")
 
     def load_history(self) -> pd.DataFrame:
-        return self._base_part("history")
+        return cast(pd.DataFrame, self._base_part("history"))
 
     def load_mapping(self) -> dict[str, Any] | None:
-        return self._base_part("mapping")
+        return cast("dict[str, Any] | None", self._base_part("mapping"))
 
     def add_history(self, rows: pd.DataFrame) -> None:
         if len(rows):

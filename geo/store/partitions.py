@@ -149,7 +149,7 @@ def _native_points(schema: pa.Schema) -> bool:
     """Whether a month file's geometry is GeoArrow points (what :func:`_encoding` writes for point months)."""
     meta = schema.metadata or {}
     geo = json.loads(meta.get(b"geo", b"{}"))
-    return geo.get("columns", {}).get(s.GEOMETRY, {}).get("encoding") == "point"
+    return bool(geo.get("columns", {}).get(s.GEOMETRY, {}).get("encoding") == "point")
 
 
 def _one_chunk(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -26,7 +26,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -265,7 +265,7 @@ class _PgTransaction(StagedWrites):
 
     def load_mapping(self) -> dict[str, Any] | None:
         if "mapping" in self.staged:
-            return self.staged["mapping"]
+            return cast("dict[str, Any] | None", self.staged["mapping"])
         row = self._conn.execute("SELECT mapping FROM gw_workspaces WHERE name = %s", (self._ws,)).fetchone()
         return row[0] if row else None
 
@@ -397,4 +397,5 @@ class _PgTransaction(StagedWrites):
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
     import json
 
-    return json.loads(json.dumps(record, ensure_ascii=False, default=str))
+    out: dict[str, Any] = json.loads(json.dumps(record, ensure_ascii=False, default=str))
+    return out

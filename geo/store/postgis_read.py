@@ -54,7 +54,7 @@ def _read_issues(conn: Any, workspace: str, tz: str) -> gpd.GeoDataFrame | None:
     for col in ISSUE_COLS:
         kind = s.STORED_ISSUE_DTYPES[col]
         if kind == "tz":
-            frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
+            frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_convert(tz).astype(pd.DatetimeTZDtype("ns", tz))
         elif kind == "bool":
             frame[col] = frame[col].fillna(False).astype(bool)
         else:

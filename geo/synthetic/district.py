@@ -115,7 +115,7 @@ def make_district_grids(rng: np.random.Generator, *, n_streets: int = 12, grid_m
         s.CADRES: cadres,
         "land_use": land,
     }, geometry=frame["poly"].to_numpy(), crs=DISTRICT_EPSG)
-    grids.attrs["corners"] = np.stack(frame["corner"].to_numpy())  # (n, 5, 2), for sampling inside
+    grids.attrs["corners"] = np.stack(list(frame["corner"]))  # (n, 5, 2), for sampling inside
     return grids.reset_index(drop=True)
 
 
@@ -124,7 +124,7 @@ def _inside(corners: np.ndarray, grid: np.ndarray, u: np.ndarray, w: np.ndarray)
     c = corners[grid]
     p0, p1, p2, p3 = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
     u, w = u[:, None], w[:, None]
-    return (1 - u) * (1 - w) * p0 + u * (1 - w) * p1 + u * w * p2 + (1 - u) * w * p3
+    return np.asarray((1 - u) * (1 - w) * p0 + u * (1 - w) * p1 + u * w * p2 + (1 - u) * w * p3)
 
 
 def _month_edges(start: pd.Timestamp, days: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:

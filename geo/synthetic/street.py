@@ -132,8 +132,7 @@ def _week_weights(kind: str, weeks: pd.DatetimeIndex) -> np.ndarray:
     if kind == "fading":
         # Strong until the campaign, then a quick fall to about half: campaigns cut 牛皮癣, they rarely
         # end it. Still significantly hot at the end, so Esri's "diminishing hot" (docs/hotspots.md).
-        since = (weeks - CAMPAIGN_START) / pd.Timedelta(days=7)
-        since = np.asarray(since, dtype=float)
+        since = np.asarray((weeks - CAMPAIGN_START) / pd.Timedelta(days=7), dtype=float)
         return np.where(since < 0, 1.0, FADED_LEVEL + (1.0 - FADED_LEVEL) * np.exp(-since / 2.0))
     raise ValueError(f"unknown hotspot kind {kind!r}; known: persistent, emerging, fading")
 

@@ -62,7 +62,7 @@ def _communities(centroids: np.ndarray, rng: np.random.Generator, k: int) -> np.
     rank = np.lexsort((centres[:, 0], -np.round(centres[:, 1] / 400)))
     relabel = np.empty(k, dtype=int)
     relabel[rank] = np.arange(k)
-    return relabel[label]
+    return np.asarray(relabel[label])
 
 
 def _person(rng: np.random.Generator) -> str:
