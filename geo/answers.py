@@ -51,16 +51,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from geo import localtime
 from geo import schema as s
-from geo.cube.dataset import Dataset, open_workspace
 from geo.errors import one_line
-from geo.forecast.backtest import Backtest, Cancelled
 from geo.forecast.stored import backtest_key, cache_base, derived_dir, is_kept, load_backtest, stored_backtest
-from geo.ops.kept import kept_priorities
 from geo.store import open_store
+
+if TYPE_CHECKING:  # the worker loads them; an import that only queues a request does not (SciPy: a second)
+    from geo.cube.dataset import Dataset
+    from geo.forecast.backtest import Backtest
 
 LOG = logging.getLogger("gridwatch.answers")
 
@@ -200,6 +201,8 @@ def compute(workspace: str, dataset: Dataset, recipe: Recipe, *,
     What the worker runs and what ``python -m geo backtest`` runs: one recipe, composed here only.
     ``cancel`` is asked between weekly origins; when it answers true, :class:`Cancelled` is raised.
     """
+    from geo.ops.kept import kept_priorities
+
     bt = stored_backtest(workspace, dataset.generation, dataset.issues, dataset.grids,
                          categories=recipe.categories, horizon_days=recipe.horizon_days, cancel=cancel)
     if recipe.horizon_days == 28.0 and len(dataset.issues):
@@ -233,6 +236,9 @@ def run_worker(workspace: str, *, parent: int | None = None, lock_fd: int | None
 
 
 def _drain(workspace: str, folder: Path, orphaned: Callable[[], bool]) -> int:
+    from geo.cube.dataset import open_workspace
+    from geo.forecast.backtest import Cancelled
+
     store = open_store(workspace)
     dataset: Dataset | None = None
     done = 0

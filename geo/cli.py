@@ -22,19 +22,18 @@ import pandas as pd
 
 from geo import schema as s
 from geo.csv_guard import to_safe_csv
-from geo.cube.analysis import run_analysis
 from geo.cube.dataset import open_workspace
-from geo.cube.filter import IssueFilter
 from geo.errors import one_line
-from geo.forecast.model import METHODS
+from geo.forecast.methods import METHODS
 from geo.ingest.imports import import_grids, import_ledger
 from geo.ingest.mapping import LedgerMapping
 from geo.ingest.tables import LedgerError
-from geo.report.export import export_issues
-from geo.sample import load_dataset
-from geo.stats.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
 from geo.store import IssueStore, StoreError, open_store
-from geo.synthetic import DEFAULT_SEED, write_sample
+
+# Each command imports what only it needs (the hotspot statistics, the forecast, the generators, the
+# exports): ``python -m geo import`` is a nightly job, and SciPy alone would add a second to it.
+#: The hotspot command's time steps (``geo.stats.hotspot_analysis.STEP_DAYS``, tested equal).
+STEPS = ("day", "week", "month")
 
 
 def _cmd_prepare_sample(args: argparse.Namespace) -> int:
@@ -48,7 +47,9 @@ def _cmd_prepare_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    paths = write_sample(args.out, seed=args.seed)
+    from geo.synthetic import DEFAULT_SEED, write_sample
+
+    paths = write_sample(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed)
     print(json.dumps({k: str(v) for k, v in paths.items()}, ensure_ascii=False))
     return 0
 
@@ -153,6 +154,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
             for chunk in iter_json(issues, open_workspace(_workspace(args)).categories):
                 out.write(chunk)
     else:
+        from geo.report.export import export_issues
+
         path = export_issues(issues, args.out)
     from geo.admin.audit import audit_table
 
@@ -164,6 +167,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_hotspots(args: argparse.Namespace) -> int:
+    from geo.cube.filter import IssueFilter
+    from geo.stats.hotspot_analysis import STEP_DAYS, parse_cells, run_hotspots
+
     cells, size = parse_cells(args.cells)
     flt = IssueFilter(categories=(args.category,) if args.category else ())
     dataset = open_workspace(_workspace(args))
@@ -210,6 +216,10 @@ def _cmd_bulletin(args: argparse.Namespace) -> int:
 
 
 def _cmd_counts(args: argparse.Namespace) -> int:
+    from geo.cube.analysis import run_analysis
+    from geo.cube.filter import IssueFilter
+    from geo.sample import load_dataset
+
     dataset = load_dataset(args.ledger, args.grids)
     flt = IssueFilter(categories=tuple(args.category or ()))
     result = run_analysis(dataset, flt)
@@ -376,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="write the synthetic sample street (grids, ledger, truth)")
     p.add_argument("--out", type=Path, default=Path("data/sample"))
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's own)")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("import", help="import a ledger into a workspace; prints the row accounting as JSON")
@@ -422,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outliers", action="store_true", help="add the local Moran class (HH/LL/HL/LH at 95%%)")
     p.add_argument("--outlier-fdr", action="store_true", help="local Moran with Benjamini-Hochberg (implies --outliers)")
     p.add_argument("--emerging", action="store_true", help="add the emerging hot spot class")
-    p.add_argument("--step", choices=list(STEP_DAYS), default="week",
+    p.add_argument("--step", choices=STEPS, default="week",
                    help="emerging time step: day, week (default) or month (30 days; Esri advises equal steps)")
     p.add_argument("--out", type=Path, required=True, help=".geojson or .csv; choices go to OUT.choices.json")
     p.set_defaults(func=_cmd_hotspots)

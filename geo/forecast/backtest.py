@@ -28,7 +28,8 @@ from geo.forecast.calibration import (
     nested_choice,
 )
 from geo.forecast.events import Events
-from geo.forecast.model import BASELINES, METHODS, FeatureCache, Method, predict, ranking
+from geo.forecast.methods import BASELINES, METHODS, Method
+from geo.forecast.model import FeatureCache, predict, ranking
 from geo.forecast.scoring import AREA_SHARES, calibration_bins, capture, densest_first
 from geo.forecast.units import Units
 

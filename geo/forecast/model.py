@@ -35,7 +35,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import numpy as np
 from scipy import stats
@@ -43,15 +43,10 @@ from scipy.signal import fftconvolve
 
 from geo.forecast.calibration import Calibration
 from geo.forecast.events import Events
+from geo.forecast.methods import DECAYED, METHODS, Method
 from geo.forecast.units import Units
 from geo.stats.density import default_bandwidth_m, quartic_kernel
 
-Method = Literal["learned", "recent", "all_history", "kde_recent", "decayed_30", "decayed_60", "decayed_120"]
-METHODS: Final[tuple[Method, ...]] = ("learned", "recent", "all_history", "kde_recent", "decayed_30", "decayed_60",
-                                      "decayed_120")
-BASELINES: Final[tuple[Method, ...]] = ("recent", "all_history", "kde_recent")
-#: The half-life (days) of each decayed-history method.
-DECAYED: Final[dict[Method, float]] = {"decayed_30": 30.0, "decayed_60": 60.0, "decayed_120": 120.0}
 #: The share of a decayed rate given to the neighbouring units (the rest stays on the unit itself).
 DECAYED_SMOOTHING: Final = 0.2
 #: Half-lives (days) of the decayed history and of the decayed count of active weeks.

@@ -19,7 +19,8 @@ import pandas as pd
 from geo import schema as s
 from geo.forecast.backtest import MAX_ORIGINS, Backtest, run_backtest
 from geo.forecast.events import Events, day_of, local_days
-from geo.forecast.model import METHODS, Method, UnitForecast, predict, ranking
+from geo.forecast.methods import METHODS, Method
+from geo.forecast.model import UnitForecast, predict, ranking
 from geo.forecast.units import UnitKind, Units
 
 #: Weekly origins the automatic method choice scores: the same year as the 预测检验 page, so the

@@ -18,12 +18,13 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.forecast.backtest import Backtest, run_backtest
+if TYPE_CHECKING:
+    from geo.forecast.backtest import Backtest
 
 KEEP: Final = 8
 #: The tables of a kept backtest, and the version of what they hold (2: nested choice, calibrated ranges).
@@ -86,6 +87,8 @@ def load_backtest(folder: Path, key: str) -> Backtest | None:
         parts = {p: pd.read_parquet(folder / f"{key}.{p}.parquet") for p in PARTS}
     except (OSError, ValueError):
         return None
+    from geo.forecast.backtest import Backtest  # here: naming and finding kept files must not load SciPy
+
     return Backtest(parts["scores"], parts["summary"], parts["calibration"], meta["winner"],
                     float(meta["horizon_days"]), tuple(meta["categories"]), meta["cell_size_m"], int(meta["n_units"]),
                     parts["ranges"], parts["params"], float(meta["tail"]), int(meta["calibration_origins"]))
@@ -101,6 +104,8 @@ def stored_backtest(workspace: str, generation: int, issues: gpd.GeoDataFrame, g
     found = load_backtest(folder, key)
     if found is not None:
         return found
+    from geo.forecast.backtest import run_backtest
+
     bt = run_backtest(issues, grids, categories=categories or None, horizon_days=horizon_days, cancel=cancel)
     save_backtest(bt, folder, key)
     return bt

@@ -42,7 +42,7 @@ from geo import schema as s
 from geo.categories import CategoryTable
 from geo.cube.dataset import Dataset
 from geo.forecast.backtest import Backtest
-from geo.forecast.model import Method
+from geo.forecast.methods import Method
 from geo.forecast.report import choose_method, forecast_units
 from geo.forecast.scoring import flagged
 from geo.ops.rectification import KpiPolicy, deadline_lights

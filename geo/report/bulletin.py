@@ -25,7 +25,7 @@ from geo import localtime
 from geo import schema as s
 from geo.cube.dataset import Dataset
 from geo.cube.filter import IssueFilter
-from geo.forecast.model import Method
+from geo.forecast.methods import Method
 from geo.ops.evaluation import evaluate, league
 from geo.ops.priority import MIN_CATEGORY_ISSUES, Names, measure_grids, score
 from geo.ops.profiles import DEFAULT_PROFILE, INDICATORS, PROFILES, SHOWN, Profile, formula, scoring_rule

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.data as data
-import geo.forecast.stored as stored
+import geo.forecast.backtest as backtest
 from geo import answers
 from geo.forecast import METHOD_NAMES
 from geo.sample import ensure_sample_workspace
@@ -29,7 +29,7 @@ def test_pages_do_not_wait_for_the_backtest(tmp_path: Path, monkeypatch: pytest.
     shutil.rmtree(copy / "derived", ignore_errors=True)  # nothing kept yet: a fresh import
     monkeypatch.setenv("GRIDWATCH_WORKSPACE", str(copy))
     monkeypatch.setenv(answers.MODE_ENV, "worker")
-    monkeypatch.setattr(stored, "run_backtest", _no_backtest_here)  # only the worker process may run it
+    monkeypatch.setattr(backtest, "run_backtest", _no_backtest_here)  # only the worker process may run it
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception

@@ -15,6 +15,7 @@ import pytest
 
 from geo import answers
 from geo.answers import Recipe
+from geo.cube import dataset as dataset_module
 from geo.forecast.backtest import Cancelled, run_backtest
 
 
@@ -37,7 +38,7 @@ class FakeDataset:
 def store(monkeypatch: pytest.MonkeyPatch) -> FakeStore:
     fake = FakeStore()
     monkeypatch.setattr(answers, "open_store", lambda workspace: fake)
-    monkeypatch.setattr(answers, "open_workspace", lambda st: FakeDataset(st.generation()))
+    monkeypatch.setattr(dataset_module, "open_workspace", lambda st: FakeDataset(st.generation()))  # the worker imports it
     return fake
 
 

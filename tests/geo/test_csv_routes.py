@@ -81,3 +81,31 @@ def test_row_limit_is_kept_on_the_arrow_route(tmp_path: Path, monkeypatch: pytes
     assert tables._parse_csv_arrow(path, limits=InputLimits(max_rows=10), sep=",") is not None  # Arrow reads it
     with pytest.raises(LedgerError, match="more than 10 rows"):
         read_table(path)
+
+
+# Text with every control CONTROLS names, the ones it leaves (tab, line breaks), the BOM's neighbours
+# in UTF-8 (fullwidth forms share its lead byte EF) and ordinary Chinese.
+CONTROL_TEXT = st.text(alphabet=st.sampled_from(["a", "好", "，", "\uffef", "\ufefe", "\ufeff", "\t", "\n", "\r",
+                                                 "\x00", "\x08", "\x0b", "\x0c", "\x1a", "\x1f", "\x7f", "\x80"]),
+                       max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), CONTROL_TEXT), min_size=1, max_size=12), start=st.integers(0, 3))
+def test_the_byte_screen_never_misses_a_control(cells: list[str | None], start: int) -> None:
+    text = pd.Series(cells, dtype="string[pyarrow]").iloc[start:]  # a slice: bytes the cells do not own
+    found = bool(text.str.contains(tables.CONTROLS, regex=True).fillna(False).any())
+    assert tables.may_hold_controls(text) or not found
+    whole = pd.Series(cells, dtype="string[pyarrow]")
+    if not whole.str.contains(tables.CONTROLS, regex=True).fillna(False).any():
+        # No control in any cell: the screen answers false (it screens; it is not "always true").
+        assert not tables.may_hold_controls(whole)
+
+
+def test_the_byte_screen_on_hand_cases() -> None:
+    clean = pd.Series(["问题，编号（一）", "tab\tand\nbreak", None], dtype="string[pyarrow]")
+    assert not tables.may_hold_controls(clean.iloc[:1])
+    assert tables.may_hold_controls(pd.Series(["A\ufeff1"], dtype="string[pyarrow]"))
+    assert tables.may_hold_controls(pd.Series(["end\x1a"], dtype="string[pyarrow]"))
+    # Tab and line breaks are text a cell may hold: the exact test decides, and finds nothing.
+    assert not tables.may_hold_controls(clean)

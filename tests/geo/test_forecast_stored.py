@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import geo.forecast.backtest as backtest
 import geo.forecast.stored as stored
 from geo.forecast import run_backtest
 from geo.forecast.stored import backtest_key, derived_dir, load_backtest, save_backtest, stored_backtest
@@ -23,13 +24,13 @@ def test_kept_result_reads_back_equal_and_is_not_recomputed(tmp_path: Path, monk
 
 def test_stored_backtest_runs_once_per_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample) -> None:
     calls = []
-    real = stored.run_backtest
+    real = backtest.run_backtest  # stored_backtest imports it when it runs one
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **{**kwargs, "max_origins": 2})
 
-    monkeypatch.setattr(stored, "run_backtest", counted)
+    monkeypatch.setattr(backtest, "run_backtest", counted)
     ws = str(tmp_path)  # a folder: kept in tmp_path/derived
     first = stored_backtest(ws, 5, sample.issues, sample.grids, categories=("parking",))
     again = stored_backtest(ws, 5, sample.issues, sample.grids, categories=("parking",))

@@ -1,6 +1,11 @@
+import re
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from geo.ingest import times
 from geo.ingest.times import parse_local_times
 
 
@@ -44,3 +49,23 @@ def test_a_leap_second_stays_in_its_own_day() -> None:
                               tz="Asia/Shanghai")
     assert [str(v) for v in times] == ["2016-12-31 23:59:59+08:00", "2026-03-02 08:15:59+08:00",
                                        "2026-03-02 08:15:06+08:00"]
+
+
+# Pieces of the time text ledgers hold, plain ISO and not: the fast path must read its cells exactly as the
+# general rules do, and leave every other cell to them.
+_PIECES = st.sampled_from(["2024-03-05", " 14:02", ":07",
+                           "2024", "1899", "2200", "-", "03", "3", "-05", "-30", "-02-29", " ", "T", "14", "24", ":",
+                           "02", "59", "60", ".5", ".123456789", "Z", "+08:00", "年", "月", "日", "45000", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.just("") | st.lists(_PIECES, min_size=1, max_size=9).map("".join),
+                      min_size=1, max_size=8),
+       zone=st.sampled_from(["Asia/Shanghai", "Europe/Madrid", "America/Los_Angeles"]))
+def test_the_plain_iso_path_reads_as_the_general_rules(cells: list[str], zone: str) -> None:
+    values = pd.Series([*cells, "2024-03-05 14:02:07", "2021-10-31 02:30", "2021-03-28 02:30:00"])
+    fast = parse_local_times(values, tz=zone)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(times, "_PLAIN_ISO", re.compile(r"(?!)"))  # matches nothing: the general rules alone
+        general = parse_local_times(values, tz=zone)
+    pd.testing.assert_series_equal(fast, general)
