@@ -88,7 +88,8 @@ if note:
 share, unmapped = other_share(ctx.source)
 if share > OTHER_WARNING:  # priorities and changes would all read 「以其他为主」: say why, and what to do
     st.warning(plain(t("other_share_warning", lang, share=share,
-                       labels="、".join(f"{k}（{v:,}）" if lang == "zh" else f"{k} ({v:,})" for k, v in unmapped))))
+                       labels=("、" if lang == "zh" else ", ").join(
+                           f"{k}（{v:,}）" if lang == "zh" else f"{k} ({v:,})" for k, v in unmapped))))
 
 with st.spinner(t("forecast_running", lang)):  # the forecast with the kept (or provisional) method: < 1 s
     ranked = ranked_grids(ctx.source, end, tuple(ctx.flt.categories))

@@ -384,7 +384,7 @@ def scoring_rule(lang: Literal["zh", "en"] = "zh") -> str:
     """How an indicator becomes a 0-100 score and a ratio to its target (the 计算说明's second line)."""
     if lang == "zh":
         return ("指标得分：比率类“越高越好”取比率本身，“越低越好”取 100 − 比率；数量类与同级单位中位数相比"
-                "（越低越好：100 × min(1, 中位数 ÷ 本单位)）。达标指数：各指标 ÷ 目标值（越低越好取目标 ÷ 指标），"
+                "（越低越好：100 × 中位数 ÷ 本单位，最高 100）。达标指数：各指标 ÷ 目标值（越低越好取目标 ÷ 指标），"
                 "上限 1.25，按权重平均；≥ 1 达标，0.9–1 接近，< 0.9 未达标。")
     return ("Indicator score: a rate where higher is better scores itself, one where lower is better 100 − itself; "
             "a count is held against the median of its peers (lower is better: 100 × min(1, median ÷ own)). Index: "
