@@ -460,15 +460,20 @@ class StreetIndex:
     profile: str
 
 
-def street_index(source: DataSource, flt: IssueFilter, last_day: pd.Timestamp) -> StreetIndex:
-    """This month's index (to the data's last day) and its change against last month."""
+def current_month(last_day: pd.Timestamp) -> tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Timestamp, pd.Timestamp]]:
+    """The month holding ``last_day``, to the end of that day (a deadline still to come is not missed), and
+    the month before it: what 总览's index card and 考核评价's default period compare."""
     from geo.ops.evaluation import period_of, previous_period
 
-    settings, _ = evaluation_settings(source)
     start, end = period_of("month", last_day)
-    end = min(end, localtime.next_midnight(last_day))
-    before = previous_period("month", start)
-    now = evaluation(source, flt, settings.default, "area", "all", start, end).table
+    return (start, min(end, localtime.next_midnight(last_day))), previous_period("month", start)
+
+
+def street_index(source: DataSource, flt: IssueFilter, last_day: pd.Timestamp) -> StreetIndex:
+    """This month's index (to the data's last day) and its change against last month."""
+    settings, _ = evaluation_settings(source)
+    this, before = current_month(last_day)
+    now = evaluation(source, flt, settings.default, "area", "all", *this).table
     then = evaluation(source, flt, settings.default, "area", "all", *before).table
     value = float(now["index"].iloc[0]) if len(now) else float("nan")
     prior = float(then["index"].iloc[0]) if len(then) else float("nan")

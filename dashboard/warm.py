@@ -6,7 +6,7 @@ first KPI pass, importing the map libraries). ``python -m dashboard`` (what ``ma
 deployment run) starts the same Streamlit server with a thread that does that work first, in the
 server's own process, so the caches the pages read are already full: :func:`preload` imports the
 pages' libraries, :func:`warm` reads the newest generation and computes what 总览's first open
-computes for the default filter, and :func:`watch` does it again whenever the store's generation
+computes for the default filter (and 考核评价's first table), and :func:`watch` does it again whenever the store's generation
 moves (the nightly import), so the first visit after it is as fast as any.
 
 The thread uses the pages' own cached functions (``dashboard.data``), never a copy of them; a test
@@ -23,7 +23,17 @@ import time
 import pandas as pd
 from streamlit import runtime
 
-from dashboard.data import DataSource, dataset, ranked_grids, week_changes, week_kpis
+from dashboard.data import (
+    DataSource,
+    current_month,
+    dataset,
+    evaluation,
+    evaluation_settings,
+    ranked_grids,
+    street_index,
+    week_changes,
+    week_kpis,
+)
 from geo import schema as s
 from geo.cube.filter import IssueFilter
 from geo.cube.levels import Level, level_shapes
@@ -57,6 +67,12 @@ def warm(source: DataSource | None = None) -> DataSource | None:
     week_changes(source, flt, end)
     for level in (Level.STREET, Level.COMMUNITY):
         level_shapes(data.grids, level)
+    # 总览's and 大屏's index card, which is also 考核评价's whole-street row; then that page's first table
+    # (区域 by grid, this month against the last), so neither first open evaluates the whole period.
+    street_index(source, flt, last_day)
+    profile = evaluation_settings(source)[0].default
+    for period in current_month(last_day):
+        evaluation(source, flt, profile, "area", "grid", *period)
     return source
 
 

@@ -41,7 +41,9 @@ _CN_DATE = re.compile(
 )
 _PLAUSIBLE_YEAR = re.compile(r"(?:19|20|21)\d{2}")
 _PLAIN_ISO = re.compile(r"(?:19|20|21)\d{2}-\d{2}-\d{2}(?:[ T][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?)?")
-_HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+# ISO 8601 offsets: Z, ±hh:mm, ±hhmm, and ±hh alone right after a time (``14:02-05``; after a date, ``-05``
+# is the day).
+_HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$|\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?[+-]\d{2}$")
 # Excel's day 0 is 1899-12-30 (the 1900 leap-year bug is folded into that origin).
 _EXCEL_ORIGIN: Final = pd.Timestamp("1899-12-30")
 _EXCEL_RANGE: Final = (20000.0, 80000.0)  # 1954 .. 2119: a plausible ledger date
@@ -160,7 +162,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
                 parsed = pd.Series(pd.NaT, index=text[iso].index)  # pandas raises on some out-of-range text
             ok = parsed.notna()
             if ok.any():
-                result[parsed[ok].index] = localize(parsed[ok], tz)
+                result[parsed[ok].index] = _local(parsed[ok], tz)
                 todo[parsed[ok].index] = False
 
     for fmt in _FORMATS:
@@ -182,8 +184,14 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
             return result
         ok = parsed.notna()
         if ok.any():
-            result[parsed[ok].index] = localize(parsed[ok], tz)
+            result[parsed[ok].index] = _local(parsed[ok], tz)
     return result
+
+
+def _local(parsed: pd.Series, tz: str) -> pd.Series:
+    """ISO times in ``tz``: wall-clock times localised, times that carried an offset ISO read (a form the zone
+    test did not see) converted, never refused by pandas as "already tz-aware"."""
+    return parsed.dt.tz_convert(tz) if parsed.dt.tz is not None else localize(parsed, tz)
 
 
 

@@ -46,17 +46,21 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 def test_after_the_warm_up_the_first_visit_reads_nothing_and_computes_no_kpi_pass(
         workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    for name in ("open_workspace", "case_table", "score", "category_changes"):
+    for name in ("open_workspace", "case_table", "score", "category_changes", "evaluate"):
         _counting(monkeypatch, name, calls)
     source = warm.warm()
     assert source == data.DataSource(str(workspace.root), workspace.generation())
-    assert sorted(set(calls)) == ["case_table", "category_changes", "open_workspace", "score"]
+    assert sorted(set(calls)) == ["case_table", "category_changes", "evaluate", "open_workspace", "score"]
     calls.clear()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception and at.title[0].value == "本周总览"
     # 总览's first open found everything it reads already there: the generation, the KPI pass, the
-    # scored list and the week's changes. (If the page starts asking for something else, warm it too.)
+    # scored list, the week's changes and the month's index. (If the page asks for something else, warm it too.)
+    assert calls == []
+    # 考核评价 opens on the whole street and 区域 by grid for this month against the last: all kept.
+    at.switch_page("app_pages/evaluation.py").run()
+    assert not at.exception and at.title[0].value == "考核评价"
     assert calls == []
 
 

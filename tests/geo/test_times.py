@@ -69,3 +69,13 @@ def test_the_plain_iso_path_reads_as_the_general_rules(cells: list[str], zone: s
         mp.setattr(times, "_PLAIN_ISO", re.compile(r"(?!)"))  # matches nothing: the general rules alone
         general = parse_local_times(values, tz=zone)
     pd.testing.assert_series_equal(fast, general)
+
+
+def test_an_hour_offset_after_a_time_is_a_zone_and_a_date_is_not() -> None:
+    # ISO 8601 allows ±hh alone: 14:02 at UTC-5 is 03:02 the next day in Shanghai. Read as a local time
+    # it made pandas refuse the whole batch ("already tz-aware"); the property test above found it.
+    got = parse_local_times(pd.Series(["2024-03-05 14:02-05", "2024-03-05T14:02:07.5-05", "2024-03-05"]),
+                            tz="Asia/Shanghai")
+    assert got.tolist() == [pd.Timestamp("2024-03-06 03:02", tz="Asia/Shanghai"),
+                            pd.Timestamp("2024-03-06 03:02:07.5", tz="Asia/Shanghai"),
+                            pd.Timestamp("2024-03-05", tz="Asia/Shanghai")]
