@@ -19,9 +19,14 @@ ICON = Path(__file__).with_name("icon.png")
 st.set_page_config(page_title="Gridwatch 网格治理热点分析", page_icon=str(ICON), layout="wide")
 ensure_assets()  # Leaflet and plugins copied from installed packages; served at /app/static
 # Laptop first (1366x768): Streamlit's 6rem above the title and its 2.75rem title pushed the maps of 地图 and
-# 热点 half below the fold. Our own CSS, no user text.
+# 热点 half below the fold. A card's figure may be words (「无此信息」 where the ledger lacks a fact): six cards
+# at 1366 px leave 138 px, which four characters at Streamlit's 2.25rem overrun (LA's 整改 read 「无此…」).
+# At 2rem they fit; in a narrower window they wrap instead of ending in an ellipsis. Our own CSS, no user text.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}"
-        "[data-testid='stMain'] h1{font-size:2.1rem;padding-top:0.4rem;padding-bottom:0.5rem}</style>")
+        "[data-testid='stMain'] h1{font-size:2.1rem;padding-top:0.4rem;padding-bottom:0.5rem}"
+        "[data-testid='stMetricValue']{font-size:2rem}"
+        "[data-testid='stMetricValue'] .stMarkdownEllipsis,[data-testid='stMetricValue'] .stMarkdownEllipsis p"
+        "{white-space:normal}</style>")
 ctx = build_sidebar()
 data_page = st.Page("app_pages/data.py", title=t("page_data", ctx.lang), icon=":material/upload_file:",
                     url_path="data")
