@@ -224,3 +224,11 @@ def test_grids_of_unknown_fields_import_from_the_command_line_as_in_the_wizard(t
     named = run_cli("import-grids", "data/sample/grids.geojson", "--workspace", str(tmp_path / "sample"))
     assert named.returncode == 0 and json.loads(named.stdout)["grids"] == 35  # our own names still win
 
+
+
+def test_the_hotspot_steps_are_the_statistics_steps() -> None:
+    # The parser names them without importing the statistics (SciPy): the two lists must not drift apart.
+    from geo import cli
+    from geo.stats.hotspot_analysis import STEP_DAYS
+
+    assert cli.STEPS == tuple(STEP_DAYS)
