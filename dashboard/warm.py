@@ -6,8 +6,8 @@ first KPI pass, importing the map libraries). ``python -m dashboard`` (what ``ma
 deployment run) starts the same Streamlit server with a thread that does that work first, in the
 server's own process, so the caches the pages read are already full: :func:`preload` imports the
 pages' libraries, :func:`warm` reads the newest generation and computes what 总览's first open
-computes for the default filter (and 考核评价's first table), and :func:`watch` does it again whenever the store's generation
-moves (the nightly import), so the first visit after it is as fast as any.
+computes for the default filter (and 考核评价's first table), and :func:`watch` does it again whenever
+the store's generation moves (the nightly import), so the first visit after it is as fast as any.
 
 The thread uses the pages' own cached functions (``dashboard.data``), never a copy of them; a test
 checks that after :func:`warm` the overview's first open reads nothing and computes no KPI pass.
