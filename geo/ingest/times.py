@@ -115,7 +115,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     plain_iso = text.str.fullmatch(_PLAIN_ISO, na=False).fillna(False).astype(bool)
     if plain_iso.any():
         parsed = pd.to_datetime(text[plain_iso], format="ISO8601", errors="coerce")
-        ok = parsed.notna()
+        ok = _read(parsed)
         if ok.any():
             result[parsed[ok].index] = localize(parsed[ok], tz)
             text = text.mask(plain_iso & ok.reindex(text.index, fill_value=False))
@@ -148,7 +148,8 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
     zoned = todo & text.str.contains(_HAS_ZONE, na=False).fillna(False).astype(bool)
     if zoned.any():
         parsed = pd.to_datetime(text[zoned], format="ISO8601", utc=True, errors="coerce")
-        result[zoned] = parsed.dt.tz_convert(tz)
+        ok = _read(parsed)
+        result[parsed[ok].index] = parsed[ok].dt.tz_convert(tz)
         todo &= ~zoned
 
     # ISO 8601 first, the form exports write (``2015-07-01T08:15:00``, ``2024-03-05 14:02``): one
@@ -160,7 +161,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
                 parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
             except (ValueError, OverflowError, AssertionError):
                 parsed = pd.Series(pd.NaT, index=text[iso].index)  # pandas raises on some out-of-range text
-            ok = parsed.notna()
+            ok = _read(parsed)
             if ok.any():
                 result[parsed[ok].index] = _local(parsed[ok], tz)
                 todo[parsed[ok].index] = False
@@ -169,7 +170,7 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
         if not todo.any():
             break
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
+        ok = _read(parsed)
         if ok.any():
             idx = parsed[ok].index
             result[idx] = localize(parsed[ok], tz)
@@ -182,10 +183,16 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
         except (ValueError, OverflowError, AssertionError):
             # pandas raises on some out-of-bounds strings despite errors="coerce": leave them NaT.
             return result
-        ok = parsed.notna()
+        ok = _read(parsed)
         if ok.any():
             result[parsed[ok].index] = _local(parsed[ok], tz)
     return result
+
+
+def _read(parsed: pd.Series) -> pd.Series:
+    """The times pandas read with a ledger's year (1900-2199): ``-2024-03-05`` holds the digits 2024 and
+    ISO reads it as the year -2024, which no nanosecond time can hold (pandas then fails the assignment)."""
+    return parsed.notna() & parsed.dt.year.between(1900, 2199)
 
 
 def _local(parsed: pd.Series, tz: str) -> pd.Series:

@@ -31,7 +31,7 @@ def test_formats_seen_in_ledgers(raw: str, expected: str) -> None:
     assert str(got.dt.tz) == "Asia/Shanghai"
 
 
-@pytest.mark.parametrize("raw", ["", None, "yesterday", "2024-13-45", "99999999"])
+@pytest.mark.parametrize("raw", ["", None, "yesterday", "2024-13-45", "99999999", "-2024", "-2024-03-05"])
 def test_unparseable_values_become_nat(raw: object) -> None:
     assert parse_local_times(pd.Series([raw], dtype="object")).isna().all()
 
