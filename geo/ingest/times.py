@@ -192,7 +192,8 @@ def parse_local_times(values: pd.Series, *, tz: str = DEFAULT_TZ) -> pd.Series:
 def _read(parsed: pd.Series) -> pd.Series:
     """The times pandas read with a ledger's year (1900-2199): ``-2024-03-05`` holds the digits 2024 and
     ISO reads it as the year -2024, which no nanosecond time can hold (pandas then fails the assignment)."""
-    return parsed.notna() & parsed.dt.year.between(1900, 2199)
+    plausible: pd.Series = parsed.notna() & parsed.dt.year.between(1900, 2199)
+    return plausible
 
 
 def _local(parsed: pd.Series, tz: str) -> pd.Series:
