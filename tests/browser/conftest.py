@@ -60,8 +60,9 @@ class Server:
         self.proc.terminate()
         try:
             self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # busy (a warm-up in its thread): killed, and reaped like any child
             self.proc.kill()
+            self.proc.wait(timeout=15)
         self.log.close()
 
 
